@@ -1,0 +1,560 @@
+/* luma-cli.c: the headless command line of luma-subscription
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "luma-cli"
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "luma-api-client.h"
+#include "luma-cache.h"
+#include "luma-cli.h"
+#include "luma-credentials.h"
+#include "luma-csv.h"
+#include "luma-models.h"
+#include "luma-sync.h"
+
+typedef struct
+{
+  char     *server;
+  char     *tenant;
+  char     *superadmin;
+  char     *ca_file;
+  gboolean  sync;
+  gboolean  status;
+  char     *export_csv;
+  char     *from;
+  char     *to;
+  char     *search;
+  gboolean  bom;
+} CliOptions;
+
+static void
+cli_options_clear (CliOptions *options)
+{
+  g_clear_pointer (&options->server, g_free);
+  g_clear_pointer (&options->tenant, g_free);
+  g_clear_pointer (&options->superadmin, g_free);
+  g_clear_pointer (&options->ca_file, g_free);
+  g_clear_pointer (&options->export_csv, g_free);
+  g_clear_pointer (&options->from, g_free);
+  g_clear_pointer (&options->to, g_free);
+  g_clear_pointer (&options->search, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliOptions, cli_options_clear)
+
+gboolean
+luma_cli_is_headless (int    argc,
+                      char **argv)
+{
+  static const char * const commands[] = { "--sync", "--status", "--export-csv" };
+
+  for (int i = 1; i < argc && argv[i] != NULL; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        break;
+      for (guint j = 0; j < G_N_ELEMENTS (commands); j++)
+        {
+          gsize len = strlen (commands[j]);
+
+          if (strncmp (argv[i], commands[j], len) == 0 &&
+              (argv[i][len] == '\0' || argv[i][len] == '='))
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+print_error (const char *format,
+             ...) G_GNUC_PRINTF (1, 2);
+
+static void
+print_error (const char *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("%s: %s\n", g_get_prgname () != NULL ? g_get_prgname () : "luma-subscription",
+              message);
+}
+
+/* ---- Waiting for async calls without a UI ----------------------------------------------------- */
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+  g_main_context_wakeup (NULL);
+}
+
+static GAsyncResult *
+wait_for_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static gboolean
+cancel_on_signal_cb (gpointer user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- Dates ------------------------------------------------------------------------------------ */
+
+/* YYYY-MM-DD (the whole day in UTC: its first second for a lower bound, its
+ * last for an upper one) or an ISO 8601 date-time with an offset. */
+static gboolean
+parse_date (const char  *text,
+            gboolean     end_of_day,
+            gint64      *out,
+            GError     **error)
+{
+  guint year, month, day;
+  char tail;
+
+  if (sscanf (text, "%4u-%2u-%2u%c", &year, &month, &day, &tail) == 3 &&
+      strlen (text) == 10 && g_date_valid_dmy (day, month, year))
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_utc (year, month, day, 0, 0, 0);
+
+      if (dt != NULL)
+        {
+          *out = g_date_time_to_unix (dt) + (end_of_day ? 24 * 60 * 60 - 1 : 0);
+          return TRUE;
+        }
+    }
+
+  if (luma_parse_iso8601 (text, out))
+    return TRUE;
+
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "“%s” is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", text);
+  return FALSE;
+}
+
+/* ---- Opening the account ---------------------------------------------------------------------- */
+
+static char *
+cache_account_name (const CliOptions *options)
+{
+  if (options->superadmin != NULL)
+    return g_strdup_printf ("superadmin:%s/%s", options->superadmin, options->tenant);
+  return g_strdup (options->tenant);
+}
+
+static LumaCache *
+open_cache (const CliOptions  *options,
+            gboolean           must_exist,
+            GError           **error)
+{
+  g_autofree char *account = cache_account_name (options);
+  LumaCache *cache;
+
+  if (must_exist)
+    {
+      g_autofree char *path = luma_cache_path_for_account (options->server, account);
+
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       "Nothing is cached for tenant “%s” at %s yet: run --sync first",
+                       options->tenant, options->server);
+          return NULL;
+        }
+    }
+
+  cache = luma_cache_open_for_account (options->server, account, NULL, error);
+  if (cache != NULL && luma_cache_was_rebuilt (cache))
+    print_error ("The local cache was damaged; it was moved to %s and will be filled again "
+                 "by a full sync", luma_cache_get_corrupt_path (cache));
+  return cache;
+}
+
+static char *
+lookup_secret (const CliOptions  *options,
+               GError           **error)
+{
+  const char *variable = options->superadmin != NULL ? "LUMA_PASSWORD" : "LUMA_API_KEY";
+  const char *from_env = g_getenv (variable);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  char *secret;
+
+  if (from_env != NULL && *from_env != '\0')
+    return g_strdup (from_env);
+
+  if (options->superadmin != NULL)
+    {
+      luma_credentials_lookup_password_async (options->server, options->superadmin, NULL,
+                                              store_result_cb, &result);
+      secret = luma_credentials_lookup_password_finish (wait_for_result (&result), &local_error);
+    }
+  else
+    {
+      luma_credentials_lookup_api_key_async (options->server, options->tenant, NULL,
+                                             store_result_cb, &result);
+      secret = luma_credentials_lookup_api_key_finish (wait_for_result (&result), &local_error);
+    }
+
+  if (secret != NULL)
+    return secret;
+
+  {
+    g_autofree char *keyring = NULL;
+
+    if (local_error != NULL)
+      keyring = g_strdup_printf (" (keyring: %s)", local_error->message);
+    g_set_error (error, LUMA_API_ERROR, LUMA_API_ERROR_NO_CREDENTIALS,
+                 "No %s for %s at %s: set %s in the environment or sign in once with the app%s",
+                 options->superadmin != NULL ? "password" : "API key",
+                 options->superadmin != NULL ? options->superadmin : options->tenant,
+                 options->server, variable, keyring != NULL ? keyring : "");
+  }
+  return NULL;
+}
+
+static LumaApiClient *
+create_client (const CliOptions  *options,
+               GError           **error)
+{
+  g_autoptr(LumaApiClient) client = NULL;
+  g_autofree char *secret = NULL;
+
+  client = luma_api_client_new (options->server, error);
+  if (client == NULL)
+    return NULL;
+
+  if (options->ca_file != NULL && !luma_api_client_set_ca_file (client, options->ca_file, error))
+    return NULL;
+
+  secret = lookup_secret (options, error);
+  if (secret == NULL)
+    return NULL;
+
+  if (options->superadmin != NULL)
+    {
+      luma_api_client_set_superadmin_credentials (client, options->superadmin, secret);
+      luma_api_client_set_tenant (client, options->tenant);
+    }
+  else
+    {
+      luma_api_client_set_tenant_credentials (client, options->tenant, secret);
+    }
+
+  return g_steal_pointer (&client);
+}
+
+/* ---- The commands ----------------------------------------------------------------------------- */
+
+static int
+command_sync (const CliOptions *options)
+{
+  g_autoptr(LumaApiClient) client = NULL;
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaSync) sync = NULL;
+  g_autoptr(LumaSyncSummary) summary = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  guint sigint_id, sigterm_id;
+
+  client = create_client (options, &error);
+  if (client == NULL)
+    {
+      print_error ("%s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  cache = open_cache (options, FALSE, &error);
+  if (cache == NULL)
+    {
+      print_error ("Cannot open the local cache: %s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  sync = luma_sync_new (client, cache);
+
+  /* Interrupted: stop at once; the committed part stays and the next
+   * --sync resumes from it. */
+  sigint_id = g_unix_signal_add (SIGINT, cancel_on_signal_cb, cancellable);
+  sigterm_id = g_unix_signal_add (SIGTERM, cancel_on_signal_cb, cancellable);
+
+  luma_sync_run_async (sync, cancellable, store_result_cb, &result);
+  summary = luma_sync_run_finish (sync, wait_for_result (&result), &error);
+
+  /* The process ends here: finish the index build a full sync started, so
+   * the cache is complete when the app opens it. */
+  while (luma_sync_get_indexing (sync) && !g_cancellable_is_cancelled (cancellable))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+
+  if (summary == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        print_error ("Sync interrupted; the next --sync resumes where it stopped");
+      else if (luma_sync_get_offline (sync))
+        print_error ("Sync failed: cannot reach %s: %s (the cached data stays available "
+                     "with --status)", options->server, error->message);
+      else
+        print_error ("Sync failed: %s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  line = luma_sync_summary_to_string (summary);
+  g_print ("%s\n", line);
+
+  luma_cache_close (cache);
+  return LUMA_CLI_EXIT_OK;
+}
+
+static char *
+format_day (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_seconds);
+
+  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("?");
+}
+
+static int
+command_status (const CliOptions *options)
+{
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaSubscription) subscription = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(LumaContacts) mine = NULL;
+  g_autoptr(LumaContacts) theirs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *technical = NULL;
+  g_autofree char *billing = NULL;
+  gint64 records, last_synced;
+  guint percent;
+
+  cache = open_cache (options, TRUE, &error);
+  if (cache == NULL)
+    {
+      print_error ("%s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  subscription = luma_cache_get_subscription (cache, NULL, &error);
+  if (subscription == NULL)
+    {
+      if (error != NULL)
+        print_error ("Cannot read the local cache: %s", error->message);
+      else
+        print_error ("Nothing is cached for tenant “%s” at %s yet: run --sync first",
+                     options->tenant, options->server);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  start = format_day (subscription->start_date);
+  end = format_day (subscription->end_date);
+  technical = g_strjoinv (", ", subscription->technical_emails);
+  billing = g_strjoinv (", ", subscription->billing_emails);
+  percent = subscription->total_purchase > 0
+            ? (guint) MIN (subscription->consumed * 100 / subscription->total_purchase, 9999)
+            : 0;
+
+  g_print ("Tenant: %s (%s)\n", subscription->tenant_name, subscription->external_id);
+  g_print ("License type: %s\n", luma_license_type_to_display (subscription->license_type));
+  g_print ("Contract term: %s to %s\n", start, end);
+  g_print ("Total purchase: %" G_GINT64_FORMAT "\n", subscription->total_purchase);
+  g_print ("Consumed: %" G_GINT64_FORMAT " (%u %%)\n", subscription->consumed, percent);
+  g_print ("Available: %" G_GINT64_FORMAT "\n", subscription->available);
+  if (subscription->overage > 0)
+    g_print ("Overage: %" G_GINT64_FORMAT "\n", subscription->overage);
+  g_print ("Technical email: %s\n", technical);
+  g_print ("Billing email: %s\n", billing);
+
+  records = luma_cache_count_records (cache, subscription->license_type, NULL);
+  last_synced = luma_cache_get_last_synced (cache);
+  if (last_synced > 0)
+    {
+      g_autofree char *when = luma_format_iso8601_utc (last_synced);
+
+      g_print ("History: %" G_GINT64_FORMAT " records, last synced %s\n", MAX (records, 0), when);
+    }
+  else
+    {
+      g_print ("History: %" G_GINT64_FORMAT " records, never fully synced\n", MAX (records, 0));
+    }
+
+  if (luma_cache_get_conflict (cache, &mine, &theirs, NULL))
+    g_print ("Email lists: your edit conflicts with a newer version on the server; "
+             "open the app to choose\n");
+  else if ((pending = luma_cache_outbox_peek (cache, NULL, NULL)) != NULL)
+    g_print ("Email lists: an edit is waiting to be sent (next --sync)\n");
+
+  return LUMA_CLI_EXIT_OK;
+}
+
+static int
+command_export (const CliOptions *options)
+{
+  g_autoptr(LumaCache) cache = NULL;
+  g_auto(LumaHistoryQuery) query = { 0 };
+  g_autoptr(GError) error = NULL;
+  LumaLicenseType license_type;
+  guint64 rows = 0;
+
+  cache = open_cache (options, TRUE, &error);
+  if (cache == NULL)
+    {
+      print_error ("%s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+  if (!luma_cache_get_license_type (cache, &license_type))
+    {
+      print_error ("Nothing is cached for tenant “%s” at %s yet: run --sync first",
+                   options->tenant, options->server);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  luma_history_query_init (&query, license_type);
+  if (options->from != NULL && !parse_date (options->from, FALSE, &query.from, &error))
+    {
+      print_error ("--from: %s", error->message);
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options->to != NULL && !parse_date (options->to, TRUE, &query.to, &error))
+    {
+      print_error ("--to: %s", error->message);
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  query.search = g_strdup (options->search);
+
+  if (!luma_csv_export_to_path (cache, &query, options->export_csv,
+                                options->bom ? LUMA_CSV_FLAGS_BOM : LUMA_CSV_FLAGS_NONE,
+                                NULL, NULL, &rows, NULL, &error))
+    {
+      print_error ("Cannot write %s: %s", options->export_csv, error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  g_print ("%" G_GUINT64_FORMAT " rows written to %s\n", rows, options->export_csv);
+  return LUMA_CLI_EXIT_OK;
+}
+
+/* ---- Entry point ------------------------------------------------------------------------------ */
+
+int
+luma_cli_run (int    argc,
+              char **argv)
+{
+  g_auto(CliOptions) options = { 0 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  int status;
+  GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &options.server,
+      N_("Base URL of the Luma server, e.g. https://luma.example/gateway/api/v1"), N_("URL") },
+    { "tenant", 0, 0, G_OPTION_ARG_STRING, &options.tenant,
+      N_("External id of the tenant"), N_("ID") },
+    { "superadmin", 0, 0, G_OPTION_ARG_STRING, &options.superadmin,
+      N_("Act as this superadmin (password from LUMA_PASSWORD or the keyring)"), N_("USER") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &options.ca_file,
+      N_("Also trust the certificate authorities in this PEM file"), N_("FILE") },
+    { "sync", 0, 0, G_OPTION_ARG_NONE, &options.sync,
+      N_("Bring the local cache up to date and print a summary"), NULL },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &options.status,
+      N_("Print the subscription from the local cache (no network)"), NULL },
+    { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, &options.export_csv,
+      N_("Write the License Consumption History to a CSV file"), N_("FILE") },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &options.from,
+      N_("Export only records from this day on"), N_("DATE") },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &options.to,
+      N_("Export only records up to this day"), N_("DATE") },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &options.search,
+      N_("Export only records containing this text"), N_("TEXT") },
+    { "bom", 0, 0, G_OPTION_ARG_NONE, &options.bom,
+      N_("Start the CSV file with a byte-order mark (for Excel)"), NULL },
+    { NULL }
+  };
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                _("Headless commands: --sync, --status, --export-csv. The API key "
+                                  "comes from LUMA_API_KEY or the keyring."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  /* GOptionContext edits the vector it parses; keep the caller's intact. */
+  args = g_new0 (char *, argc + 1);
+  for (int i = 0; i < argc; i++)
+    args[i] = g_strdup (argv[i]);
+
+  {
+    int n_args = argc;
+    char **parsed = args;
+
+    if (!g_option_context_parse (context, &n_args, &parsed, &error))
+      {
+        print_error ("%s (see --help)", error->message);
+        return LUMA_CLI_EXIT_USAGE;
+      }
+    if (n_args > 1)
+      {
+        print_error ("Unexpected argument “%s” (see --help)", parsed[1]);
+        return LUMA_CLI_EXIT_USAGE;
+      }
+  }
+
+  if (!options.sync && !options.status && options.export_csv == NULL)
+    {
+      print_error ("Nothing to do: give --sync, --status or --export-csv (see --help)");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.server == NULL || *g_strstrip (options.server) == '\0')
+    {
+      print_error ("--server URL is required");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.tenant == NULL || *g_strstrip (options.tenant) == '\0')
+    {
+      print_error ("--tenant ID is required");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.export_csv == NULL &&
+      (options.from != NULL || options.to != NULL || options.search != NULL || options.bom))
+    {
+      print_error ("--from, --to, --search and --bom go with --export-csv");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+
+  if (options.sync && (status = command_sync (&options)) != LUMA_CLI_EXIT_OK)
+    return status;
+  if (options.status && (status = command_status (&options)) != LUMA_CLI_EXIT_OK)
+    return status;
+  if (options.export_csv != NULL && (status = command_export (&options)) != LUMA_CLI_EXIT_OK)
+    return status;
+
+  return LUMA_CLI_EXIT_OK;
+}

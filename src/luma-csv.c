@@ -1,0 +1,836 @@
+/* luma-csv.c: the License Consumption Report (CSV)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "luma-csv.h"
+
+/* Write through a large buffer: one write() per 256 KiB, never per row. */
+#define FLUSH_SIZE (256 * 1024)
+/* Rows between checks of the cancellable and progress reports. */
+#define CHECK_EVERY 4096
+
+/* ---- The writer core ---------------------------------------------------------------------------- */
+
+/* Bytes that force a field into quotes (RFC 4180 §2.6). */
+static const guint8 quote_trigger[256] = {
+  [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
+/* First bytes a spreadsheet may read as the start of a formula (OWASP). */
+static inline gboolean
+is_formula_start (char c)
+{
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\n';
+}
+
+void
+luma_csv_append_field (GString    *out,
+                       const char *value,
+                       gssize      len,
+                       gboolean    guard)
+{
+  const guchar *p;
+  const guchar *end;
+  gboolean guarded;
+
+  if (value == NULL)
+    return;
+  if (len < 0)
+    len = strlen (value);
+  if (len == 0)
+    return;
+
+  p = (const guchar *) value;
+  end = p + len;
+  while (p < end && !quote_trigger[*p])
+    p++;
+
+  guarded = guard && is_formula_start (value[0]);
+
+  if (p == end)
+    {
+      if (guarded)
+        g_string_append_c (out, '\'');
+      g_string_append_len (out, value, len);
+      return;
+    }
+
+  g_string_append_c (out, '"');
+  if (guarded)
+    g_string_append_c (out, '\'');
+
+  /* Copy runs between double quotes, doubling each quote. */
+  p = (const guchar *) value;
+  while (p < end)
+    {
+      const guchar *q = memchr (p, '"', end - p);
+
+      if (q == NULL)
+        {
+          g_string_append_len (out, (const char *) p, end - p);
+          break;
+        }
+      g_string_append_len (out, (const char *) p, q + 1 - p);
+      g_string_append_c (out, '"');
+      p = q + 1;
+    }
+
+  g_string_append_c (out, '"');
+}
+
+void
+luma_csv_append_row (GString            *out,
+                     const char * const *fields,
+                     guint               n_fields)
+{
+  guint i;
+
+  for (i = 0; i < n_fields; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      luma_csv_append_field (out, fields[i], -1, TRUE);
+    }
+  g_string_append_len (out, "\r\n", 2);
+}
+
+static const char * const session_columns[LUMA_CSV_N_SESSION_COLUMNS] = {
+  N_("Session ID"),
+  N_("Started On"),
+  N_("Initiated By"),
+  N_("User Name"),
+  N_("Email"),
+  N_("Role"),
+  N_("Agent Name"),
+  N_("Channel"),
+  N_("Conversations"),
+};
+
+static const char * const user_columns[LUMA_CSV_N_USER_COLUMNS] = {
+  N_("User ID"),
+  N_("User Name"),
+  N_("Email"),
+  N_("First Name"),
+  N_("Last Name"),
+  N_("Role"),
+  N_("Status"),
+  N_("Created On"),
+  N_("Conversations"),
+};
+
+void
+luma_csv_append_header (GString         *out,
+                        LumaLicenseType  license_type)
+{
+  const char * const *columns = license_type == LUMA_LICENSE_TYPE_USER ? user_columns : session_columns;
+  const char *translated[LUMA_CSV_N_SESSION_COLUMNS];
+  guint i;
+
+  G_STATIC_ASSERT (LUMA_CSV_N_SESSION_COLUMNS == LUMA_CSV_N_USER_COLUMNS);
+
+  for (i = 0; i < LUMA_CSV_N_SESSION_COLUMNS; i++)
+    translated[i] = _(columns[i]);
+
+  luma_csv_append_row (out, translated, LUMA_CSV_N_SESSION_COLUMNS);
+}
+
+/* Values are not translated: a report read by scripts and other people's
+ * spreadsheets must not depend on the exporter's language. */
+static const char * const initiated_by_labels[] = { "End User", "Agent" };
+static const char * const channel_labels[] = {
+  "MS Teams", "Skype for Business", "Web Widget", "Slack", "WhatsApp", "Email",
+};
+static const char * const role_labels[] = { "Admin", "Developer", "Analyst", "Self-service", "Guest" };
+static const char * const user_status_labels[] = { "Active", "Inactive" };
+
+G_STATIC_ASSERT (G_N_ELEMENTS (channel_labels) == LUMA_N_CHANNELS);
+G_STATIC_ASSERT (G_N_ELEMENTS (role_labels) == LUMA_N_ROLES);
+
+#define LABEL(table, value) \
+  (((guint) (value)) < G_N_ELEMENTS (table) ? table[(guint) (value)] : "")
+
+const char *
+luma_csv_initiated_by_label (LumaInitiatedBy value)
+{
+  return LABEL (initiated_by_labels, value);
+}
+
+const char *
+luma_csv_channel_label (LumaChannel value)
+{
+  return LABEL (channel_labels, value);
+}
+
+const char *
+luma_csv_role_label (LumaRole value)
+{
+  return LABEL (role_labels, value);
+}
+
+const char *
+luma_csv_user_status_label (LumaUserStatus value)
+{
+  return LABEL (user_status_labels, value);
+}
+
+static inline char *
+put2 (char *p,
+      int   v)
+{
+  p[0] = '0' + v / 10;
+  p[1] = '0' + v % 10;
+  return p + 2;
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (the well-known
+ * era-based conversion): a handful of integer operations per row instead of
+ * a GDateTime. */
+static void
+civil_from_days (gint64  days,
+                 gint64 *year,
+                 int    *month,
+                 int    *day)
+{
+  gint64 era, doe, yoe, doy, mp, y;
+
+  days += 719468;
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  doe = days - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = yoe + era * 400;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *day = (int) (doy - (153 * mp + 2) / 5 + 1);
+  *month = (int) (mp < 10 ? mp + 3 : mp - 9);
+  *year = y + (*month <= 2);
+}
+
+void
+luma_csv_append_time (GString *out,
+                      gint64   t)
+{
+  char buf[32];
+  char *p = buf;
+  gint64 days, secs, year;
+  int month, day;
+
+  days = t / 86400;
+  secs = t % 86400;
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  civil_from_days (days, &year, &month, &day);
+
+  if (year < 0 || year > 9999)
+    {
+      /* Outside what the contract can carry; still write something exact. */
+      g_string_append_printf (out, "%" G_GINT64_FORMAT "-%02d-%02dT%02d:%02d:%02dZ",
+                              year, month, day, (int) (secs / 3600), (int) (secs / 60 % 60),
+                              (int) (secs % 60));
+      return;
+    }
+
+  p = put2 (p, (int) (year / 100));
+  p = put2 (p, (int) (year % 100));
+  *p++ = '-';
+  p = put2 (p, month);
+  *p++ = '-';
+  p = put2 (p, day);
+  *p++ = 'T';
+  p = put2 (p, (int) (secs / 3600));
+  *p++ = ':';
+  p = put2 (p, (int) (secs / 60 % 60));
+  *p++ = ':';
+  p = put2 (p, (int) (secs % 60));
+  *p++ = 'Z';
+
+  g_string_append_len (out, buf, p - buf);
+}
+
+static inline void
+append_count (GString *out,
+              gint64   n)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 v = n < 0 ? (guint64) -n : (guint64) n;
+
+  do
+    {
+      *--p = '0' + v % 10;
+      v /= 10;
+    }
+  while (v != 0);
+  if (n < 0)
+    *--p = '-';
+
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
+void
+luma_csv_append_session (GString                 *out,
+                         const LumaSessionRecord *r)
+{
+  luma_csv_append_field (out, r->session_id, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_time (out, r->started_on);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, luma_csv_initiated_by_label (r->initiated_by), -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, r->user_name, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, r->email, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, luma_csv_role_label (r->role), -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, r->agent_name, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, luma_csv_channel_label (r->channel), -1, TRUE);
+  g_string_append_c (out, ',');
+  append_count (out, r->conversations);
+  g_string_append_len (out, "\r\n", 2);
+}
+
+void
+luma_csv_append_user (GString              *out,
+                      const LumaUserRecord *r)
+{
+  luma_csv_append_field (out, r->user_id, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, r->user_name, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, r->email, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, r->first_name, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, r->last_name, -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, luma_csv_role_label (r->role), -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_field (out, luma_csv_user_status_label (r->status), -1, TRUE);
+  g_string_append_c (out, ',');
+  luma_csv_append_time (out, r->created_on);
+  g_string_append_c (out, ',');
+  append_count (out, r->conversations);
+  g_string_append_len (out, "\r\n", 2);
+}
+
+/* ---- Export ------------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  GString             *buf;
+  int                  fd;          /* the temporary file, or -1 */
+  GOutputStream       *stream;      /* or a stream */
+  const char          *display_name;
+  GCancellable        *cancellable;
+  GError              *error;
+  LumaLicenseType      license_type;
+  guint64              rows;
+  guint64              total;
+  LumaCsvProgressFunc  progress;
+  gpointer             progress_data;
+} Export;
+
+static gboolean
+export_flush (Export *self)
+{
+  if (self->buf->len == 0)
+    return TRUE;
+
+  if (self->stream != NULL)
+    {
+      if (!g_output_stream_write_all (self->stream, self->buf->str, self->buf->len, NULL,
+                                      self->cancellable, &self->error))
+        return FALSE;
+    }
+  else
+    {
+      const char *p = self->buf->str;
+      gsize left = self->buf->len;
+
+      while (left > 0)
+        {
+          gssize n = write (self->fd, p, left);
+
+          if (n < 0)
+            {
+              int saved_errno = errno;
+
+              if (saved_errno == EINTR)
+                continue;
+              g_set_error (&self->error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                           _("Could not write “%s”: %s"), self->display_name,
+                           g_strerror (saved_errno));
+              return FALSE;
+            }
+          p += n;
+          left -= n;
+        }
+    }
+
+  g_string_truncate (self->buf, 0);
+  return TRUE;
+}
+
+static gboolean
+export_row_cb (LumaLicenseType  license_type,
+               gconstpointer    record,
+               gpointer         user_data)
+{
+  Export *self = user_data;
+
+  if (license_type == LUMA_LICENSE_TYPE_USER)
+    luma_csv_append_user (self->buf, record);
+  else
+    luma_csv_append_session (self->buf, record);
+
+  if (self->buf->len >= FLUSH_SIZE && !export_flush (self))
+    return FALSE;
+
+  self->rows++;
+  if (self->rows % CHECK_EVERY == 0)
+    {
+      if (g_cancellable_set_error_if_cancelled (self->cancellable, &self->error))
+        return FALSE;
+      if (self->progress != NULL)
+        self->progress (self->rows, MAX (self->total, self->rows), self->progress_data);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+export_run (Export                 *self,
+            LumaCache              *cache,
+            const LumaHistoryQuery *query,
+            LumaCsvFlags            flags)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (self->progress != NULL)
+    {
+      gint64 total = luma_cache_count_matching (cache, query, self->cancellable, &local_error);
+
+      if (total < 0)
+        {
+          g_propagate_error (&self->error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      self->total = total;
+      self->progress (0, self->total, self->progress_data);
+    }
+
+  if (flags & LUMA_CSV_FLAGS_BOM)
+    g_string_append_len (self->buf, "\xef\xbb\xbf", 3);
+  luma_csv_append_header (self->buf, query->license_type);
+
+  if (!luma_cache_foreach_history (cache, query, export_row_cb, self, self->cancellable,
+                                   &local_error))
+    {
+      /* Our own error (a failed write) explains a stop better than the cache's. */
+      if (self->error == NULL)
+        g_propagate_error (&self->error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (self->error != NULL)
+    return FALSE;
+  if (g_cancellable_set_error_if_cancelled (self->cancellable, &self->error))
+    return FALSE;
+
+  if (!export_flush (self))
+    return FALSE;
+
+  if (self->progress != NULL)
+    self->progress (self->rows, self->rows, self->progress_data);
+
+  return TRUE;
+}
+
+static void
+export_init (Export              *self,
+             GCancellable        *cancellable,
+             LumaCsvProgressFunc  progress,
+             gpointer             progress_data)
+{
+  memset (self, 0, sizeof *self);
+  self->fd = -1;
+  self->buf = g_string_sized_new (FLUSH_SIZE + 64 * 1024);
+  self->cancellable = cancellable;
+  self->progress = progress;
+  self->progress_data = progress_data;
+}
+
+static void
+export_clear (Export *self)
+{
+  g_string_free (self->buf, TRUE);
+  g_clear_error (&self->error);
+}
+
+gboolean
+luma_csv_export_to_stream (LumaCache              *cache,
+                           const LumaHistoryQuery *query,
+                           GOutputStream          *out,
+                           LumaCsvFlags            flags,
+                           LumaCsvProgressFunc     progress,
+                           gpointer                progress_data,
+                           guint64                *rows_out,
+                           GCancellable           *cancellable,
+                           GError                **error)
+{
+  Export self;
+  gboolean ok;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
+  g_return_val_if_fail (query != NULL, FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  export_init (&self, cancellable, progress, progress_data);
+  self.stream = out;
+  self.display_name = "-";
+
+  ok = export_run (&self, cache, query, flags);
+  if (rows_out != NULL)
+    *rows_out = self.rows;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&self.error));
+
+  export_clear (&self);
+  return ok;
+}
+
+gboolean
+luma_csv_export_to_path (LumaCache              *cache,
+                         const LumaHistoryQuery *query,
+                         const char             *path,
+                         LumaCsvFlags            flags,
+                         LumaCsvProgressFunc     progress,
+                         gpointer                progress_data,
+                         guint64                *rows_out,
+                         GCancellable           *cancellable,
+                         GError                **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *tmp_name = NULL;
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *display_name = NULL;
+  Export self;
+  gboolean ok = FALSE;
+  gboolean created = FALSE;
+  int saved_errno;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
+  g_return_val_if_fail (query != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  display_name = g_filename_display_name (path);
+  base = g_path_get_basename (path);
+  if (*path == '\0' || g_str_has_suffix (path, G_DIR_SEPARATOR_S) ||
+      g_file_test (path, G_FILE_TEST_IS_DIR) ||
+      strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                   _("“%s” is a folder: choose a file name for the report"), display_name);
+      return FALSE;
+    }
+
+  dir = g_path_get_dirname (path);
+  tmp_name = g_strdup_printf (".%s.XXXXXX", base);
+  tmp_path = g_build_filename (dir, tmp_name, NULL);
+
+  export_init (&self, cancellable, progress, progress_data);
+  self.display_name = display_name;
+
+  /* 0666 less the umask, like any document the user saves. */
+  self.fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+  if (self.fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not create a file next to “%s”: %s"), display_name,
+                   g_strerror (saved_errno));
+      goto out;
+    }
+  created = TRUE;
+
+  if (!export_run (&self, cache, query, flags))
+    goto out;
+
+  /* On disk before it takes the name, so a crash cannot leave an empty or
+   * partial file under it either. */
+  if (fsync (self.fd) != 0 && errno != EINVAL)
+    {
+      saved_errno = errno;
+      g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not write “%s”: %s"), display_name, g_strerror (saved_errno));
+      goto out;
+    }
+  if (close (self.fd) != 0)
+    {
+      saved_errno = errno;
+      self.fd = -1;
+      g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not write “%s”: %s"), display_name, g_strerror (saved_errno));
+      goto out;
+    }
+  self.fd = -1;
+
+  if (g_rename (tmp_path, path) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not save “%s”: %s"), display_name, g_strerror (saved_errno));
+      goto out;
+    }
+
+  ok = TRUE;
+
+out:
+  if (self.fd >= 0)
+    close (self.fd);
+  if (!ok && created)
+    g_unlink (tmp_path);
+  if (rows_out != NULL)
+    *rows_out = ok ? self.rows : 0;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&self.error));
+
+  export_clear (&self);
+  return ok;
+}
+
+/* ---- Async: a worker thread, progress relayed to the caller's context ---------------------- */
+
+typedef struct
+{
+  gatomicrefcount      ref;
+  GMainContext        *context;
+  LumaCsvProgressFunc  func;
+  gpointer             data;
+  GDestroyNotify       notify;
+  GMutex               mutex;
+  guint64              written;
+  guint64              total;
+  gint                 pending;     /* atomic: a dispatch is queued */
+  gint64               last_post;   /* worker thread only */
+} ProgressRelay;
+
+static ProgressRelay *
+progress_relay_ref (ProgressRelay *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+static gboolean
+progress_relay_notify_cb (gpointer user_data)
+{
+  ProgressRelay *self = user_data;
+
+  self->notify (self->data);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->mutex);
+  g_free (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_relay_unref (gpointer data)
+{
+  ProgressRelay *self = data;
+
+  if (!g_atomic_ref_count_dec (&self->ref))
+    return;
+
+  /* Free the caller's data in the caller's context, whichever thread
+   * dropped the last reference. */
+  if (self->notify != NULL)
+    {
+      g_main_context_invoke (self->context, progress_relay_notify_cb, self);
+      return;
+    }
+
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->mutex);
+  g_free (self);
+}
+
+static gboolean
+progress_relay_dispatch_cb (gpointer user_data)
+{
+  ProgressRelay *self = user_data;
+  guint64 written, total;
+
+  g_atomic_int_set (&self->pending, 0);
+  g_mutex_lock (&self->mutex);
+  written = self->written;
+  total = self->total;
+  g_mutex_unlock (&self->mutex);
+
+  self->func (written, total, self->data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs in the worker thread. */
+static void
+progress_relay_post (guint64  written,
+                     guint64  total,
+                     gpointer user_data)
+{
+  ProgressRelay *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  /* At most ten a second, but always the first and the last. */
+  if (written != 0 && written != total && now - self->last_post < G_USEC_PER_SEC / 10)
+    return;
+  self->last_post = now;
+
+  g_mutex_lock (&self->mutex);
+  self->written = written;
+  self->total = total;
+  g_mutex_unlock (&self->mutex);
+
+  if (g_atomic_int_compare_and_exchange (&self->pending, 0, 1))
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, progress_relay_dispatch_cb, progress_relay_ref (self),
+                             progress_relay_unref);
+      g_source_set_static_name (source, "[luma-csv] progress");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+}
+
+typedef struct
+{
+  LumaCache        *cache;
+  LumaHistoryQuery *query;
+  char             *path;
+  LumaCsvFlags      flags;
+  ProgressRelay    *relay;
+  guint64           rows;
+} ExportTaskData;
+
+static void
+export_task_data_free (gpointer data)
+{
+  ExportTaskData *td = data;
+
+  g_clear_object (&td->cache);
+  g_clear_pointer (&td->query, luma_history_query_free);
+  g_free (td->path);
+  g_clear_pointer (&td->relay, progress_relay_unref);
+  g_free (td);
+}
+
+static void
+export_thread_cb (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  ExportTaskData *td = task_data;
+  GError *error = NULL;
+
+  if (luma_csv_export_to_path (td->cache, td->query, td->path, td->flags,
+                               td->relay != NULL ? progress_relay_post : NULL, td->relay,
+                               &td->rows, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+luma_csv_export_async (LumaCache              *cache,
+                       const LumaHistoryQuery *query,
+                       GFile                  *target,
+                       LumaCsvFlags            flags,
+                       LumaCsvProgressFunc     progress,
+                       gpointer                progress_data,
+                       GDestroyNotify          progress_notify,
+                       GCancellable           *cancellable,
+                       GAsyncReadyCallback     callback,
+                       gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExportTaskData *td;
+
+  g_return_if_fail (LUMA_IS_CACHE (cache));
+  g_return_if_fail (query != NULL);
+  g_return_if_fail (G_IS_FILE (target));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, luma_csv_export_async);
+  g_task_set_name (task, "[luma-csv] export");
+  /* The result says what happened to the file: a cancel that comes after the
+   * rename is too late and must not report a saved file as cancelled. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  td = g_new0 (ExportTaskData, 1);
+  td->cache = g_object_ref (cache);
+  td->query = luma_history_query_copy (query);
+  td->path = g_file_get_path (target);
+  td->flags = flags;
+  if (progress != NULL)
+    {
+      td->relay = g_new0 (ProgressRelay, 1);
+      g_atomic_ref_count_init (&td->relay->ref);
+      td->relay->context = g_main_context_ref_thread_default ();
+      td->relay->func = progress;
+      td->relay->data = progress_data;
+      td->relay->notify = progress_notify;
+      g_mutex_init (&td->relay->mutex);
+    }
+  else if (progress_notify != NULL)
+    {
+      progress_notify (progress_data);
+    }
+  g_task_set_task_data (task, td, export_task_data_free);
+
+  if (td->path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (target);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Cannot save the report to “%s”: choose a folder on this computer"),
+                               uri);
+      return;
+    }
+
+  g_task_run_in_thread (task, export_thread_cb);
+}
+
+gboolean
+luma_csv_export_finish (GAsyncResult  *result,
+                        guint64       *rows_out,
+                        GError       **error)
+{
+  ExportTaskData *td;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == luma_csv_export_async, FALSE);
+
+  td = g_task_get_task_data (G_TASK (result));
+  if (rows_out != NULL)
+    *rows_out = td->rows;
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

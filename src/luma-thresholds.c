@@ -1,0 +1,277 @@
+/* luma-thresholds.c: when to tell the tenant administrator about consumption
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "luma-thresholds.h"
+
+static const struct
+{
+  LumaThreshold threshold;
+  guint         percent;
+} thresholds[] = {
+  { LUMA_THRESHOLD_75, 75 },
+  { LUMA_THRESHOLD_85, 85 },
+  { LUMA_THRESHOLD_95, 95 },
+  { LUMA_THRESHOLD_100, 100 },
+};
+
+guint
+luma_thresholds_reached (gint64 consumed,
+                         gint64 total_purchase)
+{
+  guint reached = 0;
+  gsize i;
+
+  consumed = CLAMP (consumed, 0, LUMA_MAX_COUNT);
+  total_purchase = CLAMP (total_purchase, 0, LUMA_MAX_COUNT);
+
+  /* Nothing bought and nothing used is not "100 %"; anything used of
+   * nothing bought is past every threshold. */
+  if (total_purchase == 0)
+    return consumed > 0 ? LUMA_THRESHOLD_ALL : 0;
+
+  /* Both are below 2^53, so the products fit in 64 bits. */
+  for (i = 0; i < G_N_ELEMENTS (thresholds); i++)
+    if (consumed * 100 >= total_purchase * (gint64) thresholds[i].percent)
+      reached |= thresholds[i].threshold;
+
+  return reached;
+}
+
+LumaThreshold
+luma_threshold_highest (guint set)
+{
+  gsize i;
+
+  for (i = G_N_ELEMENTS (thresholds); i > 0; i--)
+    if (set & thresholds[i - 1].threshold)
+      return thresholds[i - 1].threshold;
+
+  return LUMA_THRESHOLD_NONE;
+}
+
+guint
+luma_thresholds_from_percents (GArray *percents)
+{
+  guint set = 0;
+  guint i;
+  gsize j;
+
+  if (percents == NULL)
+    return 0;
+
+  for (i = 0; i < percents->len; i++)
+    for (j = 0; j < G_N_ELEMENTS (thresholds); j++)
+      if (g_array_index (percents, gint, i) == (gint) thresholds[j].percent)
+        set |= thresholds[j].threshold;
+
+  return set;
+}
+
+guint
+luma_threshold_get_percent (LumaThreshold threshold)
+{
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (thresholds); i++)
+    if (threshold == thresholds[i].threshold)
+      return thresholds[i].percent;
+
+  return 0;
+}
+
+LumaThreshold
+luma_thresholds_evaluate (const LumaThresholdState *previous,
+                          gint64                    term_start,
+                          gint64                    consumed,
+                          gint64                    total_purchase,
+                          LumaThresholdDecision    *decision)
+{
+  guint before = 0;
+  guint reached;
+  LumaThreshold highest;
+
+  g_return_val_if_fail (decision != NULL, LUMA_THRESHOLD_NONE);
+
+  if (previous != NULL &&
+      previous->term_start == term_start)
+    before = previous->notified & LUMA_THRESHOLD_ALL;
+
+  reached = luma_thresholds_reached (consumed, total_purchase);
+  highest = luma_threshold_highest (reached);
+
+  /* The stored set is always "everything reached at the last look", so the
+   * highest threshold reached is new exactly when it is not in it; lower
+   * ones crossed in the same step are passed over, not notified. */
+  decision->notify = (highest != LUMA_THRESHOLD_NONE && !(before & highest))
+                     ? highest : LUMA_THRESHOLD_NONE;
+  decision->rearmed = before & ~reached;
+  decision->state.term_start = term_start;
+  decision->state.notified = reached;
+
+  return decision->notify;
+}
+
+GNotificationPriority
+luma_threshold_get_priority (LumaThreshold threshold)
+{
+  switch (threshold)
+    {
+    case LUMA_THRESHOLD_100:
+      return G_NOTIFICATION_PRIORITY_URGENT;
+    case LUMA_THRESHOLD_95:
+      return G_NOTIFICATION_PRIORITY_HIGH;
+    case LUMA_THRESHOLD_NONE:
+    case LUMA_THRESHOLD_75:
+    case LUMA_THRESHOLD_85:
+    default:
+      return G_NOTIFICATION_PRIORITY_NORMAL;
+    }
+}
+
+char *
+luma_threshold_notification_id (const char    *external_id,
+                                LumaThreshold  threshold)
+{
+  g_return_val_if_fail (external_id != NULL, NULL);
+
+  return g_strdup_printf ("threshold-%s-%u", external_id, luma_threshold_get_percent (threshold));
+}
+
+/* Grouped by the locale's LC_NUMERIC thousands separator ("1,000" in
+ * English, "1 000" in French, "1000" in the C locale). */
+static char *
+format_count (gint64 n)
+{
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
+}
+
+static char *
+format_usage (LumaLicenseType license_type,
+              gint64          consumed,
+              gint64          total_purchase)
+{
+  g_autofree char *used = format_count (consumed);
+  g_autofree char *total = format_count (total_purchase);
+  gulong n = (gulong) MIN (total_purchase, (gint64) G_MAXLONG);
+
+  if (consumed > total_purchase)
+    {
+      g_autofree char *over = format_count (consumed - total_purchase);
+
+      if (license_type == LUMA_LICENSE_TYPE_USER)
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%s of %s user licence used, %s more than purchased.",
+                                             "%s of %s user licences used, %s more than purchased.",
+                                             n),
+                                used, total, over);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s of %s session used, %s more than purchased.",
+                                           "%s of %s sessions used, %s more than purchased.",
+                                           n),
+                              used, total, over);
+    }
+
+  if (consumed == total_purchase)
+    {
+      if (license_type == LUMA_LICENSE_TYPE_USER)
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%s of %s user licence used, none left.",
+                                             "%s of %s user licences used, none left.",
+                                             n),
+                                used, total);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s of %s session used, none left.",
+                                           "%s of %s sessions used, none left.",
+                                           n),
+                              used, total);
+    }
+
+  {
+    g_autofree char *left = format_count (total_purchase - consumed);
+
+    if (license_type == LUMA_LICENSE_TYPE_USER)
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s of %s user licence used, %s left.",
+                                           "%s of %s user licences used, %s left.",
+                                           n),
+                              used, total, left);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%s of %s session used, %s left.",
+                                         "%s of %s sessions used, %s left.",
+                                         n),
+                            used, total, left);
+  }
+}
+
+LumaThresholdNotification *
+luma_threshold_notification_new (LumaThreshold    threshold,
+                                 LumaLicenseType  license_type,
+                                 const char      *tenant_name,
+                                 gint64           consumed,
+                                 gint64           total_purchase,
+                                 gint64           term_end)
+{
+  LumaThresholdNotification *self;
+  g_autoptr(GDateTime) end = NULL;
+  g_autofree char *usage = NULL;
+  g_autofree char *end_text = NULL;
+  gint64 percent;
+
+  g_return_val_if_fail (threshold != LUMA_THRESHOLD_NONE, NULL);
+
+  consumed = CLAMP (consumed, 0, LUMA_MAX_COUNT);
+  total_purchase = CLAMP (total_purchase, 0, LUMA_MAX_COUNT);
+
+  percent = total_purchase > 0 ? consumed * 100 / total_purchase : 100;
+  percent = CLAMP (percent, (gint64) luma_threshold_get_percent (threshold), G_MAXINT);
+
+  self = g_new0 (LumaThresholdNotification, 1);
+  self->priority = luma_threshold_get_priority (threshold);
+
+  if (tenant_name != NULL && *tenant_name != '\0')
+    /* Translators: the tenant's name, then a percentage such as 85 */
+    self->title = g_strdup_printf (_("%s: %d %% of licences used"), tenant_name, (int) percent);
+  else
+    /* Translators: a percentage such as 85 */
+    self->title = g_strdup_printf (_("%d %% of licences used"), (int) percent);
+
+  usage = format_usage (license_type, consumed, total_purchase);
+
+  end = g_date_time_new_from_unix_utc (term_end);
+  if (end != NULL)
+    /* Translators: the date the contract ends, as in "31 December 2026"; see
+     * the g_date_time_format() documentation for the codes */
+    end_text = g_date_time_format (end, _("%-d %B %Y"));
+
+  if (end_text != NULL)
+    {
+      g_autofree char *ends = NULL;
+
+      /* Translators: the argument is a date such as "31 December 2026" */
+      ends = g_strdup_printf (_("The contract ends on %s."), end_text);
+      self->body = g_strconcat (usage, " ", ends, NULL);
+    }
+  else
+    {
+      self->body = g_steal_pointer (&usage);
+    }
+
+  return self;
+}
+
+void
+luma_threshold_notification_free (LumaThresholdNotification *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->title);
+  g_free (self->body);
+  g_free (self);
+}

@@ -1,0 +1,319 @@
+/* luma-application.c: the application object
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "luma-application.h"
+#include "luma-preferences-window.h"
+#include "luma-resources.h"
+#include "luma-window.h"
+
+struct _LumaApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+};
+
+G_DEFINE_FINAL_TYPE (LumaApplication, luma_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "server", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Connect to this Luma server for this run"), N_("URL") },
+  { "tenant", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("As the Tenant Administrator of this tenant (API key from LUMA_API_KEY or the keyring)"),
+    N_("ID") },
+  { "superadmin", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("As this Superadmin (password from LUMA_PASSWORD or the keyring)"), N_("USER") },
+  { NULL }
+};
+
+LumaApplication *
+luma_application_new (void)
+{
+  return g_object_new (LUMA_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "resource-base-path", "/io/github/lumadesk/Subscription",
+                       NULL);
+}
+
+GSettings *
+luma_application_get_settings (LumaApplication *self)
+{
+  g_return_val_if_fail (LUMA_IS_APPLICATION (self), NULL);
+
+  if (self->settings == NULL)
+    self->settings = g_settings_new (APP_ID);
+
+  return self->settings;
+}
+
+static LumaWindow *
+find_window (LumaApplication *self,
+             LumaAccount     *account)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      LumaAccount *other;
+
+      if (!LUMA_IS_WINDOW (l->data))
+        continue;
+
+      other = luma_window_get_account (l->data);
+      if (account == NULL || (other != NULL && luma_account_equal (other, account)))
+        return l->data;
+    }
+
+  return NULL;
+}
+
+static LumaAccount *
+load_active_account (LumaApplication *self)
+{
+  GSettings *settings = luma_application_get_settings (self);
+  g_autoptr(GPtrArray) accounts = luma_account_list_load (settings);
+  int active = g_settings_get_int (settings, "active-account");
+
+  if (active >= 0 && (guint) active < accounts->len)
+    return g_object_ref (g_ptr_array_index (accounts, active));
+
+  return NULL;
+}
+
+GtkWindow *
+luma_application_open_account (LumaApplication *self,
+                               LumaAccount     *account)
+{
+  g_autoptr(LumaAccount) stored = NULL;
+  LumaWindow *window;
+
+  g_return_val_if_fail (LUMA_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (account == NULL || LUMA_IS_ACCOUNT (account), NULL);
+
+  window = find_window (self, account);
+  if (window != NULL && account != NULL)
+    {
+      /* A secret given for this run replaces the one the window had. */
+      if (luma_account_get_secret (account) != NULL)
+        luma_window_set_account (window, account);
+      gtk_window_present (GTK_WINDOW (window));
+      return GTK_WINDOW (window);
+    }
+
+  if (account == NULL)
+    {
+      if (window != NULL)
+        {
+          gtk_window_present (GTK_WINDOW (window));
+          return GTK_WINDOW (window);
+        }
+      account = stored = load_active_account (self);
+    }
+
+  window = luma_window_new (self, account);
+  gtk_window_present (GTK_WINDOW (window));
+
+  return GTK_WINDOW (window);
+}
+
+static void
+luma_application_activate (GApplication *app)
+{
+  luma_application_open_account (LUMA_APPLICATION (app), NULL);
+}
+
+static int
+luma_application_command_line (GApplication            *app,
+                               GApplicationCommandLine *command_line)
+{
+  LumaApplication *self = LUMA_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  g_autoptr(LumaAccount) account = NULL;
+  const char *server = NULL;
+  const char *tenant = NULL;
+  const char *superadmin = NULL;
+
+  g_variant_dict_lookup (options, "server", "&s", &server);
+  g_variant_dict_lookup (options, "tenant", "&s", &tenant);
+  g_variant_dict_lookup (options, "superadmin", "&s", &superadmin);
+
+  if (server == NULL && tenant == NULL && superadmin == NULL)
+    {
+      g_application_activate (app);
+      return 0;
+    }
+
+  if (server == NULL || *server == '\0')
+    {
+      g_application_command_line_printerr (command_line, "%s\n",
+                                           _("--tenant and --superadmin need --server URL"));
+      return 2;
+    }
+  if ((tenant == NULL) == (superadmin == NULL))
+    {
+      g_application_command_line_printerr (command_line, "%s\n",
+                                           _("Give either --tenant ID or --superadmin USER with --server"));
+      return 2;
+    }
+
+  if (tenant != NULL)
+    {
+      account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, server, tenant);
+      luma_account_set_secret (account,
+                               g_application_command_line_getenv (command_line, "LUMA_API_KEY"));
+    }
+  else
+    {
+      account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, server, superadmin);
+      luma_account_set_secret (account,
+                               g_application_command_line_getenv (command_line, "LUMA_PASSWORD"));
+    }
+
+  luma_application_open_account (self, account);
+
+  return 0;
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  LumaApplication *self = user_data;
+
+  /* Close the windows first so each one saves its size. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; )
+    {
+      GtkWindow *window = l->data;
+
+      l = l->next;
+      gtk_window_close (window);
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  LumaApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  static const char *developers[] = { "The Luma Subscription developers", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", parent,
+                        "modal", parent != NULL,
+                        "application-name", _("Luma Subscription"),
+                        "application-icon", APP_ID,
+                        "developer-name", _("The Luma Subscription developers"),
+                        "version", PACKAGE_VERSION,
+                        "website", "https://github.com/lumadesk/subscription",
+                        "issue-url", "https://github.com/lumadesk/subscription/issues",
+                        "comments", _("Follow your Luma licences: subscription, consumption "
+                                      "history, conversations and purchases, also offline."),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "developers", developers,
+                        /* Translators: replace with your names, one per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  LumaApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  LumaPreferencesWindow *prefs;
+
+  prefs = luma_preferences_window_new (luma_application_get_settings (self));
+  if (parent != NULL)
+    {
+      gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
+      gtk_window_set_modal (GTK_WINDOW (prefs), TRUE);
+    }
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+shortcuts_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  LumaApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "about", about_activated },
+  { "preferences", preferences_activated },
+  { "shortcuts", shortcuts_activated },
+};
+
+static void
+luma_application_startup (GApplication *app)
+{
+  LumaApplication *self = LUMA_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *prefs_accels[] = { "<Control>comma", NULL };
+  static const char *shortcuts_accels[] = { "<Control>question", NULL };
+  static const char *refresh_accels[] = { "<Control>r", "F5", NULL };
+  static const char *search_accels[] = { "<Control>f", NULL };
+
+  G_APPLICATION_CLASS (luma_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay",
+                                         shortcuts_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", search_accels);
+}
+
+static void
+luma_application_dispose (GObject *object)
+{
+  LumaApplication *self = LUMA_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (luma_application_parent_class)->dispose (object);
+}
+
+static void
+luma_application_class_init (LumaApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = luma_application_dispose;
+
+  app_class->activate = luma_application_activate;
+  app_class->startup = luma_application_startup;
+  app_class->command_line = luma_application_command_line;
+
+  luma_register_resource ();
+}
+
+static void
+luma_application_init (LumaApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Follow the licences of a Luma tenant."));
+}

@@ -1,0 +1,327 @@
+/* luma-conversation-window.c: the conversations of one history record and their transcripts
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "luma-conversation-window.h"
+
+struct _LumaConversationWindow
+{
+  AdwWindow        parent_instance;
+
+  LumaSync        *sync;
+  LumaLicenseType  license_type;
+  char            *record_id;
+  GPtrArray       *conversations;
+  GCancellable    *cancellable;
+  gboolean         loaded;
+  guint            n_transcript_rows;
+
+  AdwWindowTitle  *window_title;
+  GtkStack        *stack;
+  AdwStatusPage   *error_page;
+  GtkListBox      *conversation_list;
+  GtkListBox      *transcript;
+};
+
+G_DEFINE_FINAL_TYPE (LumaConversationWindow, luma_conversation_window, ADW_TYPE_WINDOW)
+
+static char *
+format_local (gint64      t,
+              const char *format)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (t);
+
+  return dt != NULL ? g_date_time_format (dt, format) : g_strdup ("");
+}
+
+static GtkWidget *
+message_row (const LumaMessage *m)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *header, *text, *row;
+  g_autofree char *time = format_local (m->sent_at, "%X");
+  g_autofree char *who = NULL;
+  g_autofree char *a11y = NULL;
+
+  /* Translators: sender line of a message: "NAME (Bot) · TIME" */
+  who = g_strdup_printf (_("%s (%s) · %s"), m->sender_name, luma_sender_to_display (m->sender), time);
+  header = gtk_label_new (who);
+  gtk_label_set_xalign (GTK_LABEL (header), 0);
+  gtk_widget_add_css_class (header, "caption-heading");
+  gtk_box_append (GTK_BOX (box), header);
+
+  text = gtk_label_new (m->text);
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (text), TRUE);
+  gtk_box_append (GTK_BOX (box), text);
+
+  gtk_widget_add_css_class (box, "luma-message-bubble");
+  if (m->sender == LUMA_SENDER_USER)
+    {
+      gtk_widget_add_css_class (box, "user");
+      gtk_widget_set_halign (box, GTK_ALIGN_END);
+    }
+  else
+    {
+      gtk_widget_add_css_class (box, m->sender == LUMA_SENDER_AGENT ? "agent" : "bot");
+      gtk_widget_set_halign (box, GTK_ALIGN_START);
+    }
+  gtk_widget_set_margin_top (box, 3);
+  gtk_widget_set_margin_bottom (box, 3);
+
+  row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  a11y = g_strdup_printf ("%s: %s", who, m->text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+
+  return row;
+}
+
+static GtkWidget *
+date_row (gint64 t)
+{
+  g_autofree char *day = format_local (t, "%A, %x");
+  GtkWidget *label = gtk_label_new (day);
+  GtkWidget *row = gtk_list_box_row_new ();
+
+  gtk_widget_add_css_class (label, "luma-date-separator");
+  gtk_widget_set_margin_top (label, 12);
+  gtk_widget_set_margin_bottom (label, 6);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+
+  return row;
+}
+
+static void
+clear_box (GtkListBox *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_list_box_remove (box, child);
+}
+
+void
+luma_conversation_window_select (LumaConversationWindow *self,
+                                 guint                   index)
+{
+  LumaConversation *c;
+  int last_day = -1;
+  int last_year = -1;
+
+  g_return_if_fail (LUMA_IS_CONVERSATION_WINDOW (self));
+
+  if (self->conversations == NULL || index >= self->conversations->len)
+    return;
+
+  c = g_ptr_array_index (self->conversations, index);
+  clear_box (self->transcript);
+  self->n_transcript_rows = 0;
+
+  for (guint i = 0; c->messages != NULL && i < c->messages->len; i++)
+    {
+      LumaMessage *m = g_ptr_array_index (c->messages, i);
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (m->sent_at);
+
+      /* A separator before the first message of each day */
+      if (dt != NULL &&
+          (g_date_time_get_day_of_year (dt) != last_day || g_date_time_get_year (dt) != last_year))
+        {
+          last_day = g_date_time_get_day_of_year (dt);
+          last_year = g_date_time_get_year (dt);
+          gtk_list_box_append (self->transcript, date_row (m->sent_at));
+          self->n_transcript_rows++;
+        }
+      gtk_list_box_append (self->transcript, message_row (m));
+      self->n_transcript_rows++;
+    }
+
+  if (gtk_list_box_get_selected_row (self->conversation_list) !=
+      gtk_list_box_get_row_at_index (self->conversation_list, (int) index))
+    gtk_list_box_select_row (self->conversation_list,
+                             gtk_list_box_get_row_at_index (self->conversation_list, (int) index));
+}
+
+static void
+conversation_selected_cb (LumaConversationWindow *self,
+                          GtkListBoxRow          *row)
+{
+  if (row != NULL)
+    luma_conversation_window_select (self, (guint) gtk_list_box_row_get_index (row));
+}
+
+static void
+show_conversations (LumaConversationWindow *self)
+{
+  clear_box (self->conversation_list);
+
+  if (self->conversations->len == 0)
+    {
+      adw_status_page_set_title (self->error_page, _("No Conversations"));
+      adw_status_page_set_icon_name (self->error_page, "mail-unread-symbolic");
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+
+  for (guint i = 0; i < self->conversations->len; i++)
+    {
+      LumaConversation *c = g_ptr_array_index (self->conversations, i);
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *when = format_local (c->started_on, "%x %X");
+      g_autofree char *subtitle = NULL;
+      guint n = c->messages != NULL ? c->messages->len : 0;
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), when);
+      /* Translators: "MS Teams · 5 messages · C-0001-1" */
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u message · %s",
+                                               "%s · %u messages · %s", n),
+                                  luma_channel_to_display (c->channel), n, c->conversation_id);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_list_box_append (self->conversation_list, row);
+    }
+
+  gtk_stack_set_visible_child_name (self->stack, "conversations");
+  luma_conversation_window_select (self, 0);
+}
+
+static void
+fetch_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(LumaConversationWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *conversations;
+
+  conversations = luma_sync_fetch_conversations_finish (LUMA_SYNC (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->loaded = TRUE;
+  if (conversations == NULL)
+    {
+      if (g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_NETWORK) ||
+          g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_TIMEOUT))
+        adw_status_page_set_description (self->error_page,
+                                         _("These conversations were never viewed before and the "
+                                           "server cannot be reached. Try again when online."));
+      else
+        adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+
+  self->conversations = conversations;
+  show_conversations (self);
+}
+
+static void
+luma_conversation_window_dispose (GObject *object)
+{
+  LumaConversationWindow *self = LUMA_CONVERSATION_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->sync);
+  g_clear_pointer (&self->conversations, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (luma_conversation_window_parent_class)->dispose (object);
+}
+
+static void
+luma_conversation_window_finalize (GObject *object)
+{
+  LumaConversationWindow *self = LUMA_CONVERSATION_WINDOW (object);
+
+  g_free (self->record_id);
+
+  G_OBJECT_CLASS (luma_conversation_window_parent_class)->finalize (object);
+}
+
+static void
+luma_conversation_window_class_init (LumaConversationWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = luma_conversation_window_dispose;
+  object_class->finalize = luma_conversation_window_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/lumadesk/Subscription/luma-conversation-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, conversation_list);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, transcript);
+  gtk_widget_class_bind_template_callback (widget_class, conversation_selected_cb);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+luma_conversation_window_init (LumaConversationWindow *self)
+{
+  self->cancellable = g_cancellable_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+LumaConversationWindow *
+luma_conversation_window_new (LumaSync        *sync,
+                              LumaLicenseType  license_type,
+                              const char      *record_id,
+                              const char      *user_name)
+{
+  LumaConversationWindow *self;
+  g_autofree char *subtitle = NULL;
+
+  g_return_val_if_fail (LUMA_IS_SYNC (sync), NULL);
+  g_return_val_if_fail (record_id != NULL, NULL);
+
+  self = g_object_new (LUMA_TYPE_CONVERSATION_WINDOW, NULL);
+  self->sync = g_object_ref (sync);
+  self->license_type = license_type;
+  self->record_id = g_strdup (record_id);
+
+  if (user_name != NULL && *user_name != '\0')
+    subtitle = g_strdup_printf ("%s · %s", user_name, record_id);
+  else
+    subtitle = g_strdup (record_id);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+
+  luma_sync_fetch_conversations_async (sync, record_id, self->cancellable, fetch_cb,
+                                       g_object_ref (self));
+
+  return self;
+}
+
+gboolean
+luma_conversation_window_get_loaded (LumaConversationWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_CONVERSATION_WINDOW (self), FALSE);
+  return self->loaded;
+}
+
+GPtrArray *
+luma_conversation_window_get_conversations (LumaConversationWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_CONVERSATION_WINDOW (self), NULL);
+  return self->conversations;
+}
+
+guint
+luma_conversation_window_get_n_transcript_rows (LumaConversationWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_CONVERSATION_WINDOW (self), 0);
+  return self->n_transcript_rows;
+}

@@ -1,0 +1,984 @@
+/* luma-history-page.c: the License Consumption History
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "luma-column-sorter.h"
+#include "luma-conversation-window.h"
+#include "luma-csv.h"
+#include "luma-history-page.h"
+#include "luma-subscription-page.h"
+#include "luma-window.h"
+
+struct _LumaHistoryPage
+{
+  GtkWidget            parent_instance;
+
+  LumaCache           *cache;
+  LumaSync            *sync;
+  LumaHistoryModel    *model;
+  GtkSingleSelection  *selection;
+  LumaLicenseType      license_type;
+  gboolean             have_columns;
+  gboolean             busy;
+  gboolean             updating_controls;
+  GCancellable        *cancellable;
+  GCancellable        *download_cancellable;
+  GtkFileChooserNative *chooser;
+  gint64               total;
+  guint                restore_tick;
+
+  /* Where to put the view back after the rows changed */
+  gint64               anchor_id;         /* the row at the top, or -1 */
+  gint64               selected_id;       /* the selected row, or -1 */
+  guint                target_top;        /* position to scroll to */
+  gboolean             keep_position;
+
+  GtkSearchEntry      *search_entry;
+  GtkDropDown         *channel_dropdown;
+  GtkStringList       *channel_list;
+  GtkDropDown         *initiated_dropdown;
+  GtkStringList       *initiated_list;
+  GtkDropDown         *status_dropdown;
+  GtkStringList       *status_list;
+  GtkEntry            *from_entry;
+  GtkEntry            *to_entry;
+  GtkButton           *download_button;
+  GtkRevealer         *download_revealer;
+  GtkProgressBar      *download_progress;
+  GtkStack            *stack;
+  GtkScrolledWindow   *scrolled_window;
+  GtkColumnView       *view;
+  AdwStatusPage       *empty_page;
+  GtkLabel            *count_label;
+};
+
+G_DEFINE_FINAL_TYPE (LumaHistoryPage, luma_history_page, GTK_TYPE_WIDGET)
+
+static void run_query (LumaHistoryPage *self,
+                       gboolean         keep_position);
+
+/* ---- Columns -------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  LumaHistoryColumn  column;
+  const char        *title;
+  gboolean           expand;
+} ColumnInfo;
+
+static const ColumnInfo session_columns[] = {
+  { LUMA_HISTORY_COLUMN_ID, N_("Session ID"), FALSE },
+  { LUMA_HISTORY_COLUMN_TIME, N_("Started On"), FALSE },
+  { LUMA_HISTORY_COLUMN_INITIATED_BY, N_("Initiated By"), FALSE },
+  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE },
+  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE },
+  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE },
+  { LUMA_HISTORY_COLUMN_AGENT_NAME, N_("Agent Name"), TRUE },
+  { LUMA_HISTORY_COLUMN_CHANNEL, N_("Channel"), FALSE },
+  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE },
+};
+
+static const ColumnInfo user_columns[] = {
+  { LUMA_HISTORY_COLUMN_ID, N_("User ID"), FALSE },
+  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE },
+  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE },
+  { LUMA_HISTORY_COLUMN_FIRST_NAME, N_("First Name"), TRUE },
+  { LUMA_HISTORY_COLUMN_LAST_NAME, N_("Last Name"), TRUE },
+  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE },
+  { LUMA_HISTORY_COLUMN_STATUS, N_("Status"), FALSE },
+  { LUMA_HISTORY_COLUMN_TIME, N_("Created On"), FALSE },
+  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE },
+};
+
+static char *
+format_time (gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (t);
+
+  if (dt == NULL)
+    return g_strdup ("");
+  return g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+}
+
+static char *
+cell_text (LumaHistoryItem   *item,
+           LumaHistoryColumn  column)
+{
+  const LumaSessionRecord *s = luma_history_item_get_session (item);
+  const LumaUserRecord *u = luma_history_item_get_user (item);
+
+  switch (column)
+    {
+    case LUMA_HISTORY_COLUMN_TIME:
+      return format_time (s != NULL ? s->started_on : u->created_on);
+    case LUMA_HISTORY_COLUMN_ID:
+      return g_strdup (luma_history_item_get_record_id (item));
+    case LUMA_HISTORY_COLUMN_USER_NAME:
+      return g_strdup (s != NULL ? s->user_name : u->user_name);
+    case LUMA_HISTORY_COLUMN_EMAIL:
+      return g_strdup (s != NULL ? s->email : u->email);
+    case LUMA_HISTORY_COLUMN_ROLE:
+      return g_strdup (luma_role_to_display (s != NULL ? s->role : u->role));
+    case LUMA_HISTORY_COLUMN_CONVERSATIONS:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, luma_history_item_get_conversations (item));
+    case LUMA_HISTORY_COLUMN_INITIATED_BY:
+      return g_strdup (s != NULL ? luma_initiated_by_to_display (s->initiated_by) : "");
+    case LUMA_HISTORY_COLUMN_AGENT_NAME:
+      return g_strdup (s != NULL && s->agent_name != NULL ? s->agent_name : "");
+    case LUMA_HISTORY_COLUMN_CHANNEL:
+      return g_strdup (s != NULL ? luma_channel_to_display (s->channel) : "");
+    case LUMA_HISTORY_COLUMN_FIRST_NAME:
+      return g_strdup (u != NULL ? u->first_name : "");
+    case LUMA_HISTORY_COLUMN_LAST_NAME:
+      return g_strdup (u != NULL ? u->last_name : "");
+    case LUMA_HISTORY_COLUMN_STATUS:
+      return g_strdup (u != NULL ? luma_user_status_to_display (u->status) : "");
+    default:
+      return g_strdup ("");
+    }
+}
+
+static void
+setup_label_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+bind_label_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  LumaHistoryColumn column = GPOINTER_TO_INT (user_data);
+  LumaHistoryItem *item = gtk_list_item_get_item (list_item);
+  g_autofree char *text = cell_text (item, column);
+
+  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (list_item)), text);
+}
+
+static void
+conversations_clicked_cb (GtkButton       *button,
+                          LumaHistoryPage *self)
+{
+  const char *record_id = g_object_get_data (G_OBJECT (button), "record-id");
+  const char *user_name = g_object_get_data (G_OBJECT (button), "user-name");
+  LumaConversationWindow *window;
+
+  if (record_id == NULL || self->sync == NULL)
+    return;
+
+  window = luma_conversation_window_new (self->sync, self->license_type, record_id, user_name);
+  gtk_window_set_transient_for (GTK_WINDOW (window),
+                                GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+setup_conversations_cb (GtkSignalListItemFactory *factory,
+                        GtkListItem              *list_item,
+                        LumaHistoryPage          *self)
+{
+  GtkWidget *button = gtk_button_new ();
+
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_halign (button, GTK_ALIGN_START);
+  g_signal_connect (button, "clicked", G_CALLBACK (conversations_clicked_cb), self);
+  gtk_list_item_set_child (list_item, button);
+}
+
+static void
+bind_conversations_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *list_item,
+                       LumaHistoryPage          *self)
+{
+  LumaHistoryItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *button = gtk_list_item_get_child (list_item);
+  gint64 n = luma_history_item_get_conversations (item);
+  const LumaSessionRecord *s = luma_history_item_get_session (item);
+  const LumaUserRecord *u = luma_history_item_get_user (item);
+  g_autofree char *label = g_strdup_printf ("%" G_GINT64_FORMAT, n);
+  g_autofree char *a11y = NULL;
+
+  gtk_button_set_label (GTK_BUTTON (button), label);
+  gtk_widget_set_sensitive (button, n > 0);
+  g_object_set_data_full (G_OBJECT (button), "record-id",
+                          g_strdup (luma_history_item_get_record_id (item)), g_free);
+  g_object_set_data_full (G_OBJECT (button), "user-name",
+                          g_strdup (s != NULL ? s->user_name : u->user_name), g_free);
+
+  /* Translators: accessible name of the Conversations cell: "3 conversations of S-0001" */
+  a11y = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s conversation of %s",
+                                       "%s conversations of %s", (gulong) n),
+                          label, luma_history_item_get_record_id (item));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
+                                  -1);
+}
+
+static void
+sorter_changed_cb (GtkSorter       *sorter,
+                   GtkSorterChange  change,
+                   LumaHistoryPage *self)
+{
+  if (self->updating_controls)
+    return;
+  run_query (self, TRUE);
+}
+
+static void
+build_columns (LumaHistoryPage *self)
+{
+  const ColumnInfo *info;
+  guint n_info;
+  GListModel *columns = gtk_column_view_get_columns (self->view);
+  GtkColumnViewColumn *time_column = NULL;
+
+  self->updating_controls = TRUE;
+
+  while (g_list_model_get_n_items (columns) > 0)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
+
+      gtk_column_view_remove_column (self->view, column);
+    }
+
+  if (self->license_type == LUMA_LICENSE_TYPE_SESSION)
+    {
+      info = session_columns;
+      n_info = G_N_ELEMENTS (session_columns);
+    }
+  else
+    {
+      info = user_columns;
+      n_info = G_N_ELEMENTS (user_columns);
+    }
+
+  for (guint i = 0; i < n_info; i++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkColumnViewColumn) column = NULL;
+      g_autoptr(LumaColumnSorter) sorter = luma_column_sorter_new (info[i].column);
+
+      if (info[i].column == LUMA_HISTORY_COLUMN_CONVERSATIONS)
+        {
+          g_signal_connect (factory, "setup", G_CALLBACK (setup_conversations_cb), self);
+          g_signal_connect (factory, "bind", G_CALLBACK (bind_conversations_cb), self);
+        }
+      else
+        {
+          g_signal_connect (factory, "setup", G_CALLBACK (setup_label_cb), NULL);
+          g_signal_connect (factory, "bind", G_CALLBACK (bind_label_cb),
+                            GINT_TO_POINTER (info[i].column));
+        }
+
+      column = gtk_column_view_column_new (_(info[i].title), factory);
+      gtk_column_view_column_set_sorter (column, GTK_SORTER (sorter));
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_expand (column, info[i].expand);
+      gtk_column_view_append_column (self->view, column);
+      if (info[i].column == LUMA_HISTORY_COLUMN_TIME)
+        time_column = column;
+    }
+
+  /* Newest first, as the query starts. */
+  gtk_column_view_sort_by_column (self->view, time_column, GTK_SORT_DESCENDING);
+  self->have_columns = TRUE;
+  self->updating_controls = FALSE;
+}
+
+/* ---- The query ------------------------------------------------------------------------------ */
+
+static gboolean
+parse_day (const char *text,
+           gboolean    end_of_day,
+           gint64     *out)
+{
+  int y, m, d;
+  g_autoptr(GDateTime) dt = NULL;
+  char tail;
+
+  if (text == NULL || *text == '\0')
+    {
+      *out = 0;
+      return TRUE;
+    }
+  if (sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    return FALSE;
+  if (!g_date_valid_dmy (d, m, y))
+    return FALSE;
+
+  dt = g_date_time_new_utc (y, m, d, 0, 0, 0);
+  if (dt == NULL)
+    return FALSE;
+  *out = g_date_time_to_unix (dt) + (end_of_day ? 24 * 3600 - 1 : 0);
+  return TRUE;
+}
+
+static gboolean
+check_date_entry (GtkEntry *entry,
+                  gboolean  end_of_day,
+                  gint64   *out)
+{
+  if (parse_day (gtk_editable_get_text (GTK_EDITABLE (entry)), end_of_day, out))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+      gtk_accessible_reset_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID);
+      return TRUE;
+    }
+
+  gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (entry),
+                               GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE,
+                               -1);
+  return FALSE;
+}
+
+/* The query the controls describe; FALSE while a date is not valid. */
+static gboolean
+build_query (LumaHistoryPage  *self,
+             LumaHistoryQuery *query)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->view);
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean descending = TRUE;
+  guint selected;
+  int column;
+  gboolean from_ok, to_ok;
+
+  luma_history_query_init (query, self->license_type);
+
+  column = sorter != NULL ? luma_column_sorter_find_primary (sorter, &descending) : -1;
+  if (column >= 0)
+    {
+      query->sort_column = column;
+      query->descending = descending;
+    }
+
+  if (search != NULL && *search != '\0')
+    query->search = g_strstrip (g_strdup (search));
+
+  selected = gtk_drop_down_get_selected (self->channel_dropdown);
+  if (self->license_type == LUMA_LICENSE_TYPE_SESSION && selected > 0 && selected != GTK_INVALID_LIST_POSITION)
+    query->channels = LUMA_HISTORY_CHANNEL_BIT (selected - 1);
+  selected = gtk_drop_down_get_selected (self->initiated_dropdown);
+  if (self->license_type == LUMA_LICENSE_TYPE_SESSION && selected > 0 && selected != GTK_INVALID_LIST_POSITION)
+    query->initiated_by = (gint) selected - 1;
+  selected = gtk_drop_down_get_selected (self->status_dropdown);
+  if (self->license_type == LUMA_LICENSE_TYPE_USER && selected > 0 && selected != GTK_INVALID_LIST_POSITION)
+    query->status = (gint) selected - 1;
+
+  from_ok = check_date_entry (self->from_entry, FALSE, &query->from);
+  to_ok = check_date_entry (self->to_entry, TRUE, &query->to);
+
+  return from_ok && to_ok;
+}
+
+static void
+update_count (LumaHistoryPage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  g_autofree char *shown = luma_format_count (n);
+  g_autofree char *total = luma_format_count (self->total);
+  g_autofree char *text = NULL;
+
+  if ((gint64) n == self->total)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s record", "%s records", n), shown);
+  else
+    /* Translators: "12 of 1,000 records" */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s record", "%s of %s records",
+                                         (gulong) self->total),
+                            shown, total);
+  gtk_label_set_label (self->count_label, text);
+
+  gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
+  if (n == 0)
+    adw_status_page_set_description (self->empty_page,
+                                     self->total == 0
+                                     ? _("The history is empty: records appear after a sync.")
+                                     : _("No record matches the search and the filters."));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), n > 0);
+}
+
+static double
+row_height (LumaHistoryPage *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  if (n == 0)
+    return 0;
+  return gtk_adjustment_get_upper (adj) / n;
+}
+
+static gboolean
+restore_position_tick_cb (GtkWidget     *widget,
+                          GdkFrameClock *clock,
+                          gpointer       user_data)
+{
+  LumaHistoryPage *self = LUMA_HISTORY_PAGE (widget);
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  double h = row_height (self);
+
+  if (h <= 0)
+    {
+      self->restore_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  gtk_adjustment_set_value (adj, self->target_top * h);
+  self->restore_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remember_position (LumaHistoryPage *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  double h = row_height (self);
+  guint top;
+  guint selected;
+
+  self->anchor_id = -1;
+  self->selected_id = -1;
+
+  selected = gtk_single_selection_get_selected (self->selection);
+  if (selected != GTK_INVALID_LIST_POSITION)
+    self->selected_id = luma_history_model_get_row_id (self->model, selected);
+
+  if (h > 0)
+    {
+      top = (guint) (gtk_adjustment_get_value (adj) / h);
+      self->anchor_id = luma_history_model_get_row_id (self->model, top);
+      /* The selected row stays where it was on the screen when it was visible */
+      if (selected != GTK_INVALID_LIST_POSITION && selected >= top &&
+          selected < top + (guint) (gtk_adjustment_get_page_size (adj) / h))
+        self->target_top = selected - top;
+      else
+        self->target_top = G_MAXUINT;
+    }
+}
+
+static void
+restore_position (LumaHistoryPage *self)
+{
+  guint selected_pos = G_MAXUINT;
+  guint anchor_pos = G_MAXUINT;
+  guint offset = self->target_top;
+
+  if (self->selected_id >= 0)
+    selected_pos = luma_history_model_find_row_id (self->model, self->selected_id);
+  if (selected_pos != G_MAXUINT)
+    gtk_single_selection_set_selected (self->selection, selected_pos);
+
+  if (!self->keep_position)
+    {
+      self->target_top = 0;
+    }
+  else if (selected_pos != G_MAXUINT)
+    {
+      /* The selected row where a person expects it: at the same height, or
+       * near the top when it was off screen. */
+      self->target_top = offset != G_MAXUINT && selected_pos >= offset ? selected_pos - offset
+                                                                       : (selected_pos > 2 ? selected_pos - 2 : 0);
+    }
+  else
+    {
+      if (self->anchor_id >= 0)
+        anchor_pos = luma_history_model_find_row_id (self->model, self->anchor_id);
+      self->target_top = anchor_pos != G_MAXUINT ? anchor_pos : 0;
+    }
+
+  if (self->restore_tick == 0)
+    self->restore_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), restore_position_tick_cb,
+                                                       NULL, NULL);
+}
+
+static void
+set_query_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LumaHistoryPage *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!luma_history_model_set_query_finish (LUMA_HISTORY_MODEL (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+          g_autofree char *message = g_strdup_printf (_("Cannot read the history: %s"), error->message);
+
+          self->busy = FALSE;
+          if (LUMA_IS_WINDOW (root))
+            luma_window_add_toast (LUMA_WINDOW (root), message);
+          g_object_notify (G_OBJECT (self), "busy");
+        }
+      g_object_unref (self);
+      return;
+    }
+
+  self->busy = FALSE;
+  update_count (self);
+  restore_position (self);
+  g_object_notify (G_OBJECT (self), "busy");
+  g_object_unref (self);
+}
+
+static void
+run_query (LumaHistoryPage *self,
+           gboolean         keep_position)
+{
+  g_auto(LumaHistoryQuery) query = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (self->cache == NULL || !self->have_columns)
+    return;
+
+  if (!build_query (self, &query))
+    return;
+
+  self->total = luma_cache_count_records (self->cache, self->license_type, &error);
+  if (self->total < 0)
+    self->total = 0;
+
+  remember_position (self);
+  self->keep_position = keep_position;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  self->busy = TRUE;
+  g_object_notify (G_OBJECT (self), "busy");
+  luma_history_model_set_query_async (self->model, &query, self->cancellable, set_query_cb,
+                                      g_object_ref (self));
+}
+
+static void
+filters_changed_cb (LumaHistoryPage *self)
+{
+  if (self->updating_controls)
+    return;
+  /* A new filter starts at the top, keeping the selected row selected. */
+  run_query (self, FALSE);
+}
+
+static void
+history_changed_cb (LumaHistoryPage *self)
+{
+  luma_history_page_reload (self);
+}
+
+void
+luma_history_page_reload (LumaHistoryPage *self)
+{
+  LumaLicenseType license_type;
+
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+
+  if (self->cache == NULL)
+    return;
+
+  if (!luma_cache_get_license_type (self->cache, &license_type))
+    license_type = LUMA_LICENSE_TYPE_SESSION;
+
+  if (!self->have_columns || license_type != self->license_type)
+    {
+      self->license_type = license_type;
+      build_columns (self);
+      gtk_widget_set_visible (GTK_WIDGET (self->channel_dropdown), license_type == LUMA_LICENSE_TYPE_SESSION);
+      gtk_widget_set_visible (GTK_WIDGET (self->initiated_dropdown), license_type == LUMA_LICENSE_TYPE_SESSION);
+      gtk_widget_set_visible (GTK_WIDGET (self->status_dropdown), license_type == LUMA_LICENSE_TYPE_USER);
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+    }
+
+  luma_history_model_invalidate (self->model);
+  run_query (self, TRUE);
+}
+
+void
+luma_history_page_set_context (LumaHistoryPage *self,
+                               LumaCache       *cache,
+                               LumaSync        *sync)
+{
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+
+  if (self->cache != NULL)
+    g_signal_handlers_disconnect_by_func (self->cache, history_changed_cb, self);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+
+  g_set_object (&self->cache, cache);
+  g_set_object (&self->sync, sync);
+  g_clear_object (&self->model);
+  self->have_columns = FALSE;
+
+  if (cache == NULL)
+    {
+      gtk_single_selection_set_model (self->selection, NULL);
+      return;
+    }
+
+  self->model = luma_history_model_new (cache);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->model));
+  g_signal_connect_object (cache, "history-changed", G_CALLBACK (history_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  luma_history_page_reload (self);
+}
+
+void
+luma_history_page_focus_search (LumaHistoryPage *self)
+{
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+LumaHistoryModel *
+luma_history_page_get_model (LumaHistoryPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_HISTORY_PAGE (self), NULL);
+  return self->model;
+}
+
+GtkColumnView *
+luma_history_page_get_view (LumaHistoryPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_HISTORY_PAGE (self), NULL);
+  return self->view;
+}
+
+const LumaHistoryQuery *
+luma_history_page_get_query (LumaHistoryPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_HISTORY_PAGE (self), NULL);
+  return self->model != NULL ? luma_history_model_get_query (self->model) : NULL;
+}
+
+gboolean
+luma_history_page_get_busy (LumaHistoryPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_HISTORY_PAGE (self), FALSE);
+  return self->busy;
+}
+
+const char *
+luma_history_page_get_count_text (LumaHistoryPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_HISTORY_PAGE (self), NULL);
+  return gtk_label_get_label (self->count_label);
+}
+
+void
+luma_history_page_set_search (LumaHistoryPage *self,
+                              const char      *text)
+{
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+
+  self->updating_controls = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+  self->updating_controls = FALSE;
+  run_query (self, FALSE);
+}
+
+void
+luma_history_page_sort_by (LumaHistoryPage   *self,
+                           LumaHistoryColumn  column,
+                           gboolean           descending)
+{
+  GListModel *columns;
+
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+
+  columns = gtk_column_view_get_columns (self->view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+      GtkSorter *sorter = gtk_column_view_column_get_sorter (c);
+
+      if (LUMA_IS_COLUMN_SORTER (sorter) &&
+          luma_column_sorter_get_column (LUMA_COLUMN_SORTER (sorter)) == (int) column)
+        {
+          /* The sorter's "changed" signal runs the query. */
+          gtk_column_view_sort_by_column (self->view, c,
+                                          descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
+          return;
+        }
+    }
+}
+
+/* ---- Download ------------------------------------------------------------------------------- */
+
+static void
+download_progress_cb (guint64  written,
+                      guint64  total,
+                      gpointer user_data)
+{
+  LumaHistoryPage *self = user_data;
+  g_autofree char *w = luma_format_count ((gint64) written);
+  g_autofree char *t = luma_format_count ((gint64) total);
+  g_autofree char *text = g_strdup_printf (_("%s of %s records written"), w, t);
+
+  gtk_progress_bar_set_fraction (self->download_progress, total > 0 ? (double) written / total : 1.0);
+  gtk_progress_bar_set_text (self->download_progress, text);
+}
+
+static void
+download_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(LumaHistoryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  guint64 rows = 0;
+  g_autofree char *message = NULL;
+
+  gtk_revealer_set_reveal_child (self->download_revealer, FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), TRUE);
+  g_clear_object (&self->download_cancellable);
+
+  if (!luma_csv_export_finish (result, &rows, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        message = g_strdup (_("Download cancelled: no file was written"));
+      else
+        message = g_strdup_printf (_("Cannot download the history: %s"), error->message);
+    }
+  else
+    {
+      g_autofree char *n = luma_format_count ((gint64) rows);
+
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Downloaded %s record",
+                                              "Downloaded %s records", (gulong) rows), n);
+    }
+
+  if (LUMA_IS_WINDOW (root))
+    luma_window_add_toast (LUMA_WINDOW (root), message);
+}
+
+static void
+chooser_response_cb (LumaHistoryPage      *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  LumaCsvFlags flags = LUMA_CSV_FLAGS_NONE;
+  const LumaHistoryQuery *query = luma_history_page_get_query (self);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_clear_object (&self->chooser);
+
+  if (file == NULL || query == NULL || self->cache == NULL)
+    return;
+
+  if (LUMA_IS_WINDOW (root))
+    {
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (root));
+
+      if (LUMA_IS_APPLICATION (app) &&
+          g_settings_get_boolean (luma_application_get_settings (LUMA_APPLICATION (app)),
+                                  "csv-byte-order-mark"))
+        flags |= LUMA_CSV_FLAGS_BOM;
+    }
+
+  self->download_cancellable = g_cancellable_new ();
+  gtk_progress_bar_set_fraction (self->download_progress, 0);
+  gtk_progress_bar_set_text (self->download_progress, _("Counting records…"));
+  gtk_revealer_set_reveal_child (self->download_revealer, TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), FALSE);
+
+  luma_csv_export_async (self->cache, query, file, flags,
+                         download_progress_cb, g_object_ref (self), g_object_unref,
+                         self->download_cancellable, download_done_cb, g_object_ref (self));
+}
+
+static void
+confirm_download_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     LumaHistoryPage  *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *name = NULL;
+
+  if (g_strcmp0 (response, "download") != 0 || self->chooser != NULL)
+    return;
+
+  name = g_date_time_format (now, "license-consumption-%Y-%m-%d.csv");
+  self->chooser = gtk_file_chooser_native_new (_("Download the License Consumption History"),
+                                               GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                               GTK_FILE_CHOOSER_ACTION_SAVE,
+                                               _("_Download"),
+                                               _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+download_clicked_cb (LumaHistoryPage *self)
+{
+  guint n = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+  g_autofree char *count = luma_format_count (n);
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  /* Translators: %s is a number of records */
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "The %s record shown, with the same columns and filters, "
+                                       "is written to a CSV file.",
+                                       "The %s records shown, with the same columns and filters, "
+                                       "are written to a CSV file.", n),
+                          count);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Download the License Consumption Report?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "download", _("_Download…"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "download",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "download");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_download_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+download_cancel_clicked_cb (LumaHistoryPage *self)
+{
+  if (self->download_cancellable != NULL)
+    g_cancellable_cancel (self->download_cancellable);
+}
+
+/* ---- GObject -------------------------------------------------------------------------------- */
+
+enum { PROP_0, PROP_BUSY, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static void
+luma_history_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  LumaHistoryPage *self = LUMA_HISTORY_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->busy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+luma_history_page_dispose (GObject *object)
+{
+  LumaHistoryPage *self = LUMA_HISTORY_PAGE (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->download_cancellable != NULL)
+    g_cancellable_cancel (self->download_cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->download_cancellable);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+  if (self->restore_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->restore_tick);
+  self->restore_tick = 0;
+  gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_HISTORY_PAGE);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_clear_object (&self->cache);
+  g_clear_object (&self->sync);
+
+  G_OBJECT_CLASS (luma_history_page_parent_class)->dispose (object);
+}
+
+static void
+luma_history_page_class_init (LumaHistoryPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = luma_history_page_dispose;
+  object_class->get_property = luma_history_page_get_property;
+
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/lumadesk/Subscription/luma-history-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, channel_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, channel_list);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, initiated_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, initiated_list);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, status_list);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, from_entry);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, to_entry);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, download_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, download_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, download_progress);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, scrolled_window);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, view);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaHistoryPage, count_label);
+  gtk_widget_class_bind_template_callback (widget_class, filters_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, download_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, download_cancel_clicked_cb);
+}
+
+static void
+luma_history_page_init (LumaHistoryPage *self)
+{
+  self->anchor_id = -1;
+  self->selected_id = -1;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->updating_controls = TRUE;
+  gtk_string_list_append (self->channel_list, _("All Channels"));
+  for (int c = 0; c < LUMA_N_CHANNELS; c++)
+    gtk_string_list_append (self->channel_list, luma_channel_to_display (c));
+  gtk_string_list_append (self->initiated_list, _("Initiated by Anyone"));
+  gtk_string_list_append (self->initiated_list, luma_initiated_by_to_display (LUMA_INITIATED_BY_END_USER));
+  gtk_string_list_append (self->initiated_list, luma_initiated_by_to_display (LUMA_INITIATED_BY_AGENT));
+  gtk_string_list_append (self->status_list, _("Any Status"));
+  gtk_string_list_append (self->status_list, luma_user_status_to_display (LUMA_USER_STATUS_ACTIVE));
+  gtk_string_list_append (self->status_list, luma_user_status_to_display (LUMA_USER_STATUS_INACTIVE));
+  gtk_drop_down_set_selected (self->channel_dropdown, 0);
+  gtk_drop_down_set_selected (self->initiated_dropdown, 0);
+  gtk_drop_down_set_selected (self->status_dropdown, 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_dropdown), FALSE);
+  self->updating_controls = FALSE;
+
+  self->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect (gtk_column_view_get_sorter (self->view), "changed",
+                    G_CALLBACK (sorter_changed_cb), self);
+}

@@ -1,0 +1,45 @@
+/* luma-history-page.h: the License Consumption History
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "luma-cache.h"
+#include "luma-history-model.h"
+#include "luma-sync.h"
+
+G_BEGIN_DECLS
+
+#define LUMA_TYPE_HISTORY_PAGE (luma_history_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (LumaHistoryPage, luma_history_page, LUMA, HISTORY_PAGE, GtkWidget)
+
+void                    luma_history_page_set_context  (LumaHistoryPage *self,
+                                                        LumaCache       *cache,
+                                                        LumaSync        *sync);
+/* Runs the query again (after a sync), keeping the selected row and the
+ * scroll position. */
+void                    luma_history_page_reload       (LumaHistoryPage *self);
+void                    luma_history_page_focus_search (LumaHistoryPage *self);
+
+LumaHistoryModel       *luma_history_page_get_model    (LumaHistoryPage *self);
+GtkColumnView          *luma_history_page_get_view     (LumaHistoryPage *self);
+/* The query of the rows shown; NULL before the first one. */
+const LumaHistoryQuery *luma_history_page_get_query    (LumaHistoryPage *self);
+/* TRUE while a query runs. */
+gboolean                luma_history_page_get_busy     (LumaHistoryPage *self);
+/* "12 of 1,000 records" */
+const char             *luma_history_page_get_count_text (LumaHistoryPage *self);
+
+/* Changes the filters as the controls do (and updates the controls). */
+void                    luma_history_page_set_search   (LumaHistoryPage *self,
+                                                        const char      *text);
+/* Sorts as a click on that column's header does. */
+void                    luma_history_page_sort_by      (LumaHistoryPage   *self,
+                                                        LumaHistoryColumn  column,
+                                                        gboolean           descending);
+
+G_END_DECLS

@@ -1,0 +1,465 @@
+/* luma-subscription-page.c: the subscription details, the gauge, the chart and the contacts
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "luma-chart.h"
+#include "luma-contacts-editor.h"
+#include "luma-gauge.h"
+#include "luma-subscription-page.h"
+
+#define WEEK (7 * 24 * 3600)
+
+struct _LumaSubscriptionPage
+{
+  GtkWidget          parent_instance;
+
+  LumaCache         *cache;
+  LumaSync          *sync;
+  LumaSubscription  *subscription;
+  GCancellable      *chart_cancellable;
+  gboolean           chart_ready;
+
+  GtkStack          *stack;
+  GtkLabel          *tenant_label;
+  GtkLabel          *synced_label;
+  GtkButton         *refill_button;
+  GtkLabel          *license_type_label;
+  GtkLabel          *start_date_label;
+  GtkLabel          *end_date_label;
+  GtkLabel          *session_duration_label;
+  GtkLabel          *total_purchase_label;
+  GtkLabel          *consumed_label;
+  GtkLabel          *available_label;
+  GtkLabel          *gauge_label;
+  LumaGauge         *gauge;
+  GtkLabel          *forecast_label;
+  LumaChart         *chart;
+  GtkLabel          *chart_label;
+  LumaContactsEditor *contacts_editor;
+};
+
+G_DEFINE_FINAL_TYPE (LumaSubscriptionPage, luma_subscription_page, GTK_TYPE_WIDGET)
+
+char *
+luma_format_count (gint64 n)
+{
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
+}
+
+char *
+luma_format_day (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_seconds);
+
+  if (dt == NULL)
+    return g_strdup ("");
+  /* The contract's own calendar (UTC), not the viewer's time zone. */
+  return g_date_time_format (dt, "%x");
+}
+
+char *
+luma_format_last_synced (gint64 synced,
+                         gint64 now)
+{
+  gint64 ago;
+
+  if (synced <= 0)
+    return g_strdup (_("Never synced"));
+
+  ago = MAX (now - synced, 0);
+  if (ago < 60)
+    return g_strdup (_("Synced just now"));
+  if (ago < 3600)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d minute ago",
+                                         "Synced %d minutes ago", (gulong) (ago / 60)),
+                            (int) (ago / 60));
+  if (ago < 24 * 3600)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d hour ago",
+                                         "Synced %d hours ago", (gulong) (ago / 3600)),
+                            (int) (ago / 3600));
+  else
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (synced);
+      g_autofree char *when = g_date_time_format (dt, "%x %X");
+
+      /* Translators: %s is a date and time */
+      return g_strdup_printf (_("Last synced on %s"), when);
+    }
+}
+
+char *
+luma_subscription_forecast (const LumaSubscription *s,
+                            gint64                  now)
+{
+  g_autofree char *end = NULL;
+  gint64 elapsed;
+  gint64 remaining;
+  double rate;
+  double run_out;
+
+  g_return_val_if_fail (s != NULL, NULL);
+
+  end = luma_format_day (s->end_date);
+  if (now > s->end_date)
+    /* Translators: %s is the end date of the contract */
+    return g_strdup_printf (_("The contract term ended on %s."), end);
+  if (now < s->start_date)
+    return g_strdup (_("The contract term has not started yet."));
+  if (s->total_purchase > 0 && s->consumed >= s->total_purchase)
+    return g_strdup (_("All licences are used."));
+  if (s->consumed <= 0)
+    /* Translators: %s is the end date of the contract */
+    return g_strdup_printf (_("No licences used yet: they last past the end date (%s)."), end);
+
+  elapsed = MAX (now - s->start_date, 1);
+  rate = (double) s->consumed / (double) elapsed;
+  remaining = s->total_purchase - s->consumed;
+  run_out = (double) now + (double) remaining / rate;
+
+  if (run_out > (double) s->end_date)
+    /* Translators: %s is the end date of the contract */
+    return g_strdup_printf (_("At the current rate the licences last past the end date (%s)."),
+                            end);
+  else
+    {
+      g_autofree char *day = luma_format_day ((gint64) run_out);
+
+      /* Translators: %s is a date */
+      return g_strdup_printf (_("At the current rate the licences run out on %s."), day);
+    }
+}
+
+/* ---- The weekly chart, counted in a worker thread ------------------------------------------ */
+
+typedef struct
+{
+  LumaCache        *cache;
+  LumaHistoryQuery  query;
+  gint64            start;
+  guint             n_buckets;
+  GArray           *counts;
+} ChartData;
+
+static void
+chart_data_free (gpointer data)
+{
+  ChartData *d = data;
+
+  g_clear_object (&d->cache);
+  luma_history_query_clear (&d->query);
+  g_clear_pointer (&d->counts, g_array_unref);
+  g_free (d);
+}
+
+static gboolean
+count_row_cb (LumaLicenseType license_type,
+              gconstpointer   record,
+              gpointer        user_data)
+{
+  ChartData *d = user_data;
+  gint64 t;
+  gint64 bucket;
+
+  if (license_type == LUMA_LICENSE_TYPE_SESSION)
+    t = ((const LumaSessionRecord *) record)->started_on;
+  else
+    t = ((const LumaUserRecord *) record)->created_on;
+
+  bucket = (t - d->start) / WEEK;
+  if (t >= d->start && bucket < d->n_buckets)
+    g_array_index (d->counts, gint64, bucket)++;
+
+  return TRUE;
+}
+
+static void
+count_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  ChartData *d = task_data;
+  GError *error = NULL;
+
+  if (!luma_cache_foreach_history (d->cache, &d->query, count_row_cb, d, cancellable, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+count_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (source);
+  ChartData *d = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot count the weekly consumption: %s", error->message);
+      return;
+    }
+
+  luma_chart_set_data (self->chart, (const gint64 *) (gpointer) d->counts->data, d->counts->len,
+                       d->start, WEEK);
+  gtk_label_set_label (self->chart_label, luma_chart_get_text (self->chart));
+  self->chart_ready = TRUE;
+}
+
+static void
+start_chart (LumaSubscriptionPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  ChartData *d;
+  gint64 weeks;
+
+  if (self->chart_cancellable != NULL)
+    g_cancellable_cancel (self->chart_cancellable);
+  g_clear_object (&self->chart_cancellable);
+  self->chart_ready = FALSE;
+
+  if (self->cache == NULL || self->subscription == NULL)
+    return;
+
+  self->chart_cancellable = g_cancellable_new ();
+  weeks = (self->subscription->end_date - self->subscription->start_date) / WEEK + 1;
+
+  d = g_new0 (ChartData, 1);
+  d->cache = g_object_ref (self->cache);
+  luma_history_query_init (&d->query, self->subscription->license_type);
+  d->query.sort_column = LUMA_HISTORY_COLUMN_TIME;
+  d->query.descending = FALSE;
+  d->query.from = self->subscription->start_date;
+  d->query.to = self->subscription->end_date;
+  /* User-based: what is consumed is the licences held, i.e. active users. */
+  if (self->subscription->license_type == LUMA_LICENSE_TYPE_USER)
+    d->query.status = LUMA_USER_STATUS_ACTIVE;
+  d->start = self->subscription->start_date;
+  d->n_buckets = (guint) CLAMP (weeks, 1, 520);
+  d->counts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_array_set_size (d->counts, d->n_buckets);
+
+  task = g_task_new (self, self->chart_cancellable, count_done_cb, NULL);
+  g_task_set_source_tag (task, start_chart);
+  g_task_set_task_data (task, d, chart_data_free);
+  g_task_run_in_thread (task, count_thread);
+}
+
+/* ---- Showing the subscription --------------------------------------------------------------- */
+
+static void
+set_label_count (GtkLabel *label,
+                 gint64    n)
+{
+  g_autofree char *text = luma_format_count (n);
+
+  gtk_label_set_label (label, text);
+}
+
+static void
+update_synced (LumaSubscriptionPage *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->cache == NULL)
+    return;
+  text = luma_format_last_synced (luma_cache_get_last_synced (self->cache),
+                                  g_get_real_time () / G_USEC_PER_SEC);
+  gtk_label_set_label (self->synced_label, text);
+}
+
+static void
+show_subscription (LumaSubscriptionPage *self)
+{
+  const LumaSubscription *s = self->subscription;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *duration = NULL;
+  g_autofree char *forecast = NULL;
+  g_autofree char *consumed = NULL;
+
+  update_synced (self);
+
+  if (s == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  gtk_label_set_label (self->tenant_label, s->tenant_name != NULL ? s->tenant_name : s->external_id);
+  gtk_label_set_label (self->license_type_label, luma_license_type_to_display (s->license_type));
+  start = luma_format_day (s->start_date);
+  end = luma_format_day (s->end_date);
+  gtk_label_set_label (self->start_date_label, start);
+  gtk_label_set_label (self->end_date_label, end);
+  duration = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes",
+                                           (gulong) s->session_duration_minutes),
+                              (int) s->session_duration_minutes);
+  gtk_label_set_label (self->session_duration_label, duration);
+  set_label_count (self->total_purchase_label, s->total_purchase);
+  set_label_count (self->consumed_label, s->consumed);
+  set_label_count (self->available_label, s->available);
+
+  consumed = luma_format_count (s->consumed);
+  if (s->overage > 0)
+    {
+      g_autofree char *over = luma_format_count (s->overage);
+      g_autofree char *text = NULL;
+
+      /* Translators: the Consumed value when it exceeds the total: "N (M over the total)" */
+      text = g_strdup_printf (_("%s (%s over the total)"), consumed, over);
+      gtk_label_set_label (self->consumed_label, text);
+    }
+
+  luma_gauge_set_values (self->gauge, s->consumed, s->total_purchase);
+  gtk_label_set_label (self->gauge_label, luma_gauge_get_text (self->gauge));
+
+  forecast = luma_subscription_forecast (s, g_get_real_time () / G_USEC_PER_SEC);
+  gtk_label_set_label (self->forecast_label, forecast);
+
+  gtk_stack_set_visible_child_name (self->stack, "details");
+}
+
+void
+luma_subscription_page_reload (LumaSubscriptionPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaSubscription) s = NULL;
+
+  g_return_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self));
+
+  if (self->cache == NULL)
+    return;
+
+  s = luma_cache_get_subscription (self->cache, NULL, &error);
+  if (error != NULL)
+    g_warning ("Cannot read the cached subscription: %s", error->message);
+
+  g_clear_pointer (&self->subscription, luma_subscription_free);
+  self->subscription = g_steal_pointer (&s);
+  show_subscription (self);
+  luma_contacts_editor_reload (self->contacts_editor);
+  start_chart (self);
+}
+
+void
+luma_subscription_page_set_context (LumaSubscriptionPage *self,
+                                    LumaCache            *cache,
+                                    LumaSync             *sync,
+                                    gboolean              superadmin)
+{
+  g_return_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self));
+  g_return_if_fail (cache == NULL || LUMA_IS_CACHE (cache));
+  g_return_if_fail (sync == NULL || LUMA_IS_SYNC (sync));
+
+  g_set_object (&self->cache, cache);
+  g_set_object (&self->sync, sync);
+  gtk_widget_set_visible (GTK_WIDGET (self->refill_button), superadmin);
+  luma_contacts_editor_set_context (self->contacts_editor, cache, sync);
+
+  g_clear_pointer (&self->subscription, luma_subscription_free);
+  luma_subscription_page_reload (self);
+}
+
+const LumaSubscription *
+luma_subscription_page_get_subscription (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+  return self->subscription;
+}
+
+gboolean
+luma_subscription_page_get_chart_ready (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), FALSE);
+  return self->chart_ready;
+}
+
+const char *
+luma_subscription_page_get_value (LumaSubscriptionPage *self,
+                                  const char           *name)
+{
+  struct { const char *name; GtkLabel *label; } labels[] = {
+    { "license-type", self->license_type_label },
+    { "start-date", self->start_date_label },
+    { "end-date", self->end_date_label },
+    { "session-duration", self->session_duration_label },
+    { "total-purchase", self->total_purchase_label },
+    { "consumed", self->consumed_label },
+    { "available", self->available_label },
+    { "forecast", self->forecast_label },
+    { "synced", self->synced_label },
+  };
+
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_strcmp0 (labels[i].name, name) == 0)
+      return gtk_label_get_label (labels[i].label);
+
+  return NULL;
+}
+
+static void
+luma_subscription_page_dispose (GObject *object)
+{
+  LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (object);
+
+  if (self->chart_cancellable != NULL)
+    g_cancellable_cancel (self->chart_cancellable);
+  g_clear_object (&self->chart_cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_SUBSCRIPTION_PAGE);
+  g_clear_object (&self->cache);
+  g_clear_object (&self->sync);
+  g_clear_pointer (&self->subscription, luma_subscription_free);
+
+  G_OBJECT_CLASS (luma_subscription_page_parent_class)->dispose (object);
+}
+
+static void
+luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = luma_subscription_page_dispose;
+
+  g_type_ensure (LUMA_TYPE_GAUGE);
+  g_type_ensure (LUMA_TYPE_CHART);
+  g_type_ensure (LUMA_TYPE_CONTACTS_EDITOR);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/lumadesk/Subscription/luma-subscription-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, tenant_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, synced_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, refill_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, license_type_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, start_date_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, end_date_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, session_duration_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, total_purchase_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, consumed_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, available_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, gauge_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, gauge);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, forecast_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, chart);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, chart_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, contacts_editor);
+}
+
+static void
+luma_subscription_page_init (LumaSubscriptionPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,479 @@
+/* luma-cache.h: the local SQLite store everything the window shows comes from
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "luma-models.h"
+
+G_BEGIN_DECLS
+
+/**
+ * LumaCacheError:
+ *
+ * Why a cache operation failed, in terms of what the caller can do.
+ */
+#define LUMA_CACHE_ERROR (luma_cache_error_quark ())
+
+typedef enum
+{
+  LUMA_CACHE_ERROR_FAILED,      /* an SQLite error not listed below */
+  LUMA_CACHE_ERROR_IO,          /* cannot create, open, read or write the file */
+  LUMA_CACHE_ERROR_FULL,        /* the disk is full: nothing was written */
+  LUMA_CACHE_ERROR_CORRUPT,     /* the file is damaged (at open it is moved aside instead) */
+  LUMA_CACHE_ERROR_SCHEMA,      /* written by a newer version of the app: left untouched */
+  LUMA_CACHE_ERROR_BUSY,        /* another process holds the write lock for too long */
+  LUMA_CACHE_ERROR_INVALID,     /* bad argument, e.g. a column the license type lacks */
+  LUMA_CACHE_ERROR_CLOSED,      /* the cache is shutting down */
+} LumaCacheError;
+
+GQuark luma_cache_error_quark (void);
+
+/* ---- History queries ------------------------------------------------------------------------ */
+
+/**
+ * LumaHistoryColumn:
+ *
+ * The sortable columns of the License Consumption History. Some exist only
+ * for one license type (noted); using one with the other type is
+ * LUMA_CACHE_ERROR_INVALID.
+ *
+ * Order: text columns compare without regard to ASCII case (SQLite NOCASE),
+ * enumeration columns by their enum value (the order of the enums in
+ * luma-models.h), NULL agent names first. Ties are broken by the record's
+ * time (Started On / Created On), then by the row id, in the same direction,
+ * so the order is total and the same for the view and the CSV report.
+ */
+typedef enum
+{
+  LUMA_HISTORY_COLUMN_TIME,          /* Started On (session) / Created On (user): the default */
+  LUMA_HISTORY_COLUMN_ID,            /* Session ID / User ID */
+  LUMA_HISTORY_COLUMN_USER_NAME,
+  LUMA_HISTORY_COLUMN_EMAIL,
+  LUMA_HISTORY_COLUMN_ROLE,
+  LUMA_HISTORY_COLUMN_CONVERSATIONS,
+  LUMA_HISTORY_COLUMN_INITIATED_BY,  /* session only */
+  LUMA_HISTORY_COLUMN_AGENT_NAME,    /* session only */
+  LUMA_HISTORY_COLUMN_CHANNEL,       /* session only */
+  LUMA_HISTORY_COLUMN_FIRST_NAME,    /* user only */
+  LUMA_HISTORY_COLUMN_LAST_NAME,     /* user only */
+  LUMA_HISTORY_COLUMN_STATUS,        /* user only */
+} LumaHistoryColumn;
+
+#define LUMA_N_HISTORY_COLUMNS (LUMA_HISTORY_COLUMN_STATUS + 1)
+
+/* Bit masks for the filters: (1 << LUMA_CHANNEL_x), (1 << LUMA_ROLE_x). */
+#define LUMA_HISTORY_CHANNEL_BIT(c) (1u << (c))
+#define LUMA_HISTORY_ROLE_BIT(r)    (1u << (r))
+
+/**
+ * LumaHistoryQuery:
+ * @license_type: which history (sessions or user licences)
+ * @sort_column: the column to sort by
+ * @descending: newest / largest / Z first
+ * @from: keep records whose time (Started On / Created On) is >= @from,
+ *   unix seconds UTC; 0 for no lower bound
+ * @to: keep records whose time is <= @to (a closed interval, as the contract
+ *   term); 0 for no upper bound
+ * @search: (nullable): keep records where this text occurs, without regard to
+ *   ASCII case, in the user name, email, agent name or session id (session)
+ *   or the user id, user name, email, first or last name (user). NULL or ""
+ *   for no search. % and _ are ordinary characters.
+ * @channels: a mask of LUMA_HISTORY_CHANNEL_BIT(); 0 for every channel
+ *   (session only, ignored for users)
+ * @initiated_by: a LumaInitiatedBy, or -1 for both (session only)
+ * @status: a LumaUserStatus, or -1 for both (user only)
+ * @roles: a mask of LUMA_HISTORY_ROLE_BIT(); 0 for every role
+ *
+ * What the history view shows and the CSV report writes: the same struct
+ * drives both, so they always agree. Initialise with
+ * luma_history_query_init() (newest first, no filter).
+ */
+typedef struct
+{
+  LumaLicenseType    license_type;
+  LumaHistoryColumn  sort_column;
+  gboolean           descending;
+  gint64             from;
+  gint64             to;
+  char              *search;
+  guint              channels;
+  gint               initiated_by;
+  gint               status;
+  guint              roles;
+} LumaHistoryQuery;
+
+#define LUMA_TYPE_HISTORY_QUERY (luma_history_query_get_type ())
+
+GType             luma_history_query_get_type (void) G_GNUC_CONST;
+/* Sets the defaults: @license_type, TIME descending, no filter, search NULL. */
+void              luma_history_query_init     (LumaHistoryQuery       *self,
+                                               LumaLicenseType         license_type);
+/* Frees search only (for a query on the stack). */
+void              luma_history_query_clear    (LumaHistoryQuery       *self);
+LumaHistoryQuery *luma_history_query_new      (LumaLicenseType         license_type);
+LumaHistoryQuery *luma_history_query_copy     (const LumaHistoryQuery *self);
+void              luma_history_query_free     (LumaHistoryQuery       *self);
+/* Does the query filter anything (dates, search, channels...)? */
+gboolean          luma_history_query_has_filter (const LumaHistoryQuery *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaHistoryQuery, luma_history_query_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LumaHistoryQuery, luma_history_query_clear)
+
+/**
+ * LumaHistoryRowFunc:
+ * @license_type: which struct @record is
+ * @record: a LumaSessionRecord or LumaUserRecord, borrowed: its strings
+ *   point into SQLite's memory and are valid only during the call; copy
+ *   what you keep (luma_session_record_copy())
+ * @user_data: the data given to luma_cache_foreach_history()
+ *
+ * Returns: TRUE to go on, FALSE to stop (not an error)
+ */
+typedef gboolean (*LumaHistoryRowFunc) (LumaLicenseType  license_type,
+                                        gconstpointer    record,
+                                        gpointer         user_data);
+
+/* ---- The cache -------------------------------------------------------------------------------- */
+
+/* Signals: "history-changed" (no arguments) after a commit that wrote
+ * records, so views re-run their query. Property: "indexes-ready". Both are
+ * emitted in the thread-default main context of the thread that opened the
+ * cache. */
+#define LUMA_TYPE_CACHE (luma_cache_get_type ())
+
+G_DECLARE_FINAL_TYPE (LumaCache, luma_cache, LUMA, CACHE, GObject)
+
+/* Opening. One database per account, in $XDG_CACHE_HOME/luma-subscription/
+ * (directory 0700, files 0600), named from a SHA-256 of the server URL and
+ * the account (a tenant external id, or "superadmin:USER/TENANT"); no secret
+ * is part of it. A damaged file (not a database, wrong application id,
+ * failed quick check) is renamed to NAME.corrupt-YYYYMMDDTHHMMSSZ, a new
+ * empty cache is created and luma_cache_was_rebuilt() returns TRUE: tell the
+ * user and do a full sync. A file written by a newer app version is left
+ * alone: LUMA_CACHE_ERROR_SCHEMA.
+ *
+ * Opening checks the whole file, which takes a moment on a large cache: the
+ * UI uses the _async variant. */
+LumaCache  *luma_cache_open_for_account        (const char           *server_url,
+                                                const char           *account,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+void        luma_cache_open_for_account_async  (const char           *server_url,
+                                                const char           *account,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+LumaCache  *luma_cache_open_for_account_finish (GAsyncResult         *result,
+                                                GError              **error);
+LumaCache  *luma_cache_open_path               (const char           *path,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+/* The file name luma_cache_open_for_account() uses; free with g_free(). */
+char       *luma_cache_path_for_account        (const char           *server_url,
+                                                const char           *account);
+
+const char *luma_cache_get_path                (LumaCache            *self);
+gboolean    luma_cache_was_rebuilt             (LumaCache            *self);
+/* Where a damaged file was moved to when luma_cache_was_rebuilt(), else NULL. */
+const char *luma_cache_get_corrupt_path        (LumaCache            *self);
+
+/* Waits for queued writes to finish and closes every connection. Called by
+ * dispose too; later calls fail with LUMA_CACHE_ERROR_CLOSED. */
+void        luma_cache_close                   (LumaCache            *self);
+
+/* ---- Writing the history (for the sync engine) --------------------------------------------
+ *
+ * Records are upserted by session id / user id: a record that comes again
+ * replaces the stored one (its row id stays). Staged records are held in
+ * memory and written, with the cursor that follows them, in ONE transaction
+ * by luma_cache_commit_batch*(): after a crash the cache holds exactly the
+ * rows up to the last committed cursor. Stage several pages per commit (a
+ * commit per page costs about 5x). Writes run on the cache's writer thread;
+ * the _async variants never block the caller. */
+
+/* Call once at the start of a full sync (no stored cursor): drops the sort
+ * indexes and the search index of that history so the rows go in quickly
+ * (the history stays readable, sorted queries are just slower) and records
+ * the license type. Afterwards call luma_cache_build_indexes_async(). */
+gboolean    luma_cache_begin_full_sync         (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                GError              **error);
+
+/* Stage records (LumaSessionRecord* / LumaUserRecord*). The cache keeps a
+ * reference to @records: do not change the array or its records afterwards. */
+void        luma_cache_upsert_sessions         (LumaCache            *self,
+                                                GPtrArray            *records);
+void        luma_cache_upsert_users            (LumaCache            *self,
+                                                GPtrArray            *records);
+/* Number of staged records not yet committed. */
+guint       luma_cache_get_batch_size          (LumaCache            *self);
+/* Forget the staged records (the stored cursor does not move). */
+void        luma_cache_discard_batch           (LumaCache            *self);
+
+/* Write the staged records and store @cursor as the sync cursor, in one
+ * transaction, and emit LumaCache::history-changed when rows were written
+ * (on the thread-default main context the cache was opened in). On failure
+ * nothing of the batch is written and the staged records are dropped: resume
+ * from luma_cache_get_cursor(). The batch is taken when this is called;
+ * records staged after it belong to the next batch. */
+gboolean    luma_cache_commit_batch            (LumaCache            *self,
+                                                const char           *cursor,
+                                                gint64               *n_new_out,
+                                                GError              **error);
+void        luma_cache_commit_batch_async      (LumaCache            *self,
+                                                const char           *cursor,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    luma_cache_commit_batch_finish     (LumaCache            *self,
+                                                GAsyncResult         *result,
+                                                gint64               *n_new_out,
+                                                GError              **error);
+
+/* Stages the page's items; when @commit_now, commits them and every record
+ * staged before with page->next_cursor as the cursor. Takes ownership of
+ * @page. */
+void        luma_cache_write_page_async        (LumaCache            *self,
+                                                LumaConsumptionPage  *page,
+                                                gboolean              commit_now,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    luma_cache_write_page_finish       (LumaCache            *self,
+                                                GAsyncResult         *result,
+                                                gint64               *n_new_out,
+                                                GError              **error);
+
+/* Builds the sort indexes (Started On / Created On first) and the search
+ * index of the history of the stored license type, each in its own
+ * transaction so other writes are not held up for long; then
+ * luma_cache_get_indexes_ready() turns TRUE (property "indexes-ready").
+ * Does nothing when they are ready. */
+void        luma_cache_build_indexes_async     (LumaCache            *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    luma_cache_build_indexes_finish    (LumaCache            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+gboolean    luma_cache_build_indexes           (LumaCache            *self,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+gboolean    luma_cache_get_indexes_ready       (LumaCache            *self);
+
+/* ---- Sync state -------------------------------------------------------------------------------- */
+
+/* The committed cursor, or NULL when no sync has committed anything. */
+char       *luma_cache_get_cursor              (LumaCache            *self,
+                                                GError              **error);
+/* Forget the cursor (e.g. after INVALID_CURSOR): the next sync is a full one. */
+gboolean    luma_cache_reset_cursor            (LumaCache            *self,
+                                                GError              **error);
+/* Unix seconds UTC of the last successful sync, 0 if never. */
+gint64      luma_cache_get_last_synced         (LumaCache            *self);
+gboolean    luma_cache_set_last_synced         (LumaCache            *self,
+                                                gint64                unix_seconds,
+                                                GError              **error);
+/* The license type of the cached history; FALSE when unknown (empty cache). */
+gboolean    luma_cache_get_license_type        (LumaCache            *self,
+                                                LumaLicenseType      *out);
+/* Number of cached records of that history. */
+gint64      luma_cache_count_records           (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                GError              **error);
+
+/* ---- Reading the history ---------------------------------------------------------------------- */
+
+/* Row ids of the records matching @query, in its order (a GArray of gint64).
+ * Runs on a read connection of its own: the _async variant in a worker
+ * thread. */
+GArray     *luma_cache_query_ids               (LumaCache              *self,
+                                                const LumaHistoryQuery *query,
+                                                GCancellable           *cancellable,
+                                                GError                **error);
+void        luma_cache_query_ids_async         (LumaCache              *self,
+                                                const LumaHistoryQuery *query,
+                                                GCancellable           *cancellable,
+                                                GAsyncReadyCallback     callback,
+                                                gpointer                user_data);
+GArray     *luma_cache_query_ids_finish        (LumaCache              *self,
+                                                GAsyncResult           *result,
+                                                GError                **error);
+
+/* Number of records matching @query (-1 on error). */
+gint64      luma_cache_count_matching          (LumaCache              *self,
+                                                const LumaHistoryQuery *query,
+                                                GCancellable           *cancellable,
+                                                GError                **error);
+void        luma_cache_count_matching_async    (LumaCache              *self,
+                                                const LumaHistoryQuery *query,
+                                                GCancellable           *cancellable,
+                                                GAsyncReadyCallback     callback,
+                                                gpointer                user_data);
+gint64      luma_cache_count_matching_finish   (LumaCache              *self,
+                                                GAsyncResult           *result,
+                                                GError                **error);
+
+/* The records of these row ids, in the order of @ids (ids that do not exist
+ * are left out). Fast (well under a millisecond for 200 ids): meant for a
+ * GListModel's get_item() on the main thread, on a read connection reserved
+ * for it. */
+GPtrArray  *luma_cache_fetch_sessions_by_ids   (LumaCache            *self,
+                                                const gint64         *ids,
+                                                guint                 n_ids,
+                                                GError              **error);
+GPtrArray  *luma_cache_fetch_users_by_ids      (LumaCache            *self,
+                                                const gint64         *ids,
+                                                guint                 n_ids,
+                                                GError              **error);
+
+/* Walks the records matching @query in its order with one statement, calling
+ * @func per row; holds one row in memory at a time. Callable from any
+ * thread (uses a read connection of its own). Cancelling stops it with
+ * G_IO_ERROR_CANCELLED. */
+gboolean    luma_cache_foreach_history         (LumaCache              *self,
+                                                const LumaHistoryQuery *query,
+                                                LumaHistoryRowFunc      func,
+                                                gpointer                user_data,
+                                                GCancellable           *cancellable,
+                                                GError                **error);
+
+/* ---- Subscription, purchases, conversations -------------------------------------------------- */
+
+/* Stores the subscription with its ETag (nullable). Also records its license type. */
+gboolean          luma_cache_store_subscription (LumaCache              *self,
+                                                 const LumaSubscription *subscription,
+                                                 const char             *etag,
+                                                 GError                **error);
+/* NULL without error when none is cached. @etag_out: (optional). */
+LumaSubscription *luma_cache_get_subscription   (LumaCache              *self,
+                                                 char                  **etag_out,
+                                                 GError                **error);
+
+/* Replaces the purchase history (LumaPurchase*, newest first as the server sends it). */
+gboolean    luma_cache_store_purchases         (LumaCache            *self,
+                                                GPtrArray            *purchases,
+                                                const char           *etag,
+                                                GError              **error);
+/* The cached purchases in the stored order (an empty array when none);
+ * @etag_out: (optional) NULL when none stored. */
+GPtrArray  *luma_cache_get_purchases           (LumaCache            *self,
+                                                char                **etag_out,
+                                                GError              **error);
+
+/* Replaces the cached conversations (LumaConversation* with their messages) of
+ * one record (a session id or user id of @license_type). */
+gboolean    luma_cache_store_conversations     (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                const char           *record_id,
+                                                GPtrArray            *conversations,
+                                                GError              **error);
+void        luma_cache_store_conversations_async  (LumaCache            *self,
+                                                   LumaLicenseType       license_type,
+                                                   const char           *record_id,
+                                                   GPtrArray            *conversations,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean    luma_cache_store_conversations_finish (LumaCache            *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+/* The cached conversations of a record, or NULL without error when they are
+ * not cached or out of date (the record's Conversations count changed since
+ * they were stored): fetch them from the server then. */
+GPtrArray  *luma_cache_get_conversations       (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                const char           *record_id,
+                                                GError              **error);
+
+/* ---- Offline edits of the contacts -------------------------------------------------------------
+ *
+ * The outbox holds at most one pending edit: the lists the user saved and
+ * the subscription version they were based on (@edit->version). Queuing
+ * replaces a pending edit. It is durable when the call returns. */
+gboolean      luma_cache_outbox_queue          (LumaCache            *self,
+                                                const LumaContacts   *edit,
+                                                GError              **error);
+void          luma_cache_outbox_queue_async    (LumaCache            *self,
+                                                const LumaContacts   *edit,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean      luma_cache_outbox_queue_finish   (LumaCache            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+/* The pending edit or NULL without error; @queued_on_out: (optional) unix s. */
+LumaContacts *luma_cache_outbox_peek           (LumaCache            *self,
+                                                gint64               *queued_on_out,
+                                                GError              **error);
+/* Removes the pending edit after it was pushed. */
+gboolean      luma_cache_outbox_clear          (LumaCache            *self,
+                                                GError              **error);
+
+/* A 412: keeps the user's version (@mine, version = its base) and the server's
+ * (@theirs, version = the server's current version) until resolved. Storing
+ * a conflict removes the pending outbox edit in the same transaction (it
+ * lives on as @mine). */
+gboolean      luma_cache_store_conflict        (LumaCache            *self,
+                                                const LumaContacts   *mine,
+                                                const LumaContacts   *theirs,
+                                                GError              **error);
+/* FALSE without error when there is no conflict. */
+gboolean      luma_cache_get_conflict          (LumaCache            *self,
+                                                LumaContacts        **mine_out,
+                                                LumaContacts        **theirs_out,
+                                                GError              **error);
+/* Ends the conflict in one transaction: when @chosen is not NULL it is queued
+ * in the outbox with the server's version as its base (to be pushed); NULL
+ * keeps the server's version (nothing to push). */
+gboolean      luma_cache_resolve_conflict      (LumaCache            *self,
+                                                const LumaContacts   *chosen,
+                                                GError              **error);
+void          luma_cache_resolve_conflict_async  (LumaCache            *self,
+                                                  const LumaContacts   *chosen,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean      luma_cache_resolve_conflict_finish (LumaCache            *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+/* ---- Notified thresholds (75/85/95/100 %) ---------------------------------------------------- */
+
+/* The thresholds (percent, ascending, a GArray of gint) already notified for
+ * this tenant and contract term (its start date). */
+GArray     *luma_cache_get_notified_thresholds (LumaCache            *self,
+                                                const char           *tenant,
+                                                gint64                term_start,
+                                                GError              **error);
+gboolean    luma_cache_record_threshold_notified (LumaCache          *self,
+                                                  const char         *tenant,
+                                                  gint64              term_start,
+                                                  gint                percent,
+                                                  gint64              notified_on,
+                                                  GError            **error);
+/* Re-arms thresholds above @percent (after a refill brought consumption
+ * below them): removes those greater than @percent for that tenant and term. */
+gboolean    luma_cache_clear_thresholds_above  (LumaCache            *self,
+                                                const char           *tenant,
+                                                gint64                term_start,
+                                                gdouble               percent,
+                                                GError              **error);
+
+/* ---- Small key/value store ------------------------------------------------------------------ */
+
+/* NULL without error when unset. */
+char       *luma_cache_get_meta                (LumaCache            *self,
+                                                const char           *key,
+                                                GError              **error);
+/* @value NULL removes the key. */
+gboolean    luma_cache_set_meta                (LumaCache            *self,
+                                                const char           *key,
+                                                const char           *value,
+                                                GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,140 @@
+/* luma-csv.h: the License Consumption Report (CSV)
+ *
+ * The report holds the rows of the history view (same columns, order and
+ * filters, from one LumaHistoryQuery), written as RFC 4180:
+ *
+ * - UTF-8, CRLF line ends, a header row;
+ * - a field is quoted when it holds a comma, a double quote, CR or LF, and
+ *   double quotes inside are doubled;
+ * - no byte-order mark by default (what RFC 4180, LibreOffice and scripts
+ *   expect); LUMA_CSV_FLAGS_BOM adds one, which Excel on Windows needs to
+ *   read UTF-8 rather than the ANSI code page;
+ * - the header is translated like the view, the values are not: enumerations
+ *   are written as their English labels ("End User", "MS Teams", "Active");
+ * - times are ISO 8601 in UTC with the offset: 2026-03-14T09:26:53Z;
+ * - formula injection is neutralised in every text field (OWASP CSV
+ *   injection): a field starting with =, +, -, @, tab or CR or LF gets a
+ *   leading single quote (') and is then quoted as needed; the numeric
+ *   Conversations column is written as is.
+ *
+ * A report saved to a file is written to a temporary file next to it and
+ * renamed over the target only when complete, so a cancel, an error or a
+ * full disk never leaves a partial report under the chosen name.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "luma-cache.h"
+#include "luma-models.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LUMA_CSV_FLAGS_NONE = 0,
+  LUMA_CSV_FLAGS_BOM  = 1 << 0,  /* start with a UTF-8 byte-order mark (EF BB BF) */
+} LumaCsvFlags;
+
+#define LUMA_CSV_N_SESSION_COLUMNS 9
+#define LUMA_CSV_N_USER_COLUMNS    9
+
+/**
+ * LumaCsvProgressFunc:
+ * @rows_written: rows written so far
+ * @rows_total: rows the report will hold (counted before writing)
+ * @user_data: the data given with the function
+ *
+ * Called now and then while a report is written, and once at the end.
+ */
+typedef void (*LumaCsvProgressFunc) (guint64  rows_written,
+                                     guint64  rows_total,
+                                     gpointer user_data);
+
+/* ---- The writer core: no cache, no I/O -------------------------------------------------------- */
+
+/* Appends one field. @len -1 for NUL-terminated. @guard applies the formula
+ * guard (text fields); numbers are appended with @guard FALSE. @value NULL
+ * is an empty field. */
+void         luma_csv_append_field        (GString                 *out,
+                                           const char              *value,
+                                           gssize                   len,
+                                           gboolean                 guard);
+/* Appends one record of text fields (all guarded), separated by commas and
+ * ended by CRLF. */
+void         luma_csv_append_row          (GString                 *out,
+                                           const char * const      *fields,
+                                           guint                    n_fields);
+/* The header row of the report for @license_type, translated. */
+void         luma_csv_append_header       (GString                 *out,
+                                           LumaLicenseType          license_type);
+void         luma_csv_append_session      (GString                 *out,
+                                           const LumaSessionRecord *record);
+void         luma_csv_append_user         (GString                 *out,
+                                           const LumaUserRecord    *record);
+/* YYYY-MM-DDTHH:MM:SSZ, as the report writes times. */
+void         luma_csv_append_time         (GString                 *out,
+                                           gint64                   unix_seconds);
+
+/* The untranslated labels the report uses for enumeration values. */
+const char  *luma_csv_initiated_by_label  (LumaInitiatedBy          value);
+const char  *luma_csv_channel_label       (LumaChannel              value);
+const char  *luma_csv_role_label          (LumaRole                 value);
+const char  *luma_csv_user_status_label   (LumaUserStatus           value);
+
+/* ---- Export from the cache --------------------------------------------------------------------- */
+
+/* Writes the report to @out (for example standard output) without closing
+ * it. Whatever was written before an error stays written: use a file
+ * target for the all-or-nothing guarantee. @progress may be NULL (then the
+ * rows are not counted first). Returns FALSE with G_IO_ERROR_CANCELLED when
+ * cancelled. @rows_out: (optional) rows written. */
+gboolean     luma_csv_export_to_stream    (LumaCache               *cache,
+                                           const LumaHistoryQuery  *query,
+                                           GOutputStream           *out,
+                                           LumaCsvFlags             flags,
+                                           LumaCsvProgressFunc      progress,
+                                           gpointer                 progress_data,
+                                           guint64                 *rows_out,
+                                           GCancellable            *cancellable,
+                                           GError                 **error);
+
+/* Writes the report to @path through a temporary file ".NAME.XXXXXX" in the
+ * same folder (permissions 0666 less the umask), renamed to @path when
+ * complete and flushed to disk. On failure or cancel, @path is untouched
+ * (an earlier file of that name stays as it was) and the temporary file is
+ * removed. Blocks: for the command line and worker threads. */
+gboolean     luma_csv_export_to_path      (LumaCache               *cache,
+                                           const LumaHistoryQuery  *query,
+                                           const char              *path,
+                                           LumaCsvFlags             flags,
+                                           LumaCsvProgressFunc      progress,
+                                           gpointer                 progress_data,
+                                           guint64                 *rows_out,
+                                           GCancellable            *cancellable,
+                                           GError                 **error);
+
+/* luma_csv_export_to_path() in a worker thread for the UI. @target must have
+ * a local path (G_IO_ERROR_NOT_SUPPORTED otherwise). @progress is called in
+ * the thread-default main context of the caller, at most about ten times a
+ * second and once at the end before @callback; @progress_notify frees
+ * @progress_data after the last call. @query is copied. */
+void         luma_csv_export_async        (LumaCache               *cache,
+                                           const LumaHistoryQuery  *query,
+                                           GFile                   *target,
+                                           LumaCsvFlags             flags,
+                                           LumaCsvProgressFunc      progress,
+                                           gpointer                 progress_data,
+                                           GDestroyNotify           progress_notify,
+                                           GCancellable            *cancellable,
+                                           GAsyncReadyCallback      callback,
+                                           gpointer                 user_data);
+/* @rows_out: (optional) rows written. */
+gboolean     luma_csv_export_finish       (GAsyncResult            *result,
+                                           guint64                 *rows_out,
+                                           GError                 **error);
+
+G_END_DECLS

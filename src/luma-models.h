@@ -1,0 +1,369 @@
+/* luma-models.h: the resources of docs/api.md as plain structs, and their
+ * strict JSON decoders
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "luma-error.h"
+
+G_BEGIN_DECLS
+
+/* Counts are non-negative integers below 2^53 (docs/api.md §1). */
+#define LUMA_MAX_COUNT ((gint64) 9007199254740991) /* 2^53 - 1 */
+
+/* Enumerations. _to_string() gives the wire string, _from_string() accepts
+ * exactly the wire strings (unknown values are a protocol error, never a
+ * default), _to_display() gives a translated label for the UI. */
+
+typedef enum
+{
+  LUMA_LICENSE_TYPE_SESSION,
+  LUMA_LICENSE_TYPE_USER,
+} LumaLicenseType;
+
+typedef enum
+{
+  LUMA_INITIATED_BY_END_USER,
+  LUMA_INITIATED_BY_AGENT,
+} LumaInitiatedBy;
+
+typedef enum
+{
+  LUMA_CHANNEL_MS_TEAMS,
+  LUMA_CHANNEL_SKYPE_FOR_BUSINESS,
+  LUMA_CHANNEL_WEB_WIDGET,
+  LUMA_CHANNEL_SLACK,
+  LUMA_CHANNEL_WHATSAPP,
+  LUMA_CHANNEL_EMAIL,
+} LumaChannel;
+
+#define LUMA_N_CHANNELS (LUMA_CHANNEL_EMAIL + 1)
+
+typedef enum
+{
+  LUMA_ROLE_ADMIN,
+  LUMA_ROLE_DEVELOPER,
+  LUMA_ROLE_ANALYST,
+  LUMA_ROLE_SELF_SERVICE,
+  LUMA_ROLE_GUEST,
+} LumaRole;
+
+#define LUMA_N_ROLES (LUMA_ROLE_GUEST + 1)
+
+typedef enum
+{
+  LUMA_USER_STATUS_ACTIVE,
+  LUMA_USER_STATUS_INACTIVE,
+} LumaUserStatus;
+
+typedef enum
+{
+  LUMA_SENDER_USER,
+  LUMA_SENDER_BOT,
+  LUMA_SENDER_AGENT,
+} LumaSender;
+
+typedef enum
+{
+  LUMA_PURCHASE_KIND_PURCHASE,
+  LUMA_PURCHASE_KIND_REFILL,
+  LUMA_PURCHASE_KIND_REMOVAL,
+  LUMA_PURCHASE_KIND_AUTO_REFILL,
+} LumaPurchaseKind;
+
+const char *luma_license_type_to_string   (LumaLicenseType   value);
+gboolean    luma_license_type_from_string (const char       *str,
+                                           LumaLicenseType  *out);
+const char *luma_license_type_to_display  (LumaLicenseType   value);
+
+const char *luma_initiated_by_to_string   (LumaInitiatedBy   value);
+gboolean    luma_initiated_by_from_string (const char       *str,
+                                           LumaInitiatedBy  *out);
+const char *luma_initiated_by_to_display  (LumaInitiatedBy   value);
+
+const char *luma_channel_to_string        (LumaChannel       value);
+gboolean    luma_channel_from_string      (const char       *str,
+                                           LumaChannel      *out);
+const char *luma_channel_to_display       (LumaChannel       value);
+
+const char *luma_role_to_string           (LumaRole          value);
+gboolean    luma_role_from_string         (const char       *str,
+                                           LumaRole         *out);
+const char *luma_role_to_display          (LumaRole          value);
+
+const char *luma_user_status_to_string    (LumaUserStatus    value);
+gboolean    luma_user_status_from_string  (const char       *str,
+                                           LumaUserStatus   *out);
+const char *luma_user_status_to_display   (LumaUserStatus    value);
+
+const char *luma_sender_to_string         (LumaSender        value);
+gboolean    luma_sender_from_string       (const char       *str,
+                                           LumaSender       *out);
+const char *luma_sender_to_display        (LumaSender        value);
+
+const char *luma_purchase_kind_to_string   (LumaPurchaseKind  value);
+gboolean    luma_purchase_kind_from_string (const char       *str,
+                                            LumaPurchaseKind *out);
+const char *luma_purchase_kind_to_display  (LumaPurchaseKind  value);
+
+/* Times: unix seconds, UTC. */
+
+/* Accepts YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) (also a lower-case
+ * t/z); the fraction is dropped. Returns FALSE for anything else, including
+ * impossible dates such as 2026-02-30. */
+gboolean    luma_parse_iso8601      (const char *str,
+                                     gint64     *out);
+/* YYYY-MM-DDTHH:MM:SSZ; free with g_free(). */
+char       *luma_format_iso8601_utc (gint64      unix_seconds);
+/* The same into a caller's buffer, without allocating (for exports). */
+#define LUMA_ISO8601_BUF_SIZE 32
+void        luma_format_iso8601_utc_to_buffer (gint64 unix_seconds,
+                                               char   buf[LUMA_ISO8601_BUF_SIZE]);
+
+/* Records and resources. Plain structs, public fields; every string is
+ * valid UTF-8 and owned by the struct. */
+
+typedef struct
+{
+  char            *session_id;
+  gint64           started_on;      /* unix seconds UTC */
+  LumaInitiatedBy  initiated_by;
+  char            *user_name;
+  char            *email;           /* may be "" (anonymous web widget users) */
+  LumaRole         role;
+  char            *agent_name;      /* NULL if no live agent joined */
+  LumaChannel      channel;
+  gint64           conversations;
+} LumaSessionRecord;
+
+typedef struct
+{
+  char           *user_id;
+  char           *user_name;
+  char           *email;
+  char           *first_name;       /* may be "" */
+  char           *last_name;        /* may be "" */
+  LumaRole        role;
+  LumaUserStatus  status;
+  gint64          created_on;
+  gint64          conversations;
+} LumaUserRecord;
+
+typedef struct
+{
+  LumaLicenseType  license_type;
+  GPtrArray       *items;           /* LumaSessionRecord* or LumaUserRecord* per license_type; owns them */
+  char            *next_cursor;
+  gboolean         has_more;
+  gint64           remaining;
+} LumaConsumptionPage;
+
+typedef struct
+{
+  char            *external_id;
+  char            *tenant_name;
+  LumaLicenseType  license_type;
+  gint64           start_date;
+  gint64           end_date;
+  gint64           session_duration_minutes;
+  gint64           total_purchase;
+  gint64           consumed;
+  gint64           available;
+  gint64           overage;
+  GStrv            technical_emails;
+  GStrv            billing_emails;
+  gint64           version;
+} LumaSubscription;
+
+typedef struct
+{
+  GStrv  technical_emails;
+  GStrv  billing_emails;
+  gint64 version;
+} LumaContacts;
+
+typedef struct
+{
+  char             *purchase_id;
+  gint64            performed_on;
+  LumaPurchaseKind  kind;
+  gint64            change;         /* > 0 addition, < 0 removal, never 0 */
+  gint64            total_after;
+  char             *performed_by;
+  char             *reason;
+  char             *reference;      /* nullable */
+} LumaPurchase;
+
+typedef struct
+{
+  LumaSender  sender;
+  char       *sender_name;
+  gint64      sent_at;
+  char       *text;
+} LumaMessage;
+
+typedef struct
+{
+  char        *conversation_id;
+  char        *session_id;          /* nullable (USER tenants) */
+  char        *user_id;             /* nullable (SESSION tenants) */
+  LumaChannel  channel;
+  gint64       started_on;
+  GPtrArray   *messages;            /* LumaMessage*, owns them, in time order */
+} LumaConversation;
+
+typedef struct
+{
+  char            *external_id;
+  char            *tenant_name;
+  LumaLicenseType  license_type;
+  gint64           start_date;
+  gint64           end_date;
+  gint64           total_purchase;
+  gint64           consumed;
+  gint64           available;
+  gint64           overage;
+} LumaTenantSummary;
+
+typedef struct
+{
+  char *code;                       /* e.g. "INVALID_EMAIL" */
+  char *field;                      /* nullable, e.g. "technicalEmails[1]" */
+  char *message;                    /* English, for logs */
+} LumaFieldError;
+
+typedef struct
+{
+  LumaPurchase *purchase;
+  gint64        total_purchase;
+  gint64        consumed;
+  gint64        available;
+  gint64        overage;
+} LumaRefillResult;
+
+typedef struct
+{
+  char   *token;                    /* secret: never log it */
+  gint64  expires_in;               /* seconds */
+  gint64  expires_at;               /* unix seconds UTC */
+} LumaLoginResult;
+
+LumaSessionRecord   *luma_session_record_new     (void);
+LumaSessionRecord   *luma_session_record_copy    (const LumaSessionRecord   *self);
+void                 luma_session_record_free    (LumaSessionRecord         *self);
+
+LumaUserRecord      *luma_user_record_new        (void);
+LumaUserRecord      *luma_user_record_copy       (const LumaUserRecord      *self);
+void                 luma_user_record_free       (LumaUserRecord            *self);
+
+void                 luma_consumption_page_free  (LumaConsumptionPage       *self);
+
+LumaSubscription    *luma_subscription_copy      (const LumaSubscription    *self);
+void                 luma_subscription_free      (LumaSubscription          *self);
+
+LumaContacts        *luma_contacts_new           (const char *const         *technical_emails,
+                                                  const char *const         *billing_emails,
+                                                  gint64                     version);
+LumaContacts        *luma_contacts_copy          (const LumaContacts        *self);
+void                 luma_contacts_free          (LumaContacts              *self);
+
+LumaPurchase        *luma_purchase_copy          (const LumaPurchase        *self);
+void                 luma_purchase_free          (LumaPurchase              *self);
+
+LumaMessage         *luma_message_copy           (const LumaMessage         *self);
+void                 luma_message_free           (LumaMessage               *self);
+
+LumaConversation    *luma_conversation_copy      (const LumaConversation    *self);
+void                 luma_conversation_free      (LumaConversation          *self);
+
+LumaTenantSummary   *luma_tenant_summary_copy    (const LumaTenantSummary   *self);
+void                 luma_tenant_summary_free    (LumaTenantSummary         *self);
+
+LumaFieldError      *luma_field_error_new        (const char                *code,
+                                                  const char                *field,
+                                                  const char                *message);
+LumaFieldError      *luma_field_error_copy       (const LumaFieldError      *self);
+void                 luma_field_error_free       (LumaFieldError            *self);
+
+void                 luma_refill_result_free     (LumaRefillResult          *self);
+
+void                 luma_login_result_free      (LumaLoginResult           *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaSessionRecord, luma_session_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaUserRecord, luma_user_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaConsumptionPage, luma_consumption_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaSubscription, luma_subscription_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaContacts, luma_contacts_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaPurchase, luma_purchase_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaMessage, luma_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaConversation, luma_conversation_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaTenantSummary, luma_tenant_summary_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaFieldError, luma_field_error_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaRefillResult, luma_refill_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaLoginResult, luma_login_result_free)
+
+/* Strict decoders. Each takes the node of the resource and fails with a
+ * LUMA_PROTOCOL_ERROR whose message starts with the JSON path of the
+ * offending member. Decoders of a whole answer (subscription, contacts,
+ * consumption page, purchase list, conversation list, tenant list, refill
+ * result, login result) name paths from "resultData"; decoders of one item
+ * name paths relative to that item (e.g. "startedOn"). */
+
+LumaSubscription    *luma_subscription_from_json      (JsonNode  *node,
+                                                       GError   **error);
+LumaContacts        *luma_contacts_from_json          (JsonNode  *node,
+                                                       GError   **error);
+LumaConsumptionPage *luma_consumption_page_from_json  (JsonNode  *node,
+                                                       GError   **error);
+/* resultData {"items": [purchase...]} -> GPtrArray of LumaPurchase* */
+GPtrArray           *luma_purchase_list_from_json     (JsonNode  *node,
+                                                       GError   **error);
+/* resultData {"items": [conversation...]} -> GPtrArray of LumaConversation* */
+GPtrArray           *luma_conversation_list_from_json (JsonNode  *node,
+                                                       GError   **error);
+/* resultData {"items": [tenant...]} -> GPtrArray of LumaTenantSummary* */
+GPtrArray           *luma_tenant_list_from_json       (JsonNode  *node,
+                                                       GError   **error);
+LumaRefillResult    *luma_refill_result_from_json     (JsonNode  *node,
+                                                       GError   **error);
+LumaLoginResult     *luma_login_result_from_json      (JsonNode  *node,
+                                                       GError   **error);
+
+LumaSessionRecord   *luma_session_record_from_json    (JsonNode  *node,
+                                                       GError   **error);
+LumaUserRecord      *luma_user_record_from_json       (JsonNode  *node,
+                                                       GError   **error);
+LumaPurchase        *luma_purchase_from_json          (JsonNode  *node,
+                                                       GError   **error);
+LumaMessage         *luma_message_from_json           (JsonNode  *node,
+                                                       GError   **error);
+LumaConversation    *luma_conversation_from_json      (JsonNode  *node,
+                                                       GError   **error);
+LumaTenantSummary   *luma_tenant_summary_from_json    (JsonNode  *node,
+                                                       GError   **error);
+
+/**
+ * luma_envelope_parse:
+ * @body: the response body (NULL or empty is an error)
+ * @http_status: the HTTP status of the answer; the envelope must agree
+ * @errors_out: (out) (optional): the envelope's error objects, LumaFieldError*
+ *   (code, field, message), in order; an empty array on success
+ * @error: a LUMA_PROTOCOL_ERROR when the body is not JSON
+ *   (INVALID_JSON, INVALID_UTF8) or not a well-formed envelope
+ *   (INVALID_ENVELOPE)
+ *
+ * Checks the envelope of docs/api.md §1 and returns its `resultData`: a new
+ * reference to an object node, or to a null node when resultData is null.
+ * A failure envelope (4xx/5xx) is not a GError here: look at @errors_out.
+ */
+JsonNode            *luma_envelope_parse              (GBytes     *body,
+                                                       guint       http_status,
+                                                       GPtrArray **errors_out,
+                                                       GError    **error);
+
+G_END_DECLS

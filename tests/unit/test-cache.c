@@ -1,0 +1,1444 @@
+/* test-cache.c: the SQLite cache, on real files in a private XDG cache directory
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "luma-cache.h"
+
+/* ---- Helpers -------------------------------------------------------------------------------- */
+
+static char *
+test_path (const char *name)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "test-cache", NULL);
+
+  g_mkdir_with_parents (dir, 0700);
+  return g_build_filename (dir, name, NULL);
+}
+
+static LumaCache *
+open_ok (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  LumaCache *cache = luma_cache_open_path (path, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (cache);
+  return cache;
+}
+
+static gint64
+raw_int (const char *path,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = G_MININT64;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+raw_exec (const char *path,
+          const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *msg = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    g_error ("%s: %s", sql, msg);
+  sqlite3_close (db);
+}
+
+static LumaSessionRecord *
+make_session (const char *id,
+              gint64      started_on,
+              const char *user_name,
+              const char *email,
+              const char *agent,
+              guint       channel,
+              guint       role,
+              guint       initiated_by,
+              gint64      conversations)
+{
+  LumaSessionRecord *r = luma_session_record_new ();
+
+  r->session_id = g_strdup (id);
+  r->started_on = started_on;
+  r->user_name = g_strdup (user_name);
+  r->email = g_strdup (email);
+  r->agent_name = g_strdup (agent);
+  r->channel = channel;
+  r->role = role;
+  r->initiated_by = initiated_by;
+  r->conversations = conversations;
+  return r;
+}
+
+static GPtrArray *
+session_array (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
+}
+
+/* Stages @n simple sessions "S-<prefix>-i" and returns nothing. */
+static void
+stage_sessions (LumaCache  *cache,
+                const char *prefix,
+                guint       n,
+                gint64      t0)
+{
+  g_autoptr(GPtrArray) records = session_array ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("S-%s-%06u", prefix, i);
+      g_ptr_array_add (records, make_session (id, t0 + i, "user", "u@example.org", NULL,
+                                              LUMA_CHANNEL_SLACK, LUMA_ROLE_GUEST,
+                                              LUMA_INITIATED_BY_END_USER, 1));
+    }
+  luma_cache_upsert_sessions (cache, records);
+}
+
+static gint64
+count_sessions (LumaCache *cache)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 n = luma_cache_count_records (cache, LUMA_LICENSE_TYPE_SESSION, &error);
+
+  g_assert_no_error (error);
+  return n;
+}
+
+/* ---- Opening, schema, files ----------------------------------------------------------------- */
+
+static void
+test_schema_create_reopen (void)
+{
+  g_autofree char *path = test_path ("schema.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  gint64 version;
+
+  g_assert_false (luma_cache_was_rebuilt (cache));
+  g_assert_null (luma_cache_get_corrupt_path (cache));
+  g_assert_cmpstr (luma_cache_get_path (cache), ==, path);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+  g_assert_cmpint (count_sessions (cache), ==, 0);
+  g_assert_false (luma_cache_get_license_type (cache, NULL));
+
+  g_assert_true (luma_cache_set_meta (cache, "k", "v", &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  version = raw_int (path, "PRAGMA user_version");
+  g_assert_cmpint (version, >=, 2);
+  g_assert_cmpint (raw_int (path, "PRAGMA application_id"), ==, 0x4C554D41);
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                  "('sessions', 'users', 'sync_state', 'outbox', 'contacts_conflict',"
+                                  " 'notified_thresholds', 'purchases', 'subscription', 'meta',"
+                                  " 'conversations', 'messages')"), ==, 11);
+
+  cache = open_ok (path);
+  g_assert_false (luma_cache_was_rebuilt (cache));
+  value = luma_cache_get_meta (cache, "k", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "v");
+  g_assert_cmpint (raw_int (path, "PRAGMA user_version"), ==, version);
+}
+
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+static void
+test_account_files (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaCache) cache = NULL;
+  g_autofree char *path = luma_cache_path_for_account ("https://luma.example/gateway/api/v1", "acme");
+  g_autofree char *other = luma_cache_path_for_account ("https://luma.example/gateway/api/v1", "superadmin:root/acme");
+  g_autofree char *other_server = luma_cache_path_for_account ("https://other.example/gateway/api/v1", "acme");
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "luma-subscription", NULL);
+  g_autofree char *wal = NULL;
+  g_autofree char *shm = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr(GPtrArray) records = session_array ();
+
+  g_assert_true (g_str_has_prefix (path, dir));
+  g_assert_cmpstr (path, !=, other);
+  g_assert_cmpstr (path, !=, other_server);
+  g_assert_null (strstr (base, "acme"));
+
+  umask (022);
+  cache = luma_cache_open_for_account ("https://luma.example/gateway/api/v1", "acme", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (luma_cache_get_path (cache), ==, path);
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+
+  g_ptr_array_add (records, make_session ("S-1", 100, "a", "a@b.cd", NULL, 0, 0, 0, 1));
+  luma_cache_upsert_sessions (cache, records);
+  g_assert_true (luma_cache_commit_batch (cache, "c1", NULL, &error));
+  g_assert_no_error (error);
+
+  wal = g_strconcat (path, "-wal", NULL);
+  shm = g_strconcat (path, "-shm", NULL);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_assert_cmpuint (file_mode (shm), ==, 0600);
+  g_clear_object (&cache);
+
+  /* A loosened folder is tightened again at the next open. */
+  g_chmod (dir, 0755);
+  cache = luma_cache_open_for_account ("https://luma.example/gateway/api/v1", "acme", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpint (count_sessions (cache), ==, 1);
+}
+
+static void
+test_migration (void)
+{
+  g_autofree char *path = test_path ("migrate.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) notified = NULL;
+
+  stage_sessions (cache, "m", 10, 1000);
+  g_assert_true (luma_cache_commit_batch (cache, "cur", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  /* What a cache of schema 1 looked like: no notified thresholds yet. */
+  raw_exec (path, "DROP TABLE notified_thresholds; PRAGMA user_version = 1;");
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'notified_thresholds'"), ==, 0);
+
+  cache = open_ok (path);
+  g_assert_false (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (raw_int (path, "PRAGMA user_version"), >=, 2);
+  g_assert_cmpint (count_sessions (cache), ==, 10);
+  g_assert_true (luma_cache_record_threshold_notified (cache, "acme", 1, 75, 5, &error));
+  g_assert_no_error (error);
+  notified = luma_cache_get_notified_thresholds (cache, "acme", 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (notified->len, ==, 1);
+}
+
+static void
+test_newer_schema (void)
+{
+  g_autofree char *path = test_path ("newer.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaCache) again = NULL;
+
+  g_clear_object (&cache);
+  raw_exec (path, "PRAGMA user_version = 999;");
+  again = luma_cache_open_path (path, NULL, &error);
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_SCHEMA);
+  g_assert_null (again);
+  /* Left alone, not moved aside. */
+  g_assert_cmpint (raw_int (path, "PRAGMA user_version"), ==, 999);
+}
+
+static guint
+count_corrupt_files (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *prefix = g_strconcat (base, ".corrupt-", NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, prefix) && !g_str_has_suffix (name, "-wal") && !g_str_has_suffix (name, "-shm"))
+      n++;
+  return n;
+}
+
+static void
+check_rebuilt (const char   *path,
+               const char   *expected_content,
+               gsize         expected_len)
+{
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = NULL;
+  gsize len;
+
+  g_assert_true (luma_cache_was_rebuilt (cache));
+  g_assert_nonnull (luma_cache_get_corrupt_path (cache));
+  g_assert_true (g_str_has_prefix (luma_cache_get_corrupt_path (cache), path));
+  g_assert_true (strstr (luma_cache_get_corrupt_path (cache), ".corrupt-") != NULL);
+  g_assert_cmpuint (count_corrupt_files (path), ==, 1);
+
+  /* The damaged file is kept as it was. */
+  if (expected_content != NULL)
+    {
+      g_assert_true (g_file_get_contents (luma_cache_get_corrupt_path (cache), &moved, &len, NULL));
+      g_assert_cmpmem (moved, len, expected_content, expected_len);
+    }
+
+  /* The new cache is empty and works. */
+  g_assert_cmpint (count_sessions (cache), ==, 0);
+  stage_sessions (cache, "r", 3, 0);
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  /* Opened again, it is a healthy cache. */
+  cache = open_ok (path);
+  g_assert_false (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (count_sessions (cache), ==, 3);
+}
+
+static void
+test_corrupt_garbage (void)
+{
+  g_autofree char *path = test_path ("garbage.sqlite");
+  char garbage[8192];
+
+  for (guint i = 0; i < sizeof garbage; i++)
+    garbage[i] = (char) (i * 7 + 3);
+  g_assert_true (g_file_set_contents (path, garbage, sizeof garbage, NULL));
+  check_rebuilt (path, garbage, sizeof garbage);
+}
+
+static void
+test_corrupt_foreign (void)
+{
+  g_autofree char *path = test_path ("foreign.sqlite");
+
+  raw_exec (path, "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('not ours');");
+  check_rebuilt (path, NULL, 0);
+}
+
+static void
+test_corrupt_pages (void)
+{
+  g_autofree char *path = test_path ("damaged.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content = NULL;
+  gsize len;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("p%u", i);
+      stage_sessions (cache, prefix, 1000, i * 1000);
+    }
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache); /* checkpoints: everything is in the main file */
+
+  /* Overwrite b-tree pages in the middle, keeping the header intact. */
+  g_assert_true (g_file_get_contents (path, &content, &len, NULL));
+  g_assert_cmpuint (len, >, 64 * 1024);
+  memset (content + len / 2, 0x5a, 3 * 4096);
+  g_assert_true (g_file_set_contents (path, content, len, NULL));
+
+  check_rebuilt (path, content, len);
+}
+
+/* ---- Batches -------------------------------------------------------------------------------- */
+
+static void
+test_batch_atomicity (void)
+{
+  g_autofree char *path = test_path ("batch.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) bad = session_array ();
+  g_autofree char *cursor = NULL;
+  gint64 n_new = -1;
+
+  cursor = luma_cache_get_cursor (cache, &error);
+  g_assert_no_error (error);
+  g_assert_null (cursor);
+
+  stage_sessions (cache, "a", 100, 0);
+  stage_sessions (cache, "b", 20, 0);
+  g_assert_cmpuint (luma_cache_get_batch_size (cache), ==, 120);
+  g_assert_true (luma_cache_commit_batch (cache, "cursor-1", &n_new, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (n_new, ==, 120);
+  g_assert_cmpuint (luma_cache_get_batch_size (cache), ==, 0);
+
+  /* Staged but never committed: gone after a restart, the cursor stays. */
+  stage_sessions (cache, "c", 50, 0);
+  g_clear_object (&cache);
+  cache = open_ok (path);
+  g_assert_cmpint (count_sessions (cache), ==, 120);
+  cursor = luma_cache_get_cursor (cache, &error);
+  g_assert_cmpstr (cursor, ==, "cursor-1");
+  g_assert_true (luma_cache_get_license_type (cache, NULL));
+
+  /* A batch that fails half-way writes nothing, not even its first rows. */
+  stage_sessions (cache, "d", 30, 0);
+  g_ptr_array_add (bad, make_session ("S-bad", 1, NULL /* NOT NULL */, "x@y.zz", NULL, 0, 0, 0, 0));
+  luma_cache_upsert_sessions (cache, bad);
+  g_assert_false (luma_cache_commit_batch (cache, "cursor-2", NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == LUMA_CACHE_ERROR);
+  g_clear_error (&error);
+  g_assert_cmpint (count_sessions (cache), ==, 120);
+  g_clear_pointer (&cursor, g_free);
+  cursor = luma_cache_get_cursor (cache, &error);
+  g_assert_cmpstr (cursor, ==, "cursor-1");
+  g_assert_cmpuint (luma_cache_get_batch_size (cache), ==, 0);
+
+  /* Discarded records are not written by the next commit. */
+  stage_sessions (cache, "e", 5, 0);
+  luma_cache_discard_batch (cache);
+  stage_sessions (cache, "f", 7, 0);
+  g_assert_true (luma_cache_commit_batch (cache, "cursor-3", &n_new, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (n_new, ==, 7);
+  g_assert_cmpint (count_sessions (cache), ==, 127);
+
+  g_assert_true (luma_cache_reset_cursor (cache, &error));
+  g_clear_pointer (&cursor, g_free);
+  cursor = luma_cache_get_cursor (cache, &error);
+  g_assert_null (cursor);
+  g_assert_cmpint (count_sessions (cache), ==, 127);
+}
+
+static void
+test_upsert (void)
+{
+  g_autofree char *path = test_path ("upsert.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = session_array ();
+  g_autoptr(GPtrArray) second = session_array ();
+  g_autoptr(GPtrArray) third = session_array ();
+  g_autoptr(GPtrArray) fetched = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_auto(LumaHistoryQuery) query;
+  LumaSessionRecord *r;
+  gint64 n_new = -1;
+
+  luma_history_query_init (&query, LUMA_LICENSE_TYPE_SESSION);
+  g_ptr_array_add (first, make_session ("S-1", 100, "ann", "ann@a.bc", NULL, 0, 0, 0, 1));
+  g_ptr_array_add (first, make_session ("S-2", 200, "bob", "bob@a.bc", "Agent", 1, 1, 1, 2));
+  luma_cache_upsert_sessions (cache, first);
+  g_assert_true (luma_cache_commit_batch (cache, "c1", &n_new, &error));
+  g_assert_cmpint (n_new, ==, 2);
+
+  ids = luma_cache_query_ids (cache, &query, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 2);
+
+  /* S-1 comes again twice in one batch, then S-2 in the next: the newest wins. */
+  g_ptr_array_add (second, make_session ("S-1", 100, "ann", "ann@a.bc", "Late Agent", 2, 0, 1, 2));
+  g_ptr_array_add (second, make_session ("S-1", 100, "Ann B.", "ann@a.bc", "Late Agent", 2, 0, 1, 3));
+  luma_cache_upsert_sessions (cache, second);
+  g_assert_true (luma_cache_commit_batch (cache, "c2", &n_new, &error));
+  g_assert_cmpint (n_new, ==, 0);
+  g_ptr_array_add (third, make_session ("S-2", 200, "bob", "bob@a.bc", NULL, 1, 1, 1, 9));
+  g_ptr_array_add (third, make_session ("S-3", 300, "cy", "", NULL, 2, 2, 0, 0));
+  luma_cache_upsert_sessions (cache, third);
+  g_assert_true (luma_cache_commit_batch (cache, "c3", &n_new, &error));
+  g_assert_cmpint (n_new, ==, 1);
+
+  g_assert_cmpint (count_sessions (cache), ==, 3);
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM sessions WHERE session_id = 'S-1'"), ==, 1);
+
+  /* The row id stays the same across an update. */
+  fetched = luma_cache_fetch_sessions_by_ids (cache, (gint64 *) ids->data, ids->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetched->len, ==, 2);
+  r = g_ptr_array_index (fetched, 0); /* newest first: S-2 */
+  g_assert_cmpstr (r->session_id, ==, "S-2");
+  g_assert_null (r->agent_name);
+  g_assert_cmpint (r->conversations, ==, 9);
+  r = g_ptr_array_index (fetched, 1);
+  g_assert_cmpstr (r->session_id, ==, "S-1");
+  g_assert_cmpstr (r->user_name, ==, "Ann B.");
+  g_assert_cmpstr (r->agent_name, ==, "Late Agent");
+  g_assert_cmpint (r->channel, ==, 2);
+  g_assert_cmpint (r->initiated_by, ==, 1);
+  g_assert_cmpint (r->conversations, ==, 3);
+}
+
+/* ---- Queries against an independent evaluation ------------------------------------------- */
+
+static const char *const names[] = {
+  "Alice", "alice", "ALICE Smith", "Zoë Müller", "José Ñúñez", "O'Neil, Ana", "\"Bud\" Smith",
+  "bob_", "100% Bob", "=HYPERLINK(\"x\")", "+1 555", "-Dash", "@handle", "李 伟", "smithers",
+  "Al", "al_ice", "Bo",
+};
+static const char *const emails[] = {
+  "alice@acme.example", "ALICE@acme.example", "bob@acme.example", "", "zoe@acme.example",
+  "a_b@acme.example", "smith@x.example",
+};
+static const char *const agents[] = { NULL, "Ana O'Neil", "ana o'neil", "Ben", NULL, "Zed" };
+
+typedef struct
+{
+  gint64            id;
+  LumaSessionRecord r;
+} Row;
+
+static void
+row_free (Row *row)
+{
+  g_free (row->r.session_id);
+  g_free (row->r.user_name);
+  g_free (row->r.email);
+  g_free (row->r.agent_name);
+  g_free (row);
+}
+
+static GPtrArray *
+load_rows (const char *path)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT id, session_id, started_on, initiated_by,"
+                                           " user_name, email, role, agent_name, channel,"
+                                           " conversations FROM sessions", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      Row *row = g_new0 (Row, 1);
+      row->id = sqlite3_column_int64 (stmt, 0);
+      row->r.session_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      row->r.started_on = sqlite3_column_int64 (stmt, 2);
+      row->r.initiated_by = sqlite3_column_int (stmt, 3);
+      row->r.user_name = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      row->r.email = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      row->r.role = sqlite3_column_int (stmt, 6);
+      row->r.agent_name = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      row->r.channel = sqlite3_column_int (stmt, 8);
+      row->r.conversations = sqlite3_column_int64 (stmt, 9);
+      g_ptr_array_add (rows, row);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return rows;
+}
+
+static gboolean
+contains_nocase (const char *haystack,
+                 const char *needle)
+{
+  g_autofree char *h = NULL;
+  g_autofree char *n = NULL;
+
+  if (haystack == NULL)
+    return FALSE;
+  h = g_ascii_strdown (haystack, -1);
+  n = g_ascii_strdown (needle, -1);
+  return strstr (h, n) != NULL;
+}
+
+static gboolean
+row_matches (const Row              *row,
+             const LumaHistoryQuery *q)
+{
+  if (q->from != 0 && row->r.started_on < q->from)
+    return FALSE;
+  if (q->to != 0 && row->r.started_on > q->to)
+    return FALSE;
+  if (q->channels != 0 && !(q->channels & (1u << row->r.channel)))
+    return FALSE;
+  if (q->roles != 0 && !(q->roles & (1u << row->r.role)))
+    return FALSE;
+  if (q->initiated_by >= 0 && (gint) row->r.initiated_by != q->initiated_by)
+    return FALSE;
+  if (q->search != NULL && q->search[0] != '\0' &&
+      !contains_nocase (row->r.session_id, q->search) &&
+      !contains_nocase (row->r.user_name, q->search) &&
+      !contains_nocase (row->r.email, q->search) &&
+      !contains_nocase (row->r.agent_name, q->search))
+    return FALSE;
+  return TRUE;
+}
+
+static int
+cmp_int (gint64 a,
+         gint64 b)
+{
+  return a < b ? -1 : a > b;
+}
+
+/* NULL first, then without regard to ASCII case. */
+static int
+cmp_text_nocase (const char *a,
+                 const char *b)
+{
+  if (a == NULL || b == NULL)
+    return (a != NULL) - (b != NULL);
+  return g_ascii_strcasecmp (a, b);
+}
+
+static int
+row_compare (gconstpointer pa,
+             gconstpointer pb,
+             gpointer      data)
+{
+  const Row *a = *(const Row **) pa;
+  const Row *b = *(const Row **) pb;
+  const LumaHistoryQuery *q = data;
+  int c = 0;
+
+  switch (q->sort_column)
+    {
+    case LUMA_HISTORY_COLUMN_TIME:
+      break;
+    case LUMA_HISTORY_COLUMN_ID:
+      c = strcmp (a->r.session_id, b->r.session_id);
+      break;
+    case LUMA_HISTORY_COLUMN_USER_NAME:
+      c = cmp_text_nocase (a->r.user_name, b->r.user_name);
+      break;
+    case LUMA_HISTORY_COLUMN_EMAIL:
+      c = cmp_text_nocase (a->r.email, b->r.email);
+      break;
+    case LUMA_HISTORY_COLUMN_AGENT_NAME:
+      c = cmp_text_nocase (a->r.agent_name, b->r.agent_name);
+      break;
+    case LUMA_HISTORY_COLUMN_ROLE:
+      c = cmp_int (a->r.role, b->r.role);
+      break;
+    case LUMA_HISTORY_COLUMN_CHANNEL:
+      c = cmp_int (a->r.channel, b->r.channel);
+      break;
+    case LUMA_HISTORY_COLUMN_INITIATED_BY:
+      c = cmp_int (a->r.initiated_by, b->r.initiated_by);
+      break;
+    case LUMA_HISTORY_COLUMN_CONVERSATIONS:
+      c = cmp_int (a->r.conversations, b->r.conversations);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (c == 0 && q->sort_column != LUMA_HISTORY_COLUMN_ID)
+    c = cmp_int (a->r.started_on, b->r.started_on);
+  if (c == 0)
+    c = cmp_int (a->id, b->id);
+  return q->descending ? -c : c;
+}
+
+static GArray *
+expected_ids (GPtrArray              *rows,
+              const LumaHistoryQuery *q)
+{
+  g_autoptr(GPtrArray) matching = g_ptr_array_new ();
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint i = 0; i < rows->len; i++)
+    if (row_matches (g_ptr_array_index (rows, i), q))
+      g_ptr_array_add (matching, g_ptr_array_index (rows, i));
+  g_ptr_array_sort_with_data (matching, row_compare, (gpointer) q);
+  for (guint i = 0; i < matching->len; i++)
+    g_array_append_val (ids, ((Row *) g_ptr_array_index (matching, i))->id);
+  return ids;
+}
+
+static void
+fill_random_sessions (LumaCache *cache,
+                      guint      n,
+                      guint32    seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GError) error = NULL;
+
+  for (guint page = 0; page < n / 500; page++)
+    {
+      g_autoptr(GPtrArray) records = session_array ();
+
+      for (guint i = 0; i < 500; i++)
+        {
+          g_autofree char *id = g_strdup_printf ("S-%07u", g_rand_int_range (rand, 0, n * 2));
+          g_ptr_array_add (records,
+                           make_session (id,
+                                         1767225600 + g_rand_int_range (rand, 0, 2000), /* many ties */
+                                         names[g_rand_int_range (rand, 0, G_N_ELEMENTS (names))],
+                                         emails[g_rand_int_range (rand, 0, G_N_ELEMENTS (emails))],
+                                         agents[g_rand_int_range (rand, 0, G_N_ELEMENTS (agents))],
+                                         g_rand_int_range (rand, 0, LUMA_N_CHANNELS),
+                                         g_rand_int_range (rand, 0, LUMA_N_ROLES),
+                                         g_rand_int_range (rand, 0, 2),
+                                         g_rand_int_range (rand, 0, 7)));
+        }
+      luma_cache_upsert_sessions (cache, records);
+      if (page % 3 == 2)
+        {
+          g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+          g_assert_no_error (error);
+        }
+    }
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  GArray *ids;
+  guint   n;
+  LumaLicenseType type;
+} ForeachData;
+
+static gboolean
+collect_cb (LumaLicenseType  type,
+            gconstpointer    record,
+            gpointer         user_data)
+{
+  ForeachData *data = user_data;
+  const LumaSessionRecord *r = record;
+
+  g_assert_cmpint (type, ==, data->type);
+  g_assert_nonnull (r->session_id);
+  data->n++;
+  /* the row id is not part of the record: compare session ids instead */
+  g_array_append_val (data->ids, r->started_on);
+  return TRUE;
+}
+
+static void
+check_query (LumaCache              *cache,
+             GPtrArray              *rows,
+             const LumaHistoryQuery *q)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) got = luma_cache_query_ids (cache, q, NULL, &error);
+  g_autoptr(GArray) want = expected_ids (rows, q);
+  gint64 count;
+
+  g_assert_no_error (error);
+  if (got->len != want->len || memcmp (got->data, want->data, got->len * sizeof (gint64)) != 0)
+    {
+      guint i;
+
+      for (i = 0; i < MIN (got->len, want->len); i++)
+        if (g_array_index (got, gint64, i) != g_array_index (want, gint64, i))
+          break;
+      g_error ("query column %d desc %d search \"%s\" channels %x roles %x initiated %d from %"
+               G_GINT64_FORMAT ": got %u rows, expected %u, first difference at %u",
+               q->sort_column, q->descending, q->search ? q->search : "", q->channels, q->roles,
+               q->initiated_by, q->from, got->len, want->len, i);
+    }
+  count = luma_cache_count_matching (cache, q, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count, ==, want->len);
+}
+
+static void
+run_query_matrix (LumaCache *cache,
+                  GPtrArray *rows)
+{
+  static const LumaHistoryColumn columns[] = {
+    LUMA_HISTORY_COLUMN_TIME, LUMA_HISTORY_COLUMN_ID, LUMA_HISTORY_COLUMN_USER_NAME,
+    LUMA_HISTORY_COLUMN_EMAIL, LUMA_HISTORY_COLUMN_ROLE, LUMA_HISTORY_COLUMN_CONVERSATIONS,
+    LUMA_HISTORY_COLUMN_INITIATED_BY, LUMA_HISTORY_COLUMN_AGENT_NAME, LUMA_HISTORY_COLUMN_CHANNEL,
+  };
+  static const char *const searches[] = {
+    NULL, "a", "al", "ALI", "smith", "ë m", "%", "_", "100%", "a_b", "\"bud\"", "o'n", "李", "S-00001",
+    "nothing-like-this",
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
+    for (guint d = 0; d < 2; d++)
+      {
+        g_auto(LumaHistoryQuery) q;
+
+        luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+        q.sort_column = columns[c];
+        q.descending = d;
+        check_query (cache, rows, &q);
+
+        q.from = 1767225600 + 500;
+        q.to = 1767225600 + 1500;
+        check_query (cache, rows, &q);
+
+        q.channels = LUMA_HISTORY_CHANNEL_BIT (LUMA_CHANNEL_SLACK) | LUMA_HISTORY_CHANNEL_BIT (LUMA_CHANNEL_EMAIL);
+        q.initiated_by = LUMA_INITIATED_BY_AGENT;
+        check_query (cache, rows, &q);
+
+        q.from = q.to = 0;
+        q.channels = 0;
+        q.initiated_by = -1;
+        q.roles = LUMA_HISTORY_ROLE_BIT (LUMA_ROLE_GUEST);
+        q.search = g_strdup (searches[(c * 2 + d) % G_N_ELEMENTS (searches)]);
+        check_query (cache, rows, &q);
+      }
+
+  for (guint s = 0; s < G_N_ELEMENTS (searches); s++)
+    {
+      g_auto(LumaHistoryQuery) q;
+
+      luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+      q.sort_column = LUMA_HISTORY_COLUMN_USER_NAME;
+      q.search = g_strdup (searches[s]);
+      check_query (cache, rows, &q);
+    }
+}
+
+static void
+test_query_matches_independent (void)
+{
+  g_autofree char *path = test_path ("query.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) bad;
+
+  /* Indexes present all along (an incremental sync). */
+  fill_random_sessions (cache, 6000, 7);
+  rows = load_rows (path);
+  g_assert_cmpuint (rows->len, >, 3000);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+  run_query_matrix (cache, rows);
+
+  /* A full sync: no sort or search index, then built afterwards. */
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error));
+  g_assert_no_error (error);
+  g_assert_false (luma_cache_get_indexes_ready (cache));
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'sessions_by_user_name'"), ==, 0);
+  fill_random_sessions (cache, 3000, 8);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = load_rows (path);
+  run_query_matrix (cache, rows);
+
+  g_assert_true (luma_cache_build_indexes (cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'sessions_by_user_name'"), ==, 1);
+  run_query_matrix (cache, rows);
+
+  /* Changes after the search index was built reach it (triggers). */
+  fill_random_sessions (cache, 1000, 9);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = load_rows (path);
+  run_query_matrix (cache, rows);
+
+  /* A column of the other license type is refused. */
+  luma_history_query_init (&bad, LUMA_LICENSE_TYPE_SESSION);
+  bad.sort_column = LUMA_HISTORY_COLUMN_STATUS;
+  g_assert_null (luma_cache_query_ids (cache, &bad, NULL, &error));
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
+}
+
+static void
+test_fetch_and_foreach (void)
+{
+  g_autofree char *path = test_path ("fetch.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GArray) wanted = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) fetched = NULL;
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_auto(LumaHistoryQuery) q;
+  ForeachData data = { 0 };
+
+  fill_random_sessions (cache, 3000, 11);
+  rows = load_rows (path);
+  for (guint i = 0; i < rows->len; i++)
+    g_hash_table_insert (by_id, &((Row *) g_ptr_array_index (rows, i))->id, g_ptr_array_index (rows, i));
+
+  luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+  q.sort_column = LUMA_HISTORY_COLUMN_EMAIL;
+  ids = luma_cache_query_ids (cache, &q, NULL, &error);
+  g_assert_no_error (error);
+
+  /* 300 ids (more than one statement's worth), an unknown id, in view order. */
+  for (guint i = 0; i < 300; i++)
+    g_array_append_val (wanted, g_array_index (ids, gint64, (i * 7) % ids->len));
+  g_array_insert_val (wanted, 150, (gint64) { 99999999 });
+  fetched = luma_cache_fetch_sessions_by_ids (cache, (gint64 *) wanted->data, wanted->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetched->len, ==, 300);
+  for (guint i = 0, j = 0; i < wanted->len; i++)
+    {
+      const Row *row = g_hash_table_lookup (by_id, &g_array_index (wanted, gint64, i));
+      const LumaSessionRecord *r;
+
+      if (row == NULL)
+        continue;
+      r = g_ptr_array_index (fetched, j++);
+      g_assert_cmpstr (r->session_id, ==, row->r.session_id);
+      g_assert_cmpstr (r->user_name, ==, row->r.user_name);
+      g_assert_cmpstr (r->email, ==, row->r.email);
+      g_assert_cmpstr (r->agent_name, ==, row->r.agent_name);
+      g_assert_cmpint (r->started_on, ==, row->r.started_on);
+      g_assert_cmpint (r->channel, ==, row->r.channel);
+      g_assert_cmpint (r->conversations, ==, row->r.conversations);
+    }
+
+  /* foreach walks the same rows in the same order. */
+  data.ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  data.type = LUMA_LICENSE_TYPE_SESSION;
+  g_assert_true (luma_cache_foreach_history (cache, &q, collect_cb, &data, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (data.n, ==, ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const Row *row = g_hash_table_lookup (by_id, &g_array_index (ids, gint64, i));
+      g_assert_cmpint (g_array_index (data.ids, gint64, i), ==, row->r.started_on);
+    }
+  g_array_unref (data.ids);
+
+  /* With a filter, and cancelled. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    ForeachData d2 = { g_array_new (FALSE, FALSE, sizeof (gint64)), 0, LUMA_LICENSE_TYPE_SESSION };
+
+    q.search = g_strdup ("smith");
+    g_assert_true (luma_cache_foreach_history (cache, &q, collect_cb, &d2, NULL, &error));
+    g_assert_cmpint (d2.n, ==, luma_cache_count_matching (cache, &q, NULL, NULL));
+    g_assert_cmpuint (d2.n, >, 0);
+
+    g_cancellable_cancel (cancellable);
+    g_assert_false (luma_cache_foreach_history (cache, &q, collect_cb, &d2, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_array_unref (d2.ids);
+  }
+}
+
+/* ---- Users ---------------------------------------------------------------------------------- */
+
+static void
+test_users (void)
+{
+  g_autofree char *path = test_path ("users.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_user_record_free);
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GPtrArray) fetched = NULL;
+  g_auto(LumaHistoryQuery) q;
+  const char *firsts[] = { "Zoë", "adam", "Bea", "", "carl" };
+
+  for (guint i = 0; i < 50; i++)
+    {
+      LumaUserRecord *u = luma_user_record_new ();
+      u->user_id = g_strdup_printf ("U-%03u", i);
+      u->user_name = g_strdup_printf ("user%u", i % 7);
+      u->email = g_strdup_printf ("u%u@acme.example", i);
+      u->first_name = g_strdup (firsts[i % 5]);
+      u->last_name = g_strdup (i % 2 ? "Smith" : "jones");
+      u->role = i % LUMA_N_ROLES;
+      u->status = i % 3 == 0 ? LUMA_USER_STATUS_INACTIVE : LUMA_USER_STATUS_ACTIVE;
+      u->created_on = 1000 + (i % 10);
+      u->conversations = i;
+      g_ptr_array_add (users, u);
+    }
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_USER, &error));
+  luma_cache_upsert_users (cache, users);
+  g_assert_true (luma_cache_commit_batch (cache, "u1", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_build_indexes (cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+
+  luma_history_query_init (&q, LUMA_LICENSE_TYPE_USER);
+  q.sort_column = LUMA_HISTORY_COLUMN_FIRST_NAME;
+  q.descending = FALSE;
+  q.status = LUMA_USER_STATUS_ACTIVE;
+  q.search = g_strdup ("smi");
+  ids = luma_cache_query_ids (cache, &q, NULL, &error);
+  g_assert_no_error (error);
+  fetched = luma_cache_fetch_users_by_ids (cache, (gint64 *) ids->data, ids->len, &error);
+  g_assert_no_error (error);
+  /* odd i (Smith) and i % 3 != 0 (active) */
+  g_assert_cmpuint (fetched->len, ==, 17);
+  for (guint i = 0; i < fetched->len; i++)
+    {
+      const LumaUserRecord *u = g_ptr_array_index (fetched, i);
+      g_assert_cmpstr (u->last_name, ==, "Smith");
+      g_assert_cmpint (u->status, ==, LUMA_USER_STATUS_ACTIVE);
+      if (i > 0)
+        {
+          const LumaUserRecord *prev = g_ptr_array_index (fetched, i - 1);
+          int c = g_ascii_strcasecmp (prev->first_name, u->first_name);
+          g_assert_cmpint (c, <=, 0);
+          if (c == 0)
+            g_assert_cmpint (prev->created_on, <=, u->created_on);
+        }
+    }
+  g_assert_cmpint (luma_cache_count_records (cache, LUMA_LICENSE_TYPE_USER, NULL), ==, 50);
+
+  /* A session-only column is refused for users. */
+  q.sort_column = LUMA_HISTORY_COLUMN_CHANNEL;
+  g_assert_cmpint (luma_cache_count_matching (cache, &q, NULL, &error), ==, -1);
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
+}
+
+/* ---- Small tables --------------------------------------------------------------------------- */
+
+static LumaContacts *
+contacts (const char *t1,
+          const char *t2,
+          const char *b1,
+          gint64      version)
+{
+  const char *technical[] = { t1, t2, NULL };
+  const char *billing[] = { b1, NULL };
+
+  return luma_contacts_new (technical, billing, version);
+}
+
+static void
+assert_contacts (const LumaContacts *c,
+                 const char         *t1,
+                 const char         *t2,
+                 const char         *b1,
+                 gint64              version)
+{
+  g_assert_nonnull (c);
+  g_assert_cmpstr (c->technical_emails[0], ==, t1);
+  g_assert_cmpstr (c->technical_emails[1], ==, t2);
+  if (t2 != NULL)
+    g_assert_null (c->technical_emails[2]);
+  g_assert_cmpstr (c->billing_emails[0], ==, b1);
+  g_assert_null (c->billing_emails[1]);
+  g_assert_cmpint (c->version, ==, version);
+}
+
+static void
+test_outbox_and_conflict (void)
+{
+  g_autofree char *path = test_path ("outbox.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaContacts) edit = contacts ("it@acme.example", "noc, \"x\"@acme.example", "ap@acme.example", 7);
+  g_autoptr(LumaContacts) peeked = NULL;
+  g_autoptr(LumaContacts) theirs = contacts ("it@acme.example", NULL, "finance@acme.example", 8);
+  g_autoptr(LumaContacts) mine_out = NULL;
+  g_autoptr(LumaContacts) theirs_out = NULL;
+  gint64 queued_on = 0;
+
+  g_assert_null (luma_cache_outbox_peek (cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_outbox_queue (cache, edit, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  /* A restart keeps it. */
+  cache = open_ok (path);
+  peeked = luma_cache_outbox_peek (cache, &queued_on, &error);
+  g_assert_no_error (error);
+  assert_contacts (peeked, "it@acme.example", "noc, \"x\"@acme.example", "ap@acme.example", 7);
+  g_assert_cmpint (queued_on, >, 0);
+
+  /* A 412: both versions are kept, through a restart too. */
+  g_assert_false (luma_cache_get_conflict (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_store_conflict (cache, peeked, theirs, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+  cache = open_ok (path);
+  g_assert_null (luma_cache_outbox_peek (cache, NULL, &error));
+  g_assert_true (luma_cache_get_conflict (cache, &mine_out, &theirs_out, &error));
+  g_assert_no_error (error);
+  assert_contacts (mine_out, "it@acme.example", "noc, \"x\"@acme.example", "ap@acme.example", 7);
+  assert_contacts (theirs_out, "it@acme.example", NULL, "finance@acme.example", 8);
+
+  /* Resolving with the user's lists queues them on top of the server's version. */
+  g_assert_true (luma_cache_resolve_conflict (cache, mine_out, &error));
+  g_assert_no_error (error);
+  g_assert_false (luma_cache_get_conflict (cache, NULL, NULL, &error));
+  g_clear_pointer (&peeked, luma_contacts_free);
+  peeked = luma_cache_outbox_peek (cache, NULL, &error);
+  assert_contacts (peeked, "it@acme.example", "noc, \"x\"@acme.example", "ap@acme.example", 8);
+
+  g_assert_true (luma_cache_outbox_clear (cache, &error));
+  g_assert_null (luma_cache_outbox_peek (cache, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Resolving by taking the server's version leaves nothing to push. */
+  g_assert_true (luma_cache_store_conflict (cache, edit, theirs, &error));
+  g_assert_true (luma_cache_resolve_conflict (cache, NULL, &error));
+  g_assert_false (luma_cache_get_conflict (cache, NULL, NULL, &error));
+  g_assert_null (luma_cache_outbox_peek (cache, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_thresholds (LumaCache  *cache,
+                   const char *tenant,
+                   gint64      term,
+                   const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) got = luma_cache_get_notified_thresholds (cache, tenant, term, &error);
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < got->len; i++)
+    g_string_append_printf (s, "%s%d", i ? "," : "", g_array_index (got, gint, i));
+  g_assert_cmpstr (s->str, ==, expected);
+}
+
+static void
+test_thresholds (void)
+{
+  g_autofree char *path = test_path ("thresholds.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+
+  assert_thresholds (cache, "acme", 1767225600, "");
+  g_assert_true (luma_cache_record_threshold_notified (cache, "acme", 1767225600, 85, 100, &error));
+  g_assert_true (luma_cache_record_threshold_notified (cache, "acme", 1767225600, 75, 100, &error));
+  g_assert_true (luma_cache_record_threshold_notified (cache, "acme", 1767225600, 95, 100, &error));
+  g_assert_true (luma_cache_record_threshold_notified (cache, "acme", 1767225600, 95, 200, &error));
+  g_assert_true (luma_cache_record_threshold_notified (cache, "other", 1767225600, 100, 100, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+  cache = open_ok (path);
+
+  assert_thresholds (cache, "acme", 1767225600, "75,85,95");
+  assert_thresholds (cache, "acme", 1798761600, "");
+  assert_thresholds (cache, "other", 1767225600, "100");
+
+  /* A refill brought consumption to 84.9 %: 85 and 95 are re-armed. */
+  g_assert_true (luma_cache_clear_thresholds_above (cache, "acme", 1767225600, 84.9, &error));
+  g_assert_no_error (error);
+  assert_thresholds (cache, "acme", 1767225600, "75");
+  assert_thresholds (cache, "other", 1767225600, "100");
+  g_assert_true (luma_cache_clear_thresholds_above (cache, "acme", 1767225600, 75.0, &error));
+  assert_thresholds (cache, "acme", 1767225600, "75");
+}
+
+static void
+test_subscription_purchases_conversations (void)
+{
+  g_autofree char *path = test_path ("resources.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  LumaSubscription sub = { 0 };
+  g_autoptr(LumaSubscription) got = NULL;
+  g_autofree char *etag = NULL;
+  const char *technical[] = { "it@acme.example", NULL };
+  const char *billing[] = { "finance@acme.example", "cfo@acme.example", NULL };
+  g_autoptr(GPtrArray) purchases = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_purchase_free);
+  g_autoptr(GPtrArray) got_purchases = NULL;
+  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_conversation_free);
+  g_autoptr(GPtrArray) got_conversations = NULL;
+  g_autoptr(GPtrArray) sessions = session_array ();
+  g_autoptr(GPtrArray) more = session_array ();
+  LumaLicenseType type;
+
+  g_assert_null (luma_cache_get_subscription (cache, &etag, &error));
+  g_assert_no_error (error);
+  g_assert_null (etag);
+
+  sub.external_id = (char *) "acme";
+  sub.tenant_name = (char *) "Acme Corporation";
+  sub.license_type = LUMA_LICENSE_TYPE_USER;
+  sub.start_date = 1767225600;
+  sub.end_date = 1798761599;
+  sub.session_duration_minutes = 30;
+  sub.total_purchase = 50000;
+  sub.consumed = 48213;
+  sub.available = 1787;
+  sub.technical_emails = (GStrv) technical;
+  sub.billing_emails = (GStrv) billing;
+  sub.version = 7;
+  g_assert_true (luma_cache_store_subscription (cache, &sub, "\"sub-7\"", &error));
+  g_assert_no_error (error);
+  got = luma_cache_get_subscription (cache, &etag, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (etag, ==, "\"sub-7\"");
+  g_assert_cmpstr (got->tenant_name, ==, "Acme Corporation");
+  g_assert_cmpint (got->license_type, ==, LUMA_LICENSE_TYPE_USER);
+  g_assert_cmpint (got->consumed, ==, 48213);
+  g_assert_cmpint (got->end_date, ==, 1798761599);
+  g_assert_cmpstr (got->billing_emails[1], ==, "cfo@acme.example");
+  g_assert_null (got->billing_emails[2]);
+  g_assert_true (luma_cache_get_license_type (cache, &type));
+  g_assert_cmpint (type, ==, LUMA_LICENSE_TYPE_USER);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      LumaPurchase *p = g_new0 (LumaPurchase, 1);
+      p->purchase_id = g_strdup_printf ("P-%u", 3 - i);
+      p->performed_on = 3000 - i;
+      p->kind = i == 2 ? LUMA_PURCHASE_KIND_PURCHASE : LUMA_PURCHASE_KIND_REFILL;
+      p->change = i == 1 ? -5 : 100;
+      p->total_after = 195 - i;
+      p->performed_by = g_strdup ("superadmin");
+      p->reason = g_strdup ("Q4, \"big\" order");
+      p->reference = i == 0 ? g_strdup ("PO-1") : NULL;
+      g_ptr_array_add (purchases, p);
+    }
+  g_assert_true (luma_cache_store_purchases (cache, purchases, "\"p-3\"", &error));
+  g_clear_pointer (&etag, g_free);
+  got_purchases = luma_cache_get_purchases (cache, &etag, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (etag, ==, "\"p-3\"");
+  g_assert_cmpuint (got_purchases->len, ==, 3);
+  g_assert_cmpstr (((LumaPurchase *) got_purchases->pdata[0])->purchase_id, ==, "P-3");
+  g_assert_cmpstr (((LumaPurchase *) got_purchases->pdata[0])->reference, ==, "PO-1");
+  g_assert_null (((LumaPurchase *) got_purchases->pdata[1])->reference);
+  g_assert_cmpint (((LumaPurchase *) got_purchases->pdata[1])->change, ==, -5);
+  g_assert_cmpstr (((LumaPurchase *) got_purchases->pdata[2])->reason, ==, "Q4, \"big\" order");
+
+  /* Conversations: not cached, cached, then out of date when the count grows. */
+  g_ptr_array_add (sessions, make_session ("S-9", 5, "zoe", "z@a.bc", NULL, 0, 0, 0, 2));
+  luma_cache_upsert_sessions (cache, sessions);
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_null (luma_cache_get_conversations (cache, LUMA_LICENSE_TYPE_SESSION, "S-9", &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      LumaConversation *c = g_new0 (LumaConversation, 1);
+      c->conversation_id = g_strdup_printf ("C-9-%u", i);
+      c->session_id = g_strdup ("S-9");
+      c->channel = LUMA_CHANNEL_SLACK;
+      c->started_on = 5 + i;
+      c->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_message_free);
+      for (guint j = 0; j < i * 3; j++)
+        {
+          LumaMessage *m = g_new0 (LumaMessage, 1);
+          m->sender = j % 3;
+          m->sender_name = g_strdup ("Zoë");
+          m->sent_at = 10 + j;
+          m->text = g_strdup_printf ("line %u\nwith a break", j);
+          g_ptr_array_add (c->messages, m);
+        }
+      g_ptr_array_add (conversations, c);
+    }
+  g_assert_true (luma_cache_store_conversations (cache, LUMA_LICENSE_TYPE_SESSION, "S-9", conversations, &error));
+  g_assert_no_error (error);
+  got_conversations = luma_cache_get_conversations (cache, LUMA_LICENSE_TYPE_SESSION, "S-9", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (got_conversations->len, ==, 2);
+  {
+    LumaConversation *c0 = got_conversations->pdata[0];
+    LumaConversation *c1 = got_conversations->pdata[1];
+    LumaMessage *m;
+
+    g_assert_cmpstr (c0->conversation_id, ==, "C-9-0");
+    g_assert_cmpuint (c0->messages->len, ==, 0);
+    g_assert_null (c0->user_id);
+    g_assert_cmpstr (c1->session_id, ==, "S-9");
+    g_assert_cmpuint (c1->messages->len, ==, 3);
+    m = c1->messages->pdata[2];
+    g_assert_cmpint (m->sender, ==, 2);
+    g_assert_cmpstr (m->text, ==, "line 2\nwith a break");
+    g_assert_cmpint (m->sent_at, ==, 12);
+  }
+  /* Storing again replaces, never duplicates. */
+  g_assert_true (luma_cache_store_conversations (cache, LUMA_LICENSE_TYPE_SESSION, "S-9", conversations, &error));
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM messages"), ==, 3);
+
+  g_ptr_array_add (more, make_session ("S-9", 5, "zoe", "z@a.bc", NULL, 0, 0, 0, 3));
+  luma_cache_upsert_sessions (cache, more);
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_clear_pointer (&got_conversations, g_ptr_array_unref);
+  got_conversations = luma_cache_get_conversations (cache, LUMA_LICENSE_TYPE_SESSION, "S-9", &error);
+  g_assert_no_error (error);
+  g_assert_null (got_conversations);
+}
+
+/* ---- Async use from a main loop ------------------------------------------------------------ */
+
+typedef struct
+{
+  GMainLoop *loop;
+  guint      pending;
+  guint      history_changed;
+  guint      ready_notified;
+  GArray    *ids;
+  gint64     n_new;
+} AsyncState;
+
+static void
+write_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncState *state = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 n_new = 0;
+
+  g_assert_true (luma_cache_write_page_finish (LUMA_CACHE (source), result, &n_new, &error));
+  g_assert_no_error (error);
+  state->n_new += n_new;
+  if (--state->pending == 0)
+    g_main_loop_quit (state->loop);
+}
+
+static void
+build_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncState *state = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (luma_cache_build_indexes_finish (LUMA_CACHE (source), result, &error));
+  g_assert_no_error (error);
+  if (--state->pending == 0)
+    g_main_loop_quit (state->loop);
+}
+
+static void
+query_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncState *state = user_data;
+  g_autoptr(GError) error = NULL;
+
+  state->ids = luma_cache_query_ids_finish (LUMA_CACHE (source), result, &error);
+  g_assert_no_error (error);
+  if (--state->pending == 0)
+    g_main_loop_quit (state->loop);
+}
+
+static void
+history_changed_cb (LumaCache *cache,
+                    gpointer   user_data)
+{
+  ((AsyncState *) user_data)->history_changed++;
+}
+
+static void
+ready_cb (GObject    *object,
+          GParamSpec *pspec,
+          gpointer    user_data)
+{
+  ((AsyncState *) user_data)->ready_notified++;
+}
+
+static void
+test_async_pages (void)
+{
+  g_autofree char *path = test_path ("async.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  AsyncState state = { loop, 0, 0, 0, NULL, 0 };
+  g_auto(LumaHistoryQuery) q;
+  g_autofree char *cursor = NULL;
+  const guint n_pages = 50, page_size = 1000;
+
+  g_signal_connect (cache, "history-changed", G_CALLBACK (history_changed_cb), &state);
+  g_signal_connect (cache, "notify::indexes-ready", G_CALLBACK (ready_cb), &state);
+
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error));
+  g_assert_no_error (error);
+
+  /* A full sync of 50,000 records, 10 pages per commit. */
+  for (guint p = 0; p < n_pages; p++)
+    {
+      LumaConsumptionPage *page = g_new0 (LumaConsumptionPage, 1);
+
+      page->license_type = LUMA_LICENSE_TYPE_SESSION;
+      page->items = session_array ();
+      page->next_cursor = g_strdup_printf ("cursor-%u", p);
+      page->has_more = p + 1 < n_pages;
+      for (guint i = 0; i < page_size; i++)
+        {
+          guint n = p * page_size + i;
+          g_autofree char *id = g_strdup_printf ("S-%07u", n);
+          g_autofree char *name = g_strdup_printf ("User %u", n % 977);
+          g_ptr_array_add (page->items, make_session (id, 1767225600 + n * 30, name,
+                                                      "u@acme.example", n % 3 ? NULL : "Agent",
+                                                      n % LUMA_N_CHANNELS, n % LUMA_N_ROLES,
+                                                      n % 2, n % 7));
+        }
+      state.pending++;
+      luma_cache_write_page_async (cache, page, p % 10 == 9, NULL, write_done_cb, &state);
+    }
+  g_main_loop_run (loop);
+  g_assert_cmpint (state.n_new, ==, n_pages * page_size);
+  g_assert_cmpint (count_sessions (cache), ==, n_pages * page_size);
+  cursor = luma_cache_get_cursor (cache, &error);
+  g_assert_cmpstr (cursor, ==, "cursor-49");
+
+  /* Browsable before the indexes exist. */
+  luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+  state.pending = 1;
+  luma_cache_query_ids_async (cache, &q, NULL, query_done_cb, &state);
+  g_main_loop_run (loop);
+  g_assert_cmpuint (state.ids->len, ==, n_pages * page_size);
+  g_clear_pointer (&state.ids, g_array_unref);
+
+  state.pending = 1;
+  luma_cache_build_indexes_async (cache, NULL, build_done_cb, &state);
+  g_main_loop_run (loop);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+
+  q.sort_column = LUMA_HISTORY_COLUMN_USER_NAME;
+  q.descending = FALSE;
+  q.search = g_strdup ("user 97");
+  state.pending = 1;
+  luma_cache_query_ids_async (cache, &q, NULL, query_done_cb, &state);
+  g_main_loop_run (loop);
+  /* "User 97" and "User 970".."User 976", each n % 977 over 50,000 records */
+  {
+    guint expected = 0;
+    for (guint n = 0; n < n_pages * page_size; n++)
+      {
+        guint k = n % 977;
+        if (k == 97 || (k >= 970 && k <= 976))
+          expected++;
+      }
+    g_assert_cmpuint (state.ids->len, ==, expected);
+  }
+  g_clear_pointer (&state.ids, g_array_unref);
+
+  /* Let the idle emissions run. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (state.history_changed, ==, 5);
+  g_assert_cmpuint (state.ready_notified, >=, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/cache/schema/create-reopen", test_schema_create_reopen);
+  g_test_add_func ("/cache/schema/account-files", test_account_files);
+  g_test_add_func ("/cache/schema/migration", test_migration);
+  g_test_add_func ("/cache/schema/newer", test_newer_schema);
+  g_test_add_func ("/cache/corrupt/garbage", test_corrupt_garbage);
+  g_test_add_func ("/cache/corrupt/foreign", test_corrupt_foreign);
+  g_test_add_func ("/cache/corrupt/pages", test_corrupt_pages);
+  g_test_add_func ("/cache/batch/atomicity", test_batch_atomicity);
+  g_test_add_func ("/cache/batch/upsert", test_upsert);
+  g_test_add_func ("/cache/query/independent", test_query_matches_independent);
+  g_test_add_func ("/cache/query/fetch-foreach", test_fetch_and_foreach);
+  g_test_add_func ("/cache/query/users", test_users);
+  g_test_add_func ("/cache/outbox-conflict", test_outbox_and_conflict);
+  g_test_add_func ("/cache/thresholds", test_thresholds);
+  g_test_add_func ("/cache/resources", test_subscription_purchases_conversations);
+  g_test_add_func ("/cache/async-pages", test_async_pages);
+
+  return g_test_run ();
+}
