@@ -437,6 +437,7 @@ luma_account_page_connect (LumaAccountPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *trimmed = NULL;
   LumaAccountKind kind;
   const char *identity;
   const char *secret;
@@ -470,7 +471,8 @@ luma_account_page_connect (LumaAccountPage *self)
       luma_account_page_show_error (self, LUMA_ACCOUNT_FIELD_SERVER, _("Enter the address of the Luma server."));
       return;
     }
-  if (identity == NULL || *g_strstrip (g_strdupa (identity)) == '\0')
+  trimmed = g_strstrip (g_strdup (identity != NULL ? identity : ""));
+  if (*trimmed == '\0')
     {
       luma_account_page_show_error (self, identity_field,
                                     kind == LUMA_ACCOUNT_KIND_TENANT
@@ -634,10 +636,14 @@ static void
 luma_account_page_dispose (GObject *object)
 {
   LumaAccountPage *self = LUMA_ACCOUNT_PAGE (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_ACCOUNT_PAGE);
+  /* The template's top child has no id, so dispose_template() leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->settings);
   g_clear_object (&self->client);
   g_clear_object (&self->pending);

@@ -256,7 +256,21 @@ shortcuts_activated (GSimpleAction *action,
     gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
 }
 
+static void
+show_page_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  LumaApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  /* Also reachable over D-Bus (gapplication action), e.g. for screenshots. */
+  if (LUMA_IS_WINDOW (window))
+    luma_window_show_page (LUMA_WINDOW (window), g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry app_actions[] = {
+  { "show-page", show_page_activated, "s" },
   { "quit", quit_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },

@@ -87,7 +87,6 @@ fill_view (GtkListBox         *box,
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), addresses[i]);
       gtk_widget_add_css_class (row, "property");
-      g_object_set (row, "title-selectable", TRUE, NULL);
       gtk_list_box_append (box, row);
     }
 
@@ -873,10 +872,14 @@ static void
 luma_contacts_editor_dispose (GObject *object)
 {
   LumaContactsEditor *self = LUMA_CONTACTS_EDITOR (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_CONTACTS_EDITOR);
+  /* The template's top child has no id, so dispose_template() leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->cache);
   g_clear_object (&self->sync);
 

@@ -891,6 +891,7 @@ static void
 luma_history_page_dispose (GObject *object)
 {
   LumaHistoryPage *self = LUMA_HISTORY_PAGE (object);
+  GtkWidget *child;
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -905,6 +906,9 @@ luma_history_page_dispose (GObject *object)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->restore_tick);
   self->restore_tick = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_HISTORY_PAGE);
+  /* The template's top child has no id, so dispose_template() leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
   g_clear_object (&self->cache);

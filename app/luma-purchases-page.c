@@ -51,7 +51,6 @@ purchase_row (const LumaPurchase *p)
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  g_object_set (row, "subtitle-selectable", TRUE, NULL);
 
   /* Translators: the total purchase after a purchase: "Total 55,000" */
   total_text = g_strdup_printf (_("Total %s"), total_s);
@@ -127,8 +126,12 @@ static void
 luma_purchases_page_dispose (GObject *object)
 {
   LumaPurchasesPage *self = LUMA_PURCHASES_PAGE (object);
+  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_PURCHASES_PAGE);
+  /* The template's top child has no id, so dispose_template() leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->cache);
   g_clear_pointer (&self->purchases, g_ptr_array_unref);
 

@@ -412,11 +412,15 @@ static void
 luma_subscription_page_dispose (GObject *object)
 {
   LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (object);
+  GtkWidget *child;
 
   if (self->chart_cancellable != NULL)
     g_cancellable_cancel (self->chart_cancellable);
   g_clear_object (&self->chart_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_SUBSCRIPTION_PAGE);
+  /* The template's top child has no id, so dispose_template() leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->cache);
   g_clear_object (&self->sync);
   g_clear_pointer (&self->subscription, luma_subscription_free);

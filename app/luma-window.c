@@ -5,8 +5,17 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
+#include "luma-account-page.h"
+#include "luma-credentials.h"
+#include "luma-history-page.h"
+#include "luma-purchases-page.h"
+#include "luma-refill-dialog.h"
+#include "luma-subscription-page.h"
+#include "luma-tenants-page.h"
 #include "luma-window.h"
 
 struct _LumaWindow
@@ -14,22 +23,39 @@ struct _LumaWindow
   AdwApplicationWindow  parent_instance;
 
   LumaAccount          *account;
-  GCancellable         *cancellable;
+  LumaApiClient        *client;
+  LumaCache            *cache;
+  LumaSync             *sync;
+  char                 *tenant;          /* the tenant whose pages are shown */
+  GCancellable         *cancellable;     /* of the account's session */
+  GCancellable         *tenant_cancellable;
+  guint                 sync_timeout;
+  gboolean              ready;
+  char                 *last_toast;
 
   AdwHeaderBar         *header_bar;
   GtkButton            *back_button;
   GtkStack             *refresh_stack;
   GtkSpinner           *sync_spinner;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   GtkRevealer          *offline_revealer;
   GtkLabel             *offline_label;
   GtkProgressBar       *sync_progress;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
   AdwViewStack         *view_stack;
+  LumaAccountPage      *account_page;
+  LumaTenantsPage      *tenants_page;
+  LumaSubscriptionPage *subscription_page;
+  LumaHistoryPage      *history_page;
+  LumaPurchasesPage    *purchases_page;
 };
 
 G_DEFINE_FINAL_TYPE (LumaWindow, luma_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void start_session (LumaWindow *self);
+static void run_sync      (LumaWindow *self);
 
 static GSettings *
 get_settings (LumaWindow *self)
@@ -41,6 +67,8 @@ get_settings (LumaWindow *self)
 
   return luma_application_get_settings (LUMA_APPLICATION (app));
 }
+
+/* ---- Window state --------------------------------------------------------------------------- */
 
 static void
 save_window_state (LumaWindow *self)
@@ -84,18 +112,488 @@ luma_window_close_request (GtkWindow *window)
 
   save_window_state (self);
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->tenant_cancellable);
 
   return GTK_WINDOW_CLASS (luma_window_parent_class)->close_request (window);
 }
 
-static void
-update_title (LumaWindow *self)
+/* ---- Toasts and header ---------------------------------------------------------------------- */
+
+void
+luma_window_add_toast (LumaWindow *self,
+                       const char *message)
 {
+  AdwToast *toast;
+
+  g_return_if_fail (LUMA_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+const char *
+luma_window_get_last_toast (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+  return self->last_toast;
+}
+
+static gboolean
+is_superadmin (LumaWindow *self)
+{
+  return self->account != NULL &&
+         luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_SUPERADMIN;
+}
+
+static void
+update_header (LumaWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+  gboolean tenant_open = g_strcmp0 (page, "tenant") == 0;
   g_autofree char *label = NULL;
+
+  /* The page switcher belongs to a tenant's pages only. */
+  adw_view_switcher_title_set_stack (self->switcher_title, tenant_open ? self->view_stack : NULL);
+  adw_view_switcher_bar_set_stack (self->switcher_bar, tenant_open ? self->view_stack : NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), tenant_open && is_superadmin (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->refresh_stack),
+                          tenant_open || g_strcmp0 (page, "tenants") == 0);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", tenant_open && is_superadmin (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refill",
+                                 tenant_open && is_superadmin (self) && self->client != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", tenant_open);
 
   if (self->account != NULL)
     label = luma_account_dup_label (self->account);
-  adw_view_switcher_title_set_subtitle (self->switcher_title, label);
+  if (is_superadmin (self) && tenant_open && self->tenant != NULL)
+    {
+      g_autofree char *with_tenant = g_strdup_printf ("%s · %s", self->tenant, label);
+
+      adw_view_switcher_title_set_subtitle (self->switcher_title, with_tenant);
+    }
+  else
+    {
+      adw_view_switcher_title_set_subtitle (self->switcher_title, label);
+    }
+}
+
+static void
+main_stack_changed_cb (LumaWindow *self)
+{
+  update_header (self);
+}
+
+static void
+show_main (LumaWindow *self,
+           const char *name)
+{
+  gtk_stack_set_visible_child_name (self->main_stack, name);
+  update_header (self);
+}
+
+/* ---- Sync ----------------------------------------------------------------------------------- */
+
+static void
+update_sync_state (LumaWindow *self)
+{
+  gboolean running = self->sync != NULL && luma_sync_get_running (self->sync);
+  gint64 done = self->sync != NULL ? luma_sync_get_done (self->sync) : 0;
+  gint64 total = self->sync != NULL ? luma_sync_get_total (self->sync) : 0;
+  gboolean long_sync;
+
+  gtk_stack_set_visible_child_name (self->refresh_stack, running ? "spinner" : "button");
+  gtk_spinner_set_spinning (self->sync_spinner, running);
+
+  /* A progress bar only for the long syncs: a first one, or after a long time offline. */
+  long_sync = running && luma_sync_get_phase (self->sync) == LUMA_SYNC_PHASE_CONSUMPTION &&
+              total > 2 * LUMA_SYNC_DEFAULT_PAGE_LIMIT;
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_progress), long_sync);
+  if (long_sync)
+    {
+      g_autofree char *d = luma_format_count (done);
+      g_autofree char *t = luma_format_count (total);
+      /* Translators: sync progress: "12,000 of 1,000,000 records" */
+      g_autofree char *text = g_strdup_printf (_("Syncing: %s of %s records"), d, t);
+
+      gtk_progress_bar_set_fraction (self->sync_progress, (double) done / total);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_progress),
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text, -1);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->sync_progress), text);
+    }
+}
+
+static void
+update_offline (LumaWindow *self)
+{
+  gboolean offline = self->sync != NULL && luma_sync_get_offline (self->sync);
+
+  gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+}
+
+static void
+sync_notify_cb (LumaWindow *self)
+{
+  update_sync_state (self);
+  update_offline (self);
+}
+
+static void
+reload_pages (LumaWindow *self)
+{
+  luma_subscription_page_reload (self->subscription_page);
+  luma_purchases_page_reload (self->purchases_page);
+  /* The history page follows LumaCache::history-changed by itself. */
+}
+
+static char *
+describe_sync_error (const GError *error)
+{
+  if (error->domain == LUMA_API_ERROR)
+    switch (error->code)
+      {
+      case LUMA_API_ERROR_AUTH:
+        return g_strdup (_("The server refused the API key or password. Open Accounts to enter it again."));
+      case LUMA_API_ERROR_FORBIDDEN:
+        return g_strdup_printf (_("The server does not allow this: %s"), error->message);
+      case LUMA_API_ERROR_TLS:
+        return g_strdup_printf (_("The server’s certificate is not trusted: %s"), error->message);
+      case LUMA_API_ERROR_RATE_LIMITED:
+      case LUMA_API_ERROR_SERVER:
+        return g_strdup (_("The server has a problem right now; the app tries again later."));
+      default:
+        break;
+      }
+
+  return g_strdup_printf (_("Sync failed: %s"), error->message);
+}
+
+static void
+sync_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LumaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaSyncSummary) summary = NULL;
+
+  summary = luma_sync_run_finish (LUMA_SYNC (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      (LUMA_SYNC (source) != self->sync))
+    return;
+
+  self->ready = TRUE;
+  update_sync_state (self);
+  update_offline (self);
+  reload_pages (self);
+
+  if (summary == NULL)
+    {
+      if (g_error_matches (error, LUMA_SYNC_ERROR, LUMA_SYNC_ERROR_BUSY))
+        return;
+      if (!(error->domain == LUMA_API_ERROR &&
+            (error->code == LUMA_API_ERROR_NETWORK || error->code == LUMA_API_ERROR_TIMEOUT)))
+        {
+          g_autofree char *message = describe_sync_error (error);
+
+          luma_window_add_toast (self, message);
+        }
+      g_object_notify (G_OBJECT (self), "ready");
+      return;
+    }
+
+  if (summary->conflict)
+    luma_window_add_toast (self, _("The contacts changed on the server meanwhile: choose the version to keep"));
+  else if (summary->contacts_pushed)
+    luma_window_add_toast (self, _("The contacts saved offline were sent"));
+  if (summary->license_type_changed && summary->total_records > 0)
+    luma_history_page_reload (self->history_page);
+
+  g_object_notify (G_OBJECT (self), "ready");
+}
+
+static void
+run_sync (LumaWindow *self)
+{
+  if (self->sync == NULL || luma_sync_get_running (self->sync))
+    return;
+
+  luma_sync_run_async (self->sync, self->tenant_cancellable, sync_done_cb, g_object_ref (self));
+  update_sync_state (self);
+}
+
+static gboolean
+sync_timeout_cb (gpointer user_data)
+{
+  run_sync (LUMA_WINDOW (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+schedule_sync (LumaWindow *self)
+{
+  GSettings *settings = get_settings (self);
+  guint minutes = settings != NULL ? g_settings_get_uint (settings, "sync-interval") : 15;
+
+  g_clear_handle_id (&self->sync_timeout, g_source_remove);
+  if (self->sync != NULL)
+    self->sync_timeout = g_timeout_add_seconds (MAX (minutes, 1) * 60, sync_timeout_cb, self);
+}
+
+static void
+settings_changed_cb (LumaWindow *self,
+                     const char *key)
+{
+  if (g_strcmp0 (key, "sync-interval") == 0)
+    schedule_sync (self);
+}
+
+/* ---- Opening a tenant ----------------------------------------------------------------------- */
+
+static void
+close_tenant (LumaWindow *self)
+{
+  g_cancellable_cancel (self->tenant_cancellable);
+  g_clear_object (&self->tenant_cancellable);
+  g_clear_handle_id (&self->sync_timeout, g_source_remove);
+
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+
+  luma_subscription_page_set_context (self->subscription_page, NULL, NULL, FALSE);
+  luma_history_page_set_context (self->history_page, NULL, NULL);
+  luma_purchases_page_set_cache (self->purchases_page, NULL);
+
+  g_clear_object (&self->sync);
+  g_clear_object (&self->cache);
+  g_clear_pointer (&self->tenant, g_free);
+  self->ready = FALSE;
+  update_sync_state (self);
+  update_offline (self);
+}
+
+/* Takes @cache. */
+static void
+cache_opened (LumaWindow   *self,
+              LumaCache    *cache,
+              const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (cache == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot open the local cache: %s"), error->message);
+
+      luma_window_add_toast (self, message);
+      show_main (self, is_superadmin (self) ? "tenants" : "account");
+      return;
+    }
+
+  self->cache = cache;
+  if (luma_cache_was_rebuilt (cache))
+    luma_window_add_toast (self, _("The local cache was damaged and was rebuilt: syncing everything again"));
+
+  self->sync = luma_sync_new (self->client, cache);
+  g_signal_connect_swapped (self->sync, "notify::running", G_CALLBACK (sync_notify_cb), self);
+  g_signal_connect_swapped (self->sync, "notify::done", G_CALLBACK (sync_notify_cb), self);
+  g_signal_connect_swapped (self->sync, "notify::total", G_CALLBACK (sync_notify_cb), self);
+  g_signal_connect_swapped (self->sync, "notify::phase", G_CALLBACK (sync_notify_cb), self);
+  g_signal_connect_swapped (self->sync, "notify::offline", G_CALLBACK (sync_notify_cb), self);
+
+  /* What the cache has first, so the window is useful at once, even offline. */
+  luma_subscription_page_set_context (self->subscription_page, cache, self->sync, is_superadmin (self));
+  luma_history_page_set_context (self->history_page, cache, self->sync);
+  luma_purchases_page_set_cache (self->purchases_page, cache);
+  show_main (self, "tenant");
+
+  run_sync (self);
+  schedule_sync (self);
+}
+
+void
+luma_window_open_tenant (LumaWindow *self,
+                         const char *external_id)
+{
+  g_autofree char *cache_account = NULL;
+
+  g_return_if_fail (LUMA_IS_WINDOW (self));
+  g_return_if_fail (external_id != NULL);
+
+  if (self->client == NULL)
+    return;
+
+  close_tenant (self);
+  self->tenant = g_strdup (external_id);
+  self->tenant_cancellable = g_cancellable_new ();
+
+  if (is_superadmin (self))
+    {
+      luma_api_client_set_tenant (self->client, external_id);
+      cache_account = g_strdup_printf ("superadmin:%s/%s", luma_account_get_identity (self->account),
+                                       external_id);
+    }
+  else
+    {
+      cache_account = g_strdup (external_id);
+    }
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "subscription");
+  show_main (self, "loading");
+  /* Opened here rather than with luma_cache_open_for_account_async(): that
+   * one pushes this thread's main context from its worker thread, which GLib
+   * refuses (a critical), so its signals would not reach this thread. */
+  {
+    g_autoptr(GError) error = NULL;
+    LumaCache *cache = luma_cache_open_for_account (luma_account_get_server (self->account),
+                                                    cache_account, self->tenant_cancellable,
+                                                    &error);
+
+    cache_opened (self, cache, error);
+  }
+}
+
+static void
+tenant_activated_cb (LumaWindow     *self,
+                     LumaTenantItem *item)
+{
+  luma_window_open_tenant (self, luma_tenant_item_get_summary (item)->external_id);
+}
+
+/* ---- Connecting an account ------------------------------------------------------------------ */
+
+static void
+ask_account (LumaWindow       *self,
+             LumaAccountField  field,
+             const char       *message)
+{
+  close_tenant (self);
+  if (self->account != NULL)
+    luma_account_page_prefill (self->account_page, self->account);
+  if (message != NULL)
+    luma_account_page_show_error (self->account_page, field, message);
+  show_main (self, "account");
+}
+
+static void
+connect_with_secret (LumaWindow *self,
+                     const char *secret)
+{
+  const char *identity = luma_account_get_identity (self->account);
+
+  if (luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_TENANT)
+    {
+      luma_api_client_set_tenant_credentials (self->client, identity, secret);
+      luma_window_open_tenant (self, identity);
+    }
+  else
+    {
+      luma_api_client_set_superadmin_credentials (self->client, identity, secret);
+      luma_tenants_page_set_client (self->tenants_page, self->client);
+      show_main (self, "tenants");
+    }
+}
+
+static void
+secret_looked_up_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(LumaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = NULL;
+  gboolean tenant;
+
+  if (self->account == NULL)
+    return;
+
+  tenant = luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_TENANT;
+  secret = tenant ? luma_credentials_lookup_api_key_finish (result, &error)
+                  : luma_credentials_lookup_password_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (secret == NULL)
+    {
+      ask_account (self, tenant ? LUMA_ACCOUNT_FIELD_API_KEY : LUMA_ACCOUNT_FIELD_PASSWORD,
+                   tenant ? _("No API access key is stored for this account: enter it to connect.")
+                          : _("No password is stored for this account: enter it to connect."));
+      return;
+    }
+
+  connect_with_secret (self, secret);
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+}
+
+static void
+start_session (LumaWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  GSettings *settings = get_settings (self);
+  const char *server;
+
+  close_tenant (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  update_header (self);
+
+  if (self->account == NULL)
+    {
+      show_main (self, "account");
+      return;
+    }
+
+  self->cancellable = g_cancellable_new ();
+  server = luma_account_get_server (self->account);
+  self->client = luma_api_client_new (server, &error);
+  if (self->client == NULL)
+    {
+      ask_account (self, LUMA_ACCOUNT_FIELD_SERVER, error->message);
+      return;
+    }
+  if (luma_api_client_is_insecure (self->client))
+    {
+      g_clear_object (&self->client);
+      ask_account (self, LUMA_ACCOUNT_FIELD_SERVER,
+                   _("Use an https:// address: unencrypted http:// is only allowed for this computer."));
+      return;
+    }
+  if (settings != NULL)
+    {
+      g_autofree char *ca = g_settings_get_string (settings, "ca-file");
+
+      if (*ca != '\0' && !luma_api_client_set_ca_file (self->client, ca, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("The trusted certificate in the preferences cannot be used: %s"),
+                                                      error->message);
+
+          luma_window_add_toast (self, message);
+          g_clear_error (&error);
+        }
+    }
+
+  show_main (self, "loading");
+
+  if (luma_account_get_secret (self->account) != NULL)
+    {
+      connect_with_secret (self, luma_account_get_secret (self->account));
+      return;
+    }
+
+  if (luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_TENANT)
+    luma_credentials_lookup_api_key_async (server, luma_account_get_identity (self->account),
+                                           self->cancellable, secret_looked_up_cb,
+                                           g_object_ref (self));
+  else
+    luma_credentials_lookup_password_async (server, luma_account_get_identity (self->account),
+                                            self->cancellable, secret_looked_up_cb,
+                                            g_object_ref (self));
 }
 
 void
@@ -105,14 +603,9 @@ luma_window_set_account (LumaWindow  *self,
   g_return_if_fail (LUMA_IS_WINDOW (self));
   g_return_if_fail (account == NULL || LUMA_IS_ACCOUNT (account));
 
-  if (!g_set_object (&self->account, account))
-    return;
-
-  update_title (self);
-  if (account == NULL)
-    gtk_stack_set_visible_child_name (self->main_stack, "account");
-  else
-    gtk_stack_set_visible_child_name (self->main_stack, "tenant");
+  g_set_object (&self->account, account);
+  start_session (self);
+  g_object_notify (G_OBJECT (self), "account");
 }
 
 LumaAccount *
@@ -122,21 +615,40 @@ luma_window_get_account (LumaWindow *self)
   return self->account;
 }
 
-void
-luma_window_add_toast (LumaWindow *self,
-                       const char *message)
+static void
+account_connected_cb (LumaWindow  *self,
+                      LumaAccount *account)
 {
-  g_return_if_fail (LUMA_IS_WINDOW (self));
-  g_return_if_fail (message != NULL);
-
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  luma_window_set_account (self, account);
 }
+
+static void
+account_open_cb (LumaWindow  *self,
+                 LumaAccount *account)
+{
+  GSettings *settings = get_settings (self);
+
+  if (settings != NULL)
+    g_settings_set_int (settings, "active-account", luma_account_list_add (settings, account));
+  luma_window_set_account (self, account);
+}
+
+/* ---- Actions -------------------------------------------------------------------------------- */
 
 static void
 refresh_action_cb (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
+  LumaWindow *self = LUMA_WINDOW (widget);
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+
+  if (g_strcmp0 (page, "tenants") == 0)
+    luma_tenants_page_refresh (self->tenants_page);
+  else if (self->sync != NULL)
+    run_sync (self);
+  else if (self->account != NULL && self->client == NULL)
+    start_session (self);
 }
 
 static void
@@ -144,6 +656,18 @@ search_action_cb (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
+  LumaWindow *self = LUMA_WINDOW (widget);
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+
+  if (g_strcmp0 (page, "tenants") == 0)
+    {
+      luma_tenants_page_focus_search (self->tenants_page);
+    }
+  else if (g_strcmp0 (page, "tenant") == 0)
+    {
+      adw_view_stack_set_visible_child_name (self->view_stack, "history");
+      luma_history_page_focus_search (self->history_page);
+    }
 }
 
 static void
@@ -151,6 +675,14 @@ back_action_cb (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
+  LumaWindow *self = LUMA_WINDOW (widget);
+
+  if (!is_superadmin (self))
+    return;
+
+  close_tenant (self);
+  show_main (self, "tenants");
+  luma_tenants_page_refresh (self->tenants_page);
 }
 
 static void
@@ -160,7 +692,150 @@ accounts_action_cb (GtkWidget  *widget,
 {
   LumaWindow *self = LUMA_WINDOW (widget);
 
-  gtk_stack_set_visible_child_name (self->main_stack, "account");
+  luma_account_page_set_settings (self->account_page, get_settings (self));
+  show_main (self, "account");
+}
+
+static void
+show_history_action_cb (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  luma_window_show_page (LUMA_WINDOW (widget), "history");
+}
+
+static void
+show_page_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  luma_window_show_page (LUMA_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+refilled_cb (LumaRefillDialog *dialog,
+             gpointer          result,
+             LumaWindow       *self)
+{
+  const LumaRefillResult *refill = result;
+  g_autofree char *total = luma_format_count (refill->total_purchase);
+  g_autofree char *message = NULL;
+
+  /* Translators: %s is the new total purchase */
+  message = g_strdup_printf (_("Refill done: the total purchase is now %s"), total);
+  luma_window_add_toast (self, message);
+  run_sync (self);
+}
+
+static void
+refill_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  LumaWindow *self = LUMA_WINDOW (widget);
+  const LumaSubscription *s = luma_subscription_page_get_subscription (self->subscription_page);
+  LumaRefillDialog *dialog;
+
+  /* Only a superadmin ever gets here: the action is disabled otherwise. */
+  if (!is_superadmin (self) || self->client == NULL || s == NULL)
+    return;
+
+  dialog = luma_refill_dialog_new (self->client, s);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
+  g_signal_connect_object (dialog, "refilled", G_CALLBACK (refilled_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- Accessors ------------------------------------------------------------------------------ */
+
+LumaApiClient *
+luma_window_get_client (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+  return self->client;
+}
+
+LumaCache *
+luma_window_get_cache (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+  return self->cache;
+}
+
+LumaSync *
+luma_window_get_sync (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+  return self->sync;
+}
+
+const char *
+luma_window_get_page (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+void
+luma_window_show_page (LumaWindow *self,
+                       const char *tenant_page)
+{
+  g_return_if_fail (LUMA_IS_WINDOW (self));
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "tenant") == 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, tenant_page);
+}
+
+GtkWidget *
+luma_window_get_page_widget (LumaWindow *self,
+                             const char *name)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+
+  if (g_strcmp0 (name, "account") == 0)
+    return GTK_WIDGET (self->account_page);
+  if (g_strcmp0 (name, "tenants") == 0)
+    return GTK_WIDGET (self->tenants_page);
+  if (g_strcmp0 (name, "subscription") == 0)
+    return GTK_WIDGET (self->subscription_page);
+  if (g_strcmp0 (name, "history") == 0)
+    return GTK_WIDGET (self->history_page);
+  if (g_strcmp0 (name, "purchases") == 0)
+    return GTK_WIDGET (self->purchases_page);
+  return NULL;
+}
+
+gboolean
+luma_window_get_ready (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), FALSE);
+  return self->ready;
+}
+
+/* ---- GObject -------------------------------------------------------------------------------- */
+
+enum { PROP_0, PROP_ACCOUNT, PROP_READY, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static void
+luma_window_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  LumaWindow *self = LUMA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCOUNT:
+      g_value_set_object (value, self->account);
+      break;
+    case PROP_READY:
+      g_value_set_boolean (value, self->ready);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -169,8 +844,13 @@ luma_window_dispose (GObject *object)
   LumaWindow *self = LUMA_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->history_page != NULL)
+    close_tenant (self);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->sync_timeout, g_source_remove);
+  g_clear_object (&self->client);
   g_clear_object (&self->account);
+  g_clear_pointer (&self->last_toast, g_free);
 
   G_OBJECT_CLASS (luma_window_parent_class)->dispose (object);
 }
@@ -183,7 +863,20 @@ luma_window_class_init (LumaWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = luma_window_dispose;
+  object_class->get_property = luma_window_get_property;
   window_class->close_request = luma_window_close_request;
+
+  properties[PROP_ACCOUNT] = g_param_spec_object ("account", NULL, NULL, LUMA_TYPE_ACCOUNT,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_READY] = g_param_spec_boolean ("ready", NULL, NULL, FALSE,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (LUMA_TYPE_ACCOUNT_PAGE);
+  g_type_ensure (LUMA_TYPE_TENANTS_PAGE);
+  g_type_ensure (LUMA_TYPE_SUBSCRIPTION_PAGE);
+  g_type_ensure (LUMA_TYPE_HISTORY_PAGE);
+  g_type_ensure (LUMA_TYPE_PURCHASES_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/lumadesk/Subscription/luma-window.ui");
@@ -192,24 +885,40 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, refresh_stack);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, sync_spinner);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, sync_progress);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, account_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, tenants_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, subscription_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, history_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, purchases_page);
+  gtk_widget_class_bind_template_callback (widget_class, main_stack_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, account_connected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, account_open_cb);
+  gtk_widget_class_bind_template_callback (widget_class, tenant_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action_cb);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action_cb);
   gtk_widget_class_install_action (widget_class, "win.accounts", NULL, accounts_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-history", NULL, show_history_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.refill", NULL, refill_action_cb);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "subscription");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "history");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "purchases");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
 }
 
 static void
 luma_window_init (LumaWindow *self)
 {
-  self->cancellable = g_cancellable_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -218,14 +927,18 @@ luma_window_new (LumaApplication *application,
                  LumaAccount     *account)
 {
   LumaWindow *self;
+  GSettings *settings;
 
   g_return_val_if_fail (LUMA_IS_APPLICATION (application), NULL);
 
   self = g_object_new (LUMA_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  settings = luma_application_get_settings (application);
+  luma_account_page_set_settings (self->account_page, settings);
+  g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   restore_window_state (self);
-  gtk_stack_set_visible_child_name (self->main_stack, "account");
   luma_window_set_account (self, account);
 
   return self;

@@ -8,7 +8,10 @@
 #include <adwaita.h>
 
 #include "luma-account.h"
+#include "luma-api-client.h"
 #include "luma-application.h"
+#include "luma-cache.h"
+#include "luma-sync.h"
 
 G_BEGIN_DECLS
 
@@ -17,13 +20,35 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LumaWindow, luma_window, LUMA, WINDOW, AdwApplicationWindow)
 
 /* @account NULL: the first-run page asks how to connect. */
-LumaWindow  *luma_window_new         (LumaApplication *application,
-                                      LumaAccount     *account);
-LumaAccount *luma_window_get_account (LumaWindow      *self);
-void         luma_window_set_account (LumaWindow      *self,
-                                      LumaAccount     *account);
+LumaWindow    *luma_window_new         (LumaApplication *application,
+                                        LumaAccount     *account);
+LumaAccount   *luma_window_get_account (LumaWindow      *self);
+/* Connects the window to @account (NULL: back to the first-run page). */
+void           luma_window_set_account (LumaWindow      *self,
+                                        LumaAccount     *account);
 /* A short message at the bottom of the window. */
-void         luma_window_add_toast   (LumaWindow      *self,
-                                      const char      *message);
+void           luma_window_add_toast   (LumaWindow      *self,
+                                        const char      *message);
+/* The last toast shown, for tests. */
+const char    *luma_window_get_last_toast (LumaWindow   *self);
+
+/* What the window works with, NULL until connected (the cache and the sync
+ * engine: until a tenant is open). */
+LumaApiClient *luma_window_get_client  (LumaWindow      *self);
+LumaCache     *luma_window_get_cache   (LumaWindow      *self);
+LumaSync      *luma_window_get_sync    (LumaWindow      *self);
+/* The main page shown: "loading", "account", "tenants" or "tenant"; and the
+ * tenant's page: "subscription", "history" or "purchases". */
+const char    *luma_window_get_page    (LumaWindow      *self);
+void           luma_window_show_page   (LumaWindow      *self,
+                                        const char      *tenant_page);
+/* The page widgets, for tests. */
+GtkWidget     *luma_window_get_page_widget (LumaWindow  *self,
+                                            const char  *name);
+/* TRUE once a tenant's pages show the cache and the first sync ended. */
+gboolean       luma_window_get_ready   (LumaWindow      *self);
+/* Opens a tenant (superadmin). */
+void           luma_window_open_tenant (LumaWindow      *self,
+                                        const char      *external_id);
 
 G_END_DECLS

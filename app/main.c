@@ -9,12 +9,8 @@
 
 #include <glib/gi18n.h>
 
-#if __has_include ("luma-cli.h")
-#include "luma-cli.h"
-#define HAVE_LUMA_CLI 1
-#endif
-
 #include "luma-application.h"
+#include "luma-cli.h"
 
 int
 main (int   argc,
@@ -27,11 +23,9 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-#ifdef HAVE_LUMA_CLI
   /* Commands such as "sync" or "export" run without a display. */
   if (luma_cli_is_headless (argc, argv))
     return luma_cli_run (argc, argv);
-#endif
 
   app = luma_application_new ();
 

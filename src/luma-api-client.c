@@ -15,6 +15,7 @@
 
 #define MAX_RETRY_AFTER_S 120 /* a hostile Retry-After must not park a sync for days */
 #define DEFAULT_PAGE_LIMIT 500
+#define MAX_BODY_BYTES (64u * 1024 * 1024) /* a page of 1000 records is about 250 kB */
 
 struct _LumaApiClient
 {
@@ -63,6 +64,8 @@ typedef struct
   char                *if_none_match;
   char                *if_match;
   char                *idempotency_key;
+  GStrv                technical;      /* contacts: what was sent, trimmed */
+  GStrv                billing;
   gboolean             platform;       /* needs the bearer token */
   guint                limit;          /* consumption: the most items a page may hold */
 
@@ -71,6 +74,11 @@ typedef struct
   GTlsCertificateFlags tls_errors;
   GSource             *wait_source;
   GSource             *cancel_source;
+
+  /* the answer being read */
+  SoupMessage         *msg;
+  GInputStream        *stream;
+  GByteArray          *buffer;
 
   /* results besides the value */
   char                *etag;
@@ -106,11 +114,16 @@ call_free (Call *call)
       g_source_destroy (call->cancel_source);
       g_source_unref (call->cancel_source);
     }
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->buffer, g_byte_array_unref);
+  g_clear_object (&call->msg);
   g_free (call->path);
   wipe_bytes (call->body);
   g_free (call->if_none_match);
   g_free (call->if_match);
   g_free (call->idempotency_key);
+  g_strfreev (call->technical);
+  g_strfreev (call->billing);
   g_free (call->etag);
   g_clear_pointer (&call->server_contacts, luma_contacts_free);
   g_clear_pointer (&call->field_errors, g_ptr_array_unref);
@@ -533,6 +546,17 @@ decode_thread (GTask        *task,
   DecodeResult *result = g_new0 (DecodeResult, 1);
   g_autoptr(JsonNode) node = NULL;
 
+  /* The hot path of a sync: pages read in one pass, without a JSON tree. */
+  if (job->kind == CALL_CONSUMPTION && job->status >= 200 && job->status < 300)
+    {
+      result->value = luma_consumption_page_from_bytes (job->body, job->status, NULL);
+      result->value_free = (GDestroyNotify) luma_consumption_page_free;
+      if (result->value != NULL)
+        goto out;
+      /* Not a valid page: below, the strict decoders tell a broken body
+       * (retried) from one that breaks the contract (not retried). */
+    }
+
   node = luma_envelope_parse (job->body, job->status, &result->errors, &result->envelope_error);
   if (node == NULL)
     goto out;
@@ -594,6 +618,7 @@ out:
 /* The request cycle */
 
 static void call_send (GTask *task);
+static char *tenant_path (LumaApiClient *self, const char *resource, const char *query);
 static void login_internal (LumaApiClient *self, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
 
@@ -793,6 +818,26 @@ decode_done_cb (GObject      *object,
 
     if (status == 412)
       {
+        LumaContacts *server = result->server_contacts;
+
+        /* A retried PUT whose first attempt went through but whose answer
+         * was lost meets its own change: that is a success. Read the
+         * subscription it produced. */
+        if (call->kind == CALL_CONTACTS && call->attempt > 1 && server != NULL &&
+            g_strv_equal ((const char *const *) server->technical_emails,
+                          (const char *const *) call->technical) &&
+            g_strv_equal ((const char *const *) server->billing_emails,
+                          (const char *const *) call->billing))
+          {
+            g_debug ("%s %s: the lost answer had succeeded", call->method, call->path);
+            call->method = "GET";
+            g_free (call->path);
+            call->path = tenant_path (self, "/subscription", "");
+            g_clear_pointer (&call->body, g_bytes_unref);
+            g_clear_pointer (&call->if_match, g_free);
+            call_send (task);
+            goto out;
+          }
         call->server_contacts = g_steal_pointer (&result->server_contacts);
       }
     if (status == 422 && result->errors != NULL)
@@ -814,6 +859,129 @@ out:
   decode_result_free (result);
 }
 
+/* A failure of the transport: cancelled, TLS, or retried. */
+static void
+transport_failed (GTask  *task,
+                  GError *error) /* owned */
+{
+  Call *call = g_task_get_task_data (task);
+
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->buffer, g_byte_array_unref);
+  g_clear_object (&call->msg);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      fail (task, error);
+      return;
+    }
+  if (error->domain == G_TLS_ERROR)
+    {
+      g_autofree char *why = describe_tls_errors (call->tls_errors);
+
+      fail (task, luma_api_error_new_full (LUMA_API_ERROR_TLS, NULL, 0,
+                                           "The server’s certificate is not trusted: %s", why));
+      g_error_free (error);
+      return;
+    }
+  g_debug ("%s %s: attempt %u: %s", call->method, call->path, call->attempt, error->message);
+  if (schedule_retry (task, 0))
+    {
+      g_error_free (error);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    fail (task, luma_api_error_new_full (LUMA_API_ERROR_TIMEOUT, NULL, 0,
+                                         "The server did not answer in time"));
+  else
+    fail (task, luma_api_error_new_full (LUMA_API_ERROR_NETWORK, NULL, 0,
+                                         "Cannot reach the server: %s", error->message));
+  g_error_free (error);
+}
+
+/* The whole body arrived: decode it off the main thread, so a page of 1000
+ * records never stalls the UI. */
+static void
+body_complete (GTask *task)
+{
+  LumaApiClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) msg = g_steal_pointer (&call->msg);
+  guint status = soup_message_get_status (msg);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  GTask *decode_task;
+  DecodeJob *job;
+
+  g_clear_object (&call->stream);
+  g_free (call->etag);
+  call->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
+
+  job = g_new0 (DecodeJob, 1);
+  job->kind = call->kind;
+  job->status = status;
+  job->body = g_byte_array_free_to_bytes (g_steal_pointer (&call->buffer));
+  decode_task = g_task_new (self, NULL, decode_done_cb, task);
+  g_task_set_source_tag (decode_task, body_complete);
+  g_task_set_task_data (decode_task, job, (GDestroyNotify) decode_job_free);
+  if (status == 429)
+    {
+      const char *value = soup_message_headers_get_one (headers, "Retry-After");
+      guint64 seconds = 0;
+
+      if (value != NULL && g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &seconds, NULL))
+        g_object_set_data (G_OBJECT (decode_task), "retry-after", GUINT_TO_POINTER ((guint) seconds));
+    }
+  g_task_run_in_thread (decode_task, decode_thread);
+  g_object_unref (decode_task);
+}
+
+static void read_next (GTask *task);
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), res, &error);
+
+  if (chunk == NULL)
+    {
+      transport_failed (task, error);
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      body_complete (task);
+      return;
+    }
+  if (call->buffer->len + g_bytes_get_size (chunk) > MAX_BODY_BYTES)
+    {
+      guint status = soup_message_get_status (call->msg);
+
+      g_clear_object (&call->stream);
+      g_clear_pointer (&call->buffer, g_byte_array_unref);
+      g_clear_object (&call->msg);
+      fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
+                                           "The server’s answer is larger than %u MB",
+                                           MAX_BODY_BYTES / (1024 * 1024)));
+      return;
+    }
+  g_byte_array_append (call->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  read_next (task);
+}
+
+static void
+read_next (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), read_cb, task);
+}
+
 static void
 send_cb (GObject      *object,
          GAsyncResult *res,
@@ -821,42 +989,16 @@ send_cb (GObject      *object,
 {
   SoupSession *session = SOUP_SESSION (object);
   GTask *task = user_data;
-  LumaApiClient *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (session, res);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  GTask *decode_task;
-  DecodeJob *job;
+  SoupMessage *msg = call->msg;
+  GError *error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (session, res, &error);
+  goffset length;
   guint status;
 
-  body = soup_session_send_and_read_finish (session, res, &error);
-
-  if (error != NULL)
+  if (stream == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          fail (task, g_steal_pointer (&error));
-          return;
-        }
-      if (error->domain == G_TLS_ERROR)
-        {
-          g_autofree char *why = describe_tls_errors (call->tls_errors);
-
-          fail (task, luma_api_error_new_full (LUMA_API_ERROR_TLS, NULL, 0,
-                                               "The server’s certificate is not trusted: %s",
-                                               why));
-          return;
-        }
-      g_debug ("%s %s: attempt %u: %s", call->method, call->path, call->attempt, error->message);
-      if (schedule_retry (task, 0))
-        return;
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        fail (task, luma_api_error_new_full (LUMA_API_ERROR_TIMEOUT, NULL, 0,
-                                             "The server did not answer in time"));
-      else
-        fail (task, luma_api_error_new_full (LUMA_API_ERROR_NETWORK, NULL, 0,
-                                             "Cannot reach the server: %s", error->message));
+      transport_failed (task, error);
       return;
     }
 
@@ -865,34 +1007,39 @@ send_cb (GObject      *object,
 
   if (status == SOUP_STATUS_NOT_MODIFIED)
     {
+      g_clear_object (&call->msg);
       fail (task, luma_api_error_new_full (LUMA_API_ERROR_NOT_MODIFIED, NULL, 304,
                                            "Not modified"));
       return;
     }
 
-  g_free (call->etag);
-  call->etag = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
-
-  /* Parse and decode off the main thread: a page of 1000 records must not
-   * stall the UI. */
-  job = g_new0 (DecodeJob, 1);
-  job->kind = call->kind;
-  job->status = status;
-  job->body = g_steal_pointer (&body);
-  decode_task = g_task_new (self, NULL, decode_done_cb, task);
-  g_task_set_source_tag (decode_task, send_cb);
-  g_task_set_task_data (decode_task, job, (GDestroyNotify) decode_job_free);
-  if (status == 429)
+  if (status >= 300 && status < 400)
     {
-      const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                        "Retry-After");
-      guint64 seconds = 0;
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                           "Location");
+      g_autofree char *shown = g_strndup (location ? location : "", 200);
 
-      if (value != NULL && g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &seconds, NULL))
-        g_object_set_data (G_OBJECT (decode_task), "retry-after", GUINT_TO_POINTER ((guint) seconds));
+      g_clear_object (&call->msg);
+      fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
+                                           "The server redirected the request (HTTP %u to “%s”); "
+                                           "check the server address", status, shown));
+      return;
     }
-  g_task_run_in_thread (decode_task, decode_thread);
-  g_object_unref (decode_task);
+
+  /* A hostile or broken server must not make the client hold gigabytes. */
+  length = soup_message_headers_get_content_length (soup_message_get_response_headers (msg));
+  if (length > MAX_BODY_BYTES)
+    {
+      g_clear_object (&call->msg);
+      fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
+                                           "The server’s answer is larger than %u MB",
+                                           MAX_BODY_BYTES / (1024 * 1024)));
+      return;
+    }
+
+  call->stream = g_steal_pointer (&stream);
+  call->buffer = g_byte_array_sized_new (length > 0 ? (guint) length : 16 * 1024);
+  read_next (task);
 }
 
 static gboolean
@@ -982,10 +1129,14 @@ call_send (GTask *task)
     soup_message_set_request_body_from_bytes (msg, "application/json", call->body);
 
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), task);
+  /* A redirect would carry the key to wherever it points. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
 
   g_debug ("%s %s (attempt %u)", call->method, call->path, call->attempt);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), send_cb, task);
+  g_clear_object (&call->msg);
+  call->msg = g_object_ref (msg);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), send_cb, task);
 }
 
 static GTask *
@@ -1122,6 +1273,19 @@ luma_api_client_get_subscription_finish (LumaApiClient  *self,
 
 /* PUT /subscription/contacts */
 
+static GStrv
+trimmed_strv (const char *const *values)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    {
+      g_autofree char *copy = g_strstrip (g_strdup (values[i]));
+      g_strv_builder_add (builder, copy);
+    }
+  return g_strv_builder_end (builder);
+}
+
 static void
 add_string_array (JsonBuilder       *builder,
                   const char        *name,
@@ -1159,6 +1323,8 @@ luma_api_client_update_contacts_async (LumaApiClient       *self,
                    json_body (builder), luma_api_client_update_contacts_async,
                    cancellable, callback, user_data);
   call = g_task_get_task_data (task);
+  call->technical = trimmed_strv (technical_emails);
+  call->billing = trimmed_strv (billing_emails);
   version_str = g_strdup_printf ("%" G_GINT64_FORMAT, version);
   call->if_match = quote_etag (version_str);
   if (call_check (task, TRUE))
@@ -1391,6 +1557,19 @@ luma_api_client_list_tenants_finish (LumaApiClient  *self,
 
 /* POST /platform/tenants/{id}/refills */
 
+static gboolean
+idempotency_key_ok (const char *key)
+{
+  size_t len = strlen (key);
+
+  if (len < 1 || len > 255)
+    return FALSE;
+  for (size_t i = 0; i < len; i++)
+    if ((guchar) key[i] < 0x21 || (guchar) key[i] > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
 void
 luma_api_client_refill_async (LumaApiClient       *self,
                               const char          *external_id,
@@ -1430,6 +1609,12 @@ luma_api_client_refill_async (LumaApiClient       *self,
   call = g_task_get_task_data (task);
   /* One key per intended refill, the same on every retry. */
   call->idempotency_key = idempotency_key ? g_strdup (idempotency_key) : g_uuid_string_random ();
+  if (!idempotency_key_ok (call->idempotency_key))
+    {
+      fail (task, luma_api_error_new_full (LUMA_API_ERROR_BAD_REQUEST, NULL, 0,
+                                           "An idempotency key is 1 to 255 printable ASCII characters"));
+      return;
+    }
   if (call_check (task, FALSE))
     call_send (task);
 }

@@ -1115,6 +1115,36 @@ is_corruption (int rc)
   return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
 }
 
+/* The page-by-page check reads the whole file: about a second per million
+ * records. It always runs on a small cache, after a session that did not
+ * close the cache (a crash, a kill), and once a week; otherwise opening
+ * only checks the header, the schema and the table roots. */
+#define FULL_CHECK_MAX_BYTES (64 * 1024 * 1024)
+#define FULL_CHECK_INTERVAL_S (7 * 24 * 3600)
+
+static char *
+open_marker_path (const char *path)
+{
+  return g_strconcat (path, ".open", NULL);
+}
+
+static gboolean
+need_full_check (const char *path,
+                 Db         *db)
+{
+  g_autofree char *marker = open_marker_path (path);
+  g_autofree char *last = NULL;
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0 || st.st_size <= FULL_CHECK_MAX_BYTES)
+    return TRUE;
+  if (g_file_test (marker, G_FILE_TEST_EXISTS))
+    return TRUE;
+  last = meta_get (db, "last_full_check", NULL);
+  return last == NULL ||
+         g_get_real_time () / G_USEC_PER_SEC - g_ascii_strtoll (last, NULL, 10) > FULL_CHECK_INTERVAL_S;
+}
+
 static OpenResult
 try_open (const char  *path,
           Db         **db_out,
@@ -1128,6 +1158,7 @@ try_open (const char  *path,
   int rc;
   sqlite3_stmt *stmt = NULL;
   g_autofree char *pragmas = NULL;
+  gboolean did_full_check = FALSE;
 
   rc = sqlite3_open_v2 (path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
@@ -1169,8 +1200,18 @@ try_open (const char  *path,
   if (rc != SQLITE_OK)
     goto failed;
 
-  if (n_objects > 0)
+  if (n_objects > 0 && !need_full_check (path, db))
     {
+      gint64 ignored;
+
+      if (!query_int (db, "SELECT (SELECT max(id) FROM sessions) + (SELECT max(id) FROM users)"
+                          " + (SELECT count(*) FROM meta) + (SELECT count(*) FROM sync_state)",
+                      &ignored, &rc))
+        goto failed;
+    }
+  else if (n_objects > 0)
+    {
+      did_full_check = TRUE;
       rc = sqlite3_prepare_v2 (handle, "PRAGMA quick_check", -1, &stmt, NULL);
       if (rc == SQLITE_OK)
         {
@@ -1180,7 +1221,12 @@ try_open (const char  *path,
               const char *result = (const char *) sqlite3_column_text (stmt, 0);
               if (g_strcmp0 (result, "ok") != 0)
                 {
-                  *why = g_strdup_printf ("integrity check failed: %s", result);
+                  if (result != NULL && g_str_has_prefix (result, "*** ") && strchr (result, '\n') != NULL)
+                    result = strchr (result, '\n') + 1;
+                  /* The first problem says enough; there may be thousands. */
+                  *why = g_strdup_printf ("integrity check failed: %.*s",
+                                          (int) strcspn (result != NULL ? result : "", "\n"),
+                                          result != NULL ? result : "");
                   sqlite3_finalize (stmt);
                   db_free (db);
                   return OPEN_CORRUPT;
@@ -1230,6 +1276,13 @@ try_open (const char  *path,
           sqlite3_exec (handle, "ROLLBACK", NULL, NULL, NULL);
           goto failed_local;
         }
+    }
+
+  if (did_full_check)
+    {
+      g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC);
+      if (!meta_set (db, "last_full_check", now, &local))
+        goto failed_local;
     }
 
   *db_out = db;
@@ -1380,6 +1433,11 @@ open_internal (const char    *path,
   self->ui_db = db_open_read (path, error);
   if (self->ui_db == NULL)
     return NULL;
+
+  {
+    g_autofree char *marker = open_marker_path (path);
+    create_file_0600 (marker, NULL);
+  }
 
   self->writer = g_thread_new ("luma-cache-writer", writer_thread, self);
   return g_steal_pointer (&self);
@@ -1558,7 +1616,13 @@ luma_cache_close (LumaCache *self)
 
   /* Last, so that closing it checkpoints the WAL into the main file
    * (read-only connections cannot). */
-  g_clear_pointer (&self->wdb, db_free);
+  if (self->wdb != NULL)
+    {
+      g_autofree char *marker = open_marker_path (self->path);
+
+      g_clear_pointer (&self->wdb, db_free);
+      g_unlink (marker);
+    }
 
   luma_cache_discard_batch (self);
 }
@@ -2055,6 +2119,9 @@ build_indexes_func (LumaCache     *self,
             }
           g_atomic_int_set (&self->indexes_ready[type], TRUE);
           emit_in_context (self, 1);
+          /* The index pages went through the WAL: copy them home now, in
+           * the background, rather than in the next sync's commit. */
+          sqlite3_wal_checkpoint_v2 (self->wdb->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         }
       job->requeue = TRUE;
       return TRUE;

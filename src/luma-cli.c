@@ -20,6 +20,7 @@
 #include "luma-credentials.h"
 #include "luma-csv.h"
 #include "luma-models.h"
+#include "luma-notifier.h"
 #include "luma-sync.h"
 
 typedef struct
@@ -35,6 +36,8 @@ typedef struct
   char     *to;
   char     *search;
   gboolean  bom;
+  gint64    from_time;  /* parsed --from / --to, 0 when absent */
+  gint64    to_time;
 } CliOptions;
 
 static void
@@ -151,7 +154,7 @@ parse_date (const char  *text,
     return TRUE;
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               "“%s” is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", text);
+               "\"%s\" is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", text);
   return FALSE;
 }
 
@@ -180,7 +183,7 @@ open_cache (const CliOptions  *options,
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                       "Nothing is cached for tenant “%s” at %s yet: run --sync first",
+                       "Nothing is cached for tenant \"%s\" at %s yet: run --sync first",
                        options->tenant, options->server);
           return NULL;
         }
@@ -329,6 +332,11 @@ command_sync (const CliOptions *options)
   line = luma_sync_summary_to_string (summary);
   g_print ("%s\n", line);
 
+  /* Desktop notification when consumption crossed 75/85/95/100 % (luma-notifier.h). The
+   * sync itself succeeded, so a failure here is reported but does not fail the command. */
+  if (!luma_notifier_notify_after_sync (cache, options->superadmin != NULL, &error))
+    print_error ("Cannot check the consumption thresholds: %s", error->message);
+
   luma_cache_close (cache);
   return LUMA_CLI_EXIT_OK;
 }
@@ -370,7 +378,7 @@ command_status (const CliOptions *options)
       if (error != NULL)
         print_error ("Cannot read the local cache: %s", error->message);
       else
-        print_error ("Nothing is cached for tenant “%s” at %s yet: run --sync first",
+        print_error ("Nothing is cached for tenant \"%s\" at %s yet: run --sync first",
                      options->tenant, options->server);
       return LUMA_CLI_EXIT_FAILURE;
     }
@@ -433,22 +441,14 @@ command_export (const CliOptions *options)
     }
   if (!luma_cache_get_license_type (cache, &license_type))
     {
-      print_error ("Nothing is cached for tenant “%s” at %s yet: run --sync first",
+      print_error ("Nothing is cached for tenant \"%s\" at %s yet: run --sync first",
                    options->tenant, options->server);
       return LUMA_CLI_EXIT_FAILURE;
     }
 
   luma_history_query_init (&query, license_type);
-  if (options->from != NULL && !parse_date (options->from, FALSE, &query.from, &error))
-    {
-      print_error ("--from: %s", error->message);
-      return LUMA_CLI_EXIT_USAGE;
-    }
-  if (options->to != NULL && !parse_date (options->to, TRUE, &query.to, &error))
-    {
-      print_error ("--to: %s", error->message);
-      return LUMA_CLI_EXIT_USAGE;
-    }
+  query.from = options->from_time;
+  query.to = options->to_time;
   query.search = g_strdup (options->search);
 
   if (!luma_csv_export_to_path (cache, &query, options->export_csv,
@@ -506,26 +506,21 @@ luma_cli_run (int    argc,
                                   "comes from LUMA_API_KEY or the keyring."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
-  /* GOptionContext edits the vector it parses; keep the caller's intact. */
+  /* Parse a copy: the caller's vector stays intact for the UI. */
   args = g_new0 (char *, argc + 1);
   for (int i = 0; i < argc; i++)
     args[i] = g_strdup (argv[i]);
 
-  {
-    int n_args = argc;
-    char **parsed = args;
-
-    if (!g_option_context_parse (context, &n_args, &parsed, &error))
-      {
-        print_error ("%s (see --help)", error->message);
-        return LUMA_CLI_EXIT_USAGE;
-      }
-    if (n_args > 1)
-      {
-        print_error ("Unexpected argument “%s” (see --help)", parsed[1]);
-        return LUMA_CLI_EXIT_USAGE;
-      }
-  }
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      print_error ("%s (see --help)", error->message);
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (args[0] != NULL && args[1] != NULL)
+    {
+      print_error ("Unexpected argument \"%s\" (see --help)", args[1]);
+      return LUMA_CLI_EXIT_USAGE;
+    }
 
   if (!options.sync && !options.status && options.export_csv == NULL)
     {
@@ -546,6 +541,22 @@ luma_cli_run (int    argc,
       (options.from != NULL || options.to != NULL || options.search != NULL || options.bom))
     {
       print_error ("--from, --to, --search and --bom go with --export-csv");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+
+  if (options.from != NULL && !parse_date (options.from, FALSE, &options.from_time, &error))
+    {
+      print_error ("--from: %s", error->message);
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.to != NULL && !parse_date (options.to, TRUE, &options.to_time, &error))
+    {
+      print_error ("--to: %s", error->message);
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.from_time != 0 && options.to_time != 0 && options.from_time > options.to_time)
+    {
+      print_error ("--from is after --to");
       return LUMA_CLI_EXIT_USAGE;
     }
 

@@ -337,7 +337,6 @@ typedef struct
   const char          *display_name;
   GCancellable        *cancellable;
   GError              *error;
-  LumaLicenseType      license_type;
   guint64              rows;
   guint64              total;
   LumaCsvProgressFunc  progress;
@@ -503,7 +502,8 @@ luma_csv_export_to_stream (LumaCache              *cache,
   self.stream = out;
   self.display_name = "-";
 
-  ok = export_run (&self, cache, query, flags);
+  ok = export_run (&self, cache, query, flags) &&
+       g_output_stream_flush (out, cancellable, &self.error);
   if (rows_out != NULL)
     *rows_out = self.rows;
   if (!ok)

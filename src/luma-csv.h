@@ -87,8 +87,8 @@ const char  *luma_csv_user_status_label   (LumaUserStatus           value);
 
 /* ---- Export from the cache --------------------------------------------------------------------- */
 
-/* Writes the report to @out (for example standard output) without closing
- * it. Whatever was written before an error stays written: use a file
+/* Writes the report to @out (for example standard output) and flushes it,
+ * without closing it. Whatever was written before an error stays written: use a file
  * target for the all-or-nothing guarantee. @progress may be NULL (then the
  * rows are not counted first). Returns FALSE with G_IO_ERROR_CANCELLED when
  * cancelled. @rows_out: (optional) rows written. */

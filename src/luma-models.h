@@ -347,6 +347,14 @@ LumaConversation    *luma_conversation_from_json      (JsonNode  *node,
 LumaTenantSummary   *luma_tenant_summary_from_json    (JsonNode  *node,
                                                        GError   **error);
 
+/* A whole 2xx answer of GET /subscription/consumption (envelope and page)
+ * in one pass without building a JSON tree; anything the fast reader does
+ * not expect goes through luma_envelope_parse() and
+ * luma_consumption_page_from_json(), so errors are the same. */
+LumaConsumptionPage *luma_consumption_page_from_bytes (GBytes     *body,
+                                                       guint       http_status,
+                                                       GError    **error);
+
 /**
  * luma_envelope_parse:
  * @body: the response body (NULL or empty is an error)

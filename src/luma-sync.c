@@ -52,6 +52,7 @@ struct _LumaSync
   gint64         done;
   gint64         total;
   LumaSyncPhase  phase;
+  gint64         phase_start_us;   /* for the debug log */
   gboolean       offline;
   gboolean       indexing;
 
@@ -170,6 +171,9 @@ set_phase (LumaSync      *self,
 {
   if (self->phase == phase)
     return;
+  g_debug ("phase %d done after %.1f ms, now %d", self->phase,
+           (g_get_monotonic_time () - self->phase_start_us) / 1000.0, phase);
+  self->phase_start_us = g_get_monotonic_time ();
   self->phase = phase;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHASE]);
 }
@@ -1158,6 +1162,7 @@ save_queued_cb (GObject      *source,
   LumaSync *self = g_task_get_source_object (task);
   SaveData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
   gboolean ok;
 
   if (data->resolving)
@@ -1171,8 +1176,8 @@ save_queued_cb (GObject      *source,
       return;
     }
 
-  push_outbox_async (self, g_task_get_cancellable (task), save_push_cb,
-                     g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  push_outbox_async (self, cancellable, save_push_cb, g_steal_pointer (&task));
 }
 
 void

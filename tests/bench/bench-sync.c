@@ -10,8 +10,10 @@
  *   browsable_s          start to the first screen (50 rows) of the history newest first
  *   indexes_s            start to every sort index and the search index built
  *   records_per_s        records / full_sync_s
+ *   client_cpu_sync_s    CPU time of this process (all threads) during the full sync
  *   requests             requests of the full sync
- *   peak_rss_mb          the process's peak resident memory (VmHWM)
+ *   peak_rss_sync_mb     the process's peak resident memory (VmHWM) during the full sync
+ *   peak_rss_mb          the same at the end (the index build and the query included)
  *   noop_sync_ms         a second sync with nothing new
  *   noop_requests        its requests
  *
@@ -23,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/resource.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -62,6 +66,18 @@ peak_rss_kb (void)
   return line != NULL ? g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10) : -1;
 }
 
+/* CPU time (user + system) of this process so far, in seconds: with full_sync_s it tells
+ * whether the client or the server bounds the sync. */
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 static double
 seconds_since (gint64 start_us)
 {
@@ -97,6 +113,8 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   const char *key = g_getenv ("LUMA_API_KEY");
   double full_s, browsable_s, indexes_s;
+  gint64 rss_sync_kb;
+  double cpu_start, cpu_sync;
   gint64 start, noop_start, noop_us;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Base URL of the server", "URL" },
@@ -135,11 +153,14 @@ main (int   argc,
 
   /* Full sync into the empty cache. */
   start = g_get_monotonic_time ();
+  cpu_start = cpu_seconds ();
   luma_sync_run_async (sync, NULL, store_result_cb, &full_result);
   full = luma_sync_run_finish (sync, wait_for (&full_result), &error);
   if (full == NULL)
     fail ("full sync", error);
   full_s = seconds_since (start);
+  rss_sync_kb = peak_rss_kb ();
+  cpu_sync = cpu_seconds () - cpu_start;
 
   /* What the history view does first: the row ids newest first, then one screen of rows. */
   luma_history_query_init (&query, LUMA_LICENSE_TYPE_SESSION);
@@ -174,7 +195,9 @@ main (int   argc,
   printf ("browsable_s: %.2f\n", browsable_s);
   printf ("indexes_s: %.2f\n", indexes_s);
   printf ("records_per_s: %.0f\n", full->total_records / full_s);
+  printf ("client_cpu_sync_s: %.2f\n", cpu_sync);
   printf ("requests: %u\n", full->requests);
+  printf ("peak_rss_sync_mb: %.1f\n", rss_sync_kb / 1024.0);
   printf ("peak_rss_mb: %.1f\n", peak_rss_kb () / 1024.0);
   printf ("noop_sync_ms: %.1f\n", noop_us / 1000.0);
   printf ("noop_requests: %u\n", noop->requests);

@@ -312,6 +312,21 @@ luma_test_sandbox_stop_with_signal (LumaTestSandbox *self,
 
 /* ---- HTTP --------------------------------------------------------------------------------- */
 
+static GTlsDatabase *tls_anchors;
+
+void
+luma_test_set_tls_anchors (const char *pem_file)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&tls_anchors);
+  if (pem_file == NULL)
+    return;
+  tls_anchors = g_tls_file_database_new (pem_file, &error);
+  if (tls_anchors == NULL)
+    g_error ("cannot load certificates from %s: %s", pem_file, error->message);
+}
+
 static void
 collect_header_cb (const char *name,
                    const char *value,
@@ -351,6 +366,8 @@ luma_test_requestv (const char         *method,
   /* The default proxy resolver reads GSettings schemas that isolated test dirs hide, and the
    * sandbox is on loopback anyway. */
   soup_session_set_proxy_resolver (session, NULL);
+  if (tls_anchors != NULL)
+    soup_session_set_tls_database (session, tls_anchors);
 
   msg = soup_message_new (method, url);
   if (msg == NULL)

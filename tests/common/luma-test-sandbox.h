@@ -93,6 +93,10 @@ LumaTestResponse *luma_test_requestv            (const char         *method,
                                                  guint               timeout_seconds);
 void              luma_test_response_free       (LumaTestResponse   *r);
 
+/* Trust the certificates in this PEM file (and only them) for https requests from now on;
+ * NULL goes back to the system's trust store. For a sandbox started with --tls-cert. */
+void              luma_test_set_tls_anchors     (const char         *pem_file);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaTestResponse, luma_test_response_free)
 
 /* Lower-case name; NULL when absent. */

@@ -221,10 +221,14 @@ static const char * const initiators[] = { "END_USER", "AGENT", NULL };
 static const char * const channels[] = {
   "MS_TEAMS", "SKYPE_FOR_BUSINESS", "WEB_WIDGET", "SLACK", "WHATSAPP", "EMAIL", NULL
 };
-static const char * const roles[] = { "Admin", "Developer", "Analyst", "Self-service", "Guest", NULL };
+static const char * const roles[] = {
+  "Admin", "Developer", "Analyst", "Self-service", "Guest", NULL
+};
 static const char * const user_statuses[] = { "ACTIVE", "INACTIVE", NULL };
 static const char * const senders[] = { "USER", "BOT", "AGENT", NULL };
-static const char * const purchase_kinds[] = { "PURCHASE", "REFILL", "REMOVAL", "AUTO_REFILL", NULL };
+static const char * const purchase_kinds[] = {
+  "PURCHASE", "REFILL", "REMOVAL", "AUTO_REFILL", NULL
+};
 
 /* A contract date-time as the server writes it: seconds, UTC "Z" (section 1). */
 #define parse_server_time(s) contract_parse_server_time ((s), G_STRLOC)

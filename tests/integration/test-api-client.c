@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "luma-api-client.h"
 #include "luma-test-sandbox.h"
 
@@ -644,6 +646,26 @@ test_contacts (void)
   g_assert_cmpstr (fe->code, ==, "EMPTY_LIST");
   g_clear_error (&error);
 
+  /* an answer lost on the way back: the retry meets its own change */
+  {
+    const char *technical2[] = { " it@acme.example ", NULL };
+    g_autoptr(LumaSubscription) saved = NULL;
+
+    set_faults ("{\"faults\": [{\"kind\": \"reset\", \"rate\": 1.0, \"count\": 1}]}");
+    saved = update_contacts (client, technical2, billing, updated->version, &server, NULL, &error);
+    set_faults ("{\"faults\": []}");
+    g_assert_no_error (error);
+    g_assert_null (server);
+    g_assert_cmpint (saved->version, ==, updated->version + 1);
+    g_assert_cmpstr (saved->technical_emails[0], ==, "it@acme.example");
+    g_assert_null (saved->technical_emails[1]);
+
+    /* and back, for the checks below */
+    g_clear_pointer (&updated, luma_subscription_free);
+    updated = update_contacts (client, technical, billing, saved->version, NULL, NULL, &error);
+    g_assert_no_error (error);
+  }
+
   /* nothing was changed by the refused edits */
   updated2 = get_subscription (client, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -798,6 +820,12 @@ test_platform (void)
   assert_api_error (error, LUMA_API_ERROR_CONFLICT, "BELOW_CONSUMED");
   g_clear_error (&error);
 
+  /* a key the contract does not allow is refused before anything is sent */
+  below = refill (root, BETA, 5, "Bad key", NULL, "two words", &error);
+  g_assert_null (below);
+  assert_api_error (error, LUMA_API_ERROR_BAD_REQUEST, NULL);
+  g_clear_error (&error);
+
   /* 422 per field */
   below = refill (root, BETA, 0, "", NULL, NULL, &error);
   g_assert_null (below);
@@ -895,6 +923,109 @@ test_timeout (void)
   set_faults ("{\"faults\": []}");
 }
 
+/* TLS: a certificate from an unknown CA is refused with the reason; the
+ * configured CA file makes it trusted; a certificate for another name is
+ * refused even then. */
+static void
+run_openssl (const char *dir,
+             const char *command)
+{
+  g_autofree char *full = g_strdup_printf ("sh -c 'cd \"%s\" && %s'", dir, command);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  /* captured: anything on stdout would break the TAP stream */
+  g_spawn_command_line_sync (full, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s failed: %s%s", command, out, err);
+}
+
+static void
+make_certificate (const char *dir,
+                  const char *name,
+                  const char *san)
+{
+  g_autofree char *ext = g_strdup_printf ("%s/%s.ext", dir, name);
+  g_autofree char *ext_text = g_strdup_printf ("subjectAltName=%s\n", san);
+  g_autofree char *req = g_strdup_printf ("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                                          " -keyout %s.key -out %s.csr -subj /CN=%s 2>&1", name, name, name);
+  g_autofree char *sign = g_strdup_printf ("openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+                                           " -days 2 -extfile %s.ext -out %s.pem 2>&1", name, name, name);
+
+  g_assert_true (g_file_set_contents (ext, ext_text, -1, NULL));
+  run_openssl (dir, req);
+  run_openssl (dir, sign);
+}
+
+static void
+test_tls (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("luma-tls-XXXXXX", NULL);
+  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *good_cert = g_build_filename (dir, "good.pem", NULL);
+  g_autofree char *good_key = g_build_filename (dir, "good.key", NULL);
+  g_autofree char *bad_cert = g_build_filename (dir, "bad.pem", NULL);
+  g_autofree char *bad_key = g_build_filename (dir, "bad.key", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (dir);
+  run_openssl (dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                    " -keyout ca.key -out ca.pem -days 2 -subj /CN=Luma-Test-CA 2>&1");
+  make_certificate (dir, "good", "IP:127.0.0.1");
+  make_certificate (dir, "bad", "DNS:wrong.example");
+
+  {
+    g_autoptr(LumaTestSandbox) https = luma_test_sandbox_start ("--tenant", ACME, "--api-key", ACME_KEY,
+                                                                "--tls-cert", good_cert, "--tls-key", good_key,
+                                                                NULL);
+    g_autoptr(LumaApiClient) client = luma_api_client_new (luma_test_sandbox_get_url (https), &error);
+    g_autoptr(LumaSubscription) refused = NULL;
+    g_autoptr(LumaSubscription) sub = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (luma_test_sandbox_get_url (https), "https://"));
+    luma_api_client_set_tenant_credentials (client, ACME, ACME_KEY);
+
+    refused = get_subscription (client, NULL, NULL, &error);
+    g_assert_null (refused);
+    assert_api_error (error, LUMA_API_ERROR_TLS, NULL);
+    g_assert_nonnull (strstr (error->message, "not signed by a known certificate authority"));
+    g_clear_error (&error);
+
+    g_assert_false (luma_api_client_set_ca_file (client, "/nonexistent/ca.pem", &error));
+    g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_TLS);
+    g_clear_error (&error);
+
+    g_assert_true (luma_api_client_set_ca_file (client, ca, &error));
+    g_assert_no_error (error);
+    sub = get_subscription (client, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (sub->external_id, ==, ACME);
+  }
+
+  {
+    g_autoptr(LumaTestSandbox) https = luma_test_sandbox_start ("--tenant", ACME, "--api-key", ACME_KEY,
+                                                                "--tls-cert", bad_cert, "--tls-key", bad_key,
+                                                                NULL);
+    g_autoptr(LumaApiClient) client = luma_api_client_new (luma_test_sandbox_get_url (https), &error);
+    g_autoptr(LumaSubscription) refused = NULL;
+
+    g_assert_no_error (error);
+    luma_api_client_set_tenant_credentials (client, ACME, ACME_KEY);
+    g_assert_true (luma_api_client_set_ca_file (client, ca, &error));
+    refused = get_subscription (client, NULL, NULL, &error);
+    g_assert_null (refused);
+    assert_api_error (error, LUMA_API_ERROR_TLS, NULL);
+    g_assert_nonnull (strstr (error->message, "bad identity"));
+  }
+
+  run_openssl (dir, "rm -f ca.* good.* bad.*");
+  g_rmdir (dir);
+}
+
 /* A refill whose answer failed is retried with the same key and performed
  * exactly once. */
 static void
@@ -956,9 +1087,14 @@ test_token_refresh (void)
 
   /* the token is gone after a second; the client signs in again by itself */
   g_usleep (2100 * 1000);
+  g_log_set_debug_enabled (TRUE);
+  g_string_truncate (log_text, 0);
   tenants2 = list_tenants (root, &error);
+  g_log_set_debug_enabled (FALSE);
   g_assert_no_error (error);
   g_assert_cmpuint (tenants2->len, ==, 1);
+  g_assert_nonnull (strstr (log_text->str, "token expired, signing in again"));
+  g_assert_null (strstr (log_text->str, ROOT_PASS));
 }
 
 static void
@@ -1019,6 +1155,9 @@ capture_writer (GLogLevelFlags   log_level,
         g_string_append (log_text, fields[i].value);
         g_string_append_c (log_text, '\n');
       }
+  /* debug output would break the TAP stream on stdout */
+  if (log_level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO))
+    return G_LOG_WRITER_HANDLED;
   return g_log_writer_default (log_level, fields, n_fields, user_data);
 }
 
@@ -1096,6 +1235,7 @@ main (int   argc,
   g_test_add_func ("/api-client/token-refresh", test_token_refresh);
   g_test_add_func ("/api-client/cancel", test_cancel);
   g_test_add_func ("/api-client/secrets-not-logged", test_secrets_not_logged);
+  g_test_add_func ("/api-client/tls", test_tls);
 
   ret = g_test_run ();
   luma_test_sandbox_stop (sandbox);

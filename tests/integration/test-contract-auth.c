@@ -23,7 +23,8 @@ static const char * const platform_paths[][2] = {
   { "POST", "/platform/tenants/" ACME "/refills" },
 };
 
-#define CONTACTS_BODY "{\"technicalEmails\": [\"a@acme.example\"], \"billingEmails\": [\"b@acme.example\"]}"
+#define CONTACTS_BODY \
+  "{\"technicalEmails\": [\"a@acme.example\"], \"billingEmails\": [\"b@acme.example\"]}"
 #define REFILL_BODY "{\"change\": 1, \"reason\": \"auth test\"}"
 
 static LumaTestSandbox *

@@ -153,18 +153,16 @@ test_platform_tenant_resources (void)
     g_autofree char *tag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", get_int (sub, "version"));
     const char *body = "{\"technicalEmails\": [\"root@beta.example\"], "
                        "\"billingEmails\": [\"ap@beta.example\"]}";
-    g_autoptr(LumaTestResponse) no_match = platform_request (sb, "PUT",
-                                                             "/platform/tenants/" BETA "/subscription/contacts",
-                                                             token, body, NULL, NULL);
-    g_autoptr(LumaTestResponse) put = platform_request (sb, "PUT",
-                                                        "/platform/tenants/" BETA "/subscription/contacts",
-                                                        token, body, "If-Match", tag);
-    g_autoptr(LumaTestResponse) stale = platform_request (sb, "PUT",
-                                                          "/platform/tenants/" BETA "/subscription/contacts",
-                                                          token, body, "If-Match", tag);
-    g_autoptr(LumaTestResponse) missing = platform_request (sb, "PUT",
-                                                            "/platform/tenants/nobody/subscription/contacts",
-                                                            token, body, "If-Match", tag);
+    const char *path = "/platform/tenants/" BETA "/subscription/contacts";
+    g_autoptr(LumaTestResponse) no_match = platform_request (sb, "PUT", path, token, body,
+                                                             NULL, NULL);
+    g_autoptr(LumaTestResponse) put = platform_request (sb, "PUT", path, token, body,
+                                                        "If-Match", tag);
+    g_autoptr(LumaTestResponse) stale = platform_request (sb, "PUT", path, token, body,
+                                                          "If-Match", tag);
+    g_autoptr(LumaTestResponse) missing =
+      platform_request (sb, "PUT", "/platform/tenants/nobody/subscription/contacts", token,
+                        body, "If-Match", tag);
     g_autoptr(LumaTestResponse) seen = tenant_get (sb, "/subscription", BETA_KEY, BETA);
 
     luma_test_assert_response (no_match, 428, "PRECONDITION_REQUIRED");
@@ -177,10 +175,9 @@ test_platform_tenant_resources (void)
   }
 
   {
-    g_autoptr(LumaTestResponse) refill = platform_request (sb, "POST",
-                                                           "/platform/tenants/nobody/refills",
-                                                           token, "{\"change\": 5, \"reason\": \"x\"}",
-                                                           "Idempotency-Key", "nobody-1");
+    g_autoptr(LumaTestResponse) refill =
+      platform_request (sb, "POST", "/platform/tenants/nobody/refills", token,
+                        "{\"change\": 5, \"reason\": \"x\"}", "Idempotency-Key", "nobody-1");
 
     luma_test_assert_response (refill, 404, "NOT_FOUND");
   }
@@ -224,7 +221,8 @@ test_platform_refill (void)
   JsonObject *purchase, *summary, *after;
 
   r = refill (sb, token, "refill-add-1",
-              "{\"change\": 5000, \"reason\": \"Customer order 4480\", \"reference\": \"PO-4480\"}");
+              "{\"change\": 5000, \"reason\": \"Customer order 4480\", "
+              "\"reference\": \"PO-4480\"}");
   luma_test_assert_response (r, 201, NULL);
   purchase = get_obj (luma_test_response_get_result (r), "purchase");
   summary = get_obj (luma_test_response_get_result (r), "subscription");
@@ -418,10 +416,11 @@ test_platform_refill_validation (void)
   }
   {
     const char *e[] = { "INVALID_VALUE reference", NULL };
-    g_autofree char *b = g_strdup_printf ("{\"change\": 5, \"reason\": \"ok\", \"reference\": \"%s\"}",
-                                          ref101);
+    g_autofree char *b = g_strdup_printf ("{\"change\": 5, \"reason\": \"ok\", "
+                                          "\"reference\": \"%s\"}", ref101);
     assert_refill_invalid (sb, token, b, e);
-    assert_refill_invalid (sb, token, "{\"change\": 5, \"reason\": \"ok\", \"reference\": \"\"}", e);
+    assert_refill_invalid (sb, token,
+                           "{\"change\": 5, \"reason\": \"ok\", \"reference\": \"\"}", e);
     assert_refill_invalid (sb, token, "{\"change\": 5, \"reason\": \"ok\", \"reference\": 7}", e);
   }
   {
@@ -440,7 +439,8 @@ test_platform_refill_validation (void)
 
     luma_test_assert_response (r, 201, NULL);
     after = get_subscription (sb, ACME_KEY, ACME, &after_r);
-    g_assert_cmpint (get_int (after, "totalPurchase"), ==, get_int (sub, "totalPurchase") + 1000000);
+    g_assert_cmpint (get_int (after, "totalPurchase"), ==,
+                     get_int (sub, "totalPurchase") + 1000000);
   }
 }
 

@@ -146,7 +146,9 @@ test_process_temporary_db (void)
 
   {
     g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    g_autoptr(LumaTestResponse) r = tenant_get (sb, "/subscription", ACME_KEY, ACME);
 
+    luma_test_assert_response (r, 200, NULL);
     while (g_dir_read_name (d) != NULL)
       files_running++;
   }
@@ -206,8 +208,62 @@ test_process_base_url (void)
   g_assert_true (g_regex_match_simple ("^http://127\\.0\\.0\\.1:[1-9][0-9]*/gateway/api/v1$",
                                        url, 0, 0));
   g_assert_true (g_str_has_prefix (luma_test_sandbox_get_url (sb2), "http://127.0.0.1:"));
-  /* Two sandboxes at once get two ports. */
+  /* Two sandboxes at once get two ports, and both answer. */
   g_assert_cmpstr (url, !=, luma_test_sandbox_get_url (sb2));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(LumaTestResponse) r = tenant_get (i == 0 ? sb : sb2, "/subscription",
+                                                  ACME_KEY, ACME);
+
+      luma_test_assert_response (r, 200, NULL);
+    }
+}
+
+/* Once the base URL is out, the sandbox is a running server: SIGTERM stops it cleanly even
+ * right away (a demo or test script may stop it at any moment). */
+static void
+test_process_sigterm_at_once (void)
+{
+  for (guint i = 0; i < 5; i++)
+    {
+      LumaTestSandbox *sb = luma_test_sandbox_start ("--tenant", ACME, "--api-key", ACME_KEY,
+                                                     NULL);
+
+      luma_test_sandbox_stop (sb);
+    }
+}
+
+static void
+test_process_tls (void)
+{
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "integration", "data",
+                                                 "sandbox-tls.crt", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "integration", "data",
+                                                "sandbox-tls.key", NULL);
+  g_autoptr(LumaTestSandbox) sb = luma_test_sandbox_start ("--tls-cert", cert, "--tls-key", key,
+                                                           "--tenant", ACME, "--api-key",
+                                                           ACME_KEY, NULL);
+  g_autoptr(LumaTestResponse) untrusted = NULL;
+
+  g_assert_true (g_str_has_prefix (luma_test_sandbox_get_url (sb), "https://127.0.0.1:"));
+
+  /* Trusting exactly that certificate, everything works over TLS. */
+  luma_test_set_tls_anchors (cert);
+  {
+    g_autoptr(LumaTestResponse) r = tenant_get (sb, "/subscription", ACME_KEY, ACME);
+    g_autofree char *sum = luma_test_sandbox_get_checksum (sb, ACME, NULL, NULL);
+
+    luma_test_assert_response (r, 200, NULL);
+  }
+
+  /* Without it, the self-signed certificate is refused: it really is that TLS server. */
+  luma_test_set_tls_anchors (NULL);
+  untrusted = tenant_get (sb, "/subscription", ACME_KEY, ACME);
+  g_assert_error (untrusted->error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+
+  luma_test_set_tls_anchors (cert);
+  luma_test_sandbox_stop (g_steal_pointer (&sb));
+  luma_test_set_tls_anchors (NULL);
 }
 
 int
@@ -220,6 +276,8 @@ main (int   argc,
   g_test_add_func ("/contract/process/persistence", test_process_persistence);
   g_test_add_func ("/contract/process/temporary-db", test_process_temporary_db);
   g_test_add_func ("/contract/process/signals", test_process_signals);
+  g_test_add_func ("/contract/process/tls", test_process_tls);
+  g_test_add_func ("/contract/process/sigterm-at-once", test_process_sigterm_at_once);
 
   return g_test_run ();
 }

@@ -62,7 +62,8 @@ assert_subscription_shape (JsonObject *sub)
   gint64 consumed = get_int (sub, "consumed");
   gint64 duration = get_int (sub, "sessionDurationMinutes");
 
-  g_assert_true (g_regex_match_simple ("^[A-Za-z0-9._-]{1,64}$", get_str (sub, "externalId"), 0, 0));
+  g_assert_true (g_regex_match_simple ("^[A-Za-z0-9._-]{1,64}$", get_str (sub, "externalId"),
+                                       0, 0));
   get_str (sub, "tenantName");
   g_assert_true (str_in (get_str (sub, "licenseType"), license_types));
   g_assert_cmpint (g_date_time_compare (start, end), <=, 0);
@@ -157,7 +158,8 @@ test_subscription_session (void)
                              "\"agentName\": \"Ana O'Neil\", \"channel\": \"SLACK\", "
                              "\"conversations\": 2}]}",
                              before_text, get_str (sub, "startDate"));
-  added = luma_test_sandbox_control (sb, "POST", "/sandbox/tenants/" ACME "/records", records, NULL);
+  added = luma_test_sandbox_control (sb, "POST", "/sandbox/tenants/" ACME "/records", records,
+                                     NULL);
   g_assert_cmpint (get_int (json_node_get_object (added), "added"), ==, 2);
 
   sub = get_subscription (sb, ACME_KEY, ACME, &r2);
@@ -210,7 +212,8 @@ test_subscription_user (void)
   g_assert_cmpuint (items2->len, ==, BETA_SEED + 30);
   g_assert_cmpint (get_int (sub, "consumed"), ==, count_consumed (items2, sub));
   g_assert_cmpint (get_int (sub, "consumed"), !=, consumed + 30);
-  g_assert_cmpint (get_int (sub, "overage"), ==, MAX (0, get_int (sub, "consumed") - BETA_LICENSES));
+  g_assert_cmpint (get_int (sub, "overage"), ==,
+                   MAX (0, get_int (sub, "consumed") - BETA_LICENSES));
 }
 
 static void
@@ -775,9 +778,10 @@ test_purchases (void)
   luma_test_assert_response (after, 200, NULL);
   g_assert_cmpstr (luma_test_response_get_header (after, "etag"), !=, etag);
   assert_purchases (luma_test_response_get_result (after), get_int (sub, "totalPurchase") + 40);
-  g_assert_cmpuint (json_array_get_length (get_arr (luma_test_response_get_result (after), "items")),
-                    ==,
-                    json_array_get_length (get_arr (luma_test_response_get_result (r), "items")) + 1);
+  g_assert_cmpuint (json_array_get_length (get_arr (luma_test_response_get_result (after),
+                                                    "items")), ==,
+                    json_array_get_length (get_arr (luma_test_response_get_result (r),
+                                                    "items")) + 1);
 }
 
 /* Checks GET /conversations for each record of a feed against its conversations count. */
@@ -938,6 +942,176 @@ test_not_found (void)
     }
 }
 
+static JsonObject *
+find_item (GPtrArray  *items,
+           const char *member,
+           const char *id)
+{
+  for (guint i = 0; i < items->len; i++)
+    if (g_str_equal (get_str (g_ptr_array_index (items, i), member), id))
+      return g_ptr_array_index (items, i);
+  return NULL;
+}
+
+static void
+test_sandbox_records (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ();
+  g_autoptr(GDateTime) before = NULL;
+  g_autoptr(GDateTime) after = NULL;
+  g_autoptr(GDateTime) started = NULL;
+  g_autoptr(JsonNode) added = NULL;
+  g_autoptr(JsonNode) added_users = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(LumaTestResponse) beta_r = NULL;
+  g_autoptr(LumaTestResponse) beta_after_r = NULL;
+  JsonObject *beta = get_subscription (sb, BETA_KEY, BETA, &beta_r);
+  JsonObject *item;
+  const char *user_records =
+    "{\"records\": [{\"userId\": \"U-given-1\", \"userName\": \"Łukasz Żółć\", "
+    "\"email\": \"lukasz@beta.example\", \"firstName\": \"Łukasz\", \"lastName\": \"Żółć\", "
+    "\"role\": \"Developer\", \"status\": \"INACTIVE\", \"createdOn\": \"2026-02-03T04:05:06Z\", "
+    "\"conversations\": 4}, "
+    "{\"userId\": \"U-given-2\", \"userName\": \"\\\"Bud\\\" Smith\", "
+    "\"email\": \"bud@beta.example\", "
+    "\"firstName\": \"\", \"lastName\": \"\", \"role\": \"Guest\", \"status\": \"ACTIVE\", "
+    "\"createdOn\": \"2026-02-03T05:05:06+01:00\", \"conversations\": 0}]}";
+
+  /* startedOn and conversations left out: now and 1. */
+  before = g_date_time_new_now_utc ();
+  added = luma_test_sandbox_control (sb, "POST", "/sandbox/tenants/" ACME "/records",
+                                     "{\"records\": [{\"sessionId\": \"S-given-1\", "
+                                     "\"initiatedBy\": \"END_USER\", "
+                                     "\"userName\": \"O'Neil, Ana\", "
+                                     "\"email\": \"\", \"role\": \"Self-service\", "
+                                     "\"agentName\": null, \"channel\": \"WEB_WIDGET\"}]}",
+                                     NULL);
+  after = g_date_time_new_now_utc ();
+  g_assert_cmpint (get_int (json_node_get_object (added), "added"), ==, 1);
+  sessions = fetch_feed (sb, "", ACME_KEY, ACME, NULL, NULL, 1000, NULL);
+  item = find_item (sessions, "sessionId", "S-given-1");
+  g_assert_nonnull (item);
+  /* The newest change is last in the feed. */
+  g_assert_true (item == g_ptr_array_index (sessions, sessions->len - 1));
+  g_assert_cmpint (get_int (item, "conversations"), ==, 1);
+  g_assert_cmpstr (get_str (item, "userName"), ==, "O'Neil, Ana");
+  g_assert_cmpstr (get_str (item, "email"), ==, "");
+  g_assert_true (is_null_member (item, "agentName"));
+  started = parse_server_time (get_str (item, "startedOn"));
+  g_assert_cmpint (g_date_time_difference (started, before), >=, -G_TIME_SPAN_SECOND);
+  g_assert_cmpint (g_date_time_difference (after, started), >=, 0);
+  g_assert_cmpint (get_int (json_node_get_object (added), "consumed"), ==, ACME_SEED + 1);
+
+  /* Given users come back as given (times in UTC); only ACTIVE ones are consumed. */
+  added_users = luma_test_sandbox_control (sb, "POST", "/sandbox/tenants/" BETA "/records",
+                                           user_records, NULL);
+  g_assert_cmpint (get_int (json_node_get_object (added_users), "added"), ==, 2);
+  g_assert_cmpint (get_int (json_node_get_object (added_users), "consumed"), ==,
+                   get_int (beta, "consumed") + 1);
+  users = fetch_feed (sb, "", BETA_KEY, BETA, NULL, NULL, 1000, NULL);
+  item = find_item (users, "userId", "U-given-1");
+  g_assert_nonnull (item);
+  g_assert_cmpstr (get_str (item, "userName"), ==, "Łukasz Żółć");
+  g_assert_cmpstr (get_str (item, "firstName"), ==, "Łukasz");
+  g_assert_cmpstr (get_str (item, "status"), ==, "INACTIVE");
+  g_assert_cmpstr (get_str (item, "createdOn"), ==, "2026-02-03T04:05:06Z");
+  g_assert_cmpint (get_int (item, "conversations"), ==, 4);
+  item = find_item (users, "userId", "U-given-2");
+  g_assert_nonnull (item);
+  g_assert_cmpstr (get_str (item, "userName"), ==, "\"Bud\" Smith");
+  g_assert_cmpstr (get_str (item, "createdOn"), ==, "2026-02-03T04:05:06Z");
+  beta = get_subscription (sb, BETA_KEY, BETA, &beta_after_r);
+  g_assert_cmpint (get_int (beta, "consumed"), ==, count_consumed (users, beta));
+
+  {
+    /* The conversations of a given record: as many as it says. */
+    g_autoptr(LumaTestResponse) r = tenant_get (sb, "/conversations?userId=U-given-1",
+                                                BETA_KEY, BETA);
+
+    luma_test_assert_response (r, 200, NULL);
+    g_assert_cmpuint (json_array_get_length (get_arr (luma_test_response_get_result (r), "items")),
+                      ==, 4);
+  }
+}
+
+static void
+test_sandbox_subscription (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ();
+  g_autoptr(LumaTestResponse) r = NULL;
+  g_autoptr(LumaTestResponse) r2 = NULL;
+  g_autoptr(GPtrArray) items = fetch_feed (sb, "", ACME_KEY, ACME, NULL, NULL, 1000, NULL);
+  g_autoptr(JsonNode) changed = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *etag = NULL;
+  JsonObject *sub = get_subscription (sb, ACME_KEY, ACME, &r);
+  JsonObject *mid = g_ptr_array_index (items, items->len / 2);
+  JsonObject *late = g_ptr_array_index (items, items->len * 3 / 4);
+  gint64 version = get_int (sub, "version");
+
+  etag = g_strdup (luma_test_response_get_header (r, "etag"));
+
+  /* A shorter term: consumed follows the records it covers. */
+  body = g_strdup_printf ("{\"totalPurchase\": 5, \"startDate\": \"%s\", \"endDate\": \"%s\", "
+                          "\"sessionDurationMinutes\": 45, \"tenantName\": \"Acme Renamed\"}",
+                          get_str (mid, "startedOn"), get_str (late, "startedOn"));
+  changed = luma_test_sandbox_control (sb, "PUT", "/sandbox/tenants/" ACME "/subscription",
+                                       body, NULL);
+  sub = get_subscription (sb, ACME_KEY, ACME, &r2);
+  assert_subscription_shape (sub);
+  g_assert_cmpstr (get_str (sub, "startDate"), ==, get_str (mid, "startedOn"));
+  g_assert_cmpstr (get_str (sub, "endDate"), ==, get_str (late, "startedOn"));
+  g_assert_cmpint (get_int (sub, "totalPurchase"), ==, 5);
+  g_assert_cmpint (get_int (sub, "sessionDurationMinutes"), ==, 45);
+  g_assert_cmpstr (get_str (sub, "tenantName"), ==, "Acme Renamed");
+  g_assert_cmpint (get_int (sub, "consumed"), ==, count_consumed (items, sub));
+  g_assert_cmpint (get_int (sub, "consumed"), <, ACME_SEED);
+  g_assert_cmpint (get_int (sub, "overage"), ==, get_int (sub, "consumed") - 5);
+  /* Not a contacts change: the version stays; the ETag does not. */
+  g_assert_cmpint (get_int (sub, "version"), ==, version);
+  g_assert_cmpstr (luma_test_response_get_header (r2, "etag"), !=, etag);
+}
+
+static void
+test_subscription_gzip (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ();
+  g_autoptr(LumaTestResponse) plain = tenant_get (sb, "/subscription/consumption?limit=1000",
+                                                  ACME_KEY, ACME);
+  g_autoptr(LumaTestResponse) packed = tenant_request (sb, "GET",
+                                                       "/subscription/consumption?limit=1000",
+                                                       ACME_KEY, ACME, NULL,
+                                                       "Accept-Encoding", "gzip");
+  g_autoptr(GBytes) body = NULL;
+  const char *encoding;
+
+  luma_test_assert_response (plain, 200, NULL);
+  g_assert_no_error (packed->error);
+  g_assert_cmpuint (packed->status, ==, 200);
+  encoding = luma_test_response_get_header (packed, "content-encoding");
+  /* Compression is allowed, not required; a compressed answer must hold the same JSON. */
+  if (encoding != NULL)
+    {
+      g_autoptr(GZlibDecompressor) decompressor = NULL;
+      g_autoptr(GInputStream) raw = NULL;
+      g_autoptr(GInputStream) stream = NULL;
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpstr (encoding, ==, "gzip");
+      decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+      raw = g_memory_input_stream_new_from_bytes (packed->body);
+      stream = g_converter_input_stream_new (raw, G_CONVERTER (decompressor));
+      g_output_stream_splice (out, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error);
+      g_assert_no_error (error);
+      body = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+    }
+  else
+    body = g_bytes_ref (packed->body);
+  g_assert_true (g_bytes_equal (body, plain->body));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -956,6 +1130,9 @@ main (int   argc,
   g_test_add_func ("/contract/purchases", test_purchases);
   g_test_add_func ("/contract/conversations", test_conversations);
   g_test_add_func ("/contract/not-found", test_not_found);
+  g_test_add_func ("/contract/sandbox/records", test_sandbox_records);
+  g_test_add_func ("/contract/sandbox/subscription", test_sandbox_subscription);
+  g_test_add_func ("/contract/subscription/gzip", test_subscription_gzip);
 
   return g_test_run ();
 }

@@ -382,13 +382,19 @@ static void
 test_faults_retried (gconstpointer data)
 {
   const char *kind = data;
-  g_autoptr(LumaTestSandbox) sb = start_sandbox ("20000", "--seed-value", "7", NULL);
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("20000", "--seed-value", "7",
+                                                 "--slow-ms", "5000", NULL);
   g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
   g_autoptr(LumaSyncSummary) summary = NULL;
   g_autofree char *faults = NULL;
 
-  /* 429 waits Retry-After (1 s) each time: fewer of those. */
-  if (g_str_equal (kind, "429"))
+  /* 429 waits Retry-After (1 s) and slow the time-out each time: fewer of those. */
+  if (g_str_equal (kind, "slow"))
+    {
+      luma_api_client_set_timeout (account->client, 2);
+      faults = g_strdup ("{\"faults\": [{\"kind\": \"slow\", \"rate\": 0.2, \"count\": 2}]}");
+    }
+  else if (g_str_equal (kind, "429"))
     faults = g_strdup_printf ("{\"faults\": [{\"kind\": \"429\", \"rate\": 0.2, \"count\": 3}]}");
   else
     faults = g_strdup_printf ("{\"faults\": [{\"kind\": \"%s\", \"rate\": 0.25, \"count\": 8}]}",
@@ -466,6 +472,7 @@ test_faults_exhausted (gconstpointer data)
   else if (g_str_equal (kind, "500"))
     g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_SERVER);
   g_signal_handler_disconnect (account->sync, handler);
+  g_clear_error (&error);
 
   /* What arrived before the failure is kept, with the cursor that follows it. */
   kept = count_cache_rows (account->cache_path, "sessions");
@@ -521,6 +528,7 @@ test_cancel (void)
   g_signal_handler_disconnect (account->sync, handler);
   g_assert_null (cancelled);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
   g_assert_cmpint (luma_sync_get_phase (account->sync), ==, LUMA_SYNC_PHASE_IDLE);
 
   /* Whole batches only: committed rows are a multiple of the batch, the rest is dropped. */
@@ -551,6 +559,7 @@ test_busy (void)
   second = run_sync (account->sync, NULL, &error);
   g_assert_error (error, LUMA_SYNC_ERROR, LUMA_SYNC_ERROR_BUSY);
   g_assert_true (luma_sync_get_running (account->sync));
+  g_clear_error (&error);
 
   summary = luma_sync_run_finish (account->sync, wait_for (&first), &error);
   g_assert_nonnull (summary);
@@ -584,6 +593,7 @@ test_offline (void)
   g_assert_null (offline);
   g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_NETWORK);
   g_assert_true (luma_sync_get_offline (account->sync));
+  g_clear_error (&error);
 
   /* The cached data stays readable and unchanged. */
   subscription = luma_cache_get_subscription (account->cache, NULL, &error);
@@ -912,6 +922,7 @@ main (int   argc,
   g_test_add_data_func ("/sync/faults/retried/reset", "reset", test_faults_retried);
   g_test_add_data_func ("/sync/faults/retried/truncate", "truncate", test_faults_retried);
   g_test_add_data_func ("/sync/faults/retried/garbage", "garbage", test_faults_retried);
+  g_test_add_data_func ("/sync/faults/retried/slow", "slow", test_faults_retried);
   g_test_add_data_func ("/sync/faults/exhausted/500", "500", test_faults_exhausted);
   g_test_add_data_func ("/sync/faults/exhausted/reset", "reset", test_faults_exhausted);
   g_test_add_data_func ("/sync/faults/exhausted/garbage", "garbage", test_faults_exhausted);

@@ -186,6 +186,27 @@ pick_weighted (guint64     r,
   return n - 1;
 }
 
+/* Without printf: this runs a million times when seeding. */
+static gsize
+format_uint (char    *buf,
+             guint64  value,
+             guint    min_digits)
+{
+  char tmp[24];
+  gsize n = 0;
+
+  do
+    {
+      tmp[n++] = '0' + value % 10;
+      value /= 10;
+    }
+  while (value > 0 || n < min_digits);
+  for (gsize i = 0; i < n; i++)
+    buf[i] = tmp[n - 1 - i];
+  buf[n] = '\0';
+  return n;
+}
+
 void
 sandbox_generate_record (guint64          seed,
                          const char      *domain,
@@ -207,8 +228,9 @@ sandbox_generate_record (guint64          seed,
   person = &people[sandbox_rng_next (&rng) % G_N_ELEMENTS (people)];
 
   memset (record, 0, sizeof *record);
-  g_snprintf (scratch->rid, sizeof scratch->rid, "%s-%09" G_GINT64_FORMAT,
-              license == SANDBOX_LICENSE_SESSION ? "S" : "U", number);
+  scratch->rid[0] = license == SANDBOX_LICENSE_SESSION ? 'S' : 'U';
+  scratch->rid[1] = '-';
+  format_uint (scratch->rid + 2, (guint64) number, 9);
   record->rid = scratch->rid;
   record->time = time;
   record->channel = pick_weighted (sandbox_rng_next (&rng), channel_weights, SANDBOX_N_CHANNELS);
@@ -256,7 +278,12 @@ sandbox_generate_record (guint64          seed,
         }
       g_string_append (scratch->email, person->login);
       if ((r >> 8) % 3 == 0)
-        g_string_append_printf (scratch->email, "%u", (guint) ((r >> 16) % 1000));
+        {
+          char digits[24];
+          gsize n = format_uint (digits, (r >> 16) % 1000, 1);
+
+          g_string_append_len (scratch->email, digits, n);
+        }
       g_string_append_c (scratch->email, '@');
       g_string_append (scratch->email, domain);
     }

@@ -513,7 +513,13 @@ main (int   argc,
     }
 
   store = sandbox_store_open (db_path, temporary, &error);
-  if (store == NULL || !sandbox_store_add_tenants (store, options.tenants, &error))
+  if (store == NULL)
+    goto out;
+  /* With the journal in memory SQLite never reopens the file by name, so a
+   * temporary database can go now: not even SIGKILL leaves it behind. */
+  if (temporary)
+    remove_database (db_path);
+  if (!sandbox_store_add_tenants (store, options.tenants, &error))
     goto out;
 
   server_options.certificate = certificate;

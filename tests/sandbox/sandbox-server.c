@@ -150,6 +150,12 @@ append_error (GString    *errors,
               const char *field,
               const char *message)
 {
+  /* Fields and messages may quote request bytes that are not UTF-8. */
+  g_autofree char *valid_field = field != NULL ? g_utf8_make_valid (field, -1) : NULL;
+  g_autofree char *valid_message = message != NULL ? g_utf8_make_valid (message, -1) : NULL;
+
+  field = valid_field;
+  message = valid_message;
   if (errors->len > 1)
     g_string_append_c (errors, ',');
   g_string_append (errors, "{\"code\":");
@@ -231,8 +237,16 @@ validation_begin (void)
 static gboolean
 validation_failed (GString *errors)
 {
-  /* More than the head alone. */
-  return strchr (errors->str + 1, '}') != errors->str + errors->len - 1;
+  static gsize head_len = 0;
+
+  if (head_len == 0)
+    {
+      GString *head = validation_begin ();
+
+      head_len = head->len;
+      g_string_free (head, TRUE);
+    }
+  return errors->len > head_len;
 }
 
 static void
@@ -560,27 +574,16 @@ strv_equal (GStrv a,
 
 /* ---- cursors ---- */
 
+static char *base64url (const guchar *data, gsize len);
+
 static char *
 cursor_encode (SandboxTenant *t,
                gint64         seq)
 {
   g_autofree char *plain = g_strdup_printf ("v1:%08" G_GINT64_MODIFIER "x:%" G_GINT64_FORMAT,
                                             t->feed_id, seq);
-  char *b64 = g_base64_encode ((const guchar *) plain, strlen (plain));
 
-  for (char *p = b64; *p != '\0'; p++)
-    {
-      if (*p == '+')
-        *p = '-';
-      else if (*p == '/')
-        *p = '_';
-      else if (*p == '=')
-        {
-          *p = '\0';
-          break;
-        }
-    }
-  return b64;
+  return base64url ((const guchar *) plain, strlen (plain));
 }
 
 static gboolean

@@ -117,4 +117,111 @@ luma_ui_test_find_toplevel (GType type)
   return NULL;
 }
 
+/* Library widgets that name their own parts. */
+static inline gboolean
+luma_ui_test_is_opaque (GtkWidget *widget)
+{
+  static const char *opaque[] = {
+    "GtkWindowControls", "AdwViewSwitcher", "AdwViewSwitcherTitle", "AdwViewSwitcherBar",
+    "AdwToastWidget", "AdwEntryRow", "AdwPasswordEntryRow", "GtkMenuButton", "GtkDropDown",
+    "GtkSpinButton", "GtkSearchEntry", "GtkEntry", "GtkPopover", "GtkPopoverMenu", NULL,
+  };
+
+  return g_strv_contains (opaque, G_OBJECT_TYPE_NAME (widget));
+}
+
+static inline gboolean
+luma_ui_test_is_interactive (GtkWidget *widget)
+{
+  /* The list inside a GtkColumnView is named through the column view. */
+  if (GTK_IS_LIST_VIEW (widget) && GTK_IS_COLUMN_VIEW (gtk_widget_get_parent (widget)))
+    return FALSE;
+
+  return GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) || GTK_IS_SWITCH (widget) ||
+         GTK_IS_CHECK_BUTTON (widget) || GTK_IS_ENTRY (widget) || GTK_IS_SEARCH_ENTRY (widget) ||
+         GTK_IS_SPIN_BUTTON (widget) || GTK_IS_DROP_DOWN (widget) || GTK_IS_SCALE (widget) ||
+         GTK_IS_COLUMN_VIEW (widget) || GTK_IS_LIST_VIEW (widget) || ADW_IS_ENTRY_ROW (widget) ||
+         ADW_IS_COMBO_ROW (widget);
+}
+
+/* Whether a screen reader has a name to read for @widget: an explicit label, a labelled-by
+ * relation, or the text it shows (a button's label, a row's title). */
+static inline gboolean
+luma_ui_test_has_name (GtkWidget *widget)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+
+  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+      gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return TRUE;
+
+  if (GTK_IS_BUTTON (widget))
+    {
+      const char *label = gtk_button_get_label (GTK_BUTTON (widget));
+      GtkWidget *child = gtk_button_get_child (GTK_BUTTON (widget));
+
+      if (gtk_button_get_icon_name (GTK_BUTTON (widget)) == NULL && label != NULL && *label != '\0')
+        return TRUE;
+      if (GTK_IS_LABEL (child) && *gtk_label_get_label (GTK_LABEL (child)) != '\0')
+        return TRUE;
+      return FALSE;
+    }
+  if (GTK_IS_CHECK_BUTTON (widget))
+    return gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)) != NULL;
+  if (ADW_IS_PREFERENCES_ROW (widget))
+    {
+      const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget));
+
+      return title != NULL && *title != '\0';
+    }
+
+  return FALSE;
+}
+
+/* Appends "Type (where)" for every visible interactive widget under @widget without a name. */
+static inline void
+luma_ui_test_collect_unnamed (GtkWidget *widget,
+                              GString   *report,
+                              guint     *n_checked)
+{
+  if (!gtk_widget_get_visible (widget))
+    return;
+
+  if (luma_ui_test_is_interactive (widget))
+    {
+      (*n_checked)++;
+      if (!luma_ui_test_has_name (widget))
+        {
+          const char *tooltip = gtk_widget_get_tooltip_text (widget);
+          GtkWidget *parent = gtk_widget_get_parent (widget);
+
+          g_string_append_printf (report, "%s (tooltip \"%s\", in %s)\n", G_OBJECT_TYPE_NAME (widget),
+                                  tooltip != NULL ? tooltip : "",
+                                  parent != NULL ? G_OBJECT_TYPE_NAME (parent) : "-");
+        }
+    }
+
+  if (luma_ui_test_is_opaque (widget))
+    return;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    luma_ui_test_collect_unnamed (child, report, n_checked);
+}
+
+static inline void
+luma_ui_test_assert_all_named (GtkWidget *root,
+                               guint      min_checked)
+{
+  g_autoptr(GString) report = g_string_new (NULL);
+  guint n_checked = 0;
+
+  luma_ui_test_collect_unnamed (root, report, &n_checked);
+  if (report->len > 0)
+    g_error ("Interactive widgets without an accessible name in %s:\n%s",
+             G_OBJECT_TYPE_NAME (root), report->str);
+  /* The walk really saw the controls */
+  g_assert_cmpuint (n_checked, >=, min_checked);
+}
+
 G_END_DECLS

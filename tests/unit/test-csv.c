@@ -865,6 +865,23 @@ test_csv_export_roundtrip (Fixture       *fx,
   sqlite3_close (mirror);
   assert_report_rows (csv, fx->type, fx->records, order);
 
+  /* Standard output gets the same bytes as the file. */
+  {
+    g_autoptr(GOutputStream) stream = g_memory_output_stream_new_resizable ();
+    g_autofree char *file_data = NULL;
+    gsize file_len;
+
+    ok = luma_csv_export_to_stream (fx->cache, &query, stream, LUMA_CSV_FLAGS_NONE, NULL, NULL,
+                                    NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (ok);
+    g_file_get_contents (target, &file_data, &file_len, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (stream)),
+                     g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (stream)),
+                     file_data, file_len);
+  }
+
   /* Only the report is left in the folder, with the usual permissions. */
   listing = list_dir (fx->dir);
   g_assert_cmpstr (listing, ==, "report.csv");
@@ -1361,12 +1378,12 @@ main (int   argc,
   ADD ("session/bom-and-replace", sessions_setup, 100, test_csv_export_bom_and_replace);
   ADD ("session/filters", sessions_setup, 2000, test_csv_export_filters);
   ADD ("user/filters", users_setup, 2000, test_csv_export_filters);
-  ADD ("session/cancel", sessions_setup, 30000, test_csv_export_cancel);
+  ADD ("session/cancel", sessions_setup, 12000, test_csv_export_cancel);
   ADD ("session/bad-target", sessions_setup, 10, test_csv_export_bad_target);
-  ADD ("session/write-error", sessions_setup, 20000, test_csv_export_write_error);
-  ADD ("session/full-disk", sessions_setup, 20000, test_csv_export_full_disk);
-  ADD ("user/failing-stream", users_setup, 20000, test_csv_export_failing_stream);
-  ADD ("session/async", sessions_setup, 30000, test_csv_export_async);
+  ADD ("session/write-error", sessions_setup, 6000, test_csv_export_write_error);
+  ADD ("session/full-disk", sessions_setup, 6000, test_csv_export_full_disk);
+  ADD ("user/failing-stream", users_setup, 6000, test_csv_export_failing_stream);
+  ADD ("session/async", sessions_setup, 12000, test_csv_export_async);
   ADD ("session/async-not-local", sessions_setup, 1, test_csv_export_async_not_local);
 
 #undef ADD

@@ -753,6 +753,8 @@ test_platform (void)
 
 /* The envelope */
 
+#define ENVELOPE_OPEN_TEXT "{\"status\": \"success\", \"statusCode\": 200, \"statusLine\": \"OK\", \"errors\": [], \"resultData\": "
+
 static JsonNode *
 envelope (const char  *text,
           guint        status,
@@ -862,6 +864,19 @@ test_envelope (void)
       }
   }
 
+  /* deep nesting is refused before json-glib recurses into it */
+  {
+    g_autoptr(GString) deep = g_string_new (ENVELOPE_OPEN_TEXT);
+    g_autoptr(GError) local_error = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    for (guint i = 0; i < 200000; i++)
+      g_string_append_c (deep, '[');
+    node = envelope (deep->str, 200, NULL, &local_error);
+    g_assert_null (node);
+    assert_protocol_error (local_error, LUMA_PROTOCOL_ERROR_INVALID_JSON, "(root)");
+  }
+
   /* no body at all */
   result = luma_envelope_parse (NULL, 200, NULL, &error);
   g_assert_null (result);
@@ -931,6 +946,135 @@ test_envelope_page (void)
     }
 }
 
+/* luma_consumption_page_from_bytes() reads pages in one pass; it must give
+ * exactly what the strict decoders give, and the same errors. */
+static void
+assert_same_page (const LumaConsumptionPage *a,
+                  const LumaConsumptionPage *b)
+{
+  g_assert_cmpint (a->license_type, ==, b->license_type);
+  g_assert_cmpstr (a->next_cursor, ==, b->next_cursor);
+  g_assert_cmpint (a->has_more, ==, b->has_more);
+  g_assert_cmpint (a->remaining, ==, b->remaining);
+  g_assert_cmpuint (a->items->len, ==, b->items->len);
+  for (guint i = 0; i < a->items->len; i++)
+    {
+      if (a->license_type == LUMA_LICENSE_TYPE_SESSION)
+        {
+          LumaSessionRecord *x = g_ptr_array_index (a->items, i);
+          LumaSessionRecord *y = g_ptr_array_index (b->items, i);
+
+          g_assert_cmpstr (x->session_id, ==, y->session_id);
+          g_assert_cmpint (x->started_on, ==, y->started_on);
+          g_assert_cmpint (x->initiated_by, ==, y->initiated_by);
+          g_assert_cmpstr (x->user_name, ==, y->user_name);
+          g_assert_cmpstr (x->email, ==, y->email);
+          g_assert_cmpint (x->role, ==, y->role);
+          g_assert_cmpstr (x->agent_name, ==, y->agent_name);
+          g_assert_cmpint (x->channel, ==, y->channel);
+          g_assert_cmpint (x->conversations, ==, y->conversations);
+        }
+      else
+        {
+          LumaUserRecord *x = g_ptr_array_index (a->items, i);
+          LumaUserRecord *y = g_ptr_array_index (b->items, i);
+
+          g_assert_cmpstr (x->user_id, ==, y->user_id);
+          g_assert_cmpstr (x->user_name, ==, y->user_name);
+          g_assert_cmpstr (x->email, ==, y->email);
+          g_assert_cmpstr (x->first_name, ==, y->first_name);
+          g_assert_cmpstr (x->last_name, ==, y->last_name);
+          g_assert_cmpint (x->role, ==, y->role);
+          g_assert_cmpint (x->status, ==, y->status);
+          g_assert_cmpint (x->created_on, ==, y->created_on);
+          g_assert_cmpint (x->conversations, ==, y->conversations);
+        }
+    }
+}
+
+static void
+check_page_bytes (const char *text)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr(GError) fast_error = NULL;
+  g_autoptr(GError) strict_error = NULL;
+  g_autoptr(LumaConsumptionPage) fast = luma_consumption_page_from_bytes (bytes, 200, &fast_error);
+  g_autoptr(JsonNode) node = luma_envelope_parse (bytes, 200, NULL, &strict_error);
+  g_autoptr(LumaConsumptionPage) strict = NULL;
+
+  if (node != NULL)
+    strict = luma_consumption_page_from_json (node, &strict_error);
+
+  if (strict == NULL)
+    {
+      g_assert_null (fast);
+      g_assert_nonnull (fast_error);
+      g_assert_cmpstr (fast_error->message, ==, strict_error->message);
+      g_assert_true (fast_error->domain == strict_error->domain && fast_error->code == strict_error->code);
+      return;
+    }
+  g_assert_no_error (fast_error);
+  assert_same_page (fast, strict);
+}
+
+#define ENVELOPE_OPEN "{\"status\": \"success\", \"statusCode\": 200, \"statusLine\": \"OK\", \"errors\": [], \"resultData\": "
+
+static void
+test_page_from_bytes (void)
+{
+  static const char *const pages[] = {
+    ENVELOPE_OPEN SESSION_PAGE "}",
+    ENVELOPE_OPEN USER_PAGE "}",
+    /* compact, members in another order, escapes of every kind */
+    "{\"resultData\":{\"licenseType\":\"SESSION\",\"remaining\":0,\"hasMore\":false,\"items\":[{\"conversations\":0,"
+    "\"channel\":\"SLACK\",\"agentName\":\"A\\u00e9\\ud83d\\ude00\\\"\\\\\\/\\n\\t\",\"role\":\"Guest\",\"email\":\"\","
+    "\"userName\":\"\\\"Bud\\\" Smith\",\"initiatedBy\":\"AGENT\",\"startedOn\":\"2026-01-01T01:00:00+01:00\","
+    "\"sessionId\":\"S:1\"}],\"nextCursor\":\"x\"},\"errors\":[],\"statusLine\":\"OK\",\"statusCode\":200,\"status\":\"success\"}",
+    " \n\t" ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}} \n",
+    /* what the fast reader leaves to the strict one: unknown members, items before licenseType, duplicates */
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"extra\": {\"a\": [1, 2.5]}, \"items\": [], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"items\": [" SESSION_ITEM "], \"licenseType\": \"SESSION\", \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"a\", \"nextCursor\": \"b\", \"hasMore\": false, \"remaining\": 0}}",
+    /* errors: each must be reported as the strict decoders report it */
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [" SESSION_ITEM ", {\"sessionId\": \"S-2\"}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": -1}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 1.0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 9007199254740992}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}} x",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [{\"sessionId\": \"S-1\", \"startedOn\": \"2026-11-27T16:02:11Z\","
+    " \"initiatedBy\": \"END_USER\", \"userName\": \"\\ud800\", \"email\": \"\", \"role\": \"Guest\", \"agentName\": null,"
+    " \"channel\": \"SLACK\", \"conversations\": 1}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [{\"sessionId\": \"S-1\", \"startedOn\": \"2026-11-27T16:02:11Z\","
+    " \"initiatedBy\": \"END_USER\", \"userName\": \"Zo\xeb\", \"email\": \"\", \"role\": \"Guest\", \"agentName\": null,"
+    " \"channel\": \"SLACK\", \"conversations\": 1}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    "{\"status\": \"success\", \"statusCode\": 201, \"statusLine\": \"OK\", \"errors\": [], \"resultData\": {}}",
+    "not json",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_test_message ("page %u", i);
+      check_page_bytes (pages[i]);
+    }
+
+  /* a long generated page with escapes and names outside ASCII */
+  {
+    g_autoptr(GString) text = g_string_new (ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [");
+
+    for (guint i = 0; i < 500; i++)
+      g_string_append_printf (text, "%s{\"sessionId\": \"S-%06u\", \"startedOn\": \"2026-05-%02uT%02u:00:00-03:00\","
+                              " \"initiatedBy\": \"%s\", \"userName\": \"\\u0141ukasz \\\"%u\\\" \u017b\u00f3\u0142\u0107\","
+                              " \"email\": \"l%u@acme.example\", \"role\": \"%s\", \"agentName\": %s,"
+                              " \"channel\": \"%s\", \"conversations\": %u}",
+                              i ? ", " : "", i, 1 + i % 28, i % 24, i % 3 ? "END_USER" : "AGENT", i, i,
+                              luma_role_to_string (i % LUMA_N_ROLES), i % 2 ? "null" : "\"O'Neil, Ana\"",
+                              luma_channel_to_string (i % LUMA_N_CHANNELS), i % 6);
+    g_string_append (text, "], \"nextCursor\": \"djE6NTAw\", \"hasMore\": true, \"remaining\": 12}}");
+    check_page_bytes (text->str);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -952,6 +1096,7 @@ main (int   argc,
   g_test_add_func ("/models/envelope", test_envelope);
   g_test_add_func ("/models/envelope/invalid-utf8", test_envelope_invalid_utf8);
   g_test_add_func ("/models/envelope/page", test_envelope_page);
+  g_test_add_func ("/models/consumption-page/from-bytes", test_page_from_bytes);
 
   return g_test_run ();
 }

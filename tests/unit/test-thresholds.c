@@ -11,11 +11,10 @@
 
 #include "luma-thresholds.h"
 
-/* 2026 and 2027 as contract terms (docs/api.md §1). */
+/* Contract terms of the calendar years 2026 and 2027 (docs/api.md §1). */
 #define TERM_2026_START G_GINT64_CONSTANT (1767225600)  /* 2026-01-01T00:00:00Z */
 #define TERM_2026_END   G_GINT64_CONSTANT (1798761599)  /* 2026-12-31T23:59:59Z */
 #define TERM_2027_START G_GINT64_CONSTANT (1798761600)  /* 2027-01-01T00:00:00Z */
-#define TERM_2027_END   G_GINT64_CONSTANT (1830297599)  /* 2027-12-31T23:59:59Z */
 
 typedef struct
 {

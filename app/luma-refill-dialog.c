@@ -1,0 +1,380 @@
+/* luma-refill-dialog.c: a Superadmin adds or removes licences of a tenant
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "luma-refill-dialog.h"
+#include "luma-subscription-page.h"
+
+#define MAX_REASON 500
+#define MAX_REFERENCE 100
+
+struct _LumaRefillDialog
+{
+  AdwWindow         parent_instance;
+
+  LumaApiClient    *client;
+  LumaSubscription *subscription;
+  GCancellable     *cancellable;
+  char             *idempotency_key;
+  gboolean          answered;       /* the server gave a definitive answer for this key */
+  gboolean          busy;
+
+  GtkButton        *refill_button;
+  GtkSpinner       *spinner;
+  GtkToggleButton  *add_toggle;
+  GtkToggleButton  *remove_toggle;
+  GtkSpinButton    *amount_spin;
+  AdwEntryRow      *reason_row;
+  AdwEntryRow      *reference_row;
+  GtkLabel         *preview_label;
+  GtkLabel         *error_label;
+};
+
+G_DEFINE_FINAL_TYPE (LumaRefillDialog, luma_refill_dialog, ADW_TYPE_WINDOW)
+
+enum { SIGNAL_REFILLED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static gint64
+get_change (LumaRefillDialog *self)
+{
+  gint64 amount = (gint64) gtk_spin_button_get_value (self->amount_spin);
+
+  return gtk_toggle_button_get_active (self->remove_toggle) ? -amount : amount;
+}
+
+static char *
+get_trimmed (AdwEntryRow *row)
+{
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+}
+
+static void
+set_error (LumaRefillDialog *self,
+           const char       *message)
+{
+  gtk_label_set_label (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static void
+update (LumaRefillDialog *self)
+{
+  gint64 change = get_change (self);
+  g_autofree char *reason = get_trimmed (self->reason_row);
+  g_autofree char *reference = get_trimmed (self->reference_row);
+  const LumaSubscription *s = self->subscription;
+  gint64 total_after = s->total_purchase + change;
+  gint64 available_after = MAX (0, total_after - s->consumed);
+  g_autofree char *t0 = luma_format_count (s->total_purchase);
+  g_autofree char *t1 = luma_format_count (total_after);
+  g_autofree char *a0 = luma_format_count (s->available);
+  g_autofree char *a1 = luma_format_count (available_after);
+  g_autofree char *preview = NULL;
+  gboolean ok;
+
+  /* Translators: the refill preview: "Total purchase: 50,000 → 55,000. Available: 1,787 → 6,787." */
+  preview = g_strdup_printf (_("Total purchase: %s → %s. Available: %s → %s."), t0, t1, a0, a1);
+  gtk_label_set_label (self->preview_label, preview);
+
+  ok = change != 0 && *reason != '\0' && g_utf8_strlen (reason, -1) <= MAX_REASON &&
+       g_utf8_strlen (reference, -1) <= MAX_REFERENCE && total_after >= 0;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->refill_button), ok && !self->busy);
+
+  if (*reason == '\0')
+    gtk_widget_add_css_class (GTK_WIDGET (self->reason_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->reason_row), "error");
+}
+
+static void
+changed_cb (LumaRefillDialog *self)
+{
+  if (self->busy)
+    return;
+
+  /* Another refill than the one the server answered: it needs its own key,
+   * or the server would call the key reused. */
+  if (self->answered)
+    {
+      g_free (self->idempotency_key);
+      self->idempotency_key = g_uuid_string_random ();
+      self->answered = FALSE;
+    }
+  set_error (self, NULL);
+  update (self);
+}
+
+static void
+set_busy (LumaRefillDialog *self,
+          gboolean          busy)
+{
+  self->busy = busy;
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->amount_spin), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reason_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reference_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_toggle), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->remove_toggle), !busy);
+  update (self);
+}
+
+static void
+refill_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(LumaRefillDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaRefillResult) refill = NULL;
+  const char *code;
+
+  refill = luma_api_client_refill_finish (LUMA_API_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  set_busy (self, FALSE);
+
+  if (refill != NULL)
+    {
+      g_signal_emit (self, signals[SIGNAL_REFILLED], 0, refill);
+      gtk_window_close (GTK_WINDOW (self));
+      return;
+    }
+
+  code = error->domain == LUMA_API_ERROR ? luma_api_error_get_server_code (error) : NULL;
+  if (g_strcmp0 (code, "BELOW_CONSUMED") == 0)
+    {
+      g_autofree char *consumed = luma_format_count (self->subscription->consumed);
+      g_autofree char *message = NULL;
+
+      self->answered = TRUE;
+      /* Translators: %s is the number of licences consumed */
+      message = g_strdup_printf (_("The server refused the removal: the total purchase cannot go "
+                                   "below the %s licences already consumed."), consumed);
+      set_error (self, message);
+    }
+  else if (error->domain == LUMA_API_ERROR &&
+           (error->code == LUMA_API_ERROR_NETWORK || error->code == LUMA_API_ERROR_TIMEOUT ||
+            error->code == LUMA_API_ERROR_SERVER || error->code == LUMA_API_ERROR_RATE_LIMITED))
+    {
+      /* Not answered: the same key on the next try, so it is never applied twice. */
+      set_error (self, _("The refill could not be sent. Try again: it will be applied only once."));
+    }
+  else
+    {
+      g_autofree char *message = g_strdup_printf (_("The server refused the refill: %s"), error->message);
+
+      self->answered = TRUE;
+      set_error (self, message);
+    }
+}
+
+void
+luma_refill_dialog_submit (LumaRefillDialog *self)
+{
+  g_autofree char *reason = NULL;
+  g_autofree char *reference = NULL;
+
+  g_return_if_fail (LUMA_IS_REFILL_DIALOG (self));
+
+  if (!luma_refill_dialog_can_submit (self))
+    return;
+
+  reason = get_trimmed (self->reason_row);
+  reference = get_trimmed (self->reference_row);
+  set_error (self, NULL);
+  set_busy (self, TRUE);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  luma_api_client_refill_async (self->client,
+                                self->subscription->external_id,
+                                get_change (self),
+                                reason,
+                                *reference != '\0' ? reference : NULL,
+                                self->idempotency_key,
+                                self->cancellable,
+                                refill_cb,
+                                g_object_ref (self));
+}
+
+static void
+confirm_cb (AdwMessageDialog *dialog,
+            const char       *response,
+            LumaRefillDialog *self)
+{
+  if (g_strcmp0 (response, "refill") == 0)
+    luma_refill_dialog_submit (self);
+}
+
+static void
+refill_clicked_cb (LumaRefillDialog *self)
+{
+  gint64 change = get_change (self);
+  g_autofree char *n = luma_format_count (ABS (change));
+  const char *tenant = self->subscription->tenant_name != NULL ? self->subscription->tenant_name
+                                                               : self->subscription->external_id;
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  if (change > 0)
+    /* Translators: "Add 5,000 licences to Acme Corporation?" */
+    heading = g_strdup_printf (_("Add %s licences to %s?"), n, tenant);
+  else
+    /* Translators: "Remove 5,000 licences from Acme Corporation?" */
+    heading = g_strdup_printf (_("Remove %s licences from %s?"), n, tenant);
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   gtk_label_get_label (self->preview_label));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "refill", change > 0 ? _("_Add") : _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "refill",
+                                              change > 0 ? ADW_RESPONSE_SUGGESTED
+                                                         : ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+luma_refill_dialog_set_values (LumaRefillDialog *self,
+                               gboolean          remove,
+                               gint64            amount,
+                               const char       *reason,
+                               const char       *reference)
+{
+  g_return_if_fail (LUMA_IS_REFILL_DIALOG (self));
+
+  gtk_toggle_button_set_active (remove ? self->remove_toggle : self->add_toggle, TRUE);
+  gtk_spin_button_set_value (self->amount_spin, (double) amount);
+  gtk_editable_set_text (GTK_EDITABLE (self->reason_row), reason != NULL ? reason : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->reference_row), reference != NULL ? reference : "");
+}
+
+gboolean
+luma_refill_dialog_can_submit (LumaRefillDialog *self)
+{
+  g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), FALSE);
+  return !self->busy && gtk_widget_get_sensitive (GTK_WIDGET (self->refill_button));
+}
+
+gboolean
+luma_refill_dialog_get_busy (LumaRefillDialog *self)
+{
+  g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), FALSE);
+  return self->busy;
+}
+
+const char *
+luma_refill_dialog_get_error (LumaRefillDialog *self)
+{
+  g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
+         ? gtk_label_get_label (self->error_label) : NULL;
+}
+
+const char *
+luma_refill_dialog_get_preview (LumaRefillDialog *self)
+{
+  g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), NULL);
+  return gtk_label_get_label (self->preview_label);
+}
+
+const char *
+luma_refill_dialog_get_idempotency_key (LumaRefillDialog *self)
+{
+  g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), NULL);
+  return self->idempotency_key;
+}
+
+static void
+luma_refill_dialog_dispose (GObject *object)
+{
+  LumaRefillDialog *self = LUMA_REFILL_DIALOG (object);
+
+  /* A refill already sent is not cancelled half-way: its answer is just not shown. */
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->subscription, luma_subscription_free);
+
+  G_OBJECT_CLASS (luma_refill_dialog_parent_class)->dispose (object);
+}
+
+static void
+luma_refill_dialog_finalize (GObject *object)
+{
+  LumaRefillDialog *self = LUMA_REFILL_DIALOG (object);
+
+  g_free (self->idempotency_key);
+
+  G_OBJECT_CLASS (luma_refill_dialog_parent_class)->finalize (object);
+}
+
+static void
+luma_refill_dialog_class_init (LumaRefillDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = luma_refill_dialog_dispose;
+  object_class->finalize = luma_refill_dialog_finalize;
+
+  signals[SIGNAL_REFILLED] = g_signal_new ("refilled", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/lumadesk/Subscription/luma-refill-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, refill_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, add_toggle);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, remove_toggle);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, amount_spin);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, reason_row);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, reference_row);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, preview_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, error_label);
+  gtk_widget_class_bind_template_callback (widget_class, changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, refill_clicked_cb);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+luma_refill_dialog_init (LumaRefillDialog *self)
+{
+  self->idempotency_key = g_uuid_string_random ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+LumaRefillDialog *
+luma_refill_dialog_new (LumaApiClient          *client,
+                        const LumaSubscription *subscription)
+{
+  LumaRefillDialog *self;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (LUMA_IS_API_CLIENT (client), NULL);
+  g_return_val_if_fail (subscription != NULL, NULL);
+
+  self = g_object_new (LUMA_TYPE_REFILL_DIALOG, NULL);
+  self->client = g_object_ref (client);
+  self->subscription = luma_subscription_copy (subscription);
+
+  /* Translators: the refill dialog's title, %s is the tenant */
+  title = g_strdup_printf (_("Refill %s"), subscription->tenant_name != NULL
+                                           ? subscription->tenant_name : subscription->external_id);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  update (self);
+
+  return self;
+}

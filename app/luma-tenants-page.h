@@ -1,0 +1,37 @@
+/* luma-tenants-page.h: the superadmin's home: every tenant with its consumption
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "luma-api-client.h"
+#include "luma-tenant-item.h"
+
+G_BEGIN_DECLS
+
+#define LUMA_TYPE_TENANTS_PAGE (luma_tenants_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (LumaTenantsPage, luma_tenants_page, LUMA, TENANTS_PAGE, GtkWidget)
+
+/* Signal: "tenant-activated" (LumaTenantItem *tenant). */
+
+void        luma_tenants_page_set_client   (LumaTenantsPage *self,
+                                            LumaApiClient   *client);
+/* Asks the server for the list again. */
+void        luma_tenants_page_refresh      (LumaTenantsPage *self);
+gboolean    luma_tenants_page_get_loaded   (LumaTenantsPage *self);
+/* The error of the last refresh, or NULL. */
+const GError *luma_tenants_page_get_error  (LumaTenantsPage *self);
+void        luma_tenants_page_focus_search (LumaTenantsPage *self);
+void        luma_tenants_page_set_search   (LumaTenantsPage *self,
+                                            const char      *text);
+/* The tenants shown, sorted and filtered (LumaTenantItem). */
+GListModel *luma_tenants_page_get_shown    (LumaTenantsPage *self);
+/* Opens the tenant as activating its row does. */
+void        luma_tenants_page_activate     (LumaTenantsPage *self,
+                                            guint            position);
+
+G_END_DECLS

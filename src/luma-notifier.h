@@ -1,0 +1,84 @@
+/* luma-notifier.h: desktop notifications when consumption crosses a threshold
+ *
+ * After every sync the caller hands the subscription to
+ * luma_notifier_evaluate(). It asks luma-thresholds what to say, records
+ * the crossing in the cache (so a restart never repeats it) and, when
+ * notifications are enabled, sends one GNotification per crossing:
+ *
+ *   id       "threshold-TENANT-PERCENT" (luma_threshold_notification_id())
+ *   title    "85 % of licences used"
+ *   body     "850 of 1,000 sessions used, 150 left. The contract ends on ..."
+ *   default  app.show-subscription, target: the tenant's external id (s)
+ *   button   "Show History" -> app.show-history, target: the tenant (s)
+ *   priority normal, high at 95 %, urgent at 100 %
+ *
+ * A newer threshold withdraws the older notifications of the same tenant;
+ * a refill that re-arms a threshold withdraws its out-of-date notification.
+ * GIO only: the GApplication may be a GtkApplication or a plain one.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "luma-cache.h"
+#include "luma-models.h"
+#include "luma-thresholds.h"
+
+G_BEGIN_DECLS
+
+/* Actions the notifications activate; the application provides them, both
+ * with a string parameter: the tenant's external id. */
+#define LUMA_NOTIFIER_ACTION_SHOW_SUBSCRIPTION "show-subscription"
+#define LUMA_NOTIFIER_ACTION_SHOW_HISTORY      "show-history"
+
+#define LUMA_TYPE_NOTIFIER (luma_notifier_get_type ())
+
+G_DECLARE_FINAL_TYPE (LumaNotifier, luma_notifier, LUMA, NOTIFIER, GObject)
+
+/* @cache: the cache of the account the subscriptions come from (one per
+ * account); the notified thresholds are kept there. */
+LumaNotifier *luma_notifier_new                (GApplication            *application,
+                                                LumaCache               *cache);
+GApplication *luma_notifier_get_application    (LumaNotifier            *self);
+LumaCache    *luma_notifier_get_cache          (LumaNotifier            *self);
+
+/* Name the tenant in the title ("Acme: 85 % of licences used"), for a
+ * superadmin who follows several tenants. Default FALSE. */
+void          luma_notifier_set_name_tenant    (LumaNotifier            *self,
+                                                gboolean                 name_tenant);
+gboolean      luma_notifier_get_name_tenant    (LumaNotifier            *self);
+
+/* Decides, records, notifies. With @notifications_enabled FALSE nothing is
+ * sent or withdrawn, but crossings are recorded all the same (turning
+ * notifications on later does not replay old ones). The crossing is
+ * recorded before the notification is sent: should the cache refuse the
+ * write, nothing is sent and the error is returned, so a crossing is never
+ * announced twice. Nothing is sent either when the application has no D-Bus
+ * connection or is not the primary instance (the crossing stays recorded).
+ *
+ * @notified_out: (optional): the threshold crossed now (also when not
+ *   sent because notifications are off), or LUMA_THRESHOLD_NONE. */
+gboolean      luma_notifier_evaluate           (LumaNotifier            *self,
+                                                const LumaSubscription  *subscription,
+                                                gboolean                 notifications_enabled,
+                                                LumaThreshold           *notified_out,
+                                                GError                 **error);
+
+/* The "notifications-enabled" key of the app's GSettings schema, TRUE
+ * when the schema is not installed (a headless install without data/). */
+gboolean      luma_notifier_get_enabled_setting (void);
+
+/* For the headless `--sync`: evaluates the subscription in @cache (nothing
+ * to do when none is cached) through a GApplication registered under
+ * APP_ID, honouring the preference above, and makes sure the notification
+ * has left the process before returning. Without a session bus nothing is
+ * evaluated (a later sync that can show it will), unless notifications are
+ * off, in which case crossings are just recorded. */
+gboolean      luma_notifier_notify_after_sync  (LumaCache               *cache,
+                                                gboolean                 name_tenant,
+                                                GError                 **error);
+
+G_END_DECLS

@@ -1,0 +1,628 @@
+/* test-pages.c: every page of the window against the sandbox
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "luma-contacts-editor.h"
+#include "luma-conversation-window.h"
+#include "luma-history-page.h"
+#include "luma-purchases-page.h"
+#include "luma-refill-dialog.h"
+#include "luma-subscription-page.h"
+#include "luma-tenants-page.h"
+#include "luma-test-sandbox.h"
+#include "luma-ui-test.h"
+#include "luma-window.h"
+
+#define ACME       "acme"
+#define ACME_KEY   "acme-key-ui"
+#define BETA       "beta"
+#define BETA_KEY   "beta-key-ui"
+#define ROOT_USER  "root"
+#define ROOT_PASS  "s3cret-ui"
+
+static LumaTestSandbox *sandbox;
+
+/* ---- Helpers -------------------------------------------------------------------------------- */
+
+static JsonObject *
+tenant_get (const char *tenant,
+            const char *key,
+            const char *path)
+{
+  g_autofree char *url = g_strconcat (luma_test_sandbox_get_url (sandbox), path, NULL);
+  LumaTestResponse *r = luma_test_request ("GET", url, NULL,
+                                           "Luma-api-access-key", key,
+                                           "Luma-tenant-externalId", tenant,
+                                           NULL);
+  JsonObject *result;
+
+  luma_test_assert_response (r, 200, NULL);
+  result = json_object_ref (luma_test_response_get_result (r));
+  luma_test_response_free (r);
+  return result;
+}
+
+static gboolean
+window_ready (gpointer data)
+{
+  return luma_window_get_ready (LUMA_WINDOW (data));
+}
+
+static LumaWindow *
+open_window (LumaAccountKind kind,
+             const char     *identity,
+             const char     *secret)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (kind, luma_test_sandbox_get_url (sandbox),
+                                                     identity);
+  GtkWindow *window;
+
+  luma_account_set_secret (account, secret);
+  window = luma_application_open_account (app, account);
+  g_assert_true (LUMA_IS_WINDOW (window));
+  g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, window, 30));
+
+  return LUMA_WINDOW (window);
+}
+
+static LumaWindow *
+open_tenant_window (const char *tenant,
+                    const char *key)
+{
+  LumaWindow *window = open_window (LUMA_ACCOUNT_KIND_TENANT, tenant, key);
+
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  g_assert_cmpstr (luma_window_get_page (window), ==, "tenant");
+  return window;
+}
+
+static gboolean
+no_windows (gpointer data)
+{
+  return gtk_application_get_windows (GTK_APPLICATION (data)) == NULL;
+}
+
+static void
+close_window (LumaWindow *window)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (luma_ui_test_wait (no_windows, app, 30));
+}
+
+static gboolean
+history_idle (gpointer data)
+{
+  LumaHistoryPage *page = data;
+
+  return !luma_history_page_get_busy (page) && luma_history_page_get_query (page) != NULL;
+}
+
+static char *
+count_string (gint64 n)
+{
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
+}
+
+/* ---- Subscription and purchases ------------------------------------------------------------- */
+
+static void
+test_subscription_page (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaSubscriptionPage *page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  LumaPurchasesPage *purchases = LUMA_PURCHASES_PAGE (luma_window_get_page_widget (window, "purchases"));
+  g_autoptr(JsonObject) sub = tenant_get (ACME, ACME_KEY, "/subscription");
+  g_autoptr(JsonObject) pur = tenant_get (ACME, ACME_KEY, "/subscription/purchases");
+  g_autofree char *total = count_string (json_object_get_int_member (sub, "totalPurchase"));
+  g_autofree char *consumed = count_string (json_object_get_int_member (sub, "consumed"));
+  g_autofree char *available = count_string (json_object_get_int_member (sub, "available"));
+  g_autofree char *duration = g_strdup_printf ("%" G_GINT64_FORMAT " minutes",
+                                               json_object_get_int_member (sub, "sessionDurationMinutes"));
+  JsonArray *items = json_object_get_array_member (pur, "items");
+  JsonObject *newest = json_array_get_object_element (items, 0);
+  g_autofree char *row = NULL;
+  g_autofree char *newest_total = NULL;
+
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "license-type"), ==, "Session-Based");
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "total-purchase"), ==, total);
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "consumed"), ==, consumed);
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "available"), ==, available);
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "session-duration"), ==, duration);
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "synced"), ==, "Synced just now");
+  /* The contract term of the sandbox is the current calendar year, in progress. */
+  g_assert_true (g_str_has_prefix (luma_subscription_page_get_value (page, "forecast"), "At the current rate"));
+
+  g_assert_nonnull (luma_subscription_page_get_subscription (page));
+  g_assert_cmpstr (luma_subscription_page_get_subscription (page)->tenant_name, ==, "Acme Corporation");
+
+  /* Purchases: as many rows as the server's history, newest first */
+  g_assert_cmpuint (luma_purchases_page_get_purchases (purchases)->len, ==, json_array_get_length (items));
+  row = luma_purchases_page_dup_row_text (purchases, 0);
+  newest_total = g_strdup_printf ("|Total %'" G_GINT64_FORMAT, json_object_get_int_member (newest, "totalAfter"));
+  g_assert_true (g_str_has_suffix (row, newest_total));
+  g_assert_true (strstr (row, json_object_get_string_member (newest, "performedBy")) != NULL);
+  g_assert_true (strstr (row, json_object_get_string_member (newest, "reason")) != NULL);
+  g_assert_null (luma_purchases_page_dup_row_text (purchases, json_array_get_length (items)));
+
+  close_window (window);
+}
+
+/* ---- History -------------------------------------------------------------------------------- */
+
+static void
+test_history_page (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaHistoryPage *page = LUMA_HISTORY_PAGE (luma_window_get_page_widget (window, "history"));
+  gint64 records = 0;
+  g_autofree char *checksum = luma_test_sandbox_get_checksum (sandbox, ACME, &records, NULL);
+  LumaHistoryModel *model;
+  g_autoptr(LumaHistoryItem) first = NULL;
+  g_autoptr(LumaHistoryItem) second = NULL;
+  GListModel *columns;
+
+  luma_window_show_page (window, "history");
+  g_assert_true (luma_ui_test_wait (history_idle, page, 30));
+  luma_ui_test_flush ();
+
+  model = luma_history_page_get_model (page);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, records);
+  g_assert_cmpint (records, >, 0);
+
+  /* Session-based: the nine columns of luma-facts */
+  columns = gtk_column_view_get_columns (luma_history_page_get_view (page));
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, 9);
+
+  /* Newest first by default */
+  first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  second = g_list_model_get_item (G_LIST_MODEL (model), 1);
+  g_assert_cmpint (luma_history_item_get_session (first)->started_on, >=,
+                   luma_history_item_get_session (second)->started_on);
+
+  /* A click on User Name sorts by it, ascending */
+  luma_history_page_sort_by (page, LUMA_HISTORY_COLUMN_USER_NAME, FALSE);
+  g_assert_true (luma_ui_test_wait (history_idle, page, 30));
+  g_assert_cmpint (luma_history_page_get_query (page)->sort_column, ==, LUMA_HISTORY_COLUMN_USER_NAME);
+  g_assert_false (luma_history_page_get_query (page)->descending);
+  g_clear_object (&first);
+  g_clear_object (&second);
+  first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  second = g_list_model_get_item (G_LIST_MODEL (model), 1);
+  g_assert_cmpint (g_ascii_strcasecmp (luma_history_item_get_session (first)->user_name,
+                                       luma_history_item_get_session (second)->user_name), <=, 0);
+
+  /* A search narrows the rows, and the count says so */
+  luma_history_page_set_search (page, "S-000000001");
+  g_assert_true (luma_ui_test_wait (history_idle, page, 30));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <, records);
+  {
+    g_autofree char *prefix = g_strdup_printf ("%u of ", g_list_model_get_n_items (G_LIST_MODEL (model)));
+
+    g_assert_true (g_str_has_prefix (luma_history_page_get_count_text (page), prefix));
+  }
+
+  close_window (window);
+}
+
+
+/* ---- Contacts ------------------------------------------------------------------------------- */
+
+static gboolean
+editor_idle (gpointer data)
+{
+  return !luma_contacts_editor_get_busy (LUMA_CONTACTS_EDITOR (data)) &&
+         !luma_contacts_editor_get_editing (LUMA_CONTACTS_EDITOR (data));
+}
+
+static LumaContactsEditor *
+find_editor (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      LumaContactsEditor *found;
+
+      if (LUMA_IS_CONTACTS_EDITOR (child))
+        return LUMA_CONTACTS_EDITOR (child);
+      if ((found = find_editor (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static char *
+join_list (JsonObject *o,
+           const char *member)
+{
+  JsonArray *a = json_object_get_array_member (o, member);
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    g_string_append_printf (s, "%s%s", i > 0 ? "|" : "", json_array_get_string_element (a, i));
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+test_contacts (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaContactsEditor *editor = find_editor (luma_window_get_page_widget (window, "subscription"));
+  g_autoptr(JsonObject) before = tenant_get (ACME, ACME_KEY, "/subscription");
+  g_autoptr(JsonObject) after = NULL;
+  g_auto(GStrv) shown = NULL;
+  g_autofree char *technical = NULL;
+  g_autofree char *billing = NULL;
+  g_autofree char *shown_joined = NULL;
+  GtkEditable *entry;
+  guint n_technical;
+
+  g_assert_nonnull (editor);
+
+  /* The lists shown are the server's */
+  shown = luma_contacts_editor_dup_addresses (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+  shown_joined = g_strjoinv ("|", shown);
+  technical = join_list (before, "technicalEmails");
+  g_assert_cmpstr (shown_joined, ==, technical);
+  g_clear_pointer (&shown, g_strfreev);
+
+  luma_contacts_editor_edit (editor);
+  g_assert_true (luma_contacts_editor_get_editing (editor));
+  g_assert_true (luma_contacts_editor_can_save (editor));
+  n_technical = json_array_get_length (json_object_get_array_member (before, "technicalEmails"));
+
+  /* Invalid: marked with the reason, Save disabled */
+  entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+  gtk_editable_set_text (entry, "noc@");
+  g_assert_nonnull (luma_contacts_editor_get_row_error (editor, LUMA_CONTACTS_LIST_TECHNICAL, n_technical));
+  g_assert_false (luma_contacts_editor_can_save (editor));
+
+  /* Duplicate (ASCII case does not matter): marked, Save disabled */
+  gtk_editable_set_text (entry, json_array_get_string_element (json_object_get_array_member (before, "technicalEmails"), 0));
+  {
+    g_autofree char *upper = g_ascii_strup (gtk_editable_get_text (entry), -1);
+
+    gtk_editable_set_text (entry, upper);
+  }
+  g_assert_nonnull (luma_contacts_editor_get_row_error (editor, LUMA_CONTACTS_LIST_TECHNICAL, n_technical));
+  g_assert_true (strstr (luma_contacts_editor_get_row_error (editor, LUMA_CONTACTS_LIST_TECHNICAL, n_technical), "row 1") != NULL);
+  g_assert_false (luma_contacts_editor_can_save (editor));
+
+  /* Valid: Save enabled */
+  gtk_editable_set_text (entry, "  noc@acme.example ");
+  g_assert_null (luma_contacts_editor_get_row_error (editor, LUMA_CONTACTS_LIST_TECHNICAL, n_technical));
+  g_assert_true (luma_contacts_editor_can_save (editor));
+
+  /* An empty Billing list is refused too */
+  while (luma_contacts_editor_get_entry (editor, LUMA_CONTACTS_LIST_BILLING, 0) != NULL)
+    luma_contacts_editor_remove_row (editor, LUMA_CONTACTS_LIST_BILLING, 0);
+  g_assert_false (luma_contacts_editor_can_save (editor));
+  entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_BILLING);
+  gtk_editable_set_text (entry, "ap@acme.example");
+  g_assert_true (luma_contacts_editor_can_save (editor));
+
+  luma_contacts_editor_save (editor);
+  g_assert_true (luma_ui_test_wait (editor_idle, editor, 30));
+  g_assert_cmpstr (luma_window_get_last_toast (window), ==, "Contacts saved");
+
+  /* The sandbox ends with the saved lists, trimmed */
+  after = tenant_get (ACME, ACME_KEY, "/subscription");
+  g_free (technical);
+  technical = join_list (after, "technicalEmails");
+  billing = join_list (after, "billingEmails");
+  g_assert_true (g_str_has_suffix (technical, "|noc@acme.example"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (after, "technicalEmails")), ==, n_technical + 1);
+  g_assert_cmpstr (billing, ==, "ap@acme.example");
+  g_assert_cmpint (json_object_get_int_member (after, "version"), ==,
+                   json_object_get_int_member (before, "version") + 1);
+
+  /* And the page shows them */
+  shown = luma_contacts_editor_dup_addresses (editor, LUMA_CONTACTS_LIST_BILLING);
+  g_assert_cmpuint (g_strv_length (shown), ==, 1);
+  g_assert_cmpstr (shown[0], ==, "ap@acme.example");
+
+  close_window (window);
+}
+
+/* ---- Conversations -------------------------------------------------------------------------- */
+
+static gboolean
+conversations_loaded (gpointer data)
+{
+  return luma_conversation_window_get_loaded (LUMA_CONVERSATION_WINDOW (data));
+}
+
+static void
+test_conversation_transcript (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaHistoryPage *page = LUMA_HISTORY_PAGE (luma_window_get_page_widget (window, "history"));
+  LumaHistoryModel *model;
+  g_autoptr(LumaHistoryItem) item = NULL;
+  LumaConversationWindow *conversations;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) server = NULL;
+  GPtrArray *shown;
+
+  luma_window_show_page (window, "history");
+  g_assert_true (luma_ui_test_wait (history_idle, page, 30));
+  model = luma_history_page_get_model (page);
+
+  /* The newest record that has conversations */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      item = g_list_model_get_item (G_LIST_MODEL (model), i);
+      if (luma_history_item_get_conversations (item) > 0)
+        break;
+      g_clear_object (&item);
+    }
+  g_assert_nonnull (item);
+
+  conversations = luma_conversation_window_new (luma_window_get_sync (window),
+                                                LUMA_LICENSE_TYPE_SESSION,
+                                                luma_history_item_get_record_id (item),
+                                                luma_history_item_get_session (item)->user_name);
+  gtk_window_set_transient_for (GTK_WINDOW (conversations), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (conversations));
+  g_assert_true (luma_ui_test_wait (conversations_loaded, conversations, 30));
+
+  path = g_strdup_printf ("/conversations?sessionId=%s", luma_history_item_get_record_id (item));
+  server = tenant_get (ACME, ACME_KEY, path);
+  shown = luma_conversation_window_get_conversations (conversations);
+  g_assert_nonnull (shown);
+  g_assert_cmpuint (shown->len, ==, luma_history_item_get_conversations (item));
+  g_assert_cmpuint (shown->len, ==, json_array_get_length (json_object_get_array_member (server, "items")));
+
+  /* The first transcript: every message plus at least one date separator */
+  {
+    LumaConversation *c = g_ptr_array_index (shown, 0);
+
+    g_assert_cmpuint (luma_conversation_window_get_n_transcript_rows (conversations), >, c->messages->len);
+    for (guint i = 1; i < c->messages->len; i++)
+      g_assert_cmpint (((LumaMessage *) g_ptr_array_index (c->messages, i - 1))->sent_at, <=,
+                       ((LumaMessage *) g_ptr_array_index (c->messages, i))->sent_at);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (conversations));
+  close_window (window);
+}
+
+/* ---- Superadmin ----------------------------------------------------------------------------- */
+
+static gboolean
+tenants_loaded (gpointer data)
+{
+  return luma_tenants_page_get_loaded (LUMA_TENANTS_PAGE (data));
+}
+
+static gboolean
+refill_dialog_closed (gpointer data)
+{
+  return luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG) == NULL;
+}
+
+static gboolean
+refill_dialog_open (gpointer data)
+{
+  return luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG) != NULL;
+}
+
+static guint
+count_purchases (void)
+{
+  g_autoptr(JsonObject) pur = tenant_get (BETA, BETA_KEY, "/subscription/purchases");
+
+  return json_array_get_length (json_object_get_array_member (pur, "items"));
+}
+
+static void
+test_superadmin_refill (void)
+{
+  LumaWindow *window = open_window (LUMA_ACCOUNT_KIND_SUPERADMIN, ROOT_USER, ROOT_PASS);
+  LumaTenantsPage *tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  LumaSubscriptionPage *page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  GListModel *shown;
+  LumaRefillDialog *dialog;
+  g_autoptr(JsonObject) before = tenant_get (BETA, BETA_KEY, "/subscription");
+  g_autoptr(JsonObject) after = NULL;
+  guint purchases_before = count_purchases ();
+  g_autofree char *key = NULL;
+  guint beta = G_MAXUINT;
+
+  g_assert_cmpstr (luma_window_get_page (window), ==, "tenants");
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  g_assert_null (luma_tenants_page_get_error (tenants));
+  shown = luma_tenants_page_get_shown (tenants);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 2);
+
+  /* Searching narrows the list */
+  luma_tenants_page_set_search (tenants, "beta");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  luma_tenants_page_set_search (tenants, "");
+
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr(LumaTenantItem) t = g_list_model_get_item (shown, i);
+
+      if (g_str_equal (luma_tenant_item_get_summary (t)->external_id, BETA))
+        beta = i;
+    }
+  g_assert_cmpuint (beta, !=, G_MAXUINT);
+
+  /* Opening a tenant shows the same pages */
+  luma_tenants_page_activate (tenants, beta);
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  g_assert_cmpstr (luma_window_get_page (window), ==, "tenant");
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "license-type"), ==, "User-Based");
+
+  /* The Refill dialog: reason required, a preview of the totals */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refill", NULL);
+  g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
+  dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+  key = g_strdup (luma_refill_dialog_get_idempotency_key (dialog));
+  luma_refill_dialog_set_values (dialog, FALSE, 25, "", NULL);
+  g_assert_false (luma_refill_dialog_can_submit (dialog));
+  luma_refill_dialog_set_values (dialog, FALSE, 25, "UI test order", "PO-UI-1");
+  g_assert_true (luma_refill_dialog_can_submit (dialog));
+  g_assert_cmpstr (luma_refill_dialog_get_idempotency_key (dialog), ==, key);
+  {
+    g_autofree char *expected = g_strdup_printf ("Total purchase: %'" G_GINT64_FORMAT " → %'" G_GINT64_FORMAT,
+                                                 json_object_get_int_member (before, "totalPurchase"),
+                                                 json_object_get_int_member (before, "totalPurchase") + 25);
+
+    g_assert_true (g_str_has_prefix (luma_refill_dialog_get_preview (dialog), expected));
+  }
+
+  /* Two clicks in a row send one refill */
+  luma_refill_dialog_submit (dialog);
+  luma_refill_dialog_submit (dialog);
+  g_assert_true (luma_ui_test_wait (refill_dialog_closed, NULL, 30));
+
+  after = tenant_get (BETA, BETA_KEY, "/subscription");
+  g_assert_cmpint (json_object_get_int_member (after, "totalPurchase"), ==,
+                   json_object_get_int_member (before, "totalPurchase") + 25);
+  g_assert_cmpuint (count_purchases (), ==, purchases_before + 1);
+
+  /* A removal below consumed: the server's refusal is shown, nothing changes */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refill", NULL);
+  g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
+  dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+  luma_refill_dialog_set_values (dialog, TRUE,
+                                 json_object_get_int_member (after, "available") + 1,
+                                 "Too many", NULL);
+  luma_refill_dialog_submit (dialog);
+  while (luma_refill_dialog_get_busy (dialog))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (luma_refill_dialog_get_error (dialog));
+  g_assert_true (strstr (luma_refill_dialog_get_error (dialog), "below") != NULL);
+  g_assert_cmpuint (count_purchases (), ==, purchases_before + 1);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* Back to the tenants */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
+  g_assert_cmpstr (luma_window_get_page (window), ==, "tenants");
+
+  close_window (window);
+}
+
+static gboolean
+find_visible_refill_button (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), "win.refill") == 0 &&
+          gtk_widget_is_visible (child))
+        return TRUE;
+      if (find_visible_refill_button (child))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_tenant_has_no_refill (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  g_assert_false (find_visible_refill_button (GTK_WIDGET (window)));
+
+  /* Even activated directly, the action does nothing for a tenant admin */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refill", NULL);
+  luma_ui_test_flush ();
+  g_assert_null (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+
+  close_window (window);
+}
+
+/* ---- Accessibility -------------------------------------------------------------------------- */
+
+static void
+test_accessible_names (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaContactsEditor *editor = find_editor (luma_window_get_page_widget (window, "subscription"));
+  LumaHistoryPage *history = LUMA_HISTORY_PAGE (luma_window_get_page_widget (window, "history"));
+  LumaWindow *admin;
+  LumaTenantsPage *tenants;
+  LumaRefillDialog *dialog;
+
+  /* A tenant's pages, the contacts being edited, the history's rows */
+  luma_contacts_editor_edit (editor);
+  luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_BILLING);
+  luma_window_show_page (window, "history");
+  g_assert_true (luma_ui_test_wait (history_idle, history, 30));
+  luma_ui_test_flush ();
+  luma_ui_test_assert_all_named (GTK_WIDGET (window), 30);
+  luma_contacts_editor_cancel (editor);
+  close_window (window);
+
+  /* The first-run page (no account) */
+  {
+    g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+    GtkWindow *first_run = luma_application_open_account (app, NULL);
+
+    g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, first_run, 30));
+    luma_ui_test_assert_all_named (GTK_WIDGET (first_run), 5);
+    close_window (LUMA_WINDOW (first_run));
+  }
+
+  /* The superadmin's tenants and the refill dialog */
+  admin = open_window (LUMA_ACCOUNT_KIND_SUPERADMIN, ROOT_USER, ROOT_PASS);
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (admin, "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  luma_ui_test_flush ();
+  luma_ui_test_assert_all_named (GTK_WIDGET (admin), 5);
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (window_ready, admin, 60));
+  gtk_widget_activate_action (GTK_WIDGET (admin), "win.refill", NULL);
+  g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
+  dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+  luma_ui_test_flush ();
+  luma_ui_test_assert_all_named (GTK_WIDGET (dialog), 5);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  close_window (admin);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  luma_ui_test_init (&argc, &argv);
+
+  sandbox = luma_test_sandbox_start ("--tenant", ACME,
+                                     "--tenant-name", "Acme Corporation",
+                                     "--api-key", ACME_KEY,
+                                     "--license-model", "session",
+                                     "--licenses", "600",
+                                     "--seed", "500",
+                                     "--tenant", BETA,
+                                     "--tenant-name", "Beta Ltd",
+                                     "--api-key", BETA_KEY,
+                                     "--license-model", "user",
+                                     "--licenses", "200",
+                                     "--seed", "150",
+                                     "--superadmin", ROOT_USER ":" ROOT_PASS,
+                                     NULL);
+
+  g_test_add_func ("/ui/pages/subscription", test_subscription_page);
+  g_test_add_func ("/ui/pages/history", test_history_page);
+  g_test_add_func ("/ui/pages/contacts", test_contacts);
+  g_test_add_func ("/ui/pages/conversation-transcript", test_conversation_transcript);
+  g_test_add_func ("/ui/pages/superadmin-refill", test_superadmin_refill);
+  g_test_add_func ("/ui/pages/tenant-has-no-refill", test_tenant_has_no_refill);
+  g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
+
+  status = g_test_run ();
+  luma_test_sandbox_stop (sandbox);
+
+  return status;
+}
