@@ -31,6 +31,7 @@ struct _LumaHistoryPage
   GtkFileChooserNative *chooser;
   gint64               total;
   guint                restore_tick;
+  guint                restore_frames;    /* frames to wait until the list has its new size */
 
   /* Where to put the view back after the rows changed */
   gint64               anchor_id;         /* the row at the top, or -1 */
@@ -428,15 +429,24 @@ restore_position_tick_cb (GtkWidget     *widget,
 {
   LumaHistoryPage *self = LUMA_HISTORY_PAGE (widget);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
-  double h = row_height (self);
+  double h, value;
 
-  if (h <= 0)
+  /* Tick callbacks run before the layout of their frame: the list knows its
+   * new height only after the next one. */
+  if (self->restore_frames > 0)
     {
-      self->restore_tick = 0;
-      return G_SOURCE_REMOVE;
+      self->restore_frames--;
+      return G_SOURCE_CONTINUE;
     }
 
-  gtk_adjustment_set_value (adj, self->target_top * h);
+  h = row_height (self);
+  if (h > 0)
+    {
+      value = MIN (self->target_top * h,
+                   gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+      gtk_adjustment_set_value (adj, MAX (value, 0));
+    }
+
   self->restore_tick = 0;
   return G_SOURCE_REMOVE;
 }
@@ -499,6 +509,7 @@ restore_position (LumaHistoryPage *self)
       self->target_top = anchor_pos != G_MAXUINT ? anchor_pos : 0;
     }
 
+  self->restore_frames = 2;
   if (self->restore_tick == 0)
     self->restore_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), restore_position_tick_cb,
                                                        NULL, NULL);

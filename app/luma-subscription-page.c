@@ -23,6 +23,7 @@ struct _LumaSubscriptionPage
   LumaSubscription  *subscription;
   GCancellable      *chart_cancellable;
   gboolean           chart_ready;
+  guint              synced_timeout;
 
   GtkStack          *stack;
   GtkLabel          *tenant_label;
@@ -276,6 +277,14 @@ update_synced (LumaSubscriptionPage *self)
   gtk_label_set_label (self->synced_label, text);
 }
 
+static gboolean
+synced_timeout_cb (gpointer user_data)
+{
+  /* "Synced 5 minutes ago" ages by itself. */
+  update_synced (LUMA_SUBSCRIPTION_PAGE (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 show_subscription (LumaSubscriptionPage *self)
 {
@@ -417,6 +426,7 @@ luma_subscription_page_dispose (GObject *object)
   if (self->chart_cancellable != NULL)
     g_cancellable_cancel (self->chart_cancellable);
   g_clear_object (&self->chart_cancellable);
+  g_clear_handle_id (&self->synced_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_SUBSCRIPTION_PAGE);
   /* The template's top child has no id, so dispose_template() leaves it. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -466,4 +476,5 @@ static void
 luma_subscription_page_init (LumaSubscriptionPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->synced_timeout = g_timeout_add_seconds (60, synced_timeout_cb, self);
 }

@@ -806,6 +806,13 @@ luma_window_get_page_widget (LumaWindow *self,
 }
 
 gboolean
+luma_window_get_offline (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), FALSE);
+  return gtk_revealer_get_reveal_child (self->offline_revealer);
+}
+
+gboolean
 luma_window_get_ready (LumaWindow *self)
 {
   g_return_val_if_fail (LUMA_IS_WINDOW (self), FALSE);

@@ -160,6 +160,13 @@ static const char *const migrations[] = {
   "  notified_on INTEGER NOT NULL,"
   "  PRIMARY KEY (tenant, term_start, percent)"
   ") WITHOUT ROWID;",
+
+  /* 2 -> 3: the search index is kept current by the commit itself, in a
+   * few set-wise statements: row-wise triggers made FTS5 write a segment
+   * per row (it flushes at every statement) */
+  "DROP TRIGGER IF EXISTS sessions_fts_ai; DROP TRIGGER IF EXISTS sessions_fts_au;"
+  "DROP TRIGGER IF EXISTS sessions_fts_ad; DROP TRIGGER IF EXISTS users_fts_ai;"
+  "DROP TRIGGER IF EXISTS users_fts_au; DROP TRIGGER IF EXISTS users_fts_ad;",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
@@ -189,38 +196,6 @@ static const char *const user_indexes[] = {
   "CREATE INDEX IF NOT EXISTS users_by_conversations ON users (conversations, created_on)",
 };
 
-static const char *const session_fts_triggers =
-  "CREATE TRIGGER IF NOT EXISTS sessions_fts_ai AFTER INSERT ON sessions BEGIN"
-  "  INSERT INTO sessions_fts (rowid, session_id, user_name, email, agent_name)"
-  "  VALUES (new.id, new.session_id, new.user_name, new.email, new.agent_name);"
-  "END;"
-  "CREATE TRIGGER IF NOT EXISTS sessions_fts_au AFTER UPDATE ON sessions BEGIN"
-  "  INSERT INTO sessions_fts (sessions_fts, rowid, session_id, user_name, email, agent_name)"
-  "  VALUES ('delete', old.id, old.session_id, old.user_name, old.email, old.agent_name);"
-  "  INSERT INTO sessions_fts (rowid, session_id, user_name, email, agent_name)"
-  "  VALUES (new.id, new.session_id, new.user_name, new.email, new.agent_name);"
-  "END;"
-  "CREATE TRIGGER IF NOT EXISTS sessions_fts_ad AFTER DELETE ON sessions BEGIN"
-  "  INSERT INTO sessions_fts (sessions_fts, rowid, session_id, user_name, email, agent_name)"
-  "  VALUES ('delete', old.id, old.session_id, old.user_name, old.email, old.agent_name);"
-  "END;";
-
-static const char *const user_fts_triggers =
-  "CREATE TRIGGER IF NOT EXISTS users_fts_ai AFTER INSERT ON users BEGIN"
-  "  INSERT INTO users_fts (rowid, user_id, user_name, email, first_name, last_name)"
-  "  VALUES (new.id, new.user_id, new.user_name, new.email, new.first_name, new.last_name);"
-  "END;"
-  "CREATE TRIGGER IF NOT EXISTS users_fts_au AFTER UPDATE ON users BEGIN"
-  "  INSERT INTO users_fts (users_fts, rowid, user_id, user_name, email, first_name, last_name)"
-  "  VALUES ('delete', old.id, old.user_id, old.user_name, old.email, old.first_name, old.last_name);"
-  "  INSERT INTO users_fts (rowid, user_id, user_name, email, first_name, last_name)"
-  "  VALUES (new.id, new.user_id, new.user_name, new.email, new.first_name, new.last_name);"
-  "END;"
-  "CREATE TRIGGER IF NOT EXISTS users_fts_ad AFTER DELETE ON users BEGIN"
-  "  INSERT INTO users_fts (users_fts, rowid, user_id, user_name, email, first_name, last_name)"
-  "  VALUES ('delete', old.id, old.user_id, old.user_name, old.email, old.first_name, old.last_name);"
-  "END;";
-
 typedef struct
 {
   const char         *table;
@@ -228,6 +203,7 @@ typedef struct
   const char         *id_col;
   const char         *time_col;
   const char         *select_cols;
+  const char         *fts_cols;
   const char         *search_cols[5];
   const char *const  *indexes;
   guint               n_indexes;
@@ -240,6 +216,7 @@ static const HistoryTable history_tables[2] = {
   [LUMA_LICENSE_TYPE_SESSION] = {
     "sessions", "sessions_fts", "session_id", "started_on",
     "id, session_id, started_on, initiated_by, user_name, email, role, agent_name, channel, conversations",
+    "session_id, user_name, email, agent_name",
     { "session_id", "user_name", "email", "agent_name", NULL },
     session_indexes, G_N_ELEMENTS (session_indexes),
     "DROP TRIGGER IF EXISTS sessions_fts_ai; DROP TRIGGER IF EXISTS sessions_fts_au;"
@@ -260,6 +237,7 @@ static const HistoryTable history_tables[2] = {
   [LUMA_LICENSE_TYPE_USER] = {
     "users", "users_fts", "user_id", "created_on",
     "id, user_id, user_name, email, first_name, last_name, role, status, created_on, conversations",
+    "user_id, user_name, email, first_name, last_name",
     { "user_id", "user_name", "email", "first_name", "last_name" },
     user_indexes, G_N_ELEMENTS (user_indexes),
     "DROP TRIGGER IF EXISTS users_fts_ai; DROP TRIGGER IF EXISTS users_fts_au;"
@@ -278,12 +256,6 @@ static const HistoryTable history_tables[2] = {
     },
   },
 };
-
-static const char *
-history_triggers (LumaLicenseType type)
-{
-  return type == LUMA_LICENSE_TYPE_SESSION ? session_fts_triggers : user_fts_triggers;
-}
 
 static const char *const index_names[2][8] = {
   { "sessions_by_time", "sessions_by_user_name", "sessions_by_email", "sessions_by_role",
@@ -1194,7 +1166,9 @@ try_open (const char  *path,
     }
 
   pragmas = g_strdup_printf ("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                             "PRAGMA cache_size = -%d; PRAGMA foreign_keys = OFF;",
+                             "PRAGMA cache_size = -%d; PRAGMA foreign_keys = OFF;"
+                             /* index builds sort in helper threads too */
+                             "PRAGMA threads = 2;",
                              WRITER_CACHE_KIB);
   rc = sqlite3_exec (handle, pragmas, NULL, NULL, NULL);
   if (rc != SQLITE_OK)
@@ -1255,11 +1229,10 @@ try_open (const char  *path,
               goto failed_local;
             }
         }
-      /* A new cache has every index (of empty tables) and the search triggers. */
+      /* A new cache has every index (of empty tables). */
       for (guint t = 0; t < 2 && version == 0; t++)
         {
-          gboolean ok = db_exec (db, history_triggers (t), &local) &&
-                        meta_set (db, history_tables[t].ready_key, "1", &local);
+          gboolean ok = meta_set (db, history_tables[t].ready_key, "1", &local);
 
           for (guint i = 0; ok && i < history_tables[t].n_indexes; i++)
             ok = db_exec (db, history_tables[t].indexes[i], &local);
@@ -1278,7 +1251,8 @@ try_open (const char  *path,
         }
     }
 
-  if (did_full_check)
+  /* A new file counts as checked. */
+  if (did_full_check || n_objects == 0)
     {
       g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC);
       if (!meta_set (db, "last_full_check", now, &local))
@@ -1780,10 +1754,71 @@ max_rowid (LumaCache       *self,
   gint64 value = 0;
   int rc;
 
-  query_int (self->wdb, type == LUMA_LICENSE_TYPE_SESSION ? "SELECT coalesce(max(id), 0) FROM sessions"
-                                                          : "SELECT coalesce(max(id), 0) FROM users",
+  /* Exactly this form: SQLite answers a bare max(rowid) from the end of
+   * the b-tree; wrapped in an expression it would scan the whole table.
+   * NULL (an empty table) reads as 0. */
+  query_int (self->wdb, type == LUMA_LICENSE_TYPE_SESSION ? "SELECT max(id) FROM sessions"
+                                                          : "SELECT max(id) FROM users",
              &value, &rc);
   return value;
+}
+
+/* The search index of the records about to be written: their ids go into
+ * a temporary table, then their old entries come out before the upserts and
+ * their new ones go in after, one statement each (FTS5 writes a segment per
+ * statement). */
+static gboolean
+fts_stage_ids (LumaCache        *self,
+               GPtrArray        *pages,
+               LumaLicenseType   type,
+               GError          **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!db_exec (self->wdb, "CREATE TEMP TABLE IF NOT EXISTS staged_ids"
+                           " (id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;"
+                           " DELETE FROM temp.staged_ids;", error))
+    return FALSE;
+  stmt = db_prepare (self->wdb, "INSERT OR IGNORE INTO temp.staged_ids (id) VALUES (?1)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < pages->len; i++)
+    {
+      StagedPage *page = g_ptr_array_index (pages, i);
+
+      if (page->type != type)
+        continue;
+      for (guint j = 0; j < page->records->len; j++)
+        {
+          const char *id = type == LUMA_LICENSE_TYPE_SESSION
+                           ? ((LumaSessionRecord *) g_ptr_array_index (page->records, j))->session_id
+                           : ((LumaUserRecord *) g_ptr_array_index (page->records, j))->user_id;
+          bind_text (stmt, 1, id);
+          if (!step_done (self->wdb, stmt, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+fts_update (LumaCache        *self,
+            LumaLicenseType   type,
+            gboolean          remove,
+            GError          **error)
+{
+  const HistoryTable *t = &history_tables[type];
+  g_autofree char *sql = NULL;
+
+  if (remove)
+    sql = g_strdup_printf ("INSERT INTO %s (%s, rowid, %s) SELECT 'delete', id, %s FROM %s"
+                           " WHERE %s IN (SELECT id FROM temp.staged_ids)",
+                           t->fts, t->fts, t->fts_cols, t->fts_cols, t->table, t->id_col);
+  else
+    sql = g_strdup_printf ("INSERT INTO %s (rowid, %s) SELECT id, %s FROM %s"
+                           " WHERE %s IN (SELECT id FROM temp.staged_ids)",
+                           t->fts, t->fts_cols, t->fts_cols, t->table, t->id_col);
+  return db_exec (self->wdb, sql, error);
 }
 
 /* args->array: StagedPage*; args->str1: the cursor or NULL. */
@@ -1796,6 +1831,7 @@ commit_func (LumaCache     *self,
 {
   WriteArgs *args = data;
   gint64 before[2], after[2];
+  gboolean fts_live[2] = { FALSE, FALSE };
   gboolean have_type = FALSE;
   LumaLicenseType type = LUMA_LICENSE_TYPE_SESSION;
   guint n_rows = 0;
@@ -1807,6 +1843,18 @@ commit_func (LumaCache     *self,
   before[0] = max_rowid (self, LUMA_LICENSE_TYPE_SESSION);
   before[1] = max_rowid (self, LUMA_LICENSE_TYPE_USER);
 
+  /* While a full sync runs there is no search index to keep: it is built
+   * afterwards from the table. */
+  for (guint i = 0; args->array != NULL && i < args->array->len; i++)
+    {
+      StagedPage *page = g_ptr_array_index (args->array, i);
+      fts_live[page->type] = g_atomic_int_get (&self->indexes_ready[page->type]);
+    }
+  for (guint ty = 0; ty < 2; ty++)
+    if (fts_live[ty] &&
+        (!fts_stage_ids (self, args->array, ty, error) || !fts_update (self, ty, TRUE, error)))
+      goto fail;
+
   for (guint i = 0; args->array != NULL && i < args->array->len; i++)
     {
       StagedPage *page = g_ptr_array_index (args->array, i);
@@ -1817,6 +1865,10 @@ commit_func (LumaCache     *self,
       type = page->type;
       have_type = TRUE;
     }
+
+  for (guint ty = 0; ty < 2; ty++)
+    if (fts_live[ty] && !fts_update (self, ty, FALSE, error))
+      goto fail;
 
   if (args->str1 != NULL)
     {
@@ -2025,7 +2077,9 @@ begin_full_sync_func (LumaCache     *self,
 
   if (!wbegin (self, error))
     return FALSE;
-  for (guint i = 0; i < t->n_indexes; i++)
+  /* The time index stays: records come roughly in time order, so keeping
+   * it costs little, and the history is browsable newest first all along. */
+  for (guint i = 1; i < t->n_indexes; i++)
     {
       g_autofree char *drop = g_strdup_printf ("DROP INDEX IF EXISTS %s", index_names[args->type][i]);
       if (!db_exec (self->wdb, drop, error))
@@ -2042,6 +2096,10 @@ begin_full_sync_func (LumaCache     *self,
   sqlite3_bind_int (stmt, 1, args->type);
   if (!step_done (self->wdb, stmt, error) || !wcommit (self, error))
     goto fail;
+
+  /* Every commit of a full sync would otherwise copy its pages home and
+   * sync the disk twice; the WAL is checkpointed once, after the indexes. */
+  sqlite3_exec (self->wdb->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
 
   if (g_atomic_int_compare_and_exchange (&self->indexes_ready[args->type], TRUE, FALSE))
     emit_in_context (self, 1);
@@ -2107,10 +2165,14 @@ build_indexes_func (LumaCache     *self,
         {
           g_autofree char *rebuild = g_strdup_printf ("INSERT INTO %s (%s) VALUES ('rebuild')",
                                                       t->fts, t->fts);
+          /* One segment, so later commits do not pay for merging. */
+          g_autofree char *optimize = g_strdup_printf ("INSERT INTO %s (%s) VALUES ('optimize')",
+                                                       t->fts, t->fts);
+
           if (!wbegin (self, error))
             return FALSE;
           if (!db_exec (self->wdb, rebuild, error) ||
-              !db_exec (self->wdb, history_triggers (type), error) ||
+              !db_exec (self->wdb, optimize, error) ||
               !meta_set (self->wdb, t->ready_key, "1", error) ||
               !wcommit (self, error))
             {
@@ -2121,6 +2183,7 @@ build_indexes_func (LumaCache     *self,
           emit_in_context (self, 1);
           /* The index pages went through the WAL: copy them home now, in
            * the background, rather than in the next sync's commit. */
+          sqlite3_exec (self->wdb->db, "PRAGMA wal_autocheckpoint = 1000", NULL, NULL, NULL);
           sqlite3_wal_checkpoint_v2 (self->wdb->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         }
       job->requeue = TRUE;
@@ -2159,30 +2222,18 @@ luma_cache_build_indexes_finish (LumaCache     *self,
   return finish_write (self, result, NULL, error);
 }
 
-static void
-sync_result_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 gboolean
 luma_cache_build_indexes (LumaCache     *self,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(WriteArgs) args = NULL;
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
-
-  g_main_context_push_thread_default (context);
-  luma_cache_build_indexes_async (self, cancellable, sync_result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
-  return luma_cache_build_indexes_finish (self, result, error);
+  /* The steps requeue themselves like the async ones; this waits for the
+   * last. Cancelling is only looked at by the async variant. */
+  args = build_args (self);
+  return run_write (self, build_indexes_func, args, NULL, error);
 }
 
 gboolean
@@ -3334,6 +3385,8 @@ typedef struct
   GArray  *ints;            /* gint64 parameters, in order, after... */
   char    *text;            /* the one text parameter (search), if any */
   int      text_index;      /* its parameter number */
+  gsize    hint_pos;        /* an "INDEXED BY" clause in sql, to drop if it fails */
+  gsize    hint_len;
 } BuiltQuery;
 
 static void
@@ -3415,6 +3468,46 @@ fts_phrase (const char *search)
   return g_string_free (s, FALSE);
 }
 
+static gint64
+time_bound (Db              *db,
+            LumaLicenseType  type,
+            gboolean         newest)
+{
+  static const char *const sql[2][2] = {
+    { "SELECT min(started_on) FROM sessions", "SELECT max(started_on) FROM sessions" },
+    { "SELECT min(created_on) FROM users", "SELECT max(created_on) FROM users" },
+  };
+  gint64 value = 0;
+  int rc;
+
+  query_int (db, sql[type][newest ? 1 : 0], &value, &rc);
+  return value;
+}
+
+/* A date range sorted by another column: SQLite takes the rows of the range
+ * from the time index and sorts them, looking each row up. When the range
+ * holds more than a small share of the history, walking the sort index
+ * (which carries the time) is several times faster. */
+static gboolean
+wide_range (LumaCache              *self,
+            const LumaHistoryQuery *query)
+{
+  Db *db = pool_acquire (self, NULL, NULL);
+  gint64 oldest, newest, from, to;
+
+  if (db == NULL)
+    return FALSE;
+  oldest = time_bound (db, query->license_type, FALSE);
+  newest = time_bound (db, query->license_type, TRUE);
+  pool_release (self, db);
+
+  from = query->from != 0 ? MAX (query->from, oldest) : oldest;
+  to = query->to != 0 ? MIN (query->to, newest) : newest;
+  if (newest <= oldest)
+    return FALSE;
+  return (double) (to - from) / (double) (newest - oldest) > 0.05;
+}
+
 static gboolean
 build_query (LumaCache              *self,
              const LumaHistoryQuery *query,
@@ -3459,7 +3552,18 @@ build_query (LumaCache              *self,
 
   q->sql = g_string_new (NULL);
   q->ints = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_string_append_printf (q->sql, "SELECT %s FROM %s WHERE 1", what, t->table);
+  g_string_append_printf (q->sql, "SELECT %s FROM %s", what, t->table);
+  if (!count_only && !search && (query->from != 0 || query->to != 0) &&
+      query->sort_column != LUMA_HISTORY_COLUMN_TIME &&
+      query->sort_column != LUMA_HISTORY_COLUMN_ID &&
+      g_atomic_int_get (&self->indexes_ready[query->license_type]) &&
+      wide_range (self, query))
+    {
+      q->hint_pos = q->sql->len;
+      g_string_append_printf (q->sql, " INDEXED BY %s_by_%s", t->table, sort_col);
+      q->hint_len = q->sql->len - q->hint_pos;
+    }
+  g_string_append (q->sql, " WHERE 1");
 
   if (query->from != 0)
     {
@@ -3533,6 +3637,13 @@ prepare_built (Db          *db,
   sqlite3_stmt *stmt = NULL;
   int rc = sqlite3_prepare_v2 (db->db, q->sql->str, -1, &stmt, NULL);
 
+  /* The index went away meanwhile (a full sync began): plan without it. */
+  if (rc != SQLITE_OK && q->hint_len > 0)
+    {
+      g_string_erase (q->sql, q->hint_pos, q->hint_len);
+      q->hint_len = 0;
+      rc = sqlite3_prepare_v2 (db->db, q->sql->str, -1, &stmt, NULL);
+    }
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (error, db->db, rc, "Cannot query the history");

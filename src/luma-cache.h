@@ -156,8 +156,11 @@ G_DECLARE_FINAL_TYPE (LumaCache, luma_cache, LUMA, CACHE, GObject)
  * user and do a full sync. A file written by a newer app version is left
  * alone: LUMA_CACHE_ERROR_SCHEMA.
  *
- * Opening checks the whole file, which takes a moment on a large cache: the
- * UI uses the _async variant. */
+ * Opening always checks the header, the application id, the schema and the
+ * table roots. The page-by-page integrity check (about a second per million
+ * records) runs when the file is small, when the previous session did not
+ * close the cache (NAME.open was left behind), and once a week. The UI uses
+ * the _async variant. */
 LumaCache  *luma_cache_open_for_account        (const char           *server_url,
                                                 const char           *account,
                                                 GCancellable         *cancellable,
@@ -196,9 +199,10 @@ void        luma_cache_close                   (LumaCache            *self);
  * the _async variants never block the caller. */
 
 /* Call once at the start of a full sync (no stored cursor): drops the sort
- * indexes and the search index of that history so the rows go in quickly
- * (the history stays readable, sorted queries are just slower) and records
- * the license type. Afterwards call luma_cache_build_indexes_async(). */
+ * indexes (all but Started On / Created On) and the search index of that
+ * history so the rows go in quickly (the history stays browsable newest
+ * first; other sorts and searches are slower until the indexes are back) and
+ * records the license type. Afterwards call luma_cache_build_indexes_async(). */
 gboolean    luma_cache_begin_full_sync         (LumaCache            *self,
                                                 LumaLicenseType       license_type,
                                                 GError              **error);

@@ -334,7 +334,7 @@ luma_notifier_evaluate (LumaNotifier            *self,
   if (notified_out != NULL)
     *notified_out = decision.notify;
 
-  if (!notifications_enabled || !can_send (self))
+  if (!can_send (self))
     return TRUE;
 
   /* Out of date: re-armed by a refill, or overtaken by the new crossing. */
@@ -351,6 +351,33 @@ luma_notifier_evaluate (LumaNotifier            *self,
     }
 
   return TRUE;
+}
+
+gboolean
+luma_notifier_evaluate_cached (LumaNotifier   *self,
+                               gboolean        notifications_enabled,
+                               LumaThreshold  *notified_out,
+                               GError        **error)
+{
+  g_autoptr(LumaSubscription) subscription = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (LUMA_IS_NOTIFIER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (notified_out != NULL)
+    *notified_out = LUMA_THRESHOLD_NONE;
+
+  subscription = luma_cache_get_subscription (self->cache, NULL, &local_error);
+  if (subscription == NULL)
+    {
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  return luma_notifier_evaluate (self, subscription, notifications_enabled, notified_out, error);
 }
 
 /* ---- The headless --sync ---------------------------------------------------------------------- */
@@ -404,7 +431,6 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
                                  gboolean    name_tenant,
                                  GError    **error)
 {
-  g_autoptr(LumaSubscription) subscription = NULL;
   g_autoptr(LumaNotifier) notifier = NULL;
   GApplication *application;
   GDBusConnection *connection;
@@ -412,10 +438,6 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
 
   g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  subscription = luma_cache_get_subscription (cache, NULL, error);
-  if (subscription == NULL)
-    return error == NULL || *error == NULL;
 
   enabled = luma_notifier_get_enabled_setting ();
 
@@ -433,7 +455,7 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
 
   notifier = luma_notifier_new (application, cache);
   luma_notifier_set_name_tenant (notifier, name_tenant);
-  if (!luma_notifier_evaluate (notifier, subscription, enabled, NULL, error))
+  if (!luma_notifier_evaluate_cached (notifier, enabled, NULL, error))
     return FALSE;
 
   /* The calls are queued on the connection: make sure they reach the bus

@@ -67,6 +67,13 @@ gboolean      luma_notifier_evaluate           (LumaNotifier            *self,
                                                 LumaThreshold           *notified_out,
                                                 GError                 **error);
 
+/* The same for the subscription stored in the cache (what the sync that just
+ * finished wrote there); nothing to do when none is cached yet. */
+gboolean      luma_notifier_evaluate_cached    (LumaNotifier            *self,
+                                                gboolean                 notifications_enabled,
+                                                LumaThreshold           *notified_out,
+                                                GError                 **error);
+
 /* The "notifications-enabled" key of the app's GSettings schema, TRUE
  * when the schema is not installed (a headless install without data/). */
 gboolean      luma_notifier_get_enabled_setting (void);

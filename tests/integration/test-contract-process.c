@@ -161,11 +161,9 @@ test_process_temporary_db (void)
   }
   remove_tree (dir);
 
-  if (files_running == 0)
-    {
-      g_test_skip ("the sandbox keeps its temporary database outside TMPDIR");
-      return;
-    }
+  /* The sandbox may unlink its temporary database as soon as it is open (nothing is then left
+   * even after a crash), or remove it at exit: either way nothing stays behind. */
+  g_test_message ("%u file(s) in TMPDIR while running", files_running);
   g_assert_cmpuint (files_after, ==, 0);
 }
 

@@ -110,16 +110,51 @@ expected_body (const Usage *usage)
   g_autoptr(GDateTime) end = g_date_time_new_from_unix_utc (usage->end_date);
   g_autofree char *day = g_date_time_format (end, "%-d %B %Y");
 
-  return g_strdup_printf ("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " sessions used, %"
-                          G_GINT64_FORMAT " left. The contract ends on %s.",
-                          usage->consumed, usage->total_purchase,
-                          usage->total_purchase - usage->consumed, day);
+  g_autofree char *left = NULL;
+
+  if (usage->consumed > usage->total_purchase)
+    left = g_strdup_printf ("%" G_GINT64_FORMAT " more than purchased",
+                            usage->consumed - usage->total_purchase);
+  else if (usage->consumed == usage->total_purchase)
+    left = g_strdup ("none left");
+  else
+    left = g_strdup_printf ("%" G_GINT64_FORMAT " left", usage->total_purchase - usage->consumed);
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " sessions used, %s. "
+                          "The contract ends on %s.",
+                          usage->consumed, usage->total_purchase, left, day);
+}
+
+/* The freedesktop urgency a priority may arrive as: normal is 1, urgent is 2 (critical);
+ * high is 1 or 2 depending on the GLib version (2.74 sends 1, later ones 2). */
+static void
+assert_urgency (LumaTestNotification  *n,
+                GNotificationPriority  priority)
+{
+  gint urgency = luma_test_notification_get_hint_byte (n, "urgency");
+
+  switch (priority)
+    {
+    case G_NOTIFICATION_PRIORITY_NORMAL:
+      g_assert_cmpint (urgency, ==, 1);
+      break;
+    case G_NOTIFICATION_PRIORITY_HIGH:
+      g_assert_cmpint (urgency, >=, 1);
+      g_assert_cmpint (urgency, <=, 2);
+      break;
+    case G_NOTIFICATION_PRIORITY_URGENT:
+      g_assert_cmpint (urgency, ==, 2);
+      break;
+    case G_NOTIFICATION_PRIORITY_LOW:
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static void
-assert_threshold_notification (LumaTestNotification *n,
-                               const Usage          *usage,
-                               gint                  urgency)
+assert_threshold_notification (LumaTestNotification  *n,
+                               const Usage           *usage,
+                               GNotificationPriority  priority)
 {
   g_autofree char *title = expected_title (usage);
   g_autofree char *body = expected_body (usage);
@@ -127,7 +162,7 @@ assert_threshold_notification (LumaTestNotification *n,
   g_assert_cmpstr (n->summary, ==, title);
   g_assert_cmpstr (n->body, ==, body);
   g_assert_cmpstr (luma_test_notification_get_hint_string (n, "desktop-entry"), ==, APP_ID);
-  g_assert_cmpint (luma_test_notification_get_hint_byte (n, "urgency"), ==, urgency);
+  assert_urgency (n, priority);
   /* The default action (the Subscription page) and the button for the history. */
   g_assert_nonnull (luma_test_notification_get_action (n, "default"));
   g_assert_cmpuint (g_strv_length (n->actions), ==, 4);
@@ -276,6 +311,7 @@ test_cli_crossings (void)
   g_autoptr(GPtrArray) refilled = NULL;
   g_autoptr(GPtrArray) rearmed = NULL;
   g_autoptr(GPtrArray) urgent = NULL;
+  g_autoptr(GPtrArray) full = NULL;
   g_autoptr(GArray) percents = NULL;
   Usage usage;
 
@@ -285,7 +321,7 @@ test_cli_crossings (void)
   usage = raise_to_percent (sb, 76);
   first = run_sync (sb, NULL);
   g_assert_cmpuint (first->len, ==, 1);
-  assert_threshold_notification (first->pdata[0], &usage, 1);
+  assert_threshold_notification (first->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
 
   /* Nothing new: nothing said. */
   again = run_sync (sb, NULL);
@@ -295,7 +331,7 @@ test_cli_crossings (void)
   usage = raise_to_percent (sb, 86);
   second = run_sync (sb, NULL);
   g_assert_cmpuint (second->len, ==, 1);
-  assert_threshold_notification (second->pdata[0], &usage, 1);
+  assert_threshold_notification (second->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
   percents = cached_thresholds (sb);
   assert_percents (percents, 75, 85, 0);
   g_clear_pointer (&percents, g_array_unref);
@@ -312,15 +348,21 @@ test_cli_crossings (void)
   usage = raise_to_percent (sb, 75);
   rearmed = run_sync (sb, NULL);
   g_assert_cmpuint (rearmed->len, ==, 1);
-  assert_threshold_notification (rearmed->pdata[0], &usage, 1);
+  assert_threshold_notification (rearmed->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
 
-  /* Straight past 85 and 95 to 96 %: one notification, for 95 %, with a high urgency. */
+  /* Straight past 85 and 95 to 96 %: one notification, for 95 %, with high priority. */
   usage = raise_to_percent (sb, 96);
   urgent = run_sync (sb, NULL);
   g_assert_cmpuint (urgent->len, ==, 1);
-  assert_threshold_notification (urgent->pdata[0], &usage, 2);
+  assert_threshold_notification (urgent->pdata[0], &usage, G_NOTIFICATION_PRIORITY_HIGH);
   percents = cached_thresholds (sb);
   assert_percents (percents, 75, 85, 95, 0);
+
+  /* 100 %: urgent. */
+  usage = raise_to_percent (sb, 100);
+  full = run_sync (sb, NULL);
+  g_assert_cmpuint (full->len, ==, 1);
+  assert_threshold_notification (full->pdata[0], &usage, G_NOTIFICATION_PRIORITY_URGENT);
 }
 
 static void
@@ -352,7 +394,7 @@ test_cli_disabled (void)
   usage = raise_to_percent (sb, 90);
   next = run_sync (sb, "keyfile");
   g_assert_cmpuint (next->len, ==, 1);
-  assert_threshold_notification (next->pdata[0], &usage, 1);
+  assert_threshold_notification (next->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
 }
 
 static void
@@ -394,7 +436,7 @@ test_cli_no_session_bus (void)
 
   later = run_sync (sb, NULL);
   g_assert_cmpuint (later->len, ==, 1);
-  assert_threshold_notification (later->pdata[0], &usage, 1);
+  assert_threshold_notification (later->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
 }
 
 /* ---- Tests: LumaNotifier in-process ----------------------------------------------------------- */
@@ -524,7 +566,7 @@ test_notifier_withdraw_and_terms (void)
   s4 = subscription_new (term, 1500, 2000);
   g_assert_cmpint (evaluate (&ip, s4, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_75);
   g_assert_cmpuint (sent->len, ==, 1);
-  g_assert_cmpint (luma_test_notification_get_hint_byte (sent->pdata[0], "urgency"), ==, 1);
+  assert_urgency (sent->pdata[0], G_NOTIFICATION_PRIORITY_NORMAL);
   id75_again = ((LumaTestNotification *) sent->pdata[0])->id;
   g_clear_pointer (&sent, g_ptr_array_unref);
   g_clear_pointer (&closed, g_array_unref);
@@ -546,7 +588,7 @@ test_notifier_withdraw_and_terms (void)
   s6 = subscription_new (next_term, 1000, 1000);
   g_assert_cmpint (evaluate (&ip, s6, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_100);
   g_assert_cmpuint (sent->len, ==, 1);
-  g_assert_cmpint (luma_test_notification_get_hint_byte (sent->pdata[0], "urgency"), ==, 2);
+  assert_urgency (sent->pdata[0], G_NOTIFICATION_PRIORITY_URGENT);
   g_assert_cmpuint (closed->len, ==, 1);
   g_assert_cmpuint (g_array_index (closed, guint32, 0), ==, id75_again);
   percents = luma_cache_get_notified_thresholds (ip.cache, TENANT, next_term, &error);

@@ -151,7 +151,7 @@ sandbox_faults_append_json (SandboxFaults *faults,
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append_printf (out, "{\"kind\":\"%s\",\"rate\":%s", kind_names[fault->kind],
-                              g_ascii_dtostr (rate, sizeof rate, fault->rate));
+                              g_ascii_formatd (rate, sizeof rate, "%.6g", fault->rate));
       if (fault->count >= 0)
         g_string_append_printf (out, ",\"count\":%" G_GINT64_FORMAT, fault->count);
       g_string_append_c (out, '}');

@@ -483,6 +483,12 @@ main (int   argc,
   if (!parse_args (&options, argc, argv, &error) || !check_tenants (&options, &error))
     goto out;
 
+  /* Caught from the start: a SIGTERM that arrives while seeding, or right
+   * after the base URL was printed, still ends in a clean exit. */
+  main_loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, quit_cb, NULL);
+  g_unix_signal_add (SIGINT, quit_cb, NULL);
+
   faults = sandbox_faults_new (options.seed_value);
   for (guint i = 0; i < options.fault_specs->len; i++)
     if (!sandbox_faults_add_spec (faults, g_ptr_array_index (options.fault_specs, i), &error))
@@ -543,14 +549,11 @@ main (int   argc,
                   t->last_seq > 0 ? "with" : "no");
     }
 
-  main_loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, quit_cb, NULL);
-  g_unix_signal_add (SIGINT, quit_cb, NULL);
   g_main_loop_run (main_loop);
-  g_main_loop_unref (main_loop);
   status = 0;
 
 out:
+  g_clear_pointer (&main_loop, g_main_loop_unref);
   if (error != NULL)
     g_printerr ("luma-sandbox: %s\n", error->message);
   sandbox_server_free (server);

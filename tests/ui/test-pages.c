@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "luma-account-page.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page.h"
@@ -196,6 +197,52 @@ test_history_page (void)
   second = g_list_model_get_item (G_LIST_MODEL (model), 1);
   g_assert_cmpint (g_ascii_strcasecmp (luma_history_item_get_session (first)->user_name,
                                        luma_history_item_get_session (second)->user_name), <=, 0);
+
+  /* A re-sort keeps the selected row selected */
+  {
+    GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (luma_history_page_get_view (page)));
+    g_autoptr(LumaHistoryItem) chosen = NULL;
+    g_autoptr(LumaHistoryItem) still = NULL;
+
+    gtk_single_selection_set_selected (selection, 42);
+    chosen = g_object_ref (gtk_single_selection_get_selected_item (selection));
+    luma_history_page_sort_by (page, LUMA_HISTORY_COLUMN_CHANNEL, TRUE);
+    g_assert_true (luma_ui_test_wait (history_idle, page, 30));
+    g_assert_cmpint (luma_history_page_get_query (page)->sort_column, ==, LUMA_HISTORY_COLUMN_CHANNEL);
+    g_assert_true (luma_history_page_get_query (page)->descending);
+    g_assert_cmpuint (gtk_single_selection_get_selected (selection), !=, GTK_INVALID_LIST_POSITION);
+    still = g_object_ref (gtk_single_selection_get_selected_item (selection));
+    g_assert_cmpstr (luma_history_item_get_record_id (still), ==, luma_history_item_get_record_id (chosen));
+  }
+
+  /* ... and where it was on the screen, when it was scrolled far down */
+  {
+    GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (luma_history_page_get_view (page)));
+    GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (gtk_widget_get_parent (GTK_WIDGET (luma_history_page_get_view (page))));
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scrolled);
+    g_autoptr(LumaHistoryItem) chosen = NULL;
+    double row_h, top;
+    guint now;
+
+    luma_ui_test_flush ();
+    row_h = gtk_adjustment_get_upper (adj) / records;
+    g_assert_cmpfloat (row_h, >, 0);
+    gtk_single_selection_set_selected (selection, 300);
+    chosen = g_object_ref (gtk_single_selection_get_selected_item (selection));
+    gtk_adjustment_set_value (adj, 295 * row_h);
+    luma_ui_test_flush ();
+
+    luma_history_page_sort_by (page, LUMA_HISTORY_COLUMN_EMAIL, FALSE);
+    g_assert_true (luma_ui_test_wait (history_idle, page, 30));
+    luma_ui_test_flush ();
+
+    now = gtk_single_selection_get_selected (selection);
+    g_assert_cmpuint (now, !=, GTK_INVALID_LIST_POSITION);
+    top = gtk_adjustment_get_value (adj) / row_h;
+    /* Five rows below the top, as before (give or take a row of rounding) */
+    g_assert_cmpfloat (now - top, >=, 4);
+    g_assert_cmpfloat (now - top, <=, 6);
+  }
 
   /* A search narrows the rows, and the count says so */
   luma_history_page_set_search (page, "S-000000001");
@@ -590,6 +637,116 @@ test_accessible_names (void)
   close_window (admin);
 }
 
+/* ---- Offline -------------------------------------------------------------------------------- */
+
+static gboolean
+window_offline (gpointer data)
+{
+  return luma_window_get_offline (LUMA_WINDOW (data)) &&
+         !luma_sync_get_running (luma_window_get_sync (LUMA_WINDOW (data)));
+}
+
+static void
+test_offline (void)
+{
+  /* A server of its own, stopped half-way */
+  LumaTestSandbox *gone = luma_test_sandbox_start ("--tenant", "gamma", "--api-key", "gamma-key",
+                                                   "--seed", "40", NULL);
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT,
+                                                     luma_test_sandbox_get_url (gone), "gamma");
+  LumaWindow *window;
+  LumaSubscriptionPage *page;
+  LumaContactsEditor *editor;
+  g_autofree char *consumed = NULL;
+  GtkEditable *entry;
+
+  luma_account_set_secret (account, "gamma-key");
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  g_assert_false (luma_window_get_offline (window));
+  page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  consumed = g_strdup (luma_subscription_page_get_value (page, "consumed"));
+
+  luma_test_sandbox_stop (gone);
+
+  /* Refresh: the banner says offline, the cached data stays */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+  g_assert_true (luma_ui_test_wait (window_offline, window, 60));
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "consumed"), ==, consumed);
+
+  /* Saving offline queues the edit and says so */
+  editor = find_editor (GTK_WIDGET (page));
+  luma_contacts_editor_edit (editor);
+  entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+  gtk_editable_set_text (entry, "offline@gamma.example");
+  luma_contacts_editor_save (editor);
+  g_assert_true (luma_ui_test_wait (editor_idle, editor, 60));
+  g_assert_true (g_str_has_prefix (luma_window_get_last_toast (window), "Offline"));
+  {
+    g_auto(GStrv) shown = luma_contacts_editor_dup_addresses (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+
+    g_assert_true (g_strv_contains ((const char * const *) shown, "offline@gamma.example"));
+  }
+
+  close_window (window);
+}
+
+/* ---- First run ------------------------------------------------------------------------------ */
+
+static gboolean
+account_page_idle (gpointer data)
+{
+  return !luma_account_page_get_busy (LUMA_ACCOUNT_PAGE (data));
+}
+
+static void
+test_account_errors (void)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  GtkWindow *window = luma_application_open_account (app, NULL);
+  LumaAccountPage *page = LUMA_ACCOUNT_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "account"));
+
+  g_assert_cmpstr (luma_window_get_page (LUMA_WINDOW (window)), ==, "account");
+
+  /* Nothing entered: the server field says what is missing */
+  luma_account_page_connect (page);
+  g_assert_nonnull (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_SERVER));
+
+  /* A server that does not answer: said next to the server address */
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_SERVER, "http://127.0.0.1:9/");
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_TENANT, ACME);
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_API_KEY, ACME_KEY);
+  luma_account_page_connect (page);
+  g_assert_true (luma_ui_test_wait (account_page_idle, page, 60));
+  g_assert_nonnull (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_SERVER));
+  g_assert_null (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_API_KEY));
+
+  /* A wrong key: said next to the key */
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_SERVER, luma_test_sandbox_get_url (sandbox));
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_API_KEY, "not-the-key");
+  luma_account_page_connect (page);
+  g_assert_true (luma_ui_test_wait (account_page_idle, page, 60));
+  g_assert_nonnull (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_API_KEY));
+  g_assert_null (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_SERVER));
+
+  /* A key of another tenant: said next to the tenant */
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_API_KEY, BETA_KEY);
+  luma_account_page_connect (page);
+  g_assert_true (luma_ui_test_wait (account_page_idle, page, 60));
+  g_assert_nonnull (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_TENANT));
+
+  /* A wrong superadmin password: said next to the password */
+  luma_account_page_set_kind (page, LUMA_ACCOUNT_KIND_SUPERADMIN);
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_USER, ROOT_USER);
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_PASSWORD, "wrong");
+  luma_account_page_connect (page);
+  g_assert_true (luma_ui_test_wait (account_page_idle, page, 60));
+  g_assert_nonnull (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_PASSWORD));
+
+  close_window (LUMA_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -620,6 +777,8 @@ main (int   argc,
   g_test_add_func ("/ui/pages/superadmin-refill", test_superadmin_refill);
   g_test_add_func ("/ui/pages/tenant-has-no-refill", test_tenant_has_no_refill);
   g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
+  g_test_add_func ("/ui/pages/offline", test_offline);
+  g_test_add_func ("/ui/pages/account-errors", test_account_errors);
 
   status = g_test_run ();
   luma_test_sandbox_stop (sandbox);

@@ -1,0 +1,237 @@
+/* luma-screenshots.c: PNG screenshots of every page against a demo sandbox
+ *
+ * Not a test: run it under Xvfb with LUMA_SANDBOX set, e.g.
+ *   LUMA_SANDBOX=_build/tests/sandbox/luma-sandbox GSETTINGS_SCHEMA_DIR=_build/data \
+ *     xvfb-run -a _build/tests/ui/luma-screenshots OUTPUT-DIR
+ * Each page is rendered by GTK itself, so the pictures do not depend on a window manager.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "luma-contacts-editor.h"
+#include "luma-conversation-window.h"
+#include "luma-history-page.h"
+#include "luma-refill-dialog.h"
+#include "luma-subscription-page.h"
+#include "luma-tenants-page.h"
+#include "luma-test-sandbox.h"
+#include "luma-ui-test.h"
+#include "luma-window.h"
+
+static const char *output_dir;
+static LumaTestSandbox *sandbox;
+
+static void
+save_png (GtkWidget  *window,
+          const char *name)
+{
+  GtkSnapshot *snapshot;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (output_dir, name, NULL);
+  int width, height;
+
+  luma_ui_test_flush ();
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+
+  /* What GTK draws for the window, rendered off screen by the window's own renderer. */
+  snapshot = gtk_snapshot_new ();
+  GTK_WIDGET_GET_CLASS (window)->snapshot (window, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_print ("%s\n", path);
+}
+
+static gboolean
+ready (gpointer data)
+{
+  return luma_window_get_ready (LUMA_WINDOW (data));
+}
+
+static gboolean
+idle_history (gpointer data)
+{
+  return !luma_history_page_get_busy (LUMA_HISTORY_PAGE (data)) &&
+         luma_history_page_get_query (LUMA_HISTORY_PAGE (data)) != NULL;
+}
+
+static gboolean
+loaded (gpointer data)
+{
+  return luma_conversation_window_get_loaded (LUMA_CONVERSATION_WINDOW (data));
+}
+
+static gboolean
+tenants_loaded (gpointer data)
+{
+  return luma_tenants_page_get_loaded (LUMA_TENANTS_PAGE (data));
+}
+
+static gboolean
+subscription_ready (gpointer data)
+{
+  return luma_subscription_page_get_chart_ready (LUMA_SUBSCRIPTION_PAGE (data));
+}
+
+static LumaContactsEditor *
+find_editor (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      LumaContactsEditor *found;
+
+      if (LUMA_IS_CONTACTS_EDITOR (child))
+        return LUMA_CONTACTS_EDITOR (child);
+      if ((found = find_editor (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWindow *
+open (LumaAccountKind kind,
+      const char     *identity,
+      const char     *secret,
+      int             width,
+      int             height)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = NULL;
+  GtkWindow *window;
+
+  g_settings_set_int (luma_application_get_settings (app), "window-width", width);
+  g_settings_set_int (luma_application_get_settings (app), "window-height", height);
+  if (identity != NULL)
+    {
+      account = luma_account_new (kind, luma_test_sandbox_get_url (sandbox), identity);
+      luma_account_set_secret (account, secret);
+    }
+  window = luma_application_open_account (app, account);
+  g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, window, 30));
+  return window;
+}
+
+static void
+make_screenshots (void)
+{
+  GtkWindow *window;
+  LumaSubscriptionPage *subscription;
+  LumaHistoryPage *history;
+  LumaContactsEditor *editor;
+  LumaConversationWindow *conversations;
+  LumaTenantsPage *tenants;
+  LumaRefillDialog *refill;
+  GtkEditable *entry;
+
+  /* First run */
+  window = open (LUMA_ACCOUNT_KIND_TENANT, NULL, NULL, 900, 700);
+  save_png (GTK_WIDGET (window), "first-run.png");
+  gtk_window_destroy (window);
+
+  /* A tenant administrator's pages; tall, so the whole Subscription page shows */
+  window = open (LUMA_ACCOUNT_KIND_TENANT, "acme", "acme-key", 1100, 1500);
+  g_assert_true (luma_ui_test_wait (ready, window, 60));
+  subscription = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "subscription"));
+  g_assert_true (luma_ui_test_wait (subscription_ready, subscription, 60));
+  save_png (GTK_WIDGET (window), "subscription.png");
+
+  editor = find_editor (GTK_WIDGET (subscription));
+  luma_contacts_editor_edit (editor);
+  entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+  gtk_editable_set_text (entry, "noc@");
+  entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_BILLING);
+  gtk_editable_set_text (entry, "ops@acme.example");
+  save_png (GTK_WIDGET (window), "contacts-edit.png");
+  luma_contacts_editor_cancel (editor);
+
+  gtk_window_set_default_size (window, 1280, 800);
+  history = LUMA_HISTORY_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "history"));
+  luma_window_show_page (LUMA_WINDOW (window), "history");
+  g_assert_true (luma_ui_test_wait (idle_history, history, 30));
+  save_png (GTK_WIDGET (window), "history.png");
+
+  {
+    LumaHistoryModel *model = luma_history_page_get_model (history);
+    g_autoptr(LumaHistoryItem) item = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+      {
+        item = g_list_model_get_item (G_LIST_MODEL (model), i);
+        if (luma_history_item_get_conversations (item) >= 2)
+          break;
+        g_clear_object (&item);
+      }
+    g_assert_nonnull (item);
+    conversations = luma_conversation_window_new (luma_window_get_sync (LUMA_WINDOW (window)),
+                                                  LUMA_LICENSE_TYPE_SESSION,
+                                                  luma_history_item_get_record_id (item),
+                                                  luma_history_item_get_session (item)->user_name);
+    gtk_window_present (GTK_WINDOW (conversations));
+    g_assert_true (luma_ui_test_wait (loaded, conversations, 30));
+    g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, conversations, 30));
+    save_png (GTK_WIDGET (conversations), "conversation.png");
+    gtk_window_destroy (GTK_WINDOW (conversations));
+  }
+
+  luma_window_show_page (LUMA_WINDOW (window), "purchases");
+  save_png (GTK_WIDGET (window), "purchases.png");
+  gtk_window_destroy (window);
+
+  /* A superadmin: the tenants and the refill dialog */
+  window = open (LUMA_ACCOUNT_KIND_SUPERADMIN, "root", "s3cret", 1100, 700);
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  save_png (GTK_WIDGET (window), "tenants.png");
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (ready, window, 60));
+  refill = luma_refill_dialog_new (luma_window_get_client (LUMA_WINDOW (window)),
+                                   luma_subscription_page_get_subscription (
+                                     LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "subscription"))));
+  gtk_window_set_transient_for (GTK_WINDOW (refill), window);
+  luma_refill_dialog_set_values (refill, FALSE, 5000, "Customer order 4480", "PO-4480");
+  gtk_window_present (GTK_WINDOW (refill));
+  g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, refill, 30));
+  save_png (GTK_WIDGET (refill), "refill.png");
+  gtk_window_destroy (GTK_WINDOW (refill));
+  gtk_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  luma_ui_test_init (&argc, &argv);
+  if (argc < 2)
+    g_error ("Usage: luma-screenshots OUTPUT-DIR");
+  output_dir = argv[1];
+  g_mkdir_with_parents (output_dir, 0755);
+
+  sandbox = luma_test_sandbox_start ("--tenant", "acme",
+                                     "--tenant-name", "Acme Corporation",
+                                     "--api-key", "acme-key",
+                                     "--licenses", "20000",
+                                     "--seed", "16500",
+                                     "--tenant", "globex",
+                                     "--tenant-name", "Globex Ltd",
+                                     "--api-key", "globex-key",
+                                     "--license-model", "user",
+                                     "--licenses", "800",
+                                     "--seed", "420",
+                                     "--superadmin", "root:s3cret",
+                                     NULL);
+
+  g_test_add_func ("/screenshots", make_screenshots);
+  status = g_test_run ();
+  luma_test_sandbox_stop (sandbox);
+
+  return status;
+}
