@@ -334,7 +334,7 @@ luma_notifier_evaluate (LumaNotifier            *self,
   if (notified_out != NULL)
     *notified_out = decision.notify;
 
-  if (!can_send (self))
+  if (!notifications_enabled || !can_send (self))
     return TRUE;
 
   /* Out of date: re-armed by a refill, or overtaken by the new crossing. */

@@ -29,6 +29,9 @@ luma_ui_test_init (int    *argc,
   g_content_type_set_mime_dirs ((const char * const *) mime_dirs->pdata);
   /* Settings and resources in memory; no notifications of a real session. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* Software GL under Xvfb is about three times slower than cairo, and the
+   * renderer is not what these tests check. An explicit choice wins. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
 
   if (!gtk_init_check ())
     g_error ("Cannot open a display (DISPLAY=%s, WAYLAND_DISPLAY=%s): run the ui suite under "
