@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-account-page.h"
 #include "luma-application.h"
 #include "luma-preferences-window.h"
 #include "luma-resources.h"
@@ -134,6 +135,7 @@ luma_application_command_line (GApplication            *app,
   LumaApplication *self = LUMA_APPLICATION (app);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   g_autoptr(LumaAccount) account = NULL;
+  g_autofree char *normalized = NULL;
   const char *server = NULL;
   const char *tenant = NULL;
   const char *superadmin = NULL;
@@ -161,15 +163,18 @@ luma_application_command_line (GApplication            *app,
       return 2;
     }
 
+  /* "https://luma.example" means its API at /gateway/api/v1, as on the first-run page. */
+  normalized = luma_account_normalize_server (server);
+
   if (tenant != NULL)
     {
-      account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, server, tenant);
+      account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, normalized, tenant);
       luma_account_set_secret (account,
                                g_application_command_line_getenv (command_line, "LUMA_API_KEY"));
     }
   else
     {
-      account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, server, superadmin);
+      account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, normalized, superadmin);
       luma_account_set_secret (account,
                                g_application_command_line_getenv (command_line, "LUMA_PASSWORD"));
     }

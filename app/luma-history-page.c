@@ -551,17 +551,12 @@ run_query (LumaHistoryPage *self,
            gboolean         keep_position)
 {
   g_auto(LumaHistoryQuery) query = { 0 };
-  g_autoptr(GError) error = NULL;
 
   if (self->cache == NULL || !self->have_columns)
     return;
 
   if (!build_query (self, &query))
     return;
-
-  self->total = luma_cache_count_records (self->cache, self->license_type, &error);
-  if (self->total < 0)
-    self->total = 0;
 
   remember_position (self);
   self->keep_position = keep_position;
@@ -595,6 +590,7 @@ history_changed_cb (LumaHistoryPage *self)
 void
 luma_history_page_reload (LumaHistoryPage *self)
 {
+  g_autoptr(GError) error = NULL;
   LumaLicenseType license_type;
 
   g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
@@ -614,6 +610,11 @@ luma_history_page_reload (LumaHistoryPage *self)
       gtk_widget_set_visible (GTK_WIDGET (self->status_dropdown), license_type == LUMA_LICENSE_TYPE_USER);
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
     }
+
+  /* The total changes only with the cache's contents, not with the filters. */
+  self->total = luma_cache_count_records (self->cache, self->license_type, &error);
+  if (self->total < 0)
+    self->total = 0;
 
   luma_history_model_invalidate (self->model);
   run_query (self, TRUE);
@@ -779,21 +780,19 @@ download_done_cb (GObject      *source,
     luma_window_add_toast (LUMA_WINDOW (root), message);
 }
 
-static void
-chooser_response_cb (LumaHistoryPage      *self,
-                     int                   response,
-                     GtkFileChooserNative *chooser)
+void
+luma_history_page_download_to (LumaHistoryPage *self,
+                               GFile           *file)
 {
-  g_autoptr(GFile) file = NULL;
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   LumaCsvFlags flags = LUMA_CSV_FLAGS_NONE;
-  const LumaHistoryQuery *query = luma_history_page_get_query (self);
+  const LumaHistoryQuery *query;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_clear_object (&self->chooser);
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
 
-  if (file == NULL || query == NULL || self->cache == NULL)
+  query = luma_history_page_get_query (self);
+  if (query == NULL || self->cache == NULL || self->download_cancellable != NULL)
     return;
 
   if (LUMA_IS_WINDOW (root))
@@ -815,6 +814,28 @@ chooser_response_cb (LumaHistoryPage      *self,
   luma_csv_export_async (self->cache, query, file, flags,
                          download_progress_cb, g_object_ref (self), g_object_unref,
                          self->download_cancellable, download_done_cb, g_object_ref (self));
+}
+
+gboolean
+luma_history_page_get_downloading (LumaHistoryPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_HISTORY_PAGE (self), FALSE);
+  return self->download_cancellable != NULL;
+}
+
+static void
+chooser_response_cb (LumaHistoryPage      *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_clear_object (&self->chooser);
+
+  if (file != NULL)
+    luma_history_page_download_to (self, file);
 }
 
 static void

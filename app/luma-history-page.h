@@ -42,4 +42,11 @@ void                    luma_history_page_sort_by      (LumaHistoryPage   *self,
                                                         LumaHistoryColumn  column,
                                                         gboolean           descending);
 
+/* Writes the rows shown (same columns, order and filters) to @file as CSV,
+ * with a progress bar and Cancel, as the Download button does after its
+ * confirmation and file chooser. */
+void                    luma_history_page_download_to  (LumaHistoryPage *self,
+                                                        GFile           *file);
+gboolean                luma_history_page_get_downloading (LumaHistoryPage *self);
+
 G_END_DECLS

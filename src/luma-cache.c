@@ -1332,8 +1332,10 @@ fix_modes (const char  *path,
   return set_mode_0600 (path, error) && set_mode_0600 (wal, error) && set_mode_0600 (shm, error);
 }
 
+/* @context: where signals are emitted; NULL for the thread-default one. */
 static LumaCache *
 open_internal (const char    *path,
+               GMainContext  *context,
                GCancellable  *cancellable,
                GError       **error)
 {
@@ -1388,7 +1390,7 @@ open_internal (const char    *path,
   self->wdb = db;
   self->rebuilt = result == OPEN_OK && moved_to != NULL;
   self->corrupt_path = g_steal_pointer (&moved_to);
-  self->context = g_main_context_ref_thread_default ();
+  self->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
 
   for (guint t = 0; t < 2; t++)
     {
@@ -1424,7 +1426,7 @@ luma_cache_open_path (const char    *path,
 {
   g_return_val_if_fail (path != NULL, NULL);
 
-  return open_internal (path, cancellable, error);
+  return open_internal (path, NULL, cancellable, error);
 }
 
 char *
@@ -1444,11 +1446,12 @@ luma_cache_path_for_account (const char *server_url,
   return g_build_filename (g_get_user_cache_dir (), "luma-subscription", name, NULL);
 }
 
-LumaCache *
-luma_cache_open_for_account (const char    *server_url,
-                             const char    *account,
-                             GCancellable  *cancellable,
-                             GError       **error)
+static LumaCache *
+open_for_account (const char    *server_url,
+                  const char    *account,
+                  GMainContext  *context,
+                  GCancellable  *cancellable,
+                  GError       **error)
 {
   g_autofree char *path = NULL;
   g_autofree char *dir = NULL;
@@ -1467,7 +1470,7 @@ luma_cache_open_for_account (const char    *server_url,
       return NULL;
     }
 
-  self = open_internal (path, cancellable, error);
+  self = open_internal (path, context, cancellable, error);
   if (self == NULL)
     return NULL;
   /* For people looking at the folder: which account a file belongs to. */
@@ -1475,6 +1478,15 @@ luma_cache_open_for_account (const char    *server_url,
       !luma_cache_set_meta (self, "account", account, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+LumaCache *
+luma_cache_open_for_account (const char    *server_url,
+                             const char    *account,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  return open_for_account (server_url, account, NULL, cancellable, error);
 }
 
 typedef struct
@@ -1500,12 +1512,10 @@ open_thread (GTask        *task,
   OpenData *data = task_data;
   GError *error = NULL;
   LumaCache *self;
-  GMainContext *context = g_task_get_context (task);
 
   /* Signals are to be emitted in the caller's context, not this thread's. */
-  g_main_context_push_thread_default (context);
-  self = luma_cache_open_for_account (data->server_url, data->account, cancellable, &error);
-  g_main_context_pop_thread_default (context);
+  self = open_for_account (data->server_url, data->account, g_task_get_context (task),
+                           cancellable, &error);
   if (self == NULL)
     g_task_return_error (task, error);
   else

@@ -244,7 +244,7 @@ create_client (const CliOptions  *options,
                GError           **error)
 {
   g_autoptr(LumaApiClient) client = NULL;
-  g_autofree char *secret = NULL;
+  char *secret;
 
   client = luma_api_client_new (options->server, error);
   if (client == NULL)
@@ -266,6 +266,10 @@ create_client (const CliOptions  *options,
     {
       luma_api_client_set_tenant_credentials (client, options->tenant, secret);
     }
+
+  /* The client keeps its own copy: leave none behind in freed memory. */
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
 
   return g_steal_pointer (&client);
 }
@@ -322,8 +326,8 @@ command_sync (const CliOptions *options)
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         print_error ("Sync interrupted; the next --sync resumes where it stopped");
       else if (luma_sync_get_offline (sync))
-        print_error ("Sync failed: cannot reach %s: %s (the cached data stays available "
-                     "with --status)", options->server, error->message);
+        print_error ("Sync failed: %s (the cached data stays available with --status)",
+                     error->message);
       else
         print_error ("Sync failed: %s", error->message);
       return LUMA_CLI_EXIT_FAILURE;

@@ -147,6 +147,15 @@ fuzz_check_purchase (const LumaPurchase *p)
 }
 
 static inline void
+fuzz_check_message (const LumaMessage *m)
+{
+  g_assert (m->sender <= LUMA_SENDER_AGENT);
+  fuzz_check_text (m->sender_name, FALSE);
+  fuzz_check_time (m->sent_at);
+  fuzz_check_text (m->text, FALSE);
+}
+
+static inline void
 fuzz_check_conversation (const LumaConversation *c)
 {
   fuzz_check_id (c->conversation_id, TRUE);
@@ -159,14 +168,7 @@ fuzz_check_conversation (const LumaConversation *c)
   fuzz_check_time (c->started_on);
   g_assert (c->messages != NULL);
   for (guint i = 0; i < c->messages->len; i++)
-    {
-      const LumaMessage *m = g_ptr_array_index (c->messages, i);
-
-      g_assert (m->sender <= LUMA_SENDER_AGENT);
-      fuzz_check_text (m->sender_name, FALSE);
-      fuzz_check_time (m->sent_at);
-      fuzz_check_text (m->text, FALSE);
-    }
+    fuzz_check_message (g_ptr_array_index (c->messages, i));
 }
 
 static inline void

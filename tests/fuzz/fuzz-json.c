@@ -3,8 +3,10 @@
  * Built once per decoder (FUZZ_SUBSCRIPTION, FUZZ_CONTACTS, ...). The input
  * is the `resultData` JSON; when json-glib reads it, the decoder either
  * returns a value that keeps every promise of the contract (fuzz-common.h;
- * the item decoders are reached through the list decoders) or fails with
- * LUMA_PROTOCOL_ERROR and a message that starts with "resultData".
+ * the item decoders are reached through the list decoders too) or fails with
+ * LUMA_PROTOCOL_ERROR and a message that starts with "resultData". The public
+ * one-item decoders (luma_session_record_from_json() ...) get the same input
+ * in the target of their list.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,6 +14,37 @@
 #include "config.h"
 
 #include "fuzz-common.h"
+
+/* A one-item decoder: paths are relative to the item, so only the domain and
+ * the UTF-8 of the message are checked. */
+#define DECODE_ITEM(type, decoder, check)                    \
+  G_STMT_START {                                             \
+    g_autoptr(GError) item_error = NULL;                     \
+    g_autoptr(type) item = decoder (node, &item_error);      \
+                                                             \
+    if (item != NULL)                                        \
+      check;                                                 \
+    else                                                     \
+      fuzz_check_error (item_error, NULL);                   \
+  } G_STMT_END
+
+static void
+decode_items (JsonNode *node)
+{
+#if defined(FUZZ_CONSUMPTION_PAGE)
+  DECODE_ITEM (LumaSessionRecord, luma_session_record_from_json, fuzz_check_session (item));
+  DECODE_ITEM (LumaUserRecord, luma_user_record_from_json, fuzz_check_user (item));
+#elif defined(FUZZ_PURCHASES)
+  DECODE_ITEM (LumaPurchase, luma_purchase_from_json, fuzz_check_purchase (item));
+#elif defined(FUZZ_CONVERSATIONS)
+  DECODE_ITEM (LumaConversation, luma_conversation_from_json, fuzz_check_conversation (item));
+  DECODE_ITEM (LumaMessage, luma_message_from_json, fuzz_check_message (item));
+#elif defined(FUZZ_TENANTS)
+  DECODE_ITEM (LumaTenantSummary, luma_tenant_summary_from_json, fuzz_check_tenant (item));
+#else
+  (void) node;
+#endif
+}
 
 static void
 decode (JsonNode *node)
@@ -121,5 +154,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (json_parser_get_root (parser) == NULL)
     return 0;
   decode (json_parser_get_root (parser));
+  decode_items (json_parser_get_root (parser));
   return 0;
 }

@@ -229,7 +229,8 @@ test_sync_and_status (void)
   offline_sync = run_cli (ACME_KEY, "--server", url, "--tenant", ACME, "--sync", NULL);
   g_assert_cmpint (offline_sync->status, ==, LUMA_CLI_EXIT_FAILURE);
   g_assert_cmpstr (offline_sync->out, ==, "");
-  g_assert_nonnull (strstr (offline_sync->err, "cannot reach"));
+  g_assert_nonnull (strstr (offline_sync->err, "Sync failed"));
+  g_assert_nonnull (strstr (offline_sync->err, "--status"));
   g_assert_cmpint (count_cache_rows (cache_path, "sessions"), ==, 3025);
 }
 

@@ -360,19 +360,32 @@ server_thread (gpointer user_data)
 {
   HostileServer *hs = user_data;
   g_autoptr(GError) error = NULL;
-  GSList *uris;
   g_autofree char *uri_string = NULL;
 
   g_main_context_push_thread_default (hs->context);
 
   hs->server = soup_server_new ("server-header", "hostile-test", NULL);
   soup_server_add_handler (hs->server, "/gateway/api/v1", handle_cb, hs, NULL);
-  soup_server_listen_local (hs->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (hs->server);
-  g_assert_nonnull (uris);
-  uri_string = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* Our own socket on 127.0.0.1, port chosen by the kernel. */
+  {
+    g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                              G_SOCKET_PROTOCOL_TCP, &error);
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+
+    g_assert_no_error (error);
+    g_socket_bind (socket, any_port, TRUE, &error);
+    g_assert_no_error (error);
+    g_socket_listen (socket, &error);
+    g_assert_no_error (error);
+    bound = g_socket_get_local_address (socket, &error);
+    g_assert_no_error (error);
+    uri_string = g_strdup_printf ("http://127.0.0.1:%u/",
+                                  g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+    soup_server_listen_socket (hs->server, socket, 0, &error);
+    g_assert_no_error (error);
+  }
 
   g_mutex_lock (&hs->lock);
   hs->base_url = g_strdup_printf ("%sgateway/api/v1", uri_string);

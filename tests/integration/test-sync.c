@@ -436,7 +436,7 @@ static void
 test_faults_exhausted (gconstpointer data)
 {
   const char *kind = data;
-  g_autoptr(LumaTestSandbox) sb = start_sandbox ("30000", "--slow-ms", "3000", NULL);
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("30000", "--slow-ms", "6000", NULL);
   g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
   g_autoptr(LumaSyncSummary) failed = NULL;
   g_autoptr(LumaSyncSummary) resumed = NULL;
@@ -449,7 +449,7 @@ test_faults_exhausted (gconstpointer data)
 
   luma_api_client_set_retry_policy (account->client, 3, 10, 50);
   if (g_str_equal (kind, "slow"))
-    luma_api_client_set_timeout (account->client, 1);
+    luma_api_client_set_timeout (account->client, 2);
 
   faults = g_strdup_printf ("{\"faults\": [{\"kind\": \"%s\", \"rate\": 1.0}]}", kind);
   fa.sb = sb;

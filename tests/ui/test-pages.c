@@ -104,6 +104,12 @@ history_idle (gpointer data)
   return !luma_history_page_get_busy (page) && luma_history_page_get_query (page) != NULL;
 }
 
+static gboolean
+history_not_downloading (gpointer data)
+{
+  return !luma_history_page_get_downloading (LUMA_HISTORY_PAGE (data));
+}
+
 static char *
 count_string (gint64 n)
 {
@@ -253,6 +259,31 @@ test_history_page (void)
     g_autofree char *prefix = g_strdup_printf ("%u of ", g_list_model_get_n_items (G_LIST_MODEL (model)));
 
     g_assert_true (g_str_has_prefix (luma_history_page_get_count_text (page), prefix));
+  }
+
+  /* Download writes what the screen shows: the same rows in the same order */
+  {
+    g_autofree char *path = g_build_filename (g_get_user_data_dir (), "history.csv", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autofree char *contents = NULL;
+    g_auto(GStrv) lines = NULL;
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+
+    g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+    luma_history_page_download_to (page, file);
+    g_assert_true (luma_history_page_get_downloading (page));
+    g_assert_true (luma_ui_test_wait (history_not_downloading, page, 30));
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    lines = g_strsplit (contents, "\r\n", -1);
+    /* header + rows + the empty string after the last CRLF */
+    g_assert_cmpuint (g_strv_length (lines), ==, n + 2);
+    g_assert_true (g_str_has_prefix (lines[0], "Session ID,"));
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(LumaHistoryItem) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+        g_assert_true (g_str_has_prefix (lines[i + 1], luma_history_item_get_record_id (item)));
+      }
   }
 
   close_window (window);
@@ -747,6 +778,151 @@ test_account_errors (void)
   close_window (LUMA_WINDOW (window));
 }
 
+/* ---- A conflicting edit --------------------------------------------------------------------- */
+
+static gboolean
+message_dialog_open (gpointer data)
+{
+  return luma_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+static gboolean
+server_has_technical (gpointer data)
+{
+  g_autoptr(JsonObject) sub = tenant_get (ACME, ACME_KEY, "/subscription");
+  g_autofree char *technical = join_list (sub, "technicalEmails");
+
+  g_usleep (50000);
+  return g_strcmp0 (technical, data) == 0;
+}
+
+static void
+test_contacts_conflict (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaContactsEditor *editor = find_editor (luma_window_get_page_widget (window, "subscription"));
+  GtkWindow *dialog;
+  GtkEditable *entry;
+
+  /* Someone else saves other lists after the window synced */
+  json_node_unref (luma_test_sandbox_control (sandbox, "PUT", "/sandbox/tenants/" ACME "/subscription",
+                                              "{\"technicalEmails\": [\"theirs@acme.example\"]}",
+                                              NULL));
+
+  luma_contacts_editor_edit (editor);
+  entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+  gtk_editable_set_text (entry, "mine@acme.example");
+  luma_contacts_editor_save (editor);
+
+  /* The conflict dialog shows both versions; keep mine */
+  g_assert_true (luma_ui_test_wait (message_dialog_open, NULL, 30));
+  dialog = luma_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "mine"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "theirs"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "mine");
+
+  /* Mine reaches the server with the next sync */
+  {
+    g_auto(GStrv) mine = luma_contacts_editor_dup_addresses (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+    g_autofree char *expected = NULL;
+
+    g_assert_true (g_strv_contains ((const char * const *) mine, "mine@acme.example"));
+    expected = g_strjoinv ("|", mine);
+    g_assert_true (luma_ui_test_wait (server_has_technical, expected, 60));
+  }
+
+  close_window (window);
+}
+
+/* ---- A user-based tenant -------------------------------------------------------------------- */
+
+static void
+test_user_based_tenant (void)
+{
+  LumaWindow *window = open_tenant_window (BETA, BETA_KEY);
+  LumaSubscriptionPage *page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  LumaHistoryPage *history = LUMA_HISTORY_PAGE (luma_window_get_page_widget (window, "history"));
+  g_autoptr(JsonObject) sub = tenant_get (BETA, BETA_KEY, "/subscription");
+  g_autofree char *consumed = count_string (json_object_get_int_member (sub, "consumed"));
+  const char *titles[] = { "User ID", "User Name", "Email", "First Name", "Last Name", "Role",
+                           "Status", "Created On", "Conversations" };
+  GListModel *columns;
+  gint64 records = 0;
+  g_autofree char *checksum = luma_test_sandbox_get_checksum (sandbox, BETA, &records, NULL);
+
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "license-type"), ==, "User-Based");
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "consumed"), ==, consumed);
+
+  luma_window_show_page (window, "history");
+  g_assert_true (luma_ui_test_wait (history_idle, history, 30));
+  columns = gtk_column_view_get_columns (luma_history_page_get_view (history));
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, G_N_ELEMENTS (titles));
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      g_assert_cmpstr (gtk_column_view_column_get_title (column), ==, titles[i]);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (luma_history_page_get_model (history))), ==, records);
+  g_assert_cmpint (luma_history_page_get_query (history)->license_type, ==, LUMA_LICENSE_TYPE_USER);
+
+  close_window (window);
+}
+
+/* ---- The command line ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  LumaApplication *app;
+  gint64           deadline;
+  char            *identity;
+  char            *page;
+} CliCheck;
+
+static gboolean
+cli_check_cb (gpointer user_data)
+{
+  CliCheck *check = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (check->app));
+
+  if (windows != NULL && LUMA_IS_WINDOW (windows->data) && luma_window_get_ready (windows->data))
+    {
+      LumaWindow *window = windows->data;
+
+      check->identity = g_strdup (luma_account_get_identity (luma_window_get_account (window)));
+      check->page = g_strdup (luma_window_get_page (window));
+    }
+  else if (g_get_monotonic_time () < check->deadline)
+    {
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_action_group_activate_action (G_ACTION_GROUP (check->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_command_line (void)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  const char *good[] = { "luma-subscription", "--server", luma_test_sandbox_get_url (sandbox),
+                         "--tenant", ACME, NULL };
+  CliCheck check = { app, g_get_monotonic_time () + 60 * G_USEC_PER_SEC, NULL, NULL };
+  int status;
+
+  /* --server and --tenant open a window on that account, the key from LUMA_API_KEY.
+   * (A GApplication parses its command line once: this is the only run in the process.) */
+  g_setenv ("LUMA_API_KEY", ACME_KEY, TRUE);
+  g_timeout_add (50, cli_check_cb, &check);
+  status = g_application_run (G_APPLICATION (app), 5, (char **) good);
+  g_unsetenv ("LUMA_API_KEY");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (check.identity, ==, ACME);
+  g_assert_cmpstr (check.page, ==, "tenant");
+  g_free (check.identity);
+  g_free (check.page);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -772,13 +948,16 @@ main (int   argc,
 
   g_test_add_func ("/ui/pages/subscription", test_subscription_page);
   g_test_add_func ("/ui/pages/history", test_history_page);
+  g_test_add_func ("/ui/pages/user-based-tenant", test_user_based_tenant);
   g_test_add_func ("/ui/pages/contacts", test_contacts);
+  g_test_add_func ("/ui/pages/contacts-conflict", test_contacts_conflict);
   g_test_add_func ("/ui/pages/conversation-transcript", test_conversation_transcript);
   g_test_add_func ("/ui/pages/superadmin-refill", test_superadmin_refill);
   g_test_add_func ("/ui/pages/tenant-has-no-refill", test_tenant_has_no_refill);
   g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/pages/offline", test_offline);
   g_test_add_func ("/ui/pages/account-errors", test_account_errors);
+  g_test_add_func ("/ui/pages/command-line", test_command_line);
 
   status = g_test_run ();
   luma_test_sandbox_stop (sandbox);

@@ -1419,6 +1419,74 @@ test_async_pages (void)
   g_assert_cmpuint (state.ready_notified, >=, 1);
 }
 
+static void
+open_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LumaCache **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = luma_cache_open_for_account_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+stop_after_two_cb (LumaLicenseType  type,
+                   gconstpointer    record,
+                   gpointer         user_data)
+{
+  return ++*(guint *) user_data < 2;
+}
+
+static void
+test_open_async (void)
+{
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) q;
+  g_autofree char *server = NULL;
+  g_autofree char *account = NULL;
+  guint seen = 0;
+
+  luma_cache_open_for_account_async ("https://luma.example/gateway/api/v1", "superadmin:root/acme",
+                                     NULL, open_done_cb, &cache);
+  while (cache == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (luma_cache_was_rebuilt (cache));
+
+  /* Which account a file belongs to is written down, no secret with it. */
+  server = luma_cache_get_meta (cache, "server_url", &error);
+  account = luma_cache_get_meta (cache, "account", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (server, ==, "https://luma.example/gateway/api/v1");
+  g_assert_cmpstr (account, ==, "superadmin:root/acme");
+
+  stage_sessions (cache, "x", 10, 0);
+  g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* A NULL cursor keeps the stored one (none here). */
+  g_assert_null (luma_cache_get_cursor (cache, NULL));
+
+  /* The row function can stop the walk early; that is not an error. */
+  luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+  g_assert_true (luma_cache_foreach_history (cache, &q, stop_after_two_cb, &seen, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen, ==, 2);
+
+  /* After close, calls fail cleanly. */
+  luma_cache_close (cache);
+  g_assert_cmpint (luma_cache_count_records (cache, LUMA_LICENSE_TYPE_SESSION, &error), ==, -1);
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_false (luma_cache_set_meta (cache, "k", "v", &error));
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED);
+
+  /* Let the task's last reference go. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1428,6 +1496,7 @@ main (int   argc,
   g_test_add_func ("/cache/schema/create-reopen", test_schema_create_reopen);
   g_test_add_func ("/cache/schema/account-files", test_account_files);
   g_test_add_func ("/cache/schema/migration", test_migration);
+  g_test_add_func ("/cache/schema/open-async", test_open_async);
   g_test_add_func ("/cache/schema/newer", test_newer_schema);
   g_test_add_func ("/cache/corrupt/garbage", test_corrupt_garbage);
   g_test_add_func ("/cache/corrupt/foreign", test_corrupt_foreign);
