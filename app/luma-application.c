@@ -274,8 +274,67 @@ show_page_activated (GSimpleAction *action,
     luma_window_show_page (LUMA_WINDOW (window), g_variant_get_string (parameter, NULL));
 }
 
+/* The window showing @tenant (or able to: a superadmin's), presented on @page. */
+static void
+show_tenant_page (LumaApplication *self,
+                  const char      *tenant,
+                  const char      *page)
+{
+  LumaWindow *found = NULL;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      LumaAccount *account;
+
+      if (!LUMA_IS_WINDOW (l->data))
+        continue;
+      if (g_strcmp0 (luma_window_get_tenant (l->data), tenant) == 0)
+        {
+          found = l->data;
+          break;
+        }
+      account = luma_window_get_account (l->data);
+      if (found == NULL && account != NULL &&
+          luma_account_get_kind (account) == LUMA_ACCOUNT_KIND_SUPERADMIN)
+        found = l->data;
+    }
+
+  if (found == NULL)
+    {
+      /* No window (running in the background): the stored account's. */
+      found = LUMA_WINDOW (luma_application_open_account (self, NULL));
+    }
+  else if (g_strcmp0 (luma_window_get_tenant (found), tenant) != 0)
+    {
+      luma_window_open_tenant (found, tenant);
+    }
+
+  gtk_window_present (GTK_WINDOW (found));
+  luma_window_show_page (found, page);
+}
+
+/* From a consumption notification: the tenant's Subscription page. */
+static void
+show_subscription_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  show_tenant_page (user_data, g_variant_get_string (parameter, NULL), "subscription");
+}
+
+/* From a consumption notification's "Show History" button. */
+static void
+show_history_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  show_tenant_page (user_data, g_variant_get_string (parameter, NULL), "history");
+}
+
 static const GActionEntry app_actions[] = {
   { "show-page", show_page_activated, "s" },
+  { "show-subscription", show_subscription_activated, "s" },
+  { "show-history", show_history_activated, "s" },
   { "quit", quit_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },

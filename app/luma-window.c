@@ -12,6 +12,7 @@
 #include "luma-account-page.h"
 #include "luma-credentials.h"
 #include "luma-history-page.h"
+#include "luma-notifier.h"
 #include "luma-purchases-page.h"
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page.h"
@@ -26,6 +27,7 @@ struct _LumaWindow
   LumaApiClient        *client;
   LumaCache            *cache;
   LumaSync             *sync;
+  LumaNotifier         *notifier;
   char                 *tenant;          /* the tenant whose pages are shown */
   GCancellable         *cancellable;     /* of the account's session */
   GCancellable         *tenant_cancellable;
@@ -306,6 +308,18 @@ sync_done_cb (GObject      *source,
       return;
     }
 
+  /* The 75/85/95/100 % notifications, once per crossing. */
+  if (self->notifier != NULL)
+    {
+      GSettings *settings = get_settings (self);
+      gboolean enabled = settings != NULL ? g_settings_get_boolean (settings, "notifications-enabled")
+                                          : TRUE;
+      g_autoptr(GError) notify_error = NULL;
+
+      if (!luma_notifier_evaluate_cached (self->notifier, enabled, NULL, &notify_error))
+        g_warning ("Cannot evaluate the consumption alerts: %s", notify_error->message);
+    }
+
   if (summary->conflict)
     luma_window_add_toast (self, _("The contacts changed on the server meanwhile: choose the version to keep"));
   else if (summary->contacts_pushed)
@@ -368,6 +382,7 @@ close_tenant (LumaWindow *self)
   luma_history_page_set_context (self->history_page, NULL, NULL);
   luma_purchases_page_set_cache (self->purchases_page, NULL);
 
+  g_clear_object (&self->notifier);
   g_clear_object (&self->sync);
   g_clear_object (&self->cache);
   g_clear_pointer (&self->tenant, g_free);
@@ -399,6 +414,9 @@ cache_opened (LumaWindow   *self,
     luma_window_add_toast (self, _("The local cache was damaged and was rebuilt: syncing everything again"));
 
   self->sync = luma_sync_new (self->client, cache);
+  self->notifier = luma_notifier_new (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
+                                      cache);
+  luma_notifier_set_name_tenant (self->notifier, is_superadmin (self));
   g_signal_connect_swapped (self->sync, "notify::running", G_CALLBACK (sync_notify_cb), self);
   g_signal_connect_swapped (self->sync, "notify::done", G_CALLBACK (sync_notify_cb), self);
   g_signal_connect_swapped (self->sync, "notify::total", G_CALLBACK (sync_notify_cb), self);
@@ -803,6 +821,13 @@ luma_window_get_page_widget (LumaWindow *self,
   if (g_strcmp0 (name, "purchases") == 0)
     return GTK_WIDGET (self->purchases_page);
   return NULL;
+}
+
+const char *
+luma_window_get_tenant (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+  return self->tenant;
 }
 
 gboolean

@@ -47,6 +47,8 @@ GtkWidget     *luma_window_get_page_widget (LumaWindow  *self,
                                             const char  *name);
 /* TRUE once a tenant's pages show the cache and the first sync ended. */
 gboolean       luma_window_get_ready   (LumaWindow      *self);
+/* The external id of the tenant whose pages are shown, or NULL. */
+const char    *luma_window_get_tenant  (LumaWindow      *self);
 /* Whether the offline banner is shown. */
 gboolean       luma_window_get_offline (LumaWindow      *self);
 /* Opens a tenant (superadmin). */

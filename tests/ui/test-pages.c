@@ -582,6 +582,16 @@ test_superadmin_refill (void)
   g_assert_cmpuint (count_purchases (), ==, purchases_before + 1);
   gtk_window_destroy (GTK_WINDOW (dialog));
 
+  /* A notification's "Show History" opens that tenant's history */
+  {
+    g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+
+    g_action_group_activate_action (G_ACTION_GROUP (app), "show-history", g_variant_new_string (ACME));
+    g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+    g_assert_cmpstr (luma_window_get_tenant (window), ==, ACME);
+    g_assert_cmpstr (luma_window_get_page (window), ==, "tenant");
+  }
+
   /* Back to the tenants */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
   g_assert_cmpstr (luma_window_get_page (window), ==, "tenants");

@@ -54,7 +54,8 @@ static void
 test_window_opens (void)
 {
   g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
-  const char *app_actions[] = { "quit", "about", "preferences", "shortcuts" };
+  const char *app_actions[] = { "quit", "about", "preferences", "shortcuts", "show-page",
+                                "show-subscription", "show-history" };
   const char *win_actions[] = { "win.refresh", "win.search", "win.back", "win.accounts" };
   g_auto(GStrv) accels = NULL;
   GtkWindow *window;
