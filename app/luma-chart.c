@@ -1,4 +1,4 @@
-/* luma-chart.c: consumption per week over the contract term, as bars
+/* luma-chart.c: consumption per day or week over the contract term, as bars
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -136,9 +136,6 @@ luma_chart_init (LumaChart *self)
 {
   self->counts = g_array_new (FALSE, TRUE, sizeof (gint64));
   self->bucket_seconds = 7 * 24 * 3600;
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Consumption per week"),
-                                  -1);
   luma_chart_set_data (self, NULL, 0, 0, self->bucket_seconds);
 }
 
@@ -191,11 +188,23 @@ luma_chart_set_data (LumaChart    *self,
       g_autofree char *max_s = g_strdup_printf ("%'" G_GINT64_FORMAT, max);
       g_autofree char *avg_s = g_strdup_printf ("%'" G_GINT64_FORMAT, sum / MAX (used, 1));
 
-      /* Translators: text alternative of the weekly chart: "Highest: N in the week of DATE;
-       * average: M per week" */
-      self->text = g_strdup_printf (_("Highest: %s in the week of %s; average: %s per week"),
-                                    max_s, day, avg_s);
+      if (bucket_seconds < 7 * 24 * 3600)
+        /* Translators: text alternative of the daily chart: "Highest: N on DATE;
+         * average: M per day" */
+        self->text = g_strdup_printf (_("Highest: %s on %s; average: %s per day"),
+                                      max_s, day, avg_s);
+      else
+        /* Translators: text alternative of the weekly chart: "Highest: N in the week of DATE;
+         * average: M per week" */
+        self->text = g_strdup_printf (_("Highest: %s in the week of %s; average: %s per week"),
+                                      max_s, day, avg_s);
     }
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  bucket_seconds < 7 * 24 * 3600 ? _("Consumption per day")
+                                                                 : _("Consumption per week"),
+                                  -1);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->text,

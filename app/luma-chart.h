@@ -1,4 +1,4 @@
-/* luma-chart.h: consumption per week over the contract term, as bars
+/* luma-chart.h: consumption per day or week over the contract term, as bars
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -12,7 +12,8 @@
 #include "luma-gauge.h"
 #include "luma-subscription-page.h"
 
-#define WEEK (7 * 24 * 3600)
+#define DAY (24 * 3600)
+#define WEEK (7 * DAY)
 
 struct _LumaSubscriptionPage
 {
@@ -41,6 +42,9 @@ struct _LumaSubscriptionPage
   GtkLabel          *forecast_label;
   LumaChart         *chart;
   GtkLabel          *chart_label;
+  GtkLabel          *chart_title;
+  GtkToggleButton   *per_day_button;
+  GtkToggleButton   *per_week_button;
   LumaContactsEditor *contacts_editor;
 };
 
@@ -135,62 +139,12 @@ luma_subscription_forecast (const LumaSubscription *s,
     }
 }
 
-/* ---- The weekly chart, counted in a worker thread ------------------------------------------ */
+/* ---- The chart, counted by the cache in a worker thread --------------------------------------- */
 
-typedef struct
+static gint64
+chart_bucket_seconds (LumaSubscriptionPage *self)
 {
-  LumaCache        *cache;
-  LumaHistoryQuery  query;
-  gint64            start;
-  guint             n_buckets;
-  GArray           *counts;
-} ChartData;
-
-static void
-chart_data_free (gpointer data)
-{
-  ChartData *d = data;
-
-  g_clear_object (&d->cache);
-  luma_history_query_clear (&d->query);
-  g_clear_pointer (&d->counts, g_array_unref);
-  g_free (d);
-}
-
-static gboolean
-count_row_cb (LumaLicenseType license_type,
-              gconstpointer   record,
-              gpointer        user_data)
-{
-  ChartData *d = user_data;
-  gint64 t;
-  gint64 bucket;
-
-  if (license_type == LUMA_LICENSE_TYPE_SESSION)
-    t = ((const LumaSessionRecord *) record)->started_on;
-  else
-    t = ((const LumaUserRecord *) record)->created_on;
-
-  bucket = (t - d->start) / WEEK;
-  if (t >= d->start && bucket < d->n_buckets)
-    g_array_index (d->counts, gint64, bucket)++;
-
-  return TRUE;
-}
-
-static void
-count_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  ChartData *d = task_data;
-  GError *error = NULL;
-
-  if (!luma_cache_foreach_history (d->cache, &d->query, count_row_cb, d, cancellable, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  return gtk_toggle_button_get_active (self->per_day_button) ? DAY : WEEK;
 }
 
 static void
@@ -198,19 +152,27 @@ count_done_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (source);
-  ChartData *d = g_task_get_task_data (G_TASK (result));
+  g_autoptr(LumaSubscriptionPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) counts = luma_cache_count_by_bucket_finish (LUMA_CACHE (source), result, &error);
+  gint64 bucket;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (counts == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Cannot count the weekly consumption: %s", error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
+        g_warning ("Cannot count the consumption over time: %s", error->message);
       return;
     }
+  /* An answer to an earlier request (another cache, subscription or bucket). */
+  if (g_task_get_cancellable (G_TASK (result)) != self->chart_cancellable)
+    return;
 
-  luma_chart_set_data (self->chart, (const gint64 *) (gpointer) d->counts->data, d->counts->len,
-                       d->start, WEEK);
+  bucket = chart_bucket_seconds (self);
+  luma_chart_set_data (self->chart, (const gint64 *) (gpointer) counts->data, counts->len,
+                       self->subscription->start_date, bucket);
+  gtk_label_set_label (self->chart_title,
+                       bucket == DAY ? _("Consumption per Day") : _("Consumption per Week"));
   gtk_label_set_label (self->chart_label, luma_chart_get_text (self->chart));
   self->chart_ready = TRUE;
 }
@@ -218,9 +180,8 @@ count_done_cb (GObject      *source,
 static void
 start_chart (LumaSubscriptionPage *self)
 {
-  g_autoptr(GTask) task = NULL;
-  ChartData *d;
-  gint64 weeks;
+  gint64 bucket = chart_bucket_seconds (self);
+  gint64 to;
 
   if (self->chart_cancellable != NULL)
     g_cancellable_cancel (self->chart_cancellable);
@@ -231,27 +192,24 @@ start_chart (LumaSubscriptionPage *self)
     return;
 
   self->chart_cancellable = g_cancellable_new ();
-  weeks = (self->subscription->end_date - self->subscription->start_date) / WEEK + 1;
+  /* At most about ten years of buckets, whatever the server says. */
+  to = MAX (self->subscription->end_date, self->subscription->start_date);
+  to = MIN (to, self->subscription->start_date + bucket * (bucket == DAY ? 3660 : 520) - 1);
 
-  d = g_new0 (ChartData, 1);
-  d->cache = g_object_ref (self->cache);
-  luma_history_query_init (&d->query, self->subscription->license_type);
-  d->query.sort_column = LUMA_HISTORY_COLUMN_TIME;
-  d->query.descending = FALSE;
-  d->query.from = self->subscription->start_date;
-  d->query.to = self->subscription->end_date;
   /* User-based: what is consumed is the licences held, i.e. active users. */
-  if (self->subscription->license_type == LUMA_LICENSE_TYPE_USER)
-    d->query.status = LUMA_USER_STATUS_ACTIVE;
-  d->start = self->subscription->start_date;
-  d->n_buckets = (guint) CLAMP (weeks, 1, 520);
-  d->counts = g_array_new (FALSE, TRUE, sizeof (gint64));
-  g_array_set_size (d->counts, d->n_buckets);
+  luma_cache_count_by_bucket_async (self->cache, self->subscription->license_type,
+                                    LUMA_USER_STATUS_ACTIVE,
+                                    self->subscription->start_date, to, bucket,
+                                    self->chart_cancellable, count_done_cb, g_object_ref (self));
+}
 
-  task = g_task_new (self, self->chart_cancellable, count_done_cb, NULL);
-  g_task_set_source_tag (task, start_chart);
-  g_task_set_task_data (task, d, chart_data_free);
-  g_task_run_in_thread (task, count_thread);
+static void
+chart_bucket_toggled_cb (LumaSubscriptionPage *self,
+                         GtkToggleButton      *button)
+{
+  /* Each group change toggles two buttons: count once, for the active one. */
+  if (gtk_toggle_button_get_active (button))
+    start_chart (self);
 }
 
 /* ---- Showing the subscription --------------------------------------------------------------- */
@@ -417,6 +375,25 @@ luma_subscription_page_get_value (LumaSubscriptionPage *self,
   return NULL;
 }
 
+LumaChart *
+luma_subscription_page_get_chart (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+  return self->chart;
+}
+
+void
+luma_subscription_page_set_chart_per_day (LumaSubscriptionPage *self,
+                                          gboolean              per_day)
+{
+  g_return_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self));
+
+  if (per_day)
+    gtk_toggle_button_set_active (self->per_day_button, TRUE);
+  else
+    gtk_toggle_button_set_active (self->per_week_button, TRUE);
+}
+
 static void
 luma_subscription_page_dispose (GObject *object)
 {
@@ -469,7 +446,11 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, forecast_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, chart);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, chart_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, chart_title);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, per_day_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, per_week_button);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, contacts_editor);
+  gtk_widget_class_bind_template_callback (widget_class, chart_bucket_toggled_cb);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "luma-cache.h"
+#include "luma-chart.h"
 #include "luma-sync.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,10 @@ const char             *luma_subscription_page_get_value        (LumaSubscriptio
                                                                  const char           *name);
 /* FALSE while the weekly consumption is being counted. */
 gboolean                luma_subscription_page_get_chart_ready  (LumaSubscriptionPage *self);
+LumaChart              *luma_subscription_page_get_chart        (LumaSubscriptionPage *self);
+/* The chart's buckets: days or weeks (the default) from the start date. */
+void                    luma_subscription_page_set_chart_per_day (LumaSubscriptionPage *self,
+                                                                  gboolean              per_day);
 
 /* "At the current rate the licences run out on ..." / "... last past the end
  * date": from the consumption since the start of the term. */

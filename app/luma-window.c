@@ -433,6 +433,25 @@ cache_opened (LumaWindow   *self,
   schedule_sync (self);
 }
 
+static void
+cache_open_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LumaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  LumaCache *cache = luma_cache_open_for_account_finish (result, &error);
+
+  /* Another tenant was opened or the window closed meanwhile. */
+  if (g_task_get_cancellable (G_TASK (result)) != self->tenant_cancellable ||
+      g_cancellable_is_cancelled (self->tenant_cancellable))
+    {
+      g_clear_object (&cache);
+      return;
+    }
+  cache_opened (self, cache, error);
+}
+
 void
 luma_window_open_tenant (LumaWindow *self,
                          const char *external_id)
@@ -462,17 +481,10 @@ luma_window_open_tenant (LumaWindow *self,
 
   adw_view_stack_set_visible_child_name (self->view_stack, "subscription");
   show_main (self, "loading");
-  /* Opened here rather than with luma_cache_open_for_account_async(): that
-   * one pushes this thread's main context from its worker thread, which GLib
-   * refuses (a critical), so its signals would not reach this thread. */
-  {
-    g_autoptr(GError) error = NULL;
-    LumaCache *cache = luma_cache_open_for_account (luma_account_get_server (self->account),
-                                                    cache_account, self->tenant_cancellable,
-                                                    &error);
-
-    cache_opened (self, cache, error);
-  }
+  /* In a worker thread: checking a big cache at open can take a second. */
+  luma_cache_open_for_account_async (luma_account_get_server (self->account), cache_account,
+                                     self->tenant_cancellable, cache_open_cb,
+                                     g_object_ref (self));
 }
 
 static void

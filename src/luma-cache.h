@@ -322,6 +322,36 @@ gint64      luma_cache_count_matching_finish   (LumaCache              *self,
                                                 GAsyncResult           *result,
                                                 GError                **error);
 
+/* Consumption over time, for the chart: the number of records (of users
+ * with @user_status, a LumaUserStatus, or -1 for every user; ignored for
+ * sessions) whose time (Started On / Created On) falls in each bucket of
+ * @bucket_seconds, the
+ * first starting at @from, up to @to included (the last bucket may be cut
+ * short by @to). A GArray of gint64 with (@to - @from) / @bucket_seconds + 1
+ * counts (zero for empty buckets). One statement counting ranges of the
+ * time index: about 0.2 s per million records in range. @bucket_seconds <= 0,
+ * @to < @from or more than 8192 buckets: LUMA_CACHE_ERROR_INVALID. */
+GArray     *luma_cache_count_by_bucket         (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                gint                  user_status,
+                                                gint64                from,
+                                                gint64                to,
+                                                gint64                bucket_seconds,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+void        luma_cache_count_by_bucket_async   (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                gint                  user_status,
+                                                gint64                from,
+                                                gint64                to,
+                                                gint64                bucket_seconds,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+GArray     *luma_cache_count_by_bucket_finish  (LumaCache            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
 /* The records of these row ids, in the order of @ids (ids that do not exist
  * are left out). Fast (well under a millisecond for 200 ids): meant for a
  * GListModel's get_item() on the main thread, on a read connection reserved
@@ -367,6 +397,19 @@ gboolean    luma_cache_store_purchases         (LumaCache            *self,
  * @etag_out: (optional) NULL when none stored. */
 GPtrArray  *luma_cache_get_purchases           (LumaCache            *self,
                                                 char                **etag_out,
+                                                GError              **error);
+
+/* A superadmin's tenant list (LumaTenantSummary*, in the server's order),
+ * kept in the superadmin's own cache (luma_cache_open_for_account() with
+ * "superadmin:USER") so the tenants page works offline. Storing replaces
+ * the list and records when. */
+gboolean    luma_cache_store_tenants           (LumaCache            *self,
+                                                GPtrArray            *tenants,
+                                                GError              **error);
+/* The stored list (maybe empty), or NULL without error when none was ever
+ * stored; @stored_on_out: (optional) unix seconds UTC of the store. */
+GPtrArray  *luma_cache_get_tenants             (LumaCache            *self,
+                                                gint64               *stored_on_out,
                                                 GError              **error);
 
 /* Replaces the cached conversations (LumaConversation* with their messages) of

@@ -296,6 +296,40 @@ test_export_csv (void)
   g_assert_cmpuint (lines, ==, 501);
 }
 
+/* --ca-file: the sandbox over HTTPS with a certificate of its own is refused until its CA is
+ * given. */
+static void
+test_ca_file (void)
+{
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "integration", "data",
+                                                 "sandbox-tls.crt", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "integration", "data",
+                                                "sandbox-tls.key", NULL);
+  g_autoptr(LumaTestSandbox) sb = luma_test_sandbox_start ("--tls-cert", cert, "--tls-key", key,
+                                                           "--tenant", ACME, "--api-key", ACME_KEY,
+                                                           "--seed", "40", NULL);
+  const char *url = luma_test_sandbox_get_url (sb);
+  g_autofree char *cache_path = cache_path_for (sb, ACME);
+  g_autoptr(CliResult) refused = NULL;
+  g_autoptr(CliResult) trusted = NULL;
+
+  g_assert_true (g_str_has_prefix (url, "https://"));
+
+  refused = run_cli (ACME_KEY, "--server", url, "--tenant", ACME, "--sync", NULL);
+  g_assert_cmpint (refused->status, ==, LUMA_CLI_EXIT_FAILURE);
+  g_assert_nonnull (strstr (refused->err, "certificate"));
+  g_assert_cmpint (count_cache_rows (cache_path, "sessions"), <=, 0);
+
+  trusted = run_cli (ACME_KEY, "--server", url, "--tenant", ACME, "--ca-file", cert, "--sync",
+                     NULL);
+  g_assert_cmpint (trusted->status, ==, LUMA_CLI_EXIT_OK);
+  g_assert_true (g_str_has_prefix (trusted->out, "full sync: 40 new"));
+
+  luma_test_set_tls_anchors (cert);   /* for the test's own requests */
+  assert_cache_matches_sandbox (cache_path, sb, ACME, FALSE);
+  luma_test_set_tls_anchors (NULL);
+}
+
 /* kill -9 in the middle of a sync of 300,000 records, then --sync again: exact count, no
  * duplicate, no gap. */
 static void
@@ -357,6 +391,7 @@ main (int   argc,
   g_test_add_func ("/cli/sync-and-status", test_sync_and_status);
   g_test_add_func ("/cli/credentials", test_credentials);
   g_test_add_func ("/cli/export-csv", test_export_csv);
+  g_test_add_func ("/cli/ca-file", test_ca_file);
   g_test_add_func ("/cli/kill-and-resume", test_kill_and_resume);
 
   return g_test_run ();

@@ -1431,6 +1431,333 @@ open_done_cb (GObject      *source,
   g_assert_no_error (error);
 }
 
+/* A caller running its own main context in another thread: the open must
+ * not touch that context from the worker thread (GLib refuses to push a
+ * context another thread owns), the result comes back in it, and so do the
+ * cache's signals. */
+typedef struct
+{
+  GMainContext *context;
+  LumaCache    *cache;
+  GError       *error;
+  gboolean      done;
+  GThread      *signalled_in;
+  guint         n_signals;
+} ContextOpen;
+
+static void
+context_open_done_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  ContextOpen *co = user_data;
+
+  g_assert_true (g_main_context_is_owner (co->context));
+  co->cache = luma_cache_open_for_account_finish (result, &co->error);
+  co->done = TRUE;
+}
+
+static void
+context_history_changed_cb (LumaCache *cache,
+                            gpointer   user_data)
+{
+  ContextOpen *co = user_data;
+
+  co->signalled_in = g_thread_self ();
+  co->n_signals++;
+}
+
+static gpointer
+open_in_context_thread (gpointer data)
+{
+  ContextOpen *co = data;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (co->context);
+  luma_cache_open_for_account_async ("https://luma.example/gateway/api/v1", "context-owner",
+                                     NULL, context_open_done_cb, co);
+  while (!co->done)
+    g_main_context_iteration (co->context, TRUE);
+  g_assert_no_error (co->error);
+  g_assert_nonnull (co->cache);
+
+  g_signal_connect (co->cache, "history-changed", G_CALLBACK (context_history_changed_cb), co);
+  stage_sessions (co->cache, "ctx", 3, 1000);
+  g_assert_true (luma_cache_commit_batch (co->cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+  while (co->n_signals == 0)
+    g_main_context_iteration (co->context, TRUE);
+
+  g_main_context_pop_thread_default (co->context);
+  return g_thread_self ();
+}
+
+static void
+test_open_async_other_context (void)
+{
+  ContextOpen co = { 0 };
+  g_autoptr(GThread) thread = NULL;
+  GThread *owner;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  co.context = g_main_context_new ();
+  thread = g_thread_new ("test-open-context", open_in_context_thread, &co);
+  owner = g_thread_join (g_steal_pointer (&thread));
+  g_assert_true (co.signalled_in == owner);
+  g_assert_cmpuint (co.n_signals, ==, 1);
+  g_assert_cmpint (luma_cache_count_records (co.cache, LUMA_LICENSE_TYPE_SESSION, &error), ==, 3);
+  g_assert_no_error (error);
+
+  /* Nothing of it was queued on the global default context. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (co.n_signals, ==, 1);
+  g_clear_object (&co.cache);
+  g_main_context_unref (co.context);
+
+  /* Cancelled before it ran: a clean G_IO_ERROR_CANCELLED and no cache. */
+  g_cancellable_cancel (cancellable);
+  co = (ContextOpen) { 0 };
+  co.context = g_main_context_ref_thread_default ();
+  luma_cache_open_for_account_async ("https://luma.example/gateway/api/v1", "cancelled",
+                                     cancellable, context_open_done_cb, &co);
+  while (!co.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (co.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (co.cache);
+  g_clear_error (&co.error);
+  g_main_context_unref (co.context);
+}
+
+/* ---- Counts per time bucket ---------------------------------------------------------------- */
+
+static void
+buckets_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GArray **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = luma_cache_count_by_bucket_finish (LUMA_CACHE (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*out);
+}
+
+static void
+test_count_by_bucket (void)
+{
+  g_autofree char *path = test_path ("buckets.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sessions = session_array ();
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_user_record_free);
+  g_autoptr(GArray) counts = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  const gint64 day = 24 * 3600, from = 1735689600 /* 2025-01-01 */, to = from + 365 * day - 1;
+  const gint64 sizes[] = { day, 7 * day, 6 * 3600, 365 * day, 1000 * day };
+  guint n = 20000;
+
+  /* Times spread over the year and a little outside it, with records on
+   * the exact edges. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("S-%06u", i);
+      gint64 t;
+
+      if (i == 0)
+        t = from;
+      else if (i == 1)
+        t = to;
+      else if (i == 2)
+        t = from - 1;
+      else if (i == 3)
+        t = to + 1;
+      else
+        t = from - 30 * day + (gint64) g_rand_int_range (rand, 0, (gint32) (425 * day / 60)) * 60;
+      g_ptr_array_add (sessions, make_session (id, t, "user", "u@example.org", NULL,
+                                               LUMA_CHANNEL_SLACK, LUMA_ROLE_GUEST,
+                                               LUMA_INITIATED_BY_END_USER, 1));
+    }
+  luma_cache_upsert_sessions (cache, sessions);
+  g_assert_true (luma_cache_commit_batch (cache, "c1", NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      gint64 n_buckets = (to - from) / sizes[k] + 1;
+      g_autofree gint64 *expected = g_new0 (gint64, n_buckets);
+      gint64 total = 0, in_range = 0;
+
+      /* The independent count: every record, in C. */
+      for (guint i = 0; i < sessions->len; i++)
+        {
+          const LumaSessionRecord *r = g_ptr_array_index (sessions, i);
+
+          if (r->started_on >= from && r->started_on <= to)
+            {
+              expected[(r->started_on - from) / sizes[k]]++;
+              in_range++;
+            }
+        }
+
+      counts = luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, sizes[k],
+                                           NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (counts->len, ==, n_buckets);
+      for (guint b = 0; b < counts->len; b++)
+        {
+          g_assert_cmpint (g_array_index (counts, gint64, b), ==, expected[b]);
+          total += g_array_index (counts, gint64, b);
+        }
+      g_assert_cmpint (total, ==, in_range);
+      g_assert_cmpint (total, <, n);
+      g_clear_pointer (&counts, g_array_unref);
+    }
+
+  /* The async variant gives the same, in this thread. */
+  luma_cache_count_by_bucket_async (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, 7 * day, NULL,
+                                    buckets_done_cb, &counts);
+  while (counts == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (counts->len, ==, 53);
+  g_assert_cmpint (g_array_index (counts, gint64, 0), >, 0);
+  g_clear_pointer (&counts, g_array_unref);
+
+  /* The other history is empty: all zeros, not an error. */
+  for (guint i = 0; i < 3; i++)
+    {
+      LumaUserRecord *u = luma_user_record_new ();
+
+      u->user_id = g_strdup_printf ("U-%u", i);
+      u->user_name = g_strdup ("u");
+      u->email = g_strdup ("u@example.org");
+      u->first_name = g_strdup ("F");
+      u->last_name = g_strdup ("L");
+      u->created_on = from + (gint64) i * 2 * day;
+      u->status = i == 1 ? LUMA_USER_STATUS_ACTIVE : LUMA_USER_STATUS_INACTIVE;
+      g_ptr_array_add (users, u);
+    }
+  luma_cache_upsert_users (cache, users);
+  g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+  counts = luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_USER, -1, from, from + 6 * day, day,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts->len, ==, 7);
+  for (guint b = 0; b < 7; b++)
+    g_assert_cmpint (g_array_index (counts, gint64, b), ==, b % 2 == 0 && b < 6 ? 1 : 0);
+  g_clear_pointer (&counts, g_array_unref);
+  /* Only the active users (the licences held) when asked. */
+  counts = luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_USER, LUMA_USER_STATUS_ACTIVE,
+                                       from, from + 6 * day, day, NULL, &error);
+  g_assert_no_error (error);
+  for (guint b = 0; b < 7; b++)
+    g_assert_cmpint (g_array_index (counts, gint64, b), ==, b == 2 ? 1 : 0);
+  g_clear_pointer (&counts, g_array_unref);
+
+  /* Bad arguments are refused with a clear error. */
+  g_assert_null (luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, 0,
+                                             NULL, &error));
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, to, from, day,
+                                             NULL, &error));
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, 1,
+                                             NULL, &error));
+  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
+  g_clear_error (&error);
+}
+
+/* ---- A superadmin's tenant list ------------------------------------------------------------- */
+
+static LumaTenantSummary *
+make_tenant (const char      *id,
+             const char      *name,
+             LumaLicenseType  type,
+             gint64           total,
+             gint64           consumed)
+{
+  LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
+
+  t->external_id = g_strdup (id);
+  t->tenant_name = g_strdup (name);
+  t->license_type = type;
+  t->start_date = 1735689600;
+  t->end_date = 1767225599;
+  t->total_purchase = total;
+  t->consumed = consumed;
+  t->available = MAX (total - consumed, 0);
+  t->overage = MAX (consumed - total, 0);
+  return t;
+}
+
+static void
+test_tenants (void)
+{
+  g_autofree char *path = test_path ("tenants.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
+  g_autoptr(GPtrArray) got = NULL;
+  gint64 stored_on = -1, before = g_get_real_time () / G_USEC_PER_SEC;
+
+  /* Never stored: NULL, no error. */
+  got = luma_cache_get_tenants (cache, &stored_on, &error);
+  g_assert_no_error (error);
+  g_assert_null (got);
+  g_assert_cmpint (stored_on, ==, 0);
+
+  g_ptr_array_add (tenants, make_tenant ("zeta", "Zeta Ltd", LUMA_LICENSE_TYPE_USER, 50, 60));
+  g_ptr_array_add (tenants, make_tenant ("acme", "Acme — Ünïcode", LUMA_LICENSE_TYPE_SESSION, 1000, 760));
+  g_assert_true (luma_cache_store_tenants (cache, tenants, &error));
+  g_assert_no_error (error);
+
+  /* Survives a reopen, in the stored order, every field. */
+  g_clear_object (&cache);
+  cache = open_ok (path);
+  got = luma_cache_get_tenants (cache, &stored_on, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_assert_cmpuint (got->len, ==, 2);
+  g_assert_cmpint (stored_on, >=, before);
+  for (guint i = 0; i < 2; i++)
+    {
+      const LumaTenantSummary *a = g_ptr_array_index (tenants, i);
+      const LumaTenantSummary *b = g_ptr_array_index (got, i);
+
+      g_assert_cmpstr (a->external_id, ==, b->external_id);
+      g_assert_cmpstr (a->tenant_name, ==, b->tenant_name);
+      g_assert_cmpint (a->license_type, ==, b->license_type);
+      g_assert_cmpint (a->start_date, ==, b->start_date);
+      g_assert_cmpint (a->end_date, ==, b->end_date);
+      g_assert_cmpint (a->total_purchase, ==, b->total_purchase);
+      g_assert_cmpint (a->consumed, ==, b->consumed);
+      g_assert_cmpint (a->available, ==, b->available);
+      g_assert_cmpint (a->overage, ==, b->overage);
+    }
+  g_clear_pointer (&got, g_ptr_array_unref);
+
+  /* Storing replaces the list; an empty list is a list, not "never". */
+  g_ptr_array_remove_index (tenants, 0);
+  g_assert_true (luma_cache_store_tenants (cache, tenants, &error));
+  got = luma_cache_get_tenants (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (got->len, ==, 1);
+  g_assert_cmpstr (((LumaTenantSummary *) g_ptr_array_index (got, 0))->external_id, ==, "acme");
+  g_clear_pointer (&got, g_ptr_array_unref);
+  g_ptr_array_set_size (tenants, 0);
+  g_assert_true (luma_cache_store_tenants (cache, tenants, &error));
+  got = luma_cache_get_tenants (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_assert_cmpuint (got->len, ==, 0);
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM tenants"), ==, 0);
+}
+
 static gboolean
 stop_after_two_cb (LumaLicenseType  type,
                    gconstpointer    record,
@@ -1497,6 +1824,7 @@ main (int   argc,
   g_test_add_func ("/cache/schema/account-files", test_account_files);
   g_test_add_func ("/cache/schema/migration", test_migration);
   g_test_add_func ("/cache/schema/open-async", test_open_async);
+  g_test_add_func ("/cache/schema/open-async-other-context", test_open_async_other_context);
   g_test_add_func ("/cache/schema/newer", test_newer_schema);
   g_test_add_func ("/cache/corrupt/garbage", test_corrupt_garbage);
   g_test_add_func ("/cache/corrupt/foreign", test_corrupt_foreign);
@@ -1506,9 +1834,11 @@ main (int   argc,
   g_test_add_func ("/cache/query/independent", test_query_matches_independent);
   g_test_add_func ("/cache/query/fetch-foreach", test_fetch_and_foreach);
   g_test_add_func ("/cache/query/users", test_users);
+  g_test_add_func ("/cache/query/count-by-bucket", test_count_by_bucket);
   g_test_add_func ("/cache/outbox-conflict", test_outbox_and_conflict);
   g_test_add_func ("/cache/thresholds", test_thresholds);
   g_test_add_func ("/cache/resources", test_subscription_purchases_conversations);
+  g_test_add_func ("/cache/tenants", test_tenants);
   g_test_add_func ("/cache/async-pages", test_async_pages);
 
   return g_test_run ();

@@ -1,0 +1,1055 @@
+/* bench-history.c: the history view of the real window over a large cache
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * bench-history [--records N] [--sync-records N] [--template FILE]
+ *
+ * Builds a cache of N session records with the cache's bulk API, points the
+ * app at it (a private XDG_CACHE_HOME and a sandbox with the same tenant, so
+ * the sync at start finds nothing new), opens the real window and times, each
+ * until the frame with the new rows is painted (the frame clock's
+ * "after-paint"): opening the history page, a re-sort by every column, date
+ * filters and searches, and a sync that brings new records. A 5 ms heartbeat
+ * measures the longest main-loop stall of each step. Prints a table; the
+ * renderer is the one GTK picked (set GSK_RENDERER to choose).
+ *
+ * Needs a display (Xvfb), LUMA_SANDBOX and GSETTINGS_SCHEMA_DIR: build-aux/bench
+ * sets them. Not a test: nothing fails on timing.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <glib/gstdio.h>
+
+#include "luma-application.h"
+#include "luma-history-page.h"
+#include "luma-test-sandbox.h"
+#include "luma-window.h"
+
+#define TENANT     "bench"
+#define API_KEY    "bench-key"
+#define GOAL_MS    300.0
+#define STALL_MS   50.0
+#define QUIET_US   (400 * 1000)        /* no frame and no change for this long: settled */
+#define MAX_WAIT_S 120
+
+/* ---- Clocks -------------------------------------------------------------------------------- */
+
+static double
+process_cpu_ms (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+}
+
+static double
+thread_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static long
+proc_status_kib (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, field);
+  return line != NULL ? strtol (line + strlen (field), NULL, 10) : -1;
+}
+
+static char *
+load_average (void)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    return g_strdup ("?");
+  parts = g_strsplit (text, " ", 4);
+  if (g_strv_length (parts) < 3)
+    return g_strdup ("?");
+  return g_strdup_printf ("%s %s %s", parts[0], parts[1], parts[2]);
+}
+
+/* Removes @path and everything under it (the private XDG folders). */
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            remove_tree (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+/* ---- The records ----------------------------------------------------------------------------- */
+
+static const char *const first_names[] = {
+  "Ana", "Bruno", "Chen", "Dana", "Elif", "Farid", "Gita", "Hugo", "Inês", "José", "Kai",
+  "Lena", "Mateo", "Nia", "Otto", "Priya", "Quinn", "Rosa", "Søren", "Tariq", "Uma", "Vera",
+  "Wei", "Ximena", "Yusuf", "Zoë", "Łukasz", "Aiko", "Björn", "Chloé",
+};
+static const char *const first_ascii[] = {
+  "ana", "bruno", "chen", "dana", "elif", "farid", "gita", "hugo", "ines", "jose", "kai",
+  "lena", "mateo", "nia", "otto", "priya", "quinn", "rosa", "soren", "tariq", "uma", "vera",
+  "wei", "ximena", "yusuf", "zoe", "lukasz", "aiko", "bjorn", "chloe",
+};
+static const char *const last_names[] = {
+  "Müller", "Garcia", "Ivanova", "Khan", "Lopez", "Meyer", "Nguyen", "O'Neil", "Park", "Rossi",
+  "Smith", "Tanaka", "Umarov", "van Dijk", "Weber", "Xu", "Yılmaz", "Żak", "Brown", "Costa",
+  "Dubois", "Eriksen", "Fischer", "Hansen", "Jensen", "Kowalski", "Novak", "Silva", "Santos",
+  "Moreau",
+};
+static const char *const last_ascii[] = {
+  "mueller", "garcia", "ivanova", "khan", "lopez", "meyer", "nguyen", "oneil", "park", "rossi",
+  "smith", "tanaka", "umarov", "vandijk", "weber", "xu", "yilmaz", "zak", "brown", "costa",
+  "dubois", "eriksen", "fischer", "hansen", "jensen", "kowalski", "novak", "silva", "santos",
+  "moreau",
+};
+static const char *const domains[] = {
+  "acme.example", "acme-eu.example", "corp.acme.example", "partners.example", "mail.example",
+};
+
+#define N_USERS  40000
+#define N_AGENTS 25
+
+static guint32
+mix (guint32 x)
+{
+  x ^= x >> 16; x *= 0x7feb352du;
+  x ^= x >> 15; x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
+/* The first record's time: a year before the newest, which is about now. */
+static gint64 first_time;
+static gint64 span_s = 365 * 24 * 3600;
+
+static LumaSessionRecord *
+make_record (guint i,
+             guint n)
+{
+  LumaSessionRecord *r = luma_session_record_new ();
+  guint32 h = mix (i * 2654435761u + 17);
+  guint user = mix (i ^ 0x9e3779b9u) % N_USERS;
+  guint32 u = mix (user + 101);
+  guint f = u % G_N_ELEMENTS (first_names), l = (u >> 8) % G_N_ELEMENTS (last_names);
+  gboolean visitor = (u >> 16) % 100 < 6;
+  guint c = h % 100;
+
+  r->session_id = g_strdup_printf ("S-%08u", i);
+  r->started_on = first_time + (gint64) ((double) i * span_s / n) + (h >> 20) % 20;
+  if (visitor)
+    {
+      r->user_name = g_strdup_printf ("Visitor %u", user);
+      r->email = g_strdup ("");
+      r->role = LUMA_ROLE_GUEST;
+      r->channel = LUMA_CHANNEL_WEB_WIDGET;
+    }
+  else
+    {
+      r->user_name = g_strdup_printf ("%s %s", first_names[f], last_names[l]);
+      r->email = g_strdup_printf ("%s.%s%u@%s", first_ascii[f], last_ascii[l], user % 1000,
+                                  domains[(u >> 4) % G_N_ELEMENTS (domains)]);
+      r->role = (u >> 20) % 10 < 6 ? LUMA_ROLE_SELF_SERVICE : (u >> 20) % LUMA_N_ROLES;
+      r->channel = c < 35 ? LUMA_CHANNEL_MS_TEAMS : c < 55 ? LUMA_CHANNEL_WEB_WIDGET
+                 : c < 70 ? LUMA_CHANNEL_SLACK : c < 75 ? LUMA_CHANNEL_SKYPE_FOR_BUSINESS
+                 : c < 90 ? LUMA_CHANNEL_WHATSAPP : LUMA_CHANNEL_EMAIL;
+    }
+  r->initiated_by = (h >> 8) % 100 < 12 ? LUMA_INITIATED_BY_AGENT : LUMA_INITIATED_BY_END_USER;
+  if (r->initiated_by == LUMA_INITIATED_BY_AGENT || (h >> 12) % 100 < 20)
+    {
+      guint a = (h >> 4) % N_AGENTS;
+
+      r->agent_name = g_strdup_printf ("%s %s", first_names[(a * 7) % G_N_ELEMENTS (first_names)],
+                                       last_names[(a * 11 + 3) % G_N_ELEMENTS (last_names)]);
+    }
+  r->conversations = (h >> 24) % 100 < 3 ? 0 : 1 + (h >> 16) % 6;
+  return r;
+}
+
+static void
+check (gboolean  ok,
+       GError   *error)
+{
+  if (!ok)
+    g_error ("%s", error != NULL ? error->message : "failed");
+}
+
+static void
+build_cache (const char *server,
+             guint       n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaCache) cache = NULL;
+  double t0 = g_get_monotonic_time () / 1e6;
+  guint per_commit = 50000;
+
+  cache = luma_cache_open_for_account (server, TENANT, NULL, &error);
+  check (cache != NULL, error);
+  check (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error), error);
+  for (guint start = 0; start < n; start += 1000)
+    {
+      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
+
+      for (guint i = start; i < MIN (start + 1000, n); i++)
+        g_ptr_array_add (page, make_record (i, n));
+      luma_cache_upsert_sessions (cache, page);
+      if ((start + 1000) % per_commit == 0 || start + 1000 >= n)
+        check (luma_cache_commit_batch (cache, NULL, NULL, &error), error);
+    }
+  g_print ("cache: %u records written in %.1f s; ", n, g_get_monotonic_time () / 1e6 - t0);
+  check (luma_cache_build_indexes (cache, NULL, &error), error);
+  g_print ("indexes ready after %.1f s\n", g_get_monotonic_time () / 1e6 - t0);
+}
+
+/* The cursor at the end of the sandbox's feed: the cache then looks synced. */
+static char *
+feed_end_cursor (LumaTestSandbox *sandbox)
+{
+  g_autofree char *cursor = g_strdup ("");
+
+  for (;;)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/subscription/consumption?limit=1000&cursor=%s",
+                                              luma_test_sandbox_get_url (sandbox), cursor);
+      g_autoptr(LumaTestResponse) r = luma_test_request ("GET", url, NULL,
+                                                         "Luma-api-access-key", API_KEY,
+                                                         "Luma-tenant-externalId", TENANT,
+                                                         NULL);
+      JsonObject *result;
+
+      luma_test_assert_response (r, 200, NULL);
+      result = luma_test_response_get_result (r);
+      g_free (cursor);
+      cursor = g_strdup (json_object_get_string_member (result, "nextCursor"));
+      if (!json_object_get_boolean_member (result, "hasMore"))
+        return g_steal_pointer (&cursor);
+    }
+}
+
+static void
+prepare_cache (LumaTestSandbox *sandbox,
+               const char      *server,
+               guint            n,
+               const char      *template_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = luma_cache_path_for_account (server, TENANT);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *cursor = NULL;
+  g_autoptr(LumaCache) cache = NULL;
+
+  g_mkdir_with_parents (dir, 0700);
+  if (template_path != NULL && g_file_test (template_path, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(GFile) from = g_file_new_for_path (template_path);
+      g_autoptr(GFile) to = g_file_new_for_path (path);
+
+      check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
+      g_chmod (path, 0600);
+      g_print ("cache: copied from %s\n", template_path);
+    }
+  else
+    {
+      build_cache (server, n);
+      if (template_path != NULL)
+        {
+          g_autoptr(GFile) from = g_file_new_for_path (path);
+          g_autoptr(GFile) to = g_file_new_for_path (template_path);
+
+          check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
+        }
+    }
+
+  /* The cursor of this sandbox's feed, so the sync at start is an incremental one. */
+  cursor = feed_end_cursor (sandbox);
+  cache = luma_cache_open_path (path, NULL, &error);
+  check (cache != NULL, error);
+  check (luma_cache_commit_batch (cache, cursor, NULL, &error), error);
+  if (luma_cache_count_records (cache, LUMA_LICENSE_TYPE_SESSION, NULL) < n)
+    g_error ("the cache %s holds fewer than %u records", path, n);
+}
+
+/* ---- Watching the window ------------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64  t;
+  guint   n_items;
+  double  adj;
+  guint   rows;
+  gboolean mapped;
+  double  cpu;
+  double  main_cpu;
+} Paint;
+
+typedef struct
+{
+  gint64 start;
+  gint64 end;
+} Gap;
+
+static GArray     *paints;       /* Paint */
+static GArray     *gaps;         /* Gap longer than 10 ms */
+static gint64      hb_last;
+static gint64      last_change;  /* the last items-changed that inserted rows */
+static gint64      last_history_changed;
+static GArray     *events;       /* gint64 times of LumaCache::history-changed */
+static LumaWindow *window;
+static LumaHistoryPage *page;
+static GtkWidget  *list_view;
+
+static gboolean
+heartbeat_cb (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - hb_last > 10000)
+    {
+      Gap gap = { hb_last, now };
+
+      g_array_append_val (gaps, gap);
+    }
+  hb_last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static GtkWidget *
+find_list_view (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_VIEW (child))
+        return child;
+      if ((found = find_list_view (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkAdjustment *
+vadjustment (void)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (luma_history_page_get_view (page)));
+}
+
+static guint
+n_items (void)
+{
+  LumaHistoryModel *model = luma_history_page_get_model (page);
+
+  return model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (model)) : 0;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gpointer       data)
+{
+  Paint p = { 0 };
+
+  p.t = g_get_monotonic_time ();
+  p.cpu = process_cpu_ms ();
+  p.main_cpu = thread_cpu_ms ();
+  p.mapped = gtk_widget_get_mapped (GTK_WIDGET (page));
+  p.n_items = n_items ();
+  p.adj = gtk_adjustment_get_value (vadjustment ());
+  if (list_view == NULL)
+    list_view = find_list_view (GTK_WIDGET (luma_history_page_get_view (page)));
+  if (list_view != NULL)
+    for (GtkWidget *child = gtk_widget_get_first_child (list_view); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      if (gtk_widget_get_mapped (child) && gtk_widget_get_height (child) > 0)
+        p.rows++;
+  g_array_append_val (paints, p);
+}
+
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added)
+{
+  if (added > 0 || g_list_model_get_n_items (model) == 0)
+    last_change = g_get_monotonic_time ();
+}
+
+static void
+history_changed_cb (void)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  last_history_changed = now;
+  g_array_append_val (events, now);
+}
+
+static LumaHistoryModel *watched_model;
+static LumaCache *watched_cache;
+
+/* Follows the page's model and the cache (both are new after the window opens a tenant). */
+static void
+watch (void)
+{
+  LumaHistoryModel *model = luma_history_page_get_model (page);
+  LumaCache *cache = luma_window_get_cache (window);
+
+  if (model != watched_model)
+    {
+      if (watched_model != NULL)
+        g_signal_handlers_disconnect_by_func (watched_model, items_changed_cb, NULL);
+      g_set_object (&watched_model, model);
+      if (model != NULL)
+        g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), NULL);
+    }
+  if (cache != watched_cache)
+    {
+      if (watched_cache != NULL)
+        g_signal_handlers_disconnect_by_func (watched_cache, history_changed_cb, NULL);
+      g_set_object (&watched_cache, cache);
+      if (cache != NULL)
+        g_signal_connect (cache, "history-changed", G_CALLBACK (history_changed_cb), NULL);
+    }
+}
+
+static void
+spin_for (gint64 us)
+{
+  gint64 end = g_get_monotonic_time () + us;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+window_ready (gpointer data)
+{
+  return luma_window_get_ready (window) && !luma_history_page_get_busy (page) &&
+         !luma_sync_get_running (luma_window_get_sync (window));
+}
+
+static gboolean
+spin_until (gboolean (*done) (gpointer data),
+            gpointer   data,
+            guint      timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return TRUE;
+}
+
+/* Runs until nothing was painted or changed for QUIET_US (or @max_s passed). */
+static void
+settle (guint max_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) max_s * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 last = MAX (last_change, paints->len > 0 ? g_array_index (paints, Paint, paints->len - 1).t : 0);
+
+      if ((now - last > QUIET_US && (page == NULL || !luma_history_page_get_busy (page))) || now > end)
+        return;
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* ---- One measured step ----------------------------------------------------------------------- */
+
+typedef enum
+{
+  SELECTION_NONE,
+  SELECTION_CHECK,   /* the selected row must stay at the same height on the screen */
+  SELECTION_FILTER,  /* a filter: the list starts at the top, the selected row stays selected if it matches */
+} SelectionCheck;
+
+typedef struct
+{
+  char    *name;
+  gboolean ok;
+  double   model_ms;    /* until the model had the new rows (the query's answer) */
+  double   painted_ms;  /* until the frame with them was painted */
+  double   cpu_ms;      /* process CPU (all threads) over that time */
+  double   main_cpu_ms; /* main thread CPU over that time */
+  double   max_gap_ms;
+  guint    n_long_gaps;
+  guint    rows;
+  double   goal_ms;
+  char    *selection;
+  long     rss_anon_kib;
+} Result;
+
+static GPtrArray *results;
+
+static void
+result_free (gpointer data)
+{
+  Result *r = data;
+
+  g_free (r->name);
+  g_free (r->selection);
+  g_free (r);
+}
+
+typedef struct
+{
+  gint64 row_id;       /* selected row, -1 for none */
+  double screen_row;   /* its row on the screen (0 = top) */
+  guint  top;
+} Position;
+
+static double
+row_height (void)
+{
+  guint n = n_items ();
+
+  return n > 0 ? gtk_adjustment_get_upper (vadjustment ()) / n : 0;
+}
+
+static GtkSingleSelection *
+selection (void)
+{
+  return GTK_SINGLE_SELECTION (gtk_column_view_get_model (luma_history_page_get_view (page)));
+}
+
+static Position
+get_position (void)
+{
+  Position pos = { -1, 0, 0 };
+  double h;
+  guint sel;
+
+  if (page == NULL)
+    return pos;
+  h = row_height ();
+  sel = gtk_single_selection_get_selected (selection ());
+  if (h > 0)
+    pos.top = (guint) (gtk_adjustment_get_value (vadjustment ()) / h + 0.5);
+  if (sel != GTK_INVALID_LIST_POSITION && h > 0)
+    {
+      pos.row_id = luma_history_model_get_row_id (luma_history_page_get_model (page), sel);
+      pos.screen_row = sel - gtk_adjustment_get_value (vadjustment ()) / h;
+    }
+  return pos;
+}
+
+static char *
+describe_selection (SelectionCheck  check_kind,
+                    const Position *before,
+                    const Position *after)
+{
+  if (check_kind == SELECTION_NONE || before->row_id < 0)
+    return g_strdup ("-");
+  if (after->row_id != before->row_id)
+    return g_strdup_printf ("lost (top row %u)", after->top);
+  if (check_kind == SELECTION_CHECK)
+    {
+      if (fabs (after->screen_row - before->screen_row) < 0.5)
+        return g_strdup_printf ("kept, same place (row %.0f on screen)", after->screen_row);
+      return g_strdup_printf ("kept, moved: row %.1f -> %.1f on screen", before->screen_row, after->screen_row);
+    }
+  return g_strdup_printf ("kept, %s (top row %u)",
+                          after->screen_row >= 0 && after->screen_row < 20 ? "visible" : "off screen",
+                          after->top);
+}
+
+/* @trigger starts the step; @need_change: it replaces the rows (a query);
+ * otherwise the first frame with rows of the shown page ends it. */
+static Result *
+measure (const char     *name,
+         void          (*trigger) (gpointer data),
+         gpointer        data,
+         gboolean        need_change,
+         SelectionCheck  check_kind,
+         double          goal_ms)
+{
+  Result *r = g_new0 (Result, 1);
+  Position before, after;
+  gint64 t0, t_model = 0, t_done = 0;
+  double cpu0, main_cpu0, cpu_done = 0, main_cpu_done = 0;
+  guint final_n;
+  double final_adj;
+
+  settle (10);
+  before = get_position ();
+  g_array_set_size (paints, 0);
+  last_change = 0;
+
+  t0 = g_get_monotonic_time ();
+  cpu0 = process_cpu_ms ();
+  main_cpu0 = thread_cpu_ms ();
+  trigger (data);
+  watch ();
+
+  /* Until the step's answer arrived, then until the view is quiet. */
+  {
+    gint64 end = t0 + (gint64) MAX_WAIT_S * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time () < end &&
+           (luma_history_page_get_busy (page) || (need_change && last_change < t0)))
+      g_main_context_iteration (NULL, TRUE);
+  }
+  t_model = last_change;
+  settle (10);
+
+  final_n = n_items ();
+  final_adj = gtk_adjustment_get_value (vadjustment ());
+  for (guint i = 0; i < paints->len; i++)
+    {
+      Paint *p = &g_array_index (paints, Paint, i);
+
+      if (p->t < t0 || (need_change && p->t < t_model) || !p->mapped)
+        continue;
+      if (p->n_items != final_n || fabs (p->adj - final_adj) > 0.5 || (final_n > 0 && p->rows == 0))
+        continue;
+      t_done = p->t;
+      cpu_done = p->cpu;
+      main_cpu_done = p->main_cpu;
+      break;
+    }
+
+  after = get_position ();
+  r->name = g_strdup (name);
+  r->ok = t_done > 0 && (!need_change || t_model >= t0);
+  r->model_ms = need_change && t_model >= t0 ? (t_model - t0) / 1e3 : -1;
+  r->painted_ms = t_done > 0 ? (t_done - t0) / 1e3 : -1;
+  r->cpu_ms = t_done > 0 ? cpu_done - cpu0 : -1;
+  r->main_cpu_ms = t_done > 0 ? main_cpu_done - main_cpu0 : -1;
+  r->rows = final_n;
+  r->goal_ms = goal_ms;
+  r->selection = describe_selection (check_kind, &before, &after);
+  for (guint i = 0; i < gaps->len; i++)
+    {
+      Gap *gap = &g_array_index (gaps, Gap, i);
+
+      if (gap->end > t0 && gap->start < (t_done > 0 ? t_done : g_get_monotonic_time ()))
+        {
+          double ms = (gap->end - gap->start) / 1e3;
+
+          r->max_gap_ms = MAX (r->max_gap_ms, ms);
+          if (ms > STALL_MS)
+            r->n_long_gaps++;
+        }
+    }
+  r->rss_anon_kib = proc_status_kib ("RssAnon:");
+  g_ptr_array_add (results, r);
+
+  g_print ("  %-44s %s\n", name, r->ok ? "done" : "NO PAINTED FRAME FOUND");
+  return r;
+}
+
+/* ---- The steps --------------------------------------------------------------------------------- */
+
+static LumaApplication *app;
+static LumaTestSandbox *sandbox;
+
+static LumaWindow *
+open_window (void)
+{
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT,
+                                                     luma_test_sandbox_get_url (sandbox), TENANT);
+  GtkWindow *w;
+
+  luma_account_set_secret (account, API_KEY);
+  w = luma_application_open_account (app, account);
+  g_assert (LUMA_IS_WINDOW (w));
+  return LUMA_WINDOW (w);
+}
+
+static void
+attach (LumaWindow *w)
+{
+  window = w;
+  page = LUMA_HISTORY_PAGE (luma_window_get_page_widget (window, "history"));
+  list_view = NULL;
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (after_paint_cb), NULL);
+  watch ();
+}
+
+static void
+open_on_history_trigger (gpointer data)
+{
+  attach (open_window ());
+  luma_window_show_page (window, "history");
+}
+
+static void
+show_history_trigger (gpointer data)
+{
+  luma_window_show_page (window, "history");
+}
+
+static void
+sort_trigger (gpointer data)
+{
+  LumaHistoryColumn column = GPOINTER_TO_INT (data) >> 1;
+  gboolean descending = GPOINTER_TO_INT (data) & 1;
+
+  luma_history_page_sort_by (page, column, descending);
+}
+
+static GtkEntry *date_entries[2];
+
+static void
+find_date_entries (GtkWidget *widget,
+                   guint     *n)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL && *n < 2;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_ENTRY (child))
+        date_entries[(*n)++] = GTK_ENTRY (child);
+      else
+        find_date_entries (child, n);
+    }
+}
+
+typedef struct
+{
+  const char *from;
+  const char *to;
+} DateRange;
+
+static void
+dates_trigger (gpointer data)
+{
+  const DateRange *range = data;
+
+  if (range->from != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (date_entries[0]), range->from);
+  if (range->to != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (date_entries[1]), range->to);
+}
+
+static void
+search_trigger (gpointer data)
+{
+  luma_history_page_set_search (page, data);
+}
+
+static void
+refresh_trigger (gpointer data)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+}
+
+static void
+select_and_scroll (guint top,
+                   guint selected)
+{
+  double h = row_height ();
+
+  gtk_single_selection_set_selected (selection (), selected);
+  gtk_adjustment_set_value (vadjustment (), top * h);
+  settle (10);
+}
+
+static const char *
+column_name (LumaHistoryColumn column)
+{
+  switch (column)
+    {
+    case LUMA_HISTORY_COLUMN_TIME: return "Started On";
+    case LUMA_HISTORY_COLUMN_ID: return "Session ID";
+    case LUMA_HISTORY_COLUMN_USER_NAME: return "User Name";
+    case LUMA_HISTORY_COLUMN_EMAIL: return "Email";
+    case LUMA_HISTORY_COLUMN_ROLE: return "Role";
+    case LUMA_HISTORY_COLUMN_CONVERSATIONS: return "Conversations";
+    case LUMA_HISTORY_COLUMN_INITIATED_BY: return "Initiated By";
+    case LUMA_HISTORY_COLUMN_AGENT_NAME: return "Agent Name";
+    case LUMA_HISTORY_COLUMN_CHANNEL: return "Channel";
+    default: return "?";
+    }
+}
+
+static void
+print_gaps (gint64 t0,
+            gint64 t1)
+{
+  for (guint i = 0; i < gaps->len; i++)
+    {
+      Gap *gap = &g_array_index (gaps, Gap, i);
+
+      if (gap->end > t0 && gap->start < t1 && gap->end - gap->start > STALL_MS * 1000)
+        g_print ("    stall %6.0f ms at +%.3f s\n", (gap->end - gap->start) / 1e3, (gap->start - t0) / 1e6);
+    }
+}
+
+static void
+print_table (const char *renderer,
+             guint       records)
+{
+  g_print ("\n%-46s %10s %9s %10s %7s %9s %9s %9s  %s\n", "step", "rows", "model ms", "painted ms",
+           "goal", "CPU ms", "main CPU", "stall ms", "selection");
+  for (guint i = 0; i < results->len; i++)
+    {
+      Result *r = g_ptr_array_index (results, i);
+      g_autofree char *goal = r->goal_ms > 0 ? g_strdup_printf ("%s", r->painted_ms >= 0 && r->painted_ms <= r->goal_ms ? "ok" : "MISS")
+                                             : g_strdup ("-");
+
+      g_print ("%-46s %10u %9.0f %10.0f %7s %9.0f %9.0f %9.0f  %s\n", r->name, r->rows, r->model_ms,
+               r->painted_ms, goal, r->cpu_ms, r->main_cpu_ms, r->max_gap_ms, r->selection);
+    }
+  g_print ("(renderer %s, %u records; model ms: until the model held the new rows; painted ms: until "
+           "the frame showing them; goal %.0f ms; stall ms: longest main-loop gap of a 5 ms "
+           "heartbeat, goal %.0f ms; CPU ms: whole process / main thread; -1: not applicable)\n",
+           renderer, records, GOAL_MS, STALL_MS);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gint records = 1000000;
+  gint sync_records = 50000;
+  g_autofree char *template_path = NULL;
+  GOptionEntry entries[] = {
+    { "records", 0, 0, G_OPTION_ARG_INT, &records, "Session records in the cache (default 1000000)", "N" },
+    { "sync-records", 0, 0, G_OPTION_ARG_INT, &sync_records, "New records the measured sync brings (default 50000)", "N" },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME, &template_path, "Copy the cache from FILE when it exists, else build it and keep a copy there", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- benchmark the history view");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *load_start = load_average ();
+  g_autofree char *load_end = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *sync_name = NULL;
+  g_autofree char *renderer = NULL;
+  const char *renderer_env = g_getenv ("GSK_RENDERER");
+  double t_start = g_get_monotonic_time () / 1e6;
+  long max_rss_anon = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+
+  /* A private cache folder and settings in memory, before anything reads them. */
+  home = g_dir_make_tmp ("bench-history-XXXXXX", &error);
+  check (home != NULL, error);
+  {
+    g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
+    g_autofree char *config_home = g_build_filename (home, "config", NULL);
+    g_autofree char *data_home = g_build_filename (home, "data", NULL);
+
+    g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
+    g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
+    g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  }
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+
+  first_time = g_get_real_time () / G_USEC_PER_SEC - span_s;
+
+  sandbox = luma_test_sandbox_start ("--tenant", TENANT, "--tenant-name", "Bench Ltd",
+                                     "--api-key", API_KEY, "--licenses", "5000000",
+                                     "--seed", "0", NULL);
+  prepare_cache (sandbox, luma_test_sandbox_get_url (sandbox), records, template_path);
+
+  if (!gtk_init_check ())
+    g_error ("Cannot open a display: run this under Xvfb (build-aux/bench history does)");
+  adw_init ();
+
+  paints = g_array_new (FALSE, FALSE, sizeof (Paint));
+  gaps = g_array_new (FALSE, FALSE, sizeof (Gap));
+  events = g_array_new (FALSE, FALSE, sizeof (gint64));
+  results = g_ptr_array_new_with_free_func (result_free);
+
+  app = luma_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  check (g_application_register (G_APPLICATION (app), NULL, &error), error);
+  g_settings_set_int (luma_application_get_settings (app), "window-width", 1280);
+  g_settings_set_int (luma_application_get_settings (app), "window-height", 800);
+  g_settings_set_boolean (luma_application_get_settings (app), "notifications-enabled", FALSE);
+
+  hb_last = g_get_monotonic_time ();
+  g_timeout_add (5, heartbeat_cb, NULL);
+
+  g_print ("load average at start: %s\n", load_start);
+  g_print ("steps:\n");
+
+  /* 1. A window opened straight on the history page (as Alt+2 right at start). */
+  measure ("open window on the history page", open_on_history_trigger, NULL, TRUE, SELECTION_NONE, GOAL_MS);
+  renderer = g_strdup (G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
+  if (!spin_until (window_ready, NULL, MAX_WAIT_S))
+    g_error ("the window did not get ready (first sync)");
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin_for (300 * 1000);
+
+  /* 2. The usual way: the window opens on the Subscription page; later the
+   * History page is chosen. Its query already ran; this is the first paint. */
+  attach (open_window ());
+  if (!spin_until (window_ready, NULL, MAX_WAIT_S))
+    g_error ("the window did not get ready (first sync)");
+  settle (10);
+  measure ("switch to the history page (query done)", show_history_trigger, NULL, FALSE, SELECTION_NONE, GOAL_MS);
+
+  /* 3. Re-sort by every column, a row selected in the middle of the screen. */
+  select_and_scroll (5000, 5010);
+  {
+    static const LumaHistoryColumn columns[] = {
+      LUMA_HISTORY_COLUMN_ID, LUMA_HISTORY_COLUMN_TIME, LUMA_HISTORY_COLUMN_INITIATED_BY,
+      LUMA_HISTORY_COLUMN_USER_NAME, LUMA_HISTORY_COLUMN_EMAIL, LUMA_HISTORY_COLUMN_ROLE,
+      LUMA_HISTORY_COLUMN_AGENT_NAME, LUMA_HISTORY_COLUMN_CHANNEL, LUMA_HISTORY_COLUMN_CONVERSATIONS,
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+      {
+        g_autofree char *name = g_strdup_printf ("sort by %s ascending", column_name (columns[i]));
+
+        measure (name, sort_trigger, GINT_TO_POINTER (columns[i] << 1), TRUE, SELECTION_CHECK, GOAL_MS);
+      }
+    measure ("sort by Started On descending (default)", sort_trigger,
+             GINT_TO_POINTER (LUMA_HISTORY_COLUMN_TIME << 1 | 1), TRUE, SELECTION_CHECK, GOAL_MS);
+  }
+
+  /* 4. Date filters around the selected row's day, then cleared. */
+  {
+    guint n = 0;
+    guint sel = gtk_single_selection_get_selected (selection ());
+    g_autoptr(LumaHistoryItem) item = NULL;
+    g_autoptr(GDateTime) day = NULL;
+    g_autoptr(GDateTime) from_day = NULL;
+    g_autoptr(GDateTime) to_day = NULL;
+    g_autofree char *from = NULL;
+    g_autofree char *to = NULL;
+    DateRange range_from = { NULL, NULL }, range_to = { NULL, NULL }, clear = { "", "" };
+
+    find_date_entries (GTK_WIDGET (page), &n);
+    if (n < 2)
+      g_error ("the history page has no date entries");
+    if (sel == GTK_INVALID_LIST_POSITION)
+      g_error ("no row selected after the sorts");
+    item = g_list_model_get_item (G_LIST_MODEL (luma_history_page_get_model (page)), sel);
+    day = g_date_time_new_from_unix_utc (luma_history_item_get_session (item)->started_on);
+    from_day = g_date_time_add_days (day, -30);
+    to_day = g_date_time_add_days (day, 30);
+    from = g_date_time_format (from_day, "%Y-%m-%d");
+    to = g_date_time_format (to_day, "%Y-%m-%d");
+    range_from.from = from;
+    range_to.to = to;
+
+    measure ("date filter: from (a month before the row)", dates_trigger, &range_from, TRUE, SELECTION_FILTER, GOAL_MS);
+    measure ("date range: two months", dates_trigger, &range_to, TRUE, SELECTION_FILTER, GOAL_MS);
+    measure ("date range cleared (all rows again)", dates_trigger, &clear, TRUE, SELECTION_FILTER, GOAL_MS);
+  }
+
+  /* 5. Searches, with the search index ready. */
+  if (!luma_cache_get_indexes_ready (luma_window_get_cache (window)))
+    g_print ("  (the search index is not ready: searches scan)\n");
+  {
+    static const char *const searches[] = { "Müller", "ana", "lopez.kowalski", "S-0099", "Visitor 123" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (searches); i++)
+      {
+        g_autofree char *name = g_strdup_printf ("search \"%s\"", searches[i]);
+
+        measure (name, search_trigger, (gpointer) searches[i], TRUE, SELECTION_FILTER, GOAL_MS);
+      }
+    measure ("search cleared (all rows again)", search_trigger, (gpointer) "", TRUE, SELECTION_FILTER, GOAL_MS);
+    measure ("search \"an\" (2 characters, no index)", search_trigger, (gpointer) "an", TRUE, SELECTION_FILTER, -1);
+    measure ("search cleared again", search_trigger, (gpointer) "", TRUE, SELECTION_FILTER, -1);
+  }
+  select_and_scroll (5000, 5010);
+
+  /* 6. A sync that brings new records while the list shows the whole history. */
+  {
+    Result *r;
+    gint64 t0;
+
+    luma_test_sandbox_add_records (sandbox, TENANT, sync_records);
+    sync_name = g_strdup_printf ("sync of %d new records (until painted)", sync_records);
+    g_array_set_size (events, 0);
+    t0 = g_get_monotonic_time ();
+    r = measure (sync_name, refresh_trigger, NULL, TRUE, SELECTION_CHECK, -1);
+    spin_until (window_ready, NULL, MAX_WAIT_S);
+    settle (10);
+    /* The sync may end after the last paint of new rows: take its whole run. */
+    {
+      gint64 t1 = g_get_monotonic_time ();
+
+      r->max_gap_ms = 0;
+      r->n_long_gaps = 0;
+      for (guint i = 0; i < gaps->len; i++)
+        {
+          Gap *gap = &g_array_index (gaps, Gap, i);
+
+          if (gap->end > t0 && gap->start < t1)
+            {
+              r->max_gap_ms = MAX (r->max_gap_ms, (gap->end - gap->start) / 1e3);
+              if (gap->end - gap->start > STALL_MS * 1000)
+                r->n_long_gaps++;
+            }
+        }
+      r->rows = n_items ();
+      g_print ("  sync: %u history-changed emissions, %u stalls over %.0f ms in %.1f s:\n",
+               events->len, r->n_long_gaps, STALL_MS, (t1 - t0) / 1e6);
+      for (guint i = 0; i < events->len; i++)
+        g_print ("    history-changed at +%.3f s\n", (g_array_index (events, gint64, i) - t0) / 1e6);
+      print_gaps (t0, t1);
+    }
+  }
+
+  for (guint i = 0; i < results->len; i++)
+    max_rss_anon = MAX (max_rss_anon, ((Result *) g_ptr_array_index (results, i))->rss_anon_kib);
+  load_end = load_average ();
+
+  print_table (renderer, records);
+  g_print ("GSK_RENDERER=%s, renderer %s\n", renderer_env != NULL ? renderer_env : "(unset)", renderer);
+  g_print ("RssAnon at the end: %ld MiB (highest after a step: %ld MiB; goal 150 MB); VmHWM %ld MiB\n",
+           proc_status_kib ("RssAnon:") / 1024, max_rss_anon / 1024, proc_status_kib ("VmHWM:") / 1024);
+  g_print ("load average: %s at the start, %s at the end; whole run %.0f s\n", load_start, load_end,
+           g_get_monotonic_time () / 1e6 - t_start);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin_for (300 * 1000);
+  g_clear_object (&watched_model);
+  g_clear_object (&watched_cache);
+  luma_test_sandbox_stop (sandbox);
+  g_clear_object (&app);
+
+  remove_tree (home);
+  return 0;
+}
