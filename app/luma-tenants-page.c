@@ -17,6 +17,8 @@ struct _LumaTenantsPage
   GtkWidget           parent_instance;
 
   LumaApiClient      *client;
+  LumaCache          *cache;            /* the superadmin's own: the list offline */
+  gint64              cached_on;        /* when the list shown was stored; 0 if fresh */
   GCancellable       *cancellable;
   GListStore         *store;
   GtkFilterListModel *filtered;
@@ -153,7 +155,53 @@ update_count (LumaTenantsPage *self)
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u tenant", "%u of %u tenants", total),
                             shown, total);
+  if (self->cached_on > 0)
+    {
+      g_autofree char *when = luma_format_last_synced (self->cached_on, g_get_real_time () / G_USEC_PER_SEC);
+      g_autofree char *with_age = NULL;
+
+      /* Translators: "12 tenants — Last synced 5 minutes ago (offline)" */
+      with_age = g_strdup_printf (_("%s — %s (offline)"), text, when);
+      g_free (text);
+      text = g_steal_pointer (&with_age);
+    }
   gtk_label_set_label (self->count_label, text);
+}
+
+static void
+fill_store (LumaTenantsPage *self,
+            GPtrArray       *tenants)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < tenants->len; i++)
+    g_ptr_array_add (items, luma_tenant_item_new (g_ptr_array_index (tenants, i)));
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       items->pdata, items->len);
+}
+
+/* The list stored at the last successful load, when nothing newer is shown. */
+static gboolean
+show_cached (LumaTenantsPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tenants = NULL;
+  gint64 stored_on = 0;
+
+  if (self->cache == NULL)
+    return FALSE;
+  tenants = luma_cache_get_tenants (self->cache, &stored_on, &error);
+  if (tenants == NULL)
+    {
+      if (error != NULL)
+        g_warning ("Cannot read the cached tenant list: %s", error->message);
+      return FALSE;
+    }
+  self->cached_on = MAX (stored_on, 1);
+  fill_store (self, tenants);
+  gtk_stack_set_visible_child_name (self->stack, "list");
+  update_count (self);
+  return TRUE;
 }
 
 static void
@@ -185,19 +233,20 @@ list_cb (GObject      *source,
   if (tenants == NULL)
     {
       adw_status_page_set_description (self->error_page, error->message);
-      gtk_stack_set_visible_child_name (self->stack, "error");
       self->error = g_steal_pointer (&error);
+      /* Offline: the list of the last successful load stays usable. */
+      if (self->cached_on > 0 || show_cached (self))
+        gtk_stack_set_visible_child_name (self->stack, "list");
+      else
+        gtk_stack_set_visible_child_name (self->stack, "error");
       g_object_notify (G_OBJECT (self), "loaded");
       return;
     }
 
-  g_list_store_remove_all (self->store);
-  for (guint i = 0; i < tenants->len; i++)
-    {
-      g_autoptr(LumaTenantItem) item = luma_tenant_item_new (g_ptr_array_index (tenants, i));
-
-      g_list_store_append (self->store, item);
-    }
+  self->cached_on = 0;
+  fill_store (self, tenants);
+  if (self->cache != NULL && !luma_cache_store_tenants (self->cache, tenants, &error))
+    g_warning ("Cannot cache the tenant list: %s", error->message);
 
   gtk_stack_set_visible_child_name (self->stack, "list");
   update_count (self);
@@ -230,7 +279,32 @@ luma_tenants_page_set_client (LumaTenantsPage *self,
 
   g_set_object (&self->client, client);
   g_list_store_remove_all (self->store);
+  self->cached_on = 0;
+  self->loaded = FALSE;
+  g_clear_error (&self->error);
+  show_cached (self);
   luma_tenants_page_refresh (self);
+}
+
+void
+luma_tenants_page_set_cache (LumaTenantsPage *self,
+                             LumaCache       *cache)
+{
+  g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
+  g_return_if_fail (cache == NULL || LUMA_IS_CACHE (cache));
+
+  if (!g_set_object (&self->cache, cache))
+    return;
+  /* Shown at once, until the server's answer replaces it. */
+  if (cache != NULL && (!self->loaded || self->error != NULL))
+    show_cached (self);
+}
+
+gboolean
+luma_tenants_page_get_from_cache (LumaTenantsPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), FALSE);
+  return self->cached_on > 0;
 }
 
 gboolean
@@ -317,6 +391,7 @@ luma_tenants_page_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->client);
+  g_clear_object (&self->cache);
   g_clear_object (&self->sorted);
   g_clear_object (&self->store);
   g_clear_error (&self->error);

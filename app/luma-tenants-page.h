@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "luma-api-client.h"
+#include "luma-cache.h"
 #include "luma-tenant-item.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,12 @@ void        luma_tenants_page_set_client   (LumaTenantsPage *self,
                                             LumaApiClient   *client);
 /* Asks the server for the list again. */
 void        luma_tenants_page_refresh      (LumaTenantsPage *self);
+/* The superadmin's own cache: the list of the last successful load is shown
+ * at once and when the server cannot be reached. */
+void        luma_tenants_page_set_cache    (LumaTenantsPage *self,
+                                            LumaCache       *cache);
+/* Is the list shown the cached one (the last load failed or is pending)? */
+gboolean    luma_tenants_page_get_from_cache (LumaTenantsPage *self);
 gboolean    luma_tenants_page_get_loaded   (LumaTenantsPage *self);
 /* The error of the last refresh, or NULL. */
 const GError *luma_tenants_page_get_error  (LumaTenantsPage *self);

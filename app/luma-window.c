@@ -510,6 +510,25 @@ ask_account (LumaWindow       *self,
 }
 
 static void
+superadmin_cache_open_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(LumaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaCache) cache = luma_cache_open_for_account_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_task_get_cancellable (G_TASK (result)) != self->cancellable || self->client == NULL)
+    return;
+  if (cache == NULL)
+    g_warning ("Cannot open the superadmin's cache: %s", error->message);
+  /* Without a cache the list still loads, it just does not work offline. */
+  luma_tenants_page_set_cache (self->tenants_page, cache);
+  luma_tenants_page_set_client (self->tenants_page, self->client);
+}
+
+static void
 connect_with_secret (LumaWindow *self,
                      const char *secret)
 {
@@ -522,9 +541,14 @@ connect_with_secret (LumaWindow *self,
     }
   else
     {
+      g_autofree char *cache_account = g_strdup_printf ("superadmin:%s", identity);
+
       luma_api_client_set_superadmin_credentials (self->client, identity, secret);
-      luma_tenants_page_set_client (self->tenants_page, self->client);
       show_main (self, "tenants");
+      /* The tenant list is kept in the superadmin's own cache, for offline use. */
+      luma_cache_open_for_account_async (luma_account_get_server (self->account), cache_account,
+                                         self->cancellable, superadmin_cache_open_cb,
+                                         g_object_ref (self));
     }
 }
 
@@ -571,6 +595,7 @@ start_session (LumaWindow *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
+  luma_tenants_page_set_cache (self->tenants_page, NULL);
   update_header (self);
 
   if (self->account == NULL)

@@ -160,6 +160,90 @@ test_subscription_page (void)
   close_window (window);
 }
 
+/* ---- The consumption chart ------------------------------------------------------------------ */
+
+static gboolean
+chart_ready (gpointer data)
+{
+  return luma_subscription_page_get_chart_ready (LUMA_SUBSCRIPTION_PAGE (data));
+}
+
+typedef struct
+{
+  gint64  start;
+  gint64  end;
+  gint64  bucket;
+  GArray *counts;
+} ChartCount;
+
+static gboolean
+chart_count_cb (LumaLicenseType  type,
+                gconstpointer    record,
+                gpointer         user_data)
+{
+  ChartCount *c = user_data;
+  gint64 t = ((const LumaSessionRecord *) record)->started_on;
+  gint64 b = (t - c->start) / c->bucket;
+
+  g_assert_cmpint (type, ==, LUMA_LICENSE_TYPE_SESSION);
+  if (t >= c->start && t <= c->end && b < (gint64) c->counts->len)
+    g_array_index (c->counts, gint64, b)++;
+  return TRUE;
+}
+
+/* The chart against the cached records counted one by one. */
+static void
+assert_chart (LumaSubscriptionPage *page,
+              LumaCache            *cache,
+              gint64                bucket)
+{
+  const LumaSubscription *sub = luma_subscription_page_get_subscription (page);
+  LumaChart *chart = luma_subscription_page_get_chart (page);
+  g_auto(LumaHistoryQuery) q;
+  g_autoptr(GError) error = NULL;
+  ChartCount c = { sub->start_date, sub->end_date, bucket, NULL };
+  gint64 total = 0;
+
+  c.counts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_array_set_size (c.counts, (sub->end_date - sub->start_date) / bucket + 1);
+  luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+  g_assert_true (luma_cache_foreach_history (cache, &q, chart_count_cb, &c, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (luma_chart_get_n_buckets (chart), ==, c.counts->len);
+  for (guint i = 0; i < c.counts->len; i++)
+    {
+      g_assert_cmpint (luma_chart_get_bucket (chart, i), ==, g_array_index (c.counts, gint64, i));
+      total += g_array_index (c.counts, gint64, i);
+    }
+  g_assert_cmpint (total, >, 0);
+  g_array_unref (c.counts);
+}
+
+static void
+test_chart (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaSubscriptionPage *page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  LumaCache *cache = luma_sync_get_cache (luma_window_get_sync (window));
+  LumaChart *chart = luma_subscription_page_get_chart (page);
+
+  g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  assert_chart (page, cache, 7 * 24 * 3600);
+  g_assert_true (strstr (luma_chart_get_text (chart), "per week") != NULL);
+
+  luma_subscription_page_set_chart_per_day (page, TRUE);
+  g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  assert_chart (page, cache, 24 * 3600);
+  g_assert_true (strstr (luma_chart_get_text (chart), "per day") != NULL);
+
+  luma_subscription_page_set_chart_per_day (page, FALSE);
+  g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  assert_chart (page, cache, 7 * 24 * 3600);
+
+  close_window (window);
+}
+
 /* ---- History -------------------------------------------------------------------------------- */
 
 static void
@@ -733,6 +817,44 @@ test_offline (void)
   close_window (window);
 }
 
+/* The superadmin's tenant list comes from the cache when the server is gone. */
+static void
+test_tenants_offline (void)
+{
+  LumaTestSandbox *gone = luma_test_sandbox_start ("--tenant", "delta", "--tenant-name", "Delta Inc",
+                                                   "--api-key", "delta-key", "--seed", "20",
+                                                   "--superadmin", "boss:boss-pass", NULL);
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (gone), "boss");
+  g_autoptr(LumaTenantItem) item = NULL;
+  LumaTenantsPage *tenants;
+  LumaWindow *window;
+
+  luma_account_set_secret (account, "boss-pass");
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  g_assert_null (luma_tenants_page_get_error (tenants));
+  g_assert_false (luma_tenants_page_get_from_cache (tenants));
+  g_assert_cmpuint (g_list_model_get_n_items (luma_tenants_page_get_shown (tenants)), ==, 1);
+  close_window (window);
+
+  luma_test_sandbox_stop (gone);
+
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 60));
+  g_assert_nonnull (luma_tenants_page_get_error (tenants));
+  g_assert_true (luma_tenants_page_get_from_cache (tenants));
+  g_assert_cmpuint (g_list_model_get_n_items (luma_tenants_page_get_shown (tenants)), ==, 1);
+  item = g_list_model_get_item (luma_tenants_page_get_shown (tenants), 0);
+  g_assert_cmpstr (luma_tenant_item_get_summary (item)->external_id, ==, "delta");
+  g_assert_cmpstr (luma_tenant_item_get_summary (item)->tenant_name, ==, "Delta Inc");
+
+  close_window (window);
+}
+
 /* ---- First run ------------------------------------------------------------------------------ */
 
 static gboolean
@@ -957,6 +1079,7 @@ main (int   argc,
                                      NULL);
 
   g_test_add_func ("/ui/pages/subscription", test_subscription_page);
+  g_test_add_func ("/ui/pages/chart", test_chart);
   g_test_add_func ("/ui/pages/history", test_history_page);
   g_test_add_func ("/ui/pages/user-based-tenant", test_user_based_tenant);
   g_test_add_func ("/ui/pages/contacts", test_contacts);
@@ -966,6 +1089,7 @@ main (int   argc,
   g_test_add_func ("/ui/pages/tenant-has-no-refill", test_tenant_has_no_refill);
   g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/pages/offline", test_offline);
+  g_test_add_func ("/ui/pages/tenants-offline", test_tenants_offline);
   g_test_add_func ("/ui/pages/account-errors", test_account_errors);
   g_test_add_func ("/ui/pages/command-line", test_command_line);
 
