@@ -9,6 +9,7 @@
 
 #include "luma-account-page.h"
 #include "luma-application.h"
+#include "luma-background.h"
 #include "luma-preferences-window.h"
 #include "luma-resources.h"
 #include "luma-window.h"
@@ -18,6 +19,7 @@ struct _LumaApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
+  LumaBackground *background;
 };
 
 G_DEFINE_FINAL_TYPE (LumaApplication, luma_application, ADW_TYPE_APPLICATION)
@@ -30,6 +32,9 @@ static const GOptionEntry option_entries[] = {
     N_("ID") },
   { "superadmin", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("As this Superadmin (password from LUMA_PASSWORD or the keyring)"), N_("USER") },
+  { "background", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run without a window: sync at the interval of the preferences and notify; "
+       "launching the app again opens the window"), NULL },
   { NULL }
 };
 
@@ -128,6 +133,51 @@ luma_application_activate (GApplication *app)
   luma_application_open_account (LUMA_APPLICATION (app), NULL);
 }
 
+/* --background: no window; the hold keeps the process alive until quit. */
+static int
+start_background (LumaApplication         *self,
+                  GApplicationCommandLine *command_line,
+                  LumaAccount             *account)
+{
+  g_autoptr(LumaAccount) stored = NULL;
+
+  if (self->background != NULL)
+    return 0;
+  if (account == NULL)
+    account = stored = load_active_account (self);
+  if (account == NULL)
+    {
+      g_application_command_line_printerr (command_line, "%s\n",
+                                           _("No account to follow: connect one in the window first, "
+                                             "or give --server and --tenant"));
+      return 1;
+    }
+
+  self->background = luma_background_new (G_APPLICATION (self), luma_application_get_settings (self),
+                                          account);
+  g_application_hold (G_APPLICATION (self));
+  return 0;
+}
+
+LumaBackground *
+luma_application_get_background (LumaApplication *self)
+{
+  g_return_val_if_fail (LUMA_IS_APPLICATION (self), NULL);
+  return self->background;
+}
+
+static void
+start_in_background_changed_cb (LumaApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean enabled = g_settings_get_boolean (luma_application_get_settings (self), "start-in-background");
+
+  if (luma_background_in_flatpak ())
+    return;
+  if (!luma_background_set_autostart (enabled, &error))
+    g_warning ("Cannot update the login item: %s", error->message);
+}
+
 static int
 luma_application_command_line (GApplication            *app,
                                GApplicationCommandLine *command_line)
@@ -140,12 +190,17 @@ luma_application_command_line (GApplication            *app,
   const char *tenant = NULL;
   const char *superadmin = NULL;
 
+  gboolean background = FALSE;
+
   g_variant_dict_lookup (options, "server", "&s", &server);
   g_variant_dict_lookup (options, "tenant", "&s", &tenant);
   g_variant_dict_lookup (options, "superadmin", "&s", &superadmin);
+  g_variant_dict_lookup (options, "background", "b", &background);
 
   if (server == NULL && tenant == NULL && superadmin == NULL)
     {
+      if (background)
+        return start_background (self, command_line, NULL);
       g_application_activate (app);
       return 0;
     }
@@ -178,6 +233,9 @@ luma_application_command_line (GApplication            *app,
       luma_account_set_secret (account,
                                g_application_command_line_getenv (command_line, "LUMA_PASSWORD"));
     }
+
+  if (background)
+    return start_background (self, command_line, account);
 
   luma_application_open_account (self, account);
 
@@ -361,6 +419,12 @@ luma_application_startup (GApplication *app)
                                          shortcuts_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", search_accels);
+
+  /* The login item follows the preference, whoever changes it. */
+  g_signal_connect_object (luma_application_get_settings (self), "changed::start-in-background",
+                           G_CALLBACK (start_in_background_changed_cb), self, G_CONNECT_SWAPPED);
+  if (g_settings_get_boolean (luma_application_get_settings (self), "start-in-background"))
+    start_in_background_changed_cb (self);
 }
 
 static void
@@ -368,6 +432,7 @@ luma_application_dispose (GObject *object)
 {
   LumaApplication *self = LUMA_APPLICATION (object);
 
+  g_clear_object (&self->background);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (luma_application_parent_class)->dispose (object);

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "luma-account.h"
+#include "luma-background.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,8 @@ GSettings       *luma_application_get_settings (LumaApplication *self);
  * first-run page when there is none) and presents it. */
 GtkWindow       *luma_application_open_account (LumaApplication *self,
                                                 LumaAccount     *account);
+
+/* The --background follower, NULL when not running in the background. */
+LumaBackground  *luma_application_get_background (LumaApplication *self);
 
 G_END_DECLS

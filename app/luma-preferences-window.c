@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-background.h"
 #include "luma-preferences-window.h"
 
 struct _LumaPreferencesWindow
@@ -19,6 +20,7 @@ struct _LumaPreferencesWindow
   GtkStringList        *sync_interval_list;
   GtkSwitch            *notifications_switch;
   GtkSwitch            *background_switch;
+  AdwActionRow         *background_row;
   GtkSwitch            *bom_switch;
   AdwActionRow         *ca_row;
   GtkButton            *ca_clear_button;
@@ -152,6 +154,7 @@ luma_preferences_window_class_init (LumaPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, sync_interval_list);
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, background_row);
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, bom_switch);
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, ca_row);
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, ca_clear_button);
@@ -194,6 +197,13 @@ luma_preferences_window_new (GSettings *settings)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "start-in-background", self->background_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  /* A login item from inside Flatpak needs the background portal. */
+  if (luma_background_in_flatpak ())
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->background_switch), FALSE);
+      adw_action_row_set_subtitle (self->background_row,
+                                   _("Not available in the Flatpak version yet: it needs the background portal"));
+    }
   g_settings_bind (settings, "csv-byte-order-mark", self->bom_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), self,

@@ -165,7 +165,8 @@ count_done_cb (GObject      *source,
       return;
     }
   /* An answer to an earlier request (another cache, subscription or bucket). */
-  if (g_task_get_cancellable (G_TASK (result)) != self->chart_cancellable)
+  if (g_task_get_cancellable (G_TASK (result)) != self->chart_cancellable ||
+      self->chart == NULL || self->subscription == NULL)
     return;
 
   bucket = chart_bucket_seconds (self);
@@ -188,7 +189,7 @@ start_chart (LumaSubscriptionPage *self)
   g_clear_object (&self->chart_cancellable);
   self->chart_ready = FALSE;
 
-  if (self->cache == NULL || self->subscription == NULL)
+  if (self->cache == NULL || self->subscription == NULL || self->chart == NULL)
     return;
 
   self->chart_cancellable = g_cancellable_new ();
@@ -404,13 +405,14 @@ luma_subscription_page_dispose (GObject *object)
     g_cancellable_cancel (self->chart_cancellable);
   g_clear_object (&self->chart_cancellable);
   g_clear_handle_id (&self->synced_timeout, g_source_remove);
+  /* Before the template: destroying the day/week buttons toggles them. */
+  g_clear_object (&self->cache);
+  g_clear_object (&self->sync);
+  g_clear_pointer (&self->subscription, luma_subscription_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_SUBSCRIPTION_PAGE);
   /* The template's top child has no id, so dispose_template() leaves it. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
-  g_clear_object (&self->cache);
-  g_clear_object (&self->sync);
-  g_clear_pointer (&self->subscription, luma_subscription_free);
 
   G_OBJECT_CLASS (luma_subscription_page_parent_class)->dispose (object);
 }

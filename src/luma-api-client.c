@@ -68,6 +68,8 @@ typedef struct
   GStrv                billing;
   gboolean             platform;       /* needs the bearer token */
   guint                limit;          /* consumption: the most items a page may hold */
+  LumaCursorPeekFunc   peek;           /* consumption: told the next cursor early, once */
+  gpointer             peek_data;
 
   guint                attempt;        /* 1-based */
   gboolean             relogged;
@@ -899,6 +901,36 @@ transport_failed (GTask  *task,
   g_error_free (error);
 }
 
+/* The nextCursor of a page that says hasMore, read from the end of the raw
+ * body (where servers put it) without decoding the page: only a guess, which
+ * the caller checks against the decoded page. NULL when not found there. */
+static char *
+peek_next_cursor (GBytes *body)
+{
+  static const char key[] = "\"nextCursor\":\"";
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+  const char *tail, *found = NULL, *p, *end;
+  gsize tail_len;
+
+  if (data == NULL)
+    return NULL;
+  tail_len = MIN (len, 1024);
+  tail = data + len - tail_len;
+  end = data + len;
+  for (p = tail; (p = g_strstr_len (p, end - p, key)) != NULL; p++)
+    found = p;
+  if (found == NULL || g_strstr_len (tail, tail_len, "\"hasMore\":true") == NULL)
+    return NULL;
+  found += sizeof key - 1;
+  for (p = found; p < end && *p != '"'; p++)
+    if (*p == '\\' || (guchar) *p < 0x20)
+      return NULL;
+  if (p == end || p == found)
+    return NULL;
+  return g_strndup (found, p - found);
+}
+
 /* The whole body arrived: decode it off the main thread, so a page of 1000
  * records never stalls the UI. */
 static void
@@ -920,6 +952,19 @@ body_complete (GTask *task)
   job->kind = call->kind;
   job->status = status;
   job->body = g_byte_array_free_to_bytes (g_steal_pointer (&call->buffer));
+  if (call->peek != NULL && status >= 200 && status < 300)
+    {
+      g_autofree char *next = peek_next_cursor (job->body);
+
+      if (next != NULL)
+        {
+          LumaCursorPeekFunc peek = call->peek;
+
+          /* Once: a retried attempt does not ask again. */
+          call->peek = NULL;
+          peek (next, call->peek_data);
+        }
+    }
   decode_task = g_task_new (self, NULL, decode_done_cb, task);
   g_task_set_source_tag (decode_task, body_complete);
   g_task_set_task_data (decode_task, job, (GDestroyNotify) decode_job_free);
@@ -1361,6 +1406,20 @@ luma_api_client_get_consumption_page_async (LumaApiClient       *self,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
 {
+  luma_api_client_get_consumption_page_full_async (self, cursor, limit, NULL, NULL,
+                                                   cancellable, callback, user_data);
+}
+
+void
+luma_api_client_get_consumption_page_full_async (LumaApiClient       *self,
+                                                 const char          *cursor,
+                                                 guint                limit,
+                                                 LumaCursorPeekFunc   peek,
+                                                 gpointer             peek_data,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data)
+{
   g_autoptr(GString) query = g_string_new (NULL);
   GTask *task;
   Call *call;
@@ -1381,6 +1440,8 @@ luma_api_client_get_consumption_page_async (LumaApiClient       *self,
                    luma_api_client_get_consumption_page_async, cancellable, callback, user_data);
   call = g_task_get_task_data (task);
   call->limit = limit > 0 ? limit : DEFAULT_PAGE_LIMIT;
+  call->peek = peek;
+  call->peek_data = peek_data;
   if (call_check (task, TRUE))
     call_send (task);
 }

@@ -102,6 +102,25 @@ void               luma_api_client_get_consumption_page_async (LumaApiClient    
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
+/* Called on the calling thread's main context with the nextCursor of a page
+ * whose body arrived, read from the raw bytes before the page is decoded,
+ * and only when the page says hasMore: a guess that lets the caller ask for
+ * the next page while this one is decoded. The decoded page has the final
+ * word; a caller must check that its next_cursor equals the guess. */
+typedef void (*LumaCursorPeekFunc) (const char *next_cursor,
+                                    gpointer    user_data);
+
+/* As luma_api_client_get_consumption_page_async(), and @peek (may be NULL)
+ * is called at most once, before @callback. Finish with
+ * luma_api_client_get_consumption_page_finish(). */
+void               luma_api_client_get_consumption_page_full_async (LumaApiClient        *self,
+                                                                    const char           *cursor,
+                                                                    guint                 limit,
+                                                                    LumaCursorPeekFunc    peek,
+                                                                    gpointer              peek_data,
+                                                                    GCancellable         *cancellable,
+                                                                    GAsyncReadyCallback   callback,
+                                                                    gpointer              user_data);
 LumaConsumptionPage *luma_api_client_get_consumption_page_finish (LumaApiClient      *self,
                                                                   GAsyncResult       *result,
                                                                   GError            **error);

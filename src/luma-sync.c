@@ -448,6 +448,24 @@ push_outbox_finish (LumaSync      *self,
 
 /* ---- A run ------------------------------------------------------------------------------------ */
 
+/* One request of the consumption feed. The next page is asked for as soon
+ * as the body of the current one arrived and its nextCursor was peeked from
+ * the raw bytes, so the server prepares page k+1 while the client decodes
+ * page k. That request ("ahead") is only kept when the decoded page k names
+ * the same cursor; otherwise it is dropped (cancelled, its answer ignored). */
+typedef struct
+{
+  GTask               *task;        /* a reference: a dropped fetch outlives the run */
+  char                *cursor;      /* asked with */
+  char                *peeked;      /* the cursor peeked from its answer, while ahead */
+  GCancellable        *cancellable;
+  gulong               cancelled_id;
+  gboolean             done;
+  gboolean             dropped;
+  LumaConsumptionPage *page;
+  GError              *error;
+} Fetch;
+
 typedef struct
 {
   LumaSyncSummary   summary;
@@ -463,6 +481,8 @@ typedef struct
   guint             staged_rows;       /* handed over since the last commit */
   guint             writes_in_flight;
   gboolean          fetch_in_flight;
+  Fetch            *current;           /* the request whose page comes next */
+  Fetch            *ahead;             /* the request after it, on a peeked cursor */
   gboolean          feed_done;         /* the page with hasMore false arrived */
   gboolean          finishing;
   GError           *error;             /* the first failure, reported when all is quiet */
@@ -591,6 +611,127 @@ final_commit_cb (GObject      *source,
   run_finish_error (task, g_steal_pointer (&data->error));
 }
 
+static void fetch_done_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data);
+static void fetch_settle  (GTask        *task,
+                           Fetch        *fetch);
+
+static void
+fetch_free (Fetch *fetch)
+{
+  GCancellable *run_cancellable = g_task_get_cancellable (fetch->task);
+
+  if (fetch->cancelled_id != 0)
+    g_cancellable_disconnect (run_cancellable, fetch->cancelled_id);
+  g_clear_object (&fetch->cancellable);
+  g_clear_pointer (&fetch->page, luma_consumption_page_free);
+  g_clear_error (&fetch->error);
+  g_free (fetch->cursor);
+  g_free (fetch->peeked);
+  g_object_unref (fetch->task);
+  g_free (fetch);
+}
+
+/* A request whose answer is no longer wanted. */
+static void
+fetch_drop (Fetch *fetch)
+{
+  if (fetch->done)
+    {
+      fetch_free (fetch);
+      return;
+    }
+  fetch->dropped = TRUE;
+  g_cancellable_cancel (fetch->cancellable);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fetch, fetch_drop)
+
+static void
+run_cancelled_cb (GCancellable *run_cancellable,
+                  gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static void fetch_peek_cb (const char *next_cursor,
+                           gpointer    user_data);
+
+static Fetch *
+fetch_send (GTask      *task,
+            const char *cursor)
+{
+  LumaSync *self = g_task_get_source_object (task);
+  RunData *data = g_task_get_task_data (task);
+  GCancellable *run_cancellable = g_task_get_cancellable (task);
+  Fetch *fetch = g_new0 (Fetch, 1);
+
+  fetch->task = g_object_ref (task);
+  fetch->cursor = g_strdup (cursor);
+  fetch->cancellable = g_cancellable_new ();
+  if (run_cancellable != NULL)
+    fetch->cancelled_id = g_cancellable_connect (run_cancellable, G_CALLBACK (run_cancelled_cb),
+                                                 fetch->cancellable, NULL);
+  data->summary.requests++;
+  luma_api_client_get_consumption_page_full_async (self->client, cursor, self->page_limit,
+                                                   fetch_peek_cb, fetch, fetch->cancellable,
+                                                   fetch_done_cb, fetch);
+  return fetch;
+}
+
+/* The request for the page after the current one, when nothing speaks
+ * against it. */
+static void
+fetch_ahead (GTask      *task,
+             const char *cursor)
+{
+  RunData *data = g_task_get_task_data (task);
+
+  if (data->error != NULL || data->finishing || data->feed_done || data->ahead != NULL ||
+      data->writes_in_flight >= MAX_WRITES_IN_FLIGHT)
+    return;
+  data->ahead = fetch_send (task, cursor);
+  g_debug ("TRACE ahead %" G_GINT64_FORMAT, g_get_monotonic_time ());
+}
+
+static void
+fetch_peek_cb (const char *next_cursor,
+               gpointer    user_data)
+{
+  Fetch *fetch = user_data;
+  RunData *data = g_task_get_task_data (fetch->task);
+
+  if (fetch->dropped)
+    return;
+  if (fetch == data->current)
+    fetch_ahead (fetch->task, next_cursor);
+  else
+    {
+      /* Itself ahead: asked for once it is the current one. */
+      g_free (fetch->peeked);
+      fetch->peeked = g_strdup (next_cursor);
+    }
+}
+
+static void
+fetch_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Fetch *fetch = user_data;
+  RunData *data = g_task_get_task_data (fetch->task);
+
+  fetch->done = TRUE;
+  fetch->page = luma_api_client_get_consumption_page_finish (LUMA_API_CLIENT (source), result,
+                                                             &fetch->error);
+  if (fetch->dropped)
+    fetch_free (fetch);
+  else if (fetch == data->current)
+    fetch_settle (fetch->task, fetch);
+  /* else ahead: it waits for the current page */
+}
+
 static void
 run_feed_maybe_continue (GTask *task)
 {
@@ -602,6 +743,8 @@ run_feed_maybe_continue (GTask *task)
 
   if (data->error != NULL)
     {
+      if (data->ahead != NULL)
+        fetch_drop (g_steal_pointer (&data->ahead));
       if (data->fetch_in_flight || data->writes_in_flight > 0)
         return;
 
@@ -635,7 +778,21 @@ run_feed_maybe_continue (GTask *task)
     }
 
   if (!data->fetch_in_flight && data->writes_in_flight < MAX_WRITES_IN_FLIGHT)
-    run_fetch_next (task);
+    {
+      Fetch *ahead = g_steal_pointer (&data->ahead);
+
+      if (ahead == NULL)
+        {
+          run_fetch_next (task);
+          return;
+        }
+      data->fetch_in_flight = TRUE;
+      data->current = ahead;
+      if (ahead->done)
+        fetch_settle (task, ahead);
+      else if (ahead->peeked != NULL)
+        fetch_ahead (task, ahead->peeked);
+    }
 }
 
 static void
@@ -660,22 +817,30 @@ write_page_cb (GObject      *source,
   run_feed_maybe_continue (task);
 }
 
+/* The answer of the current request: the next page of the feed, or why
+ * there is none. */
 static void
-consumption_page_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+fetch_settle (GTask *task,
+              Fetch *fetch)
 {
-  GTask *task = user_data;
   LumaSync *self = g_task_get_source_object (task);
   RunData *data = g_task_get_task_data (task);
-  g_autoptr(LumaConsumptionPage) page = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaConsumptionPage) page = g_steal_pointer (&fetch->page);
+  g_autoptr(GError) error = g_steal_pointer (&fetch->error);
+  g_autoptr(Fetch) ahead = NULL;
   gboolean commit_now;
   guint n_items;
 
   data->fetch_in_flight = FALSE;
+  data->current = NULL;
+  g_debug ("TRACE settle %" G_GINT64_FORMAT " writes %u ahead %p", g_get_monotonic_time (), data->writes_in_flight, data->ahead);
+  /* Its peeked cursor arrived while it was ahead: ask now, checked below. */
+  if (fetch->peeked != NULL && page != NULL)
+    fetch_ahead (task, fetch->peeked);
+  fetch_free (fetch);
+  /* Kept below only when this page leads to it. */
+  ahead = g_steal_pointer (&data->ahead);
 
-  page = luma_api_client_get_consumption_page_finish (LUMA_API_CLIENT (source), result, &error);
   note_answer (self, error);
 
   if (page == NULL)
@@ -766,6 +931,8 @@ consumption_page_cb (GObject      *source,
 
   g_free (data->last_cursor);
   data->last_cursor = g_strdup (page->next_cursor);
+  if (ahead != NULL && !data->feed_done && g_strcmp0 (ahead->cursor, data->last_cursor) == 0)
+    data->ahead = g_steal_pointer (&ahead);
 
   data->staged_rows += n_items;
   commit_now = data->feed_done || data->staged_rows >= self->batch_rows;
@@ -786,15 +953,11 @@ consumption_page_cb (GObject      *source,
 static void
 run_fetch_next (GTask *task)
 {
-  LumaSync *self = g_task_get_source_object (task);
   RunData *data = g_task_get_task_data (task);
 
   data->fetch_in_flight = TRUE;
-  data->summary.requests++;
-  luma_api_client_get_consumption_page_async (self->client, data->last_cursor,
-                                              self->page_limit,
-                                              g_task_get_cancellable (task),
-                                              consumption_page_cb, task);
+  data->current = fetch_send (task, data->last_cursor);
+  g_debug ("TRACE next %" G_GINT64_FORMAT, g_get_monotonic_time ());
 }
 
 static void

@@ -644,6 +644,19 @@ measure (const char     *name,
       break;
     }
 
+  if (g_getenv ("BENCH_HISTORY_DEBUG") != NULL)
+    {
+      g_print ("    final: %u rows, value %.1f, model at +%.0f ms\n", final_n, final_adj,
+               t_model >= t0 ? (t_model - t0) / 1e3 : -1.0);
+      for (guint i = 0; i < paints->len; i++)
+        {
+          Paint *p = &g_array_index (paints, Paint, i);
+
+          g_print ("    paint +%.0f ms: %u rows, value %.1f, %u row widgets%s\n", (p->t - t0) / 1e3,
+                   p->n_items, p->adj, p->rows, p->mapped ? "" : ", page not mapped");
+        }
+    }
+
   after = get_position ();
   r->name = g_strdup (name);
   r->ok = t_done > 0 && (!need_change || t_model >= t0);

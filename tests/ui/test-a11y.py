@@ -26,12 +26,15 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 
 TENANT = 'a11y-tenant'
 TENANT_NAME = 'Accessible Example'
 API_KEY = 'a11y-test-key'
 LICENSES = 1000
 SEED_RECORDS = 150
+ROWS_READ = 12
+EDIT_CONTACTS = r'^Edit\b.*contacts|contacts.*\bEdit\b'
 
 # Controls a person operates: each needs a name a screen reader can speak.
 CONTROL_ROLES = {
@@ -245,8 +248,11 @@ class Tree:
         self.Atspi = Atspi
         self.app = app
         self.nodes = []      # (accessible, role, name, description, parent index, depth)
+        started = time.monotonic()
         app.clear_cache()
         self._walk(app, -1, 0)
+        if os.environ.get('LUMA_A11Y_VERBOSE'):
+            diag(f'read {len(self.nodes)} objects in {time.monotonic() - started:.1f} s')
 
     def _walk(self, acc, parent, depth):
         try:
@@ -258,13 +264,22 @@ class Tree:
             return
         index = len(self.nodes)
         self.nodes.append((acc, role, name, description, parent, depth))
+        rows = 0
         for i in range(count):
             try:
                 child = acc.get_child_at_index(i)
             except Exception:
                 continue
-            if child is not None:
-                self._walk(child, index, depth + 1)
+            if child is None:
+                continue
+            # The rows of a list come from one factory: the first few show what all say, and
+            # reading hundreds of them over the bus would take minutes.
+            if role in ('list', 'tree table', 'table', 'tree') and \
+               child.get_role_name() in ('table row', 'list item', 'tree item'):
+                rows += 1
+                if rows > ROWS_READ:
+                    continue
+            self._walk(child, index, depth + 1)
 
     def find(self, roles, pattern):
         """Every node with one of @roles whose spoken name matches the regular expression."""
@@ -308,7 +323,10 @@ def has_state(Atspi, acc, state):
 def action_names(acc):
     try:
         count = acc.get_n_actions()
-        return [acc.get_action_name(i) for i in range(count)]
+        # Deprecated in favour of a get_name that AT-SPI 2.46 does not introspect.
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)
+            return [acc.get_action_name(i) for i in range(count)]
     except Exception:
         return []
 
@@ -359,10 +377,15 @@ def find_application(Atspi, pid, proc, timeout):
     return wait_for(look, timeout, 0.5)
 
 
-def selected_tab(Atspi, tree, name):
-    """Whether a view-switcher tab with this name is selected (any of the switchers)."""
-    return any(has_state(Atspi, n[0], Atspi.StateType.SELECTED)
-               for n in tree.find('page tab', rf'^{name}$'))
+def wait_selected(Atspi, tabs, timeout=15):
+    """Waits until one of @tabs (the same page in each view switcher) is selected."""
+    def selected():
+        for tab in tabs:
+            tab[0].clear_cache()
+            if has_state(Atspi, tab[0], Atspi.StateType.SELECTED):
+                return True
+        return False
+    return bool(tabs) and wait_for(selected, timeout, 0.3)
 
 
 def check_named(tree, description, roles, pattern, focusable=True):
@@ -415,7 +438,9 @@ def tab_walk(Atspi, GLib, app_acc, presses):
     def on_focus(event):
         try:
             if event.detail1 == 1 and event.source.get_application() == app_acc:
-                focused.append((event.source.get_role_name(), event.source.get_name() or ''))
+                parent = event.source.get_parent()
+                focused.append((event.source.get_role_name(), event.source.get_name() or '',
+                                parent.get_name() or '' if parent is not None else ''))
         except Exception:
             pass
 
@@ -426,7 +451,7 @@ def tab_walk(Atspi, GLib, app_acc, presses):
         for _ in range(presses):
             if not Atspi.generate_keyboard_event(0xff09, None, Atspi.KeySynthType.SYM):  # Tab
                 return None
-            deadline = time.monotonic() + 0.4
+            deadline = time.monotonic() + 0.25
             while time.monotonic() < deadline:
                 while context.iteration(False):
                     pass
@@ -434,6 +459,22 @@ def tab_walk(Atspi, GLib, app_acc, presses):
     finally:
         listener.deregister('object:state-changed:focused')
     return focused
+
+
+def keyboard_check(focused, description, wanted):
+    """A test point over what tab_walk() saw: each pattern matched the focused object's name
+    or, for the parts of a combo box, its parent's."""
+    if focused is None:
+        skip(description, 'no synthetic key events (XTest)')
+        return
+    if not focused:
+        skip(description, 'the window never took keyboard focus (no window manager?)')
+        return
+    names = [spoken(n) for _, n, _ in focused] + [spoken(p) for _, _, p in focused]
+    missing = [w for w in wanted if not any(re.search(w, n, re.IGNORECASE) for n in names)]
+    ok(not missing, description,
+       [f'never focused: /{w}/' for w in missing] +
+       ['focus went: ' + ' -> '.join(f'{r} "{n}"' for r, n, _ in focused)])
 
 
 def main():
@@ -497,14 +538,16 @@ def main():
             ok('click' in action_names(tab[0]) or 'activate' in action_names(tab[0]),
                f'page tab "{page}" can be activated through its accessible action',
                f'actions: {action_names(tab[0])}')
+    tabs = {page: tree.find('page tab', rf'^{page}$')
+            for page in ('Subscription', 'History', 'Purchases')}
     check_named(tree, 'header bar: the Refresh button', 'push button', r'^Refresh\b')
     check_named(tree, 'header bar: the primary menu button', {'push button', 'toggle button'},
                 r'^Main menu$')
 
     # Subscription page.
-    check_named(tree, 'subscription: the History button of Consumed', 'push button',
-                r'Consumption History')
-    check_named(tree, 'contacts: the Edit button', 'push button', r'^Edit\b.*contacts|contacts.*\bEdit\b')
+    history_button = check_named(tree, 'subscription: the History button of Consumed',
+                                 'push button', r'Consumption History')
+    check_named(tree, 'contacts: the Edit button', 'push button', EDIT_CONTACTS)
 
     gauges = [n for n in tree.nodes if n[1] in ('level bar', 'progress bar', 'meter')
               and re.search('consum', spoken(n[2]), re.IGNORECASE)]
@@ -524,7 +567,7 @@ def main():
                and not is_unnamed(n[2])}))
     if charts:
         values = numbers_in(charts[0][3])
-        ok(bool(values) and all(v <= max(consumed, 1) for v in values if v < 1900),
+        ok(any(0 < v <= consumed for v in values),
            'the chart\'s description gives its figures in words',
            f'description "{charts[0][3]}" (consumed: {consumed})')
 
@@ -534,7 +577,7 @@ def main():
        [tree.path(n) for n in refill])
 
     # The contacts editor: Edit opens named address entries; Cancel leaves them.
-    edit = tree.find('push button', r'^Edit\b.*contacts|contacts.*\bEdit\b')
+    edit = tree.find('push button', EDIT_CONTACTS)
     if edit and do_action(edit[0][0]):
         def editing():
             t = Tree(Atspi, app_acc)
@@ -550,17 +593,17 @@ def main():
             offenders, _ = unnamed_controls(t)
             ok(not offenders, 'while editing contacts, every control has a name', offenders)
             cancel = t.find('push button', r'^Cancel\b.*contacts')
-            ok(bool(cancel) and do_action(cancel[0][0]), 'Cancel of the contacts editor is operable',
+            ok(bool(cancel) and do_action(cancel[0][0]),
+               'Cancel of the contacts editor is operable',
                'no "Cancel editing the contacts" button with a click action')
     else:
         ok(False, 'Edit (through its action) shows the address entries, each named',
            'the Edit button cannot be activated')
 
-    # The History button of Consumed leads to the history page.
-    tree = Tree(Atspi, app_acc)
-    history_button = tree.find('push button', r'Consumption History')
-    if history_button and do_action(history_button[0][0]):
-        ok(wait_for(lambda: selected_tab(Atspi, Tree(Atspi, app_acc), 'History'), 15, 0.5),
+    # The History button of Consumed leads to the history page. The objects of the first
+    # reading stay valid: reading the whole tree again takes seconds each time.
+    if history_button and do_action(history_button[0]):
+        ok(wait_selected(Atspi, tabs['History']),
            'the History button of Consumed opens the History page (its tab is selected)')
     else:
         ok(False, 'the History button of Consumed opens the History page (its tab is selected)',
@@ -568,11 +611,8 @@ def main():
 
     # Back to Subscription, then to History through the view switcher, as Orca would.
     for page in ('Subscription', 'History'):
-        tree = Tree(Atspi, app_acc)
-        tabs = tree.find('page tab', rf'^{page}$')
-        acted = bool(tabs) and do_action(tabs[0][0])
-        ok(acted and wait_for(lambda: selected_tab(Atspi, Tree(Atspi, app_acc), page), 15, 0.5),
-           f'activating the "{page}" tab selects it')
+        acted = bool(tabs[page]) and do_action(tabs[page][0][0])
+        ok(acted and wait_selected(Atspi, tabs[page]), f'activating the "{page}" tab selects it')
 
     tree = Tree(Atspi, app_acc)
     check_named(tree, 'history: the search entry', {'entry', 'text'}, r'^Search\b.*history')
@@ -593,46 +633,35 @@ def main():
     ok(bool(conversations), 'history: each Conversations cell is a button named after its session',
        sorted({f'{n[1]} "{n[2]}"' for n in tree.nodes if n[1] == 'push button'})[:30])
 
-    tree_for_purchases = Tree(Atspi, app_acc)
-    tabs = tree_for_purchases.find('page tab', r'^Purchases$')
-    if tabs and do_action(tabs[0][0]):
-        ok(wait_for(lambda: selected_tab(Atspi, Tree(Atspi, app_acc), 'Purchases'), 15, 0.5),
-           'activating the "Purchases" tab selects it')
+    # Keyboard only on the history page: Tab reaches the search, the filters and Download.
+    focused = tab_walk(Atspi, GLib, app_acc, 24)
+    keyboard_check(focused, 'keyboard: Tab reaches the history search, filters and Download',
+                   [r'^Search\b.*history', r'^Channel\b.*filter', r'^From\b', r'^To\b',
+                    r'^Download\b'])
+
+    if tabs['Purchases'] and do_action(tabs['Purchases'][0][0]):
+        ok(wait_selected(Atspi, tabs['Purchases']), 'activating the "Purchases" tab selects it')
         tree = Tree(Atspi, app_acc)
         ok(bool(tree.find({'list', 'table', 'tree table'}, r'Purchase History')),
            'purchases: the list is named "License Purchase History"')
     else:
         ok(False, 'activating the "Purchases" tab selects it')
+        tree = Tree(Atspi, app_acc)
 
-    # Every control of the whole window (all pages are in the tree) has a name.
-    tree = Tree(Atspi, app_acc)
+    # Every control of the whole window (every page is in the tree) has a name.
     offenders, notes = unnamed_controls(tree)
     ok(not offenders, f'every control in the tree has a name ({len(tree.nodes)} objects read)',
        offenders)
     for note in notes:
         diag(f'toolkit part without a name of its own: {note}')
 
-    # Keyboard only: from the Subscription page, Tab must reach the header's controls and the
-    # page's buttons without a pointer.
-    tree = Tree(Atspi, app_acc)
-    tabs = tree.find('page tab', r'^Subscription$')
-    if tabs:
-        do_action(tabs[0][0])
-        wait_for(lambda: selected_tab(Atspi, Tree(Atspi, app_acc), 'Subscription'), 15, 0.5)
+    # Keyboard only on the subscription page: Tab reaches the header and the page's buttons.
+    if tabs['Subscription'] and do_action(tabs['Subscription'][0][0]):
+        wait_selected(Atspi, tabs['Subscription'])
     focused = tab_walk(Atspi, GLib, app_acc, 40)
-    if focused is None:
-        skip('keyboard: Tab reaches the main controls', 'no synthetic key events (XTest)')
-    elif not focused:
-        skip('keyboard: Tab reaches the main controls',
-             'the window never took keyboard focus (no window manager?)')
-    else:
-        names = [spoken(n) for _, n in focused]
-        wanted = [r'^Refresh\b', r'^Main menu$', r'^History$', r'^Purchases$',
-                  r'Consumption History', r'^Edit\b.*contacts']
-        missing = [w for w in wanted if not any(re.search(w, n, re.IGNORECASE) for n in names)]
-        ok(not missing, 'keyboard: Tab reaches the header and the subscription page controls',
-           [f'never focused: /{w}/' for w in missing] + ['focus went: ' + ' -> '.join(
-               f'{r} "{n}"' for r, n in focused)])
+    keyboard_check(focused, 'keyboard: Tab reaches the header and the subscription page controls',
+                   [r'^Refresh\b', r'^Main menu$', r'^History$', r'^Purchases$',
+                    r'Consumption History', r'^Edit\b.*contacts'])
 
     cleanup()
     print(f'1..{tap_count}', flush=True)

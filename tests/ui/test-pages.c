@@ -9,6 +9,7 @@
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page.h"
+#include "luma-preferences-window.h"
 #include "luma-purchases-page.h"
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page.h"
@@ -855,6 +856,97 @@ test_tenants_offline (void)
   close_window (window);
 }
 
+/* ---- Keyboard ------------------------------------------------------------------------------ */
+
+/* The Escape shortcut of @widget's class, as a key press finds it. */
+static GtkShortcut *
+find_escape (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == GDK_KEY_Escape &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0)
+            return g_steal_pointer (&shortcut);
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Escape on @window closes it. */
+static void
+assert_escape_closes (GtkWindow *window)
+{
+  g_autoptr(GtkShortcut) escape = NULL;
+  gpointer alive = window;
+
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, window, 30));
+  escape = find_escape (GTK_WIDGET (window));
+  g_assert_nonnull (escape);
+  g_object_add_weak_pointer (G_OBJECT (window), &alive);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (escape), 0, GTK_WIDGET (window),
+                                               gtk_shortcut_get_arguments (escape)));
+  g_assert_true (luma_ui_test_wait (pointer_cleared, &alive, 30));
+}
+
+static void
+test_keyboard (void)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  GtkWidget *history = luma_window_get_page_widget (window, "history");
+  LumaSubscriptionPage *page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  g_auto(GStrv) search_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.search");
+  g_auto(GStrv) quit_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
+  g_auto(GStrv) refresh_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.refresh");
+  GtkWidget *focus;
+
+  /* Ctrl+F: the history page, its search entry focused. */
+  g_assert_true (g_strv_contains ((const char * const *) search_accels, "<Control>f"));
+  g_assert_true (g_strv_contains ((const char * const *) quit_accels, "<Control>q"));
+  g_assert_true (g_strv_contains ((const char * const *) refresh_accels, "<Control>r"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+  luma_ui_test_flush ();
+  g_assert_true (gtk_widget_get_mapped (history));
+  focus = gtk_window_get_focus (GTK_WINDOW (window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, history));
+  g_assert_nonnull (gtk_widget_get_ancestor (focus, GTK_TYPE_SEARCH_ENTRY));
+
+  /* Alt+1 back to the Subscription page. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "subscription");
+  luma_ui_test_flush ();
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (page)));
+
+  /* Escape closes each dialog. */
+  assert_escape_closes (GTK_WINDOW (luma_preferences_window_new (luma_application_get_settings (app))));
+  assert_escape_closes (GTK_WINDOW (luma_refill_dialog_new (luma_window_get_client (window),
+                                                            luma_subscription_page_get_subscription (page))));
+  assert_escape_closes (GTK_WINDOW (luma_conversation_window_new (luma_window_get_sync (window),
+                                                                  LUMA_LICENSE_TYPE_SESSION,
+                                                                  "no-such-session", "Nobody")));
+
+  close_window (window);
+}
+
 /* ---- First run ------------------------------------------------------------------------------ */
 
 static gboolean
@@ -1090,6 +1182,7 @@ main (int   argc,
   g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/pages/offline", test_offline);
   g_test_add_func ("/ui/pages/tenants-offline", test_tenants_offline);
+  g_test_add_func ("/ui/pages/keyboard", test_keyboard);
   g_test_add_func ("/ui/pages/account-errors", test_account_errors);
   g_test_add_func ("/ui/pages/command-line", test_command_line);
 

@@ -1,0 +1,48 @@
+/* luma-background.h: syncing and notifying with no window (--background)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "luma-account.h"
+
+G_BEGIN_DECLS
+
+#define LUMA_TYPE_BACKGROUND (luma_background_get_type ())
+
+G_DECLARE_FINAL_TYPE (LumaBackground, luma_background, LUMA, BACKGROUND, GObject)
+
+/* Follows one Tenant Administrator account: opens its cache, syncs at once
+ * and then every "sync-interval" minutes of @settings (re-read when it
+ * changes), and after each successful sync evaluates the 75/85/95/100 %
+ * thresholds, notifying through @application when "notifications-enabled".
+ * The key comes from @account's secret or the keyring.
+ *
+ * For tests only, LUMA_SYNC_INTERVAL_SECONDS in the environment replaces
+ * the interval with that many seconds. */
+LumaBackground *luma_background_new            (GApplication   *application,
+                                                GSettings      *settings,
+                                                LumaAccount    *account);
+LumaAccount    *luma_background_get_account    (LumaBackground *self);
+/* Successful syncs so far. */
+guint           luma_background_get_n_syncs    (LumaBackground *self);
+/* The seconds between two syncs. */
+guint           luma_background_get_interval   (LumaBackground *self);
+/* Why the account cannot be followed (no key, bad address...), else NULL. */
+const GError   *luma_background_get_error      (LumaBackground *self);
+
+/* The XDG autostart entry that starts `luma-subscription --background` at
+ * login: $XDG_CONFIG_HOME/autostart/APP_ID.desktop. Free with g_free(). */
+char           *luma_background_autostart_path (void);
+/* Writes (@enabled) or removes the entry. Inside Flatpak there is no such
+ * entry (the background portal is for that): FALSE with
+ * G_IO_ERROR_NOT_SUPPORTED. */
+gboolean        luma_background_set_autostart  (gboolean        enabled,
+                                                GError        **error);
+/* Are we sandboxed by Flatpak? */
+gboolean        luma_background_in_flatpak     (void);
+
+G_END_DECLS
