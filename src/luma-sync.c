@@ -17,9 +17,12 @@
 
 #include "luma-sync.h"
 
-/* Pages handed to the cache and not yet written. Bounds memory when the
- * network is faster than the disk; a few pages keep both sides busy. */
-#define MAX_WRITES_IN_FLIGHT 4
+/* Commits handed to the cache and not yet written. Pages between commits
+ * are only staged in memory (no round trip through the writer thread), so
+ * the feed keeps flowing while a batch is written; two commits in flight
+ * bound the memory at about two batches when the network is faster than
+ * the disk. */
+#define MAX_WRITES_IN_FLIGHT 2
 
 /* The purchase history changes only when the total purchase does, which
  * changes the subscription's ETag; it is asked for again when the
@@ -692,7 +695,6 @@ fetch_ahead (GTask      *task,
       data->writes_in_flight >= MAX_WRITES_IN_FLIGHT)
     return;
   data->ahead = fetch_send (task, cursor);
-  g_debug ("TRACE ahead %" G_GINT64_FORMAT, g_get_monotonic_time ());
 }
 
 static void
@@ -833,7 +835,6 @@ fetch_settle (GTask *task,
 
   data->fetch_in_flight = FALSE;
   data->current = NULL;
-  g_debug ("TRACE settle %" G_GINT64_FORMAT " writes %u ahead %p", g_get_monotonic_time (), data->writes_in_flight, data->ahead);
   /* Its peeked cursor arrived while it was ahead: ask now, checked below. */
   if (fetch->peeked != NULL && page != NULL)
     fetch_ahead (task, fetch->peeked);
@@ -942,9 +943,16 @@ fetch_settle (GTask *task,
   if (data->feed_done)
     set_phase (self, LUMA_SYNC_PHASE_FINISHING);
 
-  data->writes_in_flight++;
-  luma_cache_write_page_async (self->cache, g_steal_pointer (&page), commit_now, NULL,
-                               write_page_cb, task);
+  if (commit_now)
+    {
+      data->writes_in_flight++;
+      luma_cache_write_page_async (self->cache, g_steal_pointer (&page), TRUE, NULL,
+                                   write_page_cb, task);
+    }
+  else if (page->license_type == LUMA_LICENSE_TYPE_SESSION)
+    luma_cache_upsert_sessions (self->cache, page->items);
+  else
+    luma_cache_upsert_users (self->cache, page->items);
 
   /* Ask for the next page while the cache stores this one. */
   run_feed_maybe_continue (task);
@@ -957,7 +965,6 @@ run_fetch_next (GTask *task)
 
   data->fetch_in_flight = TRUE;
   data->current = fetch_send (task, data->last_cursor);
-  g_debug ("TRACE next %" G_GINT64_FORMAT, g_get_monotonic_time ());
 }
 
 static void

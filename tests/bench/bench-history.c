@@ -720,13 +720,32 @@ static void
 open_on_history_trigger (gpointer data)
 {
   attach (open_window ());
+  debug_state ("opened");
   luma_window_show_page (window, "history");
+  debug_state ("after show");
+}
+
+static void
+debug_state (const char *where)
+{
+  GtkWidget *stack;
+
+  if (g_getenv ("BENCH_HISTORY_DEBUG") == NULL)
+    return;
+  stack = gtk_widget_get_ancestor (GTK_WIDGET (page), ADW_TYPE_VIEW_STACK);
+  g_print ("    [%s] main page %s, tenant page %s, window realized %d mapped %d, page mapped %d, clock %p\n",
+           where, luma_window_get_page (window),
+           stack != NULL ? adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack)) : "?",
+           gtk_widget_get_realized (GTK_WIDGET (window)), gtk_widget_get_mapped (GTK_WIDGET (window)),
+           gtk_widget_get_mapped (GTK_WIDGET (page)), (void *) gtk_widget_get_frame_clock (GTK_WIDGET (window)));
 }
 
 static void
 show_history_trigger (gpointer data)
 {
+  debug_state ("before show");
   luma_window_show_page (window, "history");
+  debug_state ("after show");
 }
 
 static void
