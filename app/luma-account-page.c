@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-a11y.h"
 #include "luma-account-page.h"
 #include "luma-api-client.h"
 #include "luma-credentials.h"
@@ -698,6 +699,7 @@ static void
 luma_account_page_init (LumaAccountPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 
   /* The error labels describe their fields for screen readers. */
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->server_row),

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-a11y.h"
 #include "luma-contacts-editor.h"
 #include "luma-email.h"
 #include "luma-window.h"
@@ -941,4 +942,5 @@ luma_contacts_editor_init (LumaContactsEditor *self)
   self->rows[1] = g_ptr_array_new_with_free_func (edit_row_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 }

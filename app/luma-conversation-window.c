@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-a11y.h"
 #include "luma-conversation-window.h"
 
 struct _LumaConversationWindow
@@ -274,6 +275,7 @@ luma_conversation_window_init (LumaConversationWindow *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 }
 
 LumaConversationWindow *

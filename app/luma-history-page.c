@@ -10,6 +10,7 @@
 #include "luma-column-sorter.h"
 #include "luma-conversation-window.h"
 #include "luma-csv.h"
+#include "luma-a11y.h"
 #include "luma-history-page.h"
 #include "luma-subscription-page.h"
 #include "luma-window.h"
@@ -994,6 +995,7 @@ luma_history_page_init (LumaHistoryPage *self)
   self->selected_id = -1;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 
   self->updating_controls = TRUE;
   gtk_string_list_append (self->channel_list, _("All Channels"));

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "luma-background.h"
+#include "luma-a11y.h"
 #include "luma-preferences-window.h"
 
 struct _LumaPreferencesWindow
@@ -166,6 +167,7 @@ static void
 luma_preferences_window_init (LumaPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 
   for (guint i = 0; i < G_N_ELEMENTS (sync_intervals); i++)
     {

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-a11y.h"
 #include "luma-purchases-page.h"
 #include "luma-subscription-page.h"
 
@@ -157,4 +158,5 @@ static void
 luma_purchases_page_init (LumaPurchasesPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 }

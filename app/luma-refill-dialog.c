@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-a11y.h"
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page.h"
 
@@ -354,6 +355,7 @@ luma_refill_dialog_init (LumaRefillDialog *self)
 {
   self->idempotency_key = g_uuid_string_random ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 }
 
 LumaRefillDialog *

@@ -10,6 +10,7 @@
 #include "luma-chart.h"
 #include "luma-contacts-editor.h"
 #include "luma-gauge.h"
+#include "luma-a11y.h"
 #include "luma-subscription-page.h"
 
 #define DAY (24 * 3600)
@@ -459,5 +460,6 @@ static void
 luma_subscription_page_init (LumaSubscriptionPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
   self->synced_timeout = g_timeout_add_seconds (60, synced_timeout_cb, self);
 }

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "luma-subscription-page.h"
+#include "luma-a11y.h"
 #include "luma-tenants-page.h"
 
 struct _LumaTenantsPage
@@ -436,6 +437,7 @@ luma_tenants_page_init (LumaTenantsPage *self)
   GtkSelectionModel *selection;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 
   add_column (self, _("Tenant"), CELL_NAME, "tenant-name", FALSE, TRUE);
   add_column (self, _("Tenant ID"), CELL_ID, "external-id", FALSE, FALSE);

@@ -17,6 +17,7 @@
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page.h"
 #include "luma-tenants-page.h"
+#include "luma-a11y.h"
 #include "luma-window.h"
 
 struct _LumaWindow
@@ -989,6 +990,7 @@ static void
 luma_window_init (LumaWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  luma_a11y_fix_names (GTK_WIDGET (self));
 }
 
 LumaWindow *

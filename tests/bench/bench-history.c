@@ -713,6 +713,8 @@ attach (LumaWindow *w)
   list_view = NULL;
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
                     G_CALLBACK (after_paint_cb), NULL);
+  if (g_getenv ("BENCH_HISTORY_DEBUG") != NULL)
+    g_print ("    [attach] clock %p\n", (void *) gtk_widget_get_frame_clock (GTK_WIDGET (window)));
   watch ();
 }
 

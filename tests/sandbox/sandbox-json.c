@@ -73,6 +73,18 @@ sandbox_days_from_civil (gint64 year,
   return era * 146097 + doe - 719468;
 }
 
+static void
+put_digits (char *p,
+            int   value,
+            int   n)
+{
+  for (int i = n - 1; i >= 0; i--)
+    {
+      p[i] = '0' + value % 10;
+      value /= 10;
+    }
+}
+
 void
 sandbox_time_format (gint64 unix_time,
                      char   buf[32])
@@ -90,9 +102,47 @@ sandbox_time_format (gint64 unix_time,
   gint64 m = mp < 10 ? mp + 3 : mp - 9;
 
   y += m <= 2;
-  g_snprintf (buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-              (int) y, (int) m, (int) d,
-              (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+  if (y < 0 || y > 9999)
+    {
+      g_snprintf (buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                  (int) y, (int) m, (int) d,
+                  (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+      return;
+    }
+  /* By hand: a page of 1000 records formats 1000 times, and printf was a
+   * fifth of the sandbox's time per page. */
+  put_digits (buf, (int) y, 4);
+  buf[4] = '-';
+  put_digits (buf + 5, (int) m, 2);
+  buf[7] = '-';
+  put_digits (buf + 8, (int) d, 2);
+  buf[10] = 'T';
+  put_digits (buf + 11, (int) (secs / 3600), 2);
+  buf[13] = ':';
+  put_digits (buf + 14, (int) (secs / 60 % 60), 2);
+  buf[16] = ':';
+  put_digits (buf + 17, (int) (secs % 60), 2);
+  buf[19] = 'Z';
+  buf[20] = '\0';
+}
+
+void
+sandbox_json_append_int (GString *out,
+                         gint64   value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 v = value < 0 ? -(guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = '0' + v % 10;
+      v /= 10;
+    }
+  while (v != 0);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
 }
 
 void
@@ -103,7 +153,7 @@ sandbox_json_append_time (GString *out,
 
   sandbox_time_format (unix_time, buf);
   g_string_append_c (out, '"');
-  g_string_append (out, buf);
+  g_string_append_len (out, buf, strlen (buf));
   g_string_append_c (out, '"');
 }
 

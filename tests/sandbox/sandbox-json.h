@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 void      sandbox_json_append_string   (GString    *out,
                                         const char *value);
+void      sandbox_json_append_int      (GString    *out,
+                                        gint64      value);
 void      sandbox_json_append_time     (GString    *out,
                                         gint64      unix_time);
 void      sandbox_time_format          (gint64      unix_time,

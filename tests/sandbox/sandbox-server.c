@@ -795,7 +795,9 @@ handle_consumption (SandboxServer     *self,
       return;
     }
 
-  out = g_string_sized_new (limit * 300 + 256);
+  /* The envelope is written around the items in place: no copy of a page. */
+  out = envelope_begin (200);
+  g_string_append (out, ",\"errors\":[],\"resultData\":");
   g_string_append_printf (out, "{\"licenseType\":\"%s\",\"items\":", sandbox_license_names[t->license]);
   if (!sandbox_store_page (self->store, t, after, limit, out, &last_seq, &has_more, &remaining, &error))
     {
@@ -803,9 +805,9 @@ handle_consumption (SandboxServer     *self,
       return;
     }
   next = cursor_encode (t, last_seq);
-  g_string_append_printf (out, ",\"nextCursor\":\"%s\",\"hasMore\":%s,\"remaining\":%" G_GINT64_FORMAT "}",
+  g_string_append_printf (out, ",\"nextCursor\":\"%s\",\"hasMore\":%s,\"remaining\":%" G_GINT64_FORMAT "}}",
                           next, has_more ? "true" : "false", remaining);
-  reply_ok (msg, 200, out->str);
+  set_body (msg, 200, g_steal_pointer (&out));
 }
 
 static void

@@ -657,7 +657,8 @@ sandbox_record_append_json (GString             *out,
       sandbox_json_append_time (out, r->time);
       g_string_append (out, ",\"conversations\":");
     }
-  g_string_append_printf (out, "%" G_GINT64_FORMAT "}", r->conversations);
+  sandbox_json_append_int (out, r->conversations);
+  g_string_append_c (out, '}');
 }
 
 gboolean
