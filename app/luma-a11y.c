@@ -75,19 +75,26 @@ luma_a11y_name_from_mnemonic (GtkButton *button)
 }
 
 static GtkWidget *
-find_button_image (GtkWidget *widget)
+find_peek_button (GtkWidget *widget)
 {
   GtkWidget *child;
 
-  if (GTK_IS_IMAGE (widget) &&
-      gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)) == GTK_ACCESSIBLE_ROLE_BUTTON)
-    return widget;
+  /* The row's own button with the reveal (or conceal) icon; its "Apply" button has another. */
+  if (GTK_IS_BUTTON (widget))
+    {
+      GtkWidget *image = gtk_button_get_child (GTK_BUTTON (widget));
+      const char *icon = GTK_IS_IMAGE (image) ? gtk_image_get_icon_name (GTK_IMAGE (image)) : NULL;
+
+      if (icon != NULL && (g_str_has_prefix (icon, "view-reveal") ||
+                           g_str_has_prefix (icon, "view-conceal")))
+        return widget;
+    }
 
   for (child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_button_image (child);
+      GtkWidget *found = find_peek_button (child);
 
       if (found != NULL)
         return found;
@@ -104,8 +111,9 @@ luma_a11y_label_password_peek (AdwPasswordEntryRow *row,
   g_return_if_fail (ADW_IS_PASSWORD_ENTRY_ROW (row));
   g_return_if_fail (label != NULL);
 
-  /* An image acting as a button: its tooltip ("Show Text") stays the description. */
-  peek = find_button_image (GTK_WIDGET (row));
+  /* Without a label it is read after its icon ("GtkImage"); its tooltip ("Show Text") stays
+   * the description. */
+  peek = find_peek_button (GTK_WIDGET (row));
   if (peek != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (peek),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, label,

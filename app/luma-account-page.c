@@ -700,6 +700,11 @@ luma_account_page_init (LumaAccountPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
+  luma_a11y_name_from_mnemonic (GTK_BUTTON (self->tenant_toggle));
+  luma_a11y_name_from_mnemonic (GTK_BUTTON (self->superadmin_toggle));
+  luma_a11y_name_from_mnemonic (self->connect_button);
+  luma_a11y_label_password_peek (self->key_row, _("Show or hide the API access key"));
+  luma_a11y_label_password_peek (self->password_row, _("Show or hide the password"));
 
   /* The error labels describe their fields for screen readers. */
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->server_row),

@@ -25,6 +25,7 @@ struct _LumaRefillDialog
   gboolean          answered;       /* the server gave a definitive answer for this key */
   gboolean          busy;
 
+  GtkButton        *cancel_button;
   GtkButton        *refill_button;
   GtkSpinner       *spinner;
   GtkToggleButton  *add_toggle;
@@ -335,6 +336,7 @@ luma_refill_dialog_class_init (LumaRefillDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/lumadesk/Subscription/luma-refill-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, refill_button);
   gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, spinner);
   gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, add_toggle);
@@ -356,6 +358,8 @@ luma_refill_dialog_init (LumaRefillDialog *self)
   self->idempotency_key = g_uuid_string_random ();
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
+  luma_a11y_name_from_mnemonic (self->cancel_button);
+  luma_a11y_name_from_mnemonic (self->refill_button);
 }
 
 LumaRefillDialog *

@@ -334,7 +334,14 @@ luma_api_client_set_ca_file (LumaApiClient  *self,
 
   if (path == NULL)
     {
-      g_clear_object (&self->extra_ca);
+      /* A kept-alive connection was verified with the old trust: drop the
+       * open connections so the next request verifies again (requests in
+       * flight end as cancelled). */
+      if (self->extra_ca != NULL)
+        {
+          g_clear_object (&self->extra_ca);
+          soup_session_abort (self->session);
+        }
       return TRUE;
     }
   db = g_tls_file_database_new (path, &local_error);
@@ -345,6 +352,7 @@ luma_api_client_set_ca_file (LumaApiClient  *self,
       return FALSE;
     }
   g_set_object (&self->extra_ca, db);
+  soup_session_abort (self->session);
   return TRUE;
 }
 

@@ -51,7 +51,8 @@ void           luma_api_client_set_tenant                  (LumaApiClient  *self
 const char    *luma_api_client_get_tenant                  (LumaApiClient  *self);
 gboolean       luma_api_client_is_superadmin               (LumaApiClient  *self);
 
-/* An extra trusted CA (PEM), in addition to the system store. */
+/* An extra trusted CA (PEM), in addition to the system store; NULL removes it.
+ * A change closes the open connections (requests in flight are cancelled). */
 gboolean       luma_api_client_set_ca_file                 (LumaApiClient  *self,
                                                             const char     *path,
                                                             GError        **error);

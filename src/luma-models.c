@@ -222,6 +222,10 @@ read_digits (const char *s,
   return TRUE;
 }
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z */
+#define MIN_ISO8601_UNIX G_GINT64_CONSTANT (-62135596800)
+#define MAX_ISO8601_UNIX G_GINT64_CONSTANT (253402300799)
+
 gboolean
 luma_parse_iso8601 (const char *str,
                     gint64     *out)
@@ -229,6 +233,7 @@ luma_parse_iso8601 (const char *str,
   static const guint8 month_days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
   guint year, month, day, hour, minute, second;
   gint64 offset = 0;
+  gint64 value;
   const char *p;
   gboolean leap;
 
@@ -282,9 +287,14 @@ luma_parse_iso8601 (const char *str,
   if (*p != '\0')
     return FALSE;
 
+  value = days_from_civil (year, month, day) * 86400 +
+          (gint64) hour * 3600 + (gint64) minute * 60 + second - offset;
+  /* An offset can move year 0000 or 9999 out of the years the formatter,
+   * GDateTime and the CSV readers know: the UTC instant must be in 0001..9999. */
+  if (value < MIN_ISO8601_UNIX || value > MAX_ISO8601_UNIX)
+    return FALSE;
   if (out != NULL)
-    *out = days_from_civil (year, month, day) * 86400 +
-           (gint64) hour * 3600 + (gint64) minute * 60 + second - offset;
+    *out = value;
   return TRUE;
 }
 
@@ -660,7 +670,17 @@ set_error (GError     **error,
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_set_error (error, LUMA_PROTOCOL_ERROR, code, "%s: %s", s->str, message);
+  /* Member names and quoted values come from the server: keep the message UTF-8. */
+  g_string_append (s, ": ");
+  g_string_append (s, message);
+  if (!g_utf8_validate (s->str, (gssize) s->len, NULL))
+    {
+      g_autofree char *valid = g_utf8_make_valid (s->str, (gssize) s->len);
+
+      g_set_error_literal (error, LUMA_PROTOCOL_ERROR, code, valid);
+      return;
+    }
+  g_set_error_literal (error, LUMA_PROTOCOL_ERROR, code, s->str);
 }
 
 static const char *
@@ -952,7 +972,7 @@ get_time (JsonObject  *obj,
   if (!luma_parse_iso8601 (json_node_get_string (node), out))
     {
       set_error (error, path, name, LUMA_PROTOCOL_ERROR_INVALID_VALUE,
-                 "expected an ISO 8601 date-time with offset");
+                 "expected an ISO 8601 date-time with offset, years 0001 to 9999 in UTC");
       return FALSE;
     }
   return TRUE;
@@ -1155,6 +1175,36 @@ luma_user_record_from_json (JsonNode  *node,
   return decode_user_record (node, NULL, error);
 }
 
+/* The index of a record whose id an earlier record of the page already has
+ * (and that earlier one's index in *first_out), or -1. A page holds each record
+ * once: which of two versions is current would be a guess. Both decoders use it. */
+static gint64
+page_find_duplicate (const LumaConsumptionPage *page,
+                     guint                     *first_out)
+{
+  g_autoptr(GHashTable) ids = NULL;
+
+  if (page->items == NULL || page->items->len < 2)
+    return -1;
+  ids = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < page->items->len; i++)
+    {
+      gpointer item = g_ptr_array_index (page->items, i);
+      const char *id = page->license_type == LUMA_LICENSE_TYPE_SESSION
+                       ? ((LumaSessionRecord *) item)->session_id
+                       : ((LumaUserRecord *) item)->user_id;
+      gpointer first;
+
+      if (g_hash_table_lookup_extended (ids, id, NULL, &first))
+        {
+          *first_out = GPOINTER_TO_UINT (first);
+          return i;
+        }
+      g_hash_table_insert (ids, (gpointer) id, GUINT_TO_POINTER (i));
+    }
+  return -1;
+}
+
 LumaConsumptionPage *
 luma_consumption_page_from_json (JsonNode  *node,
                                  GError   **error)
@@ -1164,7 +1214,8 @@ luma_consumption_page_from_json (JsonNode  *node,
   g_autoptr(LumaConsumptionPage) page = NULL;
   JsonObject *obj = as_object (node, path, error);
   JsonArray *items;
-  guint n;
+  gint64 duplicate;
+  guint n, first = 0;
 
   if (obj == NULL)
     return NULL;
@@ -1205,6 +1256,22 @@ luma_consumption_page_from_json (JsonNode  *node,
             goto fail;
           g_ptr_array_add (page->items, r);
         }
+    }
+
+  duplicate = page_find_duplicate (page, &first);
+  if (duplicate >= 0)
+    {
+      Path element = { &items_path, NULL, (guint) duplicate };
+      gpointer item = g_ptr_array_index (page->items, (guint) duplicate);
+      gboolean session = page->license_type == LUMA_LICENSE_TYPE_SESSION;
+
+      set_error (error, &element, session ? "sessionId" : "userId",
+                 LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+                 "duplicate record: \"%s\" is twice in the page (also items[%u])",
+                 session ? ((LumaSessionRecord *) item)->session_id
+                         : ((LumaUserRecord *) item)->user_id,
+                 first);
+      goto fail;
     }
 
   return g_steal_pointer (&page);
@@ -1767,8 +1834,14 @@ parse_json (GBytes      *body,
                    where, (gsize) (end - data));
       return FALSE;
     }
-  g_set_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_INVALID_JSON,
-               "(root): the answer is not valid JSON: %s", local_error->message);
+  /* json-glib quotes what it decoded, which can be a lone surrogate (bytes
+   * ED B8 80) or other bytes that are not UTF-8: messages reach logs and labels. */
+  {
+    g_autofree char *reason = g_utf8_make_valid (local_error->message, -1);
+
+    g_set_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_INVALID_JSON,
+                 "(root): the answer is not valid JSON: %s", reason);
+  }
   return FALSE;
 }
 
@@ -2263,7 +2336,7 @@ static LumaConsumptionPage *
 fast_page (Reader *r)
 {
   g_autoptr(LumaConsumptionPage) page = g_new0 (LumaConsumptionPage, 1);
-  guint seen = 0;
+  guint seen = 0, first;
   int v;
 
   if (!expect (r, '{') || expect (r, '}'))
@@ -2326,6 +2399,9 @@ fast_page (Reader *r)
     }
   while (expect (r, ','));
   if (!expect (r, '}') || seen != (P_LICENSE | P_ITEMS | P_CURSOR | P_HAS_MORE | P_REMAINING))
+    goto fail;
+  /* A record twice: the strict decoder names it. */
+  if (page_find_duplicate (page, &first) >= 0)
     goto fail;
   return g_steal_pointer (&page);
 

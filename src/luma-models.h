@@ -115,7 +115,8 @@ const char *luma_purchase_kind_to_display  (LumaPurchaseKind  value);
 
 /* Accepts YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) (also a lower-case
  * t/z); the fraction is dropped. Returns FALSE for anything else, including
- * impossible dates such as 2026-02-30. */
+ * impossible dates such as 2026-02-30 and times whose UTC instant is outside
+ * 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
 gboolean    luma_parse_iso8601      (const char *str,
                                      gint64     *out);
 /* YYYY-MM-DDTHH:MM:SSZ; free with g_free(). */

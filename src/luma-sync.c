@@ -479,6 +479,12 @@ typedef struct
   gboolean          invalid_cursor_retried;
   LumaLicenseType   license_type;
   gint64            received;
+  /* Loop guard: the cursors of this feed so far (asked with and answered),
+   * and the pages it may take, from what its first page announced. */
+  GHashTable       *cursors_seen;
+  gint64            pages;
+  gint64            max_pages;
+  gboolean          discard_staged;    /* the guard failed: keep nothing of the batch */
 
   char             *last_cursor;       /* next_cursor of the last page handed to the cache */
   guint             staged_rows;       /* handed over since the last commit */
@@ -496,6 +502,7 @@ run_data_free (RunData *data)
 {
   g_clear_pointer (&data->old_subscription, luma_subscription_free);
   g_clear_pointer (&data->last_cursor, g_free);
+  g_clear_pointer (&data->cursors_seen, g_hash_table_unref);
   g_clear_error (&data->error);
   g_free (data);
 }
@@ -753,8 +760,8 @@ run_feed_maybe_continue (GTask *task)
       data->finishing = TRUE;
 
       /* Keep what arrived before the failure, unless the caller wants out
-       * at once or the cache itself failed. */
-      if (data->staged_rows > 0 && data->last_cursor != NULL &&
+       * at once, the cache itself failed, or the feed went round in a loop. */
+      if (data->staged_rows > 0 && data->last_cursor != NULL && !data->discard_staged &&
           !g_error_matches (data->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
           data->error->domain != LUMA_CACHE_ERROR &&
           !g_error_matches (data->error, LUMA_SYNC_ERROR, LUMA_SYNC_ERROR_CACHE))
@@ -817,6 +824,41 @@ write_page_cb (GObject      *source,
   data->summary.new_records += n_new;
 
   run_feed_maybe_continue (task);
+}
+
+/* The loop guard of the feed, for each page: its cursor never comes back
+ * within a run (the cursor only moves forward), hasMore agrees with
+ * remaining, and the feed ends within twice the records its first page
+ * announced (records added meanwhile) plus a margin. Returns why not. */
+static GError *
+feed_check_page (RunData                   *data,
+                 const LumaConsumptionPage *page)
+{
+  gint64 n_items = page->items->len;
+
+  data->pages++;
+  if (data->max_pages == 0)
+    data->max_pages = 2 * (n_items + page->remaining) + 10;
+
+  /* Nothing new since the cursor asked with: it stays, as it should. */
+  if (n_items == 0 && !page->has_more && g_strcmp0 (page->next_cursor, data->last_cursor) == 0)
+    return NULL;
+  if (!g_hash_table_add (data->cursors_seen, g_strdup (page->next_cursor)))
+    return g_error_new (LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL,
+                        "The consumption feed does not move forward: the server’s cursor "
+                        "repeated or went back to one it gave before (a loop)");
+
+  if (page->has_more && page->remaining == 0)
+    return g_error_new (LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL,
+                        "The consumption feed never ends: the server says it has more "
+                        "but 0 records remaining");
+
+  if (data->pages > data->max_pages)
+    return g_error_new (LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL,
+                        "The consumption feed never ends: %" G_GINT64_FORMAT " pages, more "
+                        "than the records its first page announced (received and remaining) "
+                        "can fill", data->pages);
+  return NULL;
 }
 
 /* The answer of the current request: the next page of the feed, or why
@@ -906,6 +948,18 @@ fetch_settle (GTask *task,
         }
     }
 
+  {
+    GError *guard_error = feed_check_page (data, page);
+
+    if (guard_error != NULL)
+      {
+        /* The pages staged in this loop are not to be trusted: none is kept. */
+        data->discard_staged = TRUE;
+        run_feed_fail (task, guard_error);
+        return;
+      }
+  }
+
   n_items = page->items->len;
   data->received += n_items;
   set_progress (self, data->received, data->received + page->remaining);
@@ -986,6 +1040,14 @@ run_feed_start (GTask *task)
   data->summary.full = (data->last_cursor == NULL);
   data->received = 0;
   set_progress (self, 0, 0);
+
+  /* A new feed (also after a refused cursor): a new loop guard. */
+  g_clear_pointer (&data->cursors_seen, g_hash_table_unref);
+  data->cursors_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (data->last_cursor != NULL)
+    g_hash_table_add (data->cursors_seen, g_strdup (data->last_cursor));
+  data->pages = 0;
+  data->max_pages = 0;
 
   run_fetch_next (task);
 }

@@ -185,6 +185,11 @@ test_iso8601 (void)
     { "2026-12-31T23:59:59Z", 1798761599 },
     { "1969-12-31T23:59:59Z", -1 },
     { "2027-01-01T00:30:00+14:00", 1798713000 },
+    /* the first and last second of years 0001-9999 in UTC */
+    { "0001-01-01T00:00:00Z", G_GINT64_CONSTANT (-62135596800) },
+    { "0001-01-01T01:00:00+01:00", G_GINT64_CONSTANT (-62135596800) },
+    { "9999-12-31T23:59:59Z", G_GINT64_CONSTANT (253402300799) },
+    { "9999-12-31T22:59:59-01:00", G_GINT64_CONSTANT (253402300799) },
   };
   static const char *const invalid[] = {
     "", "2026-03-14", "2026-03-14T09:26:53", "2026-03-14 09:26:53Z", "2026-03-14T09:26Z",
@@ -193,6 +198,9 @@ test_iso8601 (void)
     "2026-01-01T23:59:60Z", "2026-01-01T00:00:00+0100", "2026-01-01T00:00:00+01",
     "2026-01-01T00:00:00+24:00", "2026-01-01T00:00:00Zjunk", "2026-01-01T00:00:00.Z",
     "+2026-01-01T00:00:00Z", "２026-01-01T00:00:00Z", "2026-1-01T00:00:00Z",
+    /* UTC instants in year 0 or 10000, which cannot be written back */
+    "0000-01-01T00:00:00+00:01", "0000-12-31T23:59:59Z", "0001-01-01T00:00:00+00:01",
+    "9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59-00:01",
   };
   char buf[LUMA_ISO8601_BUF_SIZE];
 
@@ -455,6 +463,8 @@ test_consumption_page_bad (void)
     { "items[1]", "channel", "\"FAX\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "resultData.items[1].channel" },
     { "items[0]", "conversations", "18014398509481984", LUMA_PROTOCOL_ERROR_OUT_OF_RANGE, "resultData.items[0].conversations" },
     { "items[0]", "email", NULL, LUMA_PROTOCOL_ERROR_MISSING_FIELD, "resultData.items[0].email" },
+    /* one record twice in a page: which one is current would be a guess */
+    { "items[1]", "sessionId", "\"S-000048214\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "resultData.items[1].sessionId" },
   };
 
   run_bad_cases (SESSION_PAGE, (Decoder) luma_consumption_page_from_json,
@@ -906,6 +916,19 @@ test_envelope_invalid_utf8 (void)
                    " \"resultData\": {\"b\xff\": 1}}", 200, NULL, &error);
   g_assert_null (node);
   assert_protocol_error (error, LUMA_PROTOCOL_ERROR_INVALID_UTF8, "resultData");
+  g_clear_error (&error);
+
+  /* Not JSON, and json-glib's reason quotes a decoded lone surrogate (ED B8 80)
+   * or a bad escape: the message stays UTF-8 all the same. */
+  node = envelope ("{\"83d\\ude00\", \"resultData\": 1}", 200, NULL, &error);
+  g_assert_null (node);
+  assert_protocol_error (error, LUMA_PROTOCOL_ERROR_INVALID_JSON, "(root)");
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_clear_error (&error);
+  node = envelope ("{\"s\\\\\\ros\\\\\\2222", 200, NULL, &error);
+  g_assert_null (node);
+  g_assert_nonnull (error);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
 }
 
 /* A whole page as the client receives it, through the envelope. */
@@ -1050,6 +1073,9 @@ test_page_from_bytes (void)
     " \"channel\": \"SLACK\", \"conversations\": 1}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
     "{\"status\": \"success\", \"statusCode\": 201, \"statusLine\": \"OK\", \"errors\": [], \"resultData\": {}}",
     "not json",
+    /* the same record twice, and the same user twice */
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [" SESSION_ITEM ", " SESSION_ITEM_2 ", " SESSION_ITEM "], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [" USER_ITEM ", " USER_ITEM "], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
