@@ -50,6 +50,52 @@ get_change (LumaRefillDialog *self)
   return gtk_toggle_button_get_active (self->remove_toggle) ? -amount : amount;
 }
 
+/* The amount is shown with the locale's digit grouping ("5,000"), as every other number. */
+static gboolean
+amount_output_cb (LumaRefillDialog *self,
+                  GtkSpinButton    *spin)
+{
+  g_autofree char *text = g_strdup_printf ("%'" G_GINT64_FORMAT,
+                                           (gint64) gtk_spin_button_get_value (spin));
+
+  if (g_strcmp0 (text, gtk_editable_get_text (GTK_EDITABLE (spin))) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+/* Reads what was typed with or without grouping ("5,000", "5 000", "5000"). */
+static int
+amount_input_cb (LumaRefillDialog *self,
+                 double           *new_value,
+                 GtkSpinButton    *spin)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
+  gint64 value = 0;
+  gboolean digits = FALSE;
+  const char *p;
+
+  for (p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c >= '0' && c <= '9')
+        {
+          if (value > G_MAXINT64 / 10 - 9)
+            return GTK_INPUT_ERROR;
+          value = value * 10 + (c - '0');
+          digits = TRUE;
+        }
+      else if (!(c == ',' || c == '.' || c == '\'' || g_unichar_isspace (c) ||
+                 c == 0x00a0 || c == 0x202f || c == 0x2009))
+        return GTK_INPUT_ERROR;
+    }
+  if (!digits)
+    return GTK_INPUT_ERROR;
+
+  *new_value = (double) value;
+  return TRUE;
+}
+
 static char *
 get_trimmed (AdwEntryRow *row)
 {
@@ -347,6 +393,8 @@ luma_refill_dialog_class_init (LumaRefillDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, preview_label);
   gtk_widget_class_bind_template_child (widget_class, LumaRefillDialog, error_label);
   gtk_widget_class_bind_template_callback (widget_class, changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, amount_output_cb);
+  gtk_widget_class_bind_template_callback (widget_class, amount_input_cb);
   gtk_widget_class_bind_template_callback (widget_class, refill_clicked_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);

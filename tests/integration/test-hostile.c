@@ -51,6 +51,7 @@ typedef enum
   FEED_CURSOR_BACKWARDS,
   FEED_ENDLESS,
   FEED_ENDLESS_EMPTY,
+  FEED_ENDLESS_REMAINING,
 } FeedMode;
 
 typedef struct
@@ -249,6 +250,18 @@ hostile_page (HostileServer *hs,
 
     case FEED_ENDLESS_EMPTY:
       body = page ("", cursor != NULL ? cursor : CURSOR_2, TRUE, "0");
+      break;
+
+    case FEED_ENDLESS_REMAINING:
+      /* Consistent page by page (one more record "remaining"), but never done. */
+      {
+        g_autofree char *id = g_strdup_printf ("S-R%u", hs->serial);
+        g_autofree char *next = g_strdup_printf ("r%u", hs->serial);
+
+        hs->serial++;
+        item = session_item (id, "\"x\"", "1");
+        body = page (item, next, TRUE, "1");
+      }
       break;
     }
 
@@ -747,6 +760,7 @@ static const HostileCase cases[] = {
   { FEED_CURSOR_BACKWARDS, "cursor-backwards", { "cursor", "forward", "loop" } },
   { FEED_ENDLESS, "endless-feed", { "cursor", "never ends", "remaining" } },
   { FEED_ENDLESS_EMPTY, "endless-empty-feed", { "cursor", "forward", "loop" } },
+  { FEED_ENDLESS_REMAINING, "endless-feed-remaining", { "never ends", "pages", NULL } },
 };
 
 int

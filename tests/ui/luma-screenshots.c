@@ -23,6 +23,21 @@
 static const char *output_dir;
 static LumaTestSandbox *sandbox;
 
+/* Lets page transitions and button state animations finish: a picture taken in the middle of
+ * one shows a half-highlighted view switcher. */
+static void
+settle (guint milliseconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) milliseconds * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (10 * 1000);
+    }
+}
+
 static void
 save_png (GtkWidget  *window,
           const char *name)
@@ -33,6 +48,7 @@ save_png (GtkWidget  *window,
   g_autofree char *path = g_build_filename (output_dir, name, NULL);
   int width, height;
 
+  settle (500);
   luma_ui_test_flush ();
   width = gtk_widget_get_width (window);
   height = gtk_widget_get_height (window);
@@ -95,6 +111,21 @@ find_editor (GtkWidget *widget)
   return NULL;
 }
 
+/* The editor selects the text of the entry it focuses first; a picture should not show that
+ * selection in an entry the focus has left. */
+static void
+unselect_entries (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_EDITABLE (child) && !gtk_widget_has_focus (child) &&
+          gtk_editable_get_delegate (GTK_EDITABLE (child)) == NULL)
+        gtk_editable_select_region (GTK_EDITABLE (child), 0, 0);
+      unselect_entries (child);
+    }
+}
+
 static GtkWindow *
 open (LumaAccountKind kind,
       const char     *identity,
@@ -136,18 +167,21 @@ make_screenshots (void)
   gtk_window_destroy (window);
 
   /* A tenant administrator's pages; tall, so the whole Subscription page shows */
-  window = open (LUMA_ACCOUNT_KIND_TENANT, "acme", "acme-key", 1100, 1500);
+  window = open (LUMA_ACCOUNT_KIND_TENANT, "acme", "acme-key", 1100, 1340);
   g_assert_true (luma_ui_test_wait (ready, window, 60));
   subscription = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "subscription"));
   g_assert_true (luma_ui_test_wait (subscription_ready, subscription, 60));
   save_png (GTK_WIDGET (window), "subscription.png");
 
+  /* Taller: the editor's rows and their messages take more room than the lists. */
+  gtk_window_set_default_size (window, 1100, 1500);
   editor = find_editor (GTK_WIDGET (subscription));
   luma_contacts_editor_edit (editor);
   entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_TECHNICAL);
   gtk_editable_set_text (entry, "noc@");
   entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_BILLING);
   gtk_editable_set_text (entry, "ops@acme.example");
+  unselect_entries (GTK_WIDGET (editor));
   save_png (GTK_WIDGET (window), "contacts-edit.png");
   luma_contacts_editor_cancel (editor);
 
@@ -180,12 +214,14 @@ make_screenshots (void)
     gtk_window_destroy (GTK_WINDOW (conversations));
   }
 
+  /* A few purchases: a short window, without a screenful of empty space under them. */
+  gtk_window_set_default_size (window, 1100, 520);
   luma_window_show_page (LUMA_WINDOW (window), "purchases");
   save_png (GTK_WIDGET (window), "purchases.png");
   gtk_window_destroy (window);
 
   /* A superadmin: the tenants and the refill dialog */
-  window = open (LUMA_ACCOUNT_KIND_SUPERADMIN, "root", "s3cret", 1100, 700);
+  window = open (LUMA_ACCOUNT_KIND_SUPERADMIN, "root", "s3cret", 1100, 520);
   tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "tenants"));
   g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
   save_png (GTK_WIDGET (window), "tenants.png");
@@ -226,6 +262,22 @@ main (int   argc,
                                      "--license-model", "user",
                                      "--licenses", "800",
                                      "--seed", "420",
+                                     "--tenant", "initech",
+                                     "--tenant-name", "Initech",
+                                     "--api-key", "initech-key",
+                                     "--licenses", "5000",
+                                     "--seed", "4880",
+                                     "--tenant", "umbrella",
+                                     "--tenant-name", "Umbrella Health",
+                                     "--api-key", "umbrella-key",
+                                     "--license-model", "user",
+                                     "--licenses", "1200",
+                                     "--seed", "300",
+                                     "--tenant", "hooli",
+                                     "--tenant-name", "Hooli Cloud Services",
+                                     "--api-key", "hooli-key",
+                                     "--licenses", "50000",
+                                     "--seed", "9100",
                                      "--superadmin", "root:s3cret",
                                      NULL);
 

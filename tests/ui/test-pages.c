@@ -584,6 +584,22 @@ count_purchases (void)
   return json_array_get_length (json_object_get_array_member (pur, "items"));
 }
 
+static GtkSpinButton *
+find_spin_button (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkSpinButton *found;
+
+      if (GTK_IS_SPIN_BUTTON (child))
+        return GTK_SPIN_BUTTON (child);
+      if ((found = find_spin_button (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_superadmin_refill (void)
 {
@@ -629,6 +645,25 @@ test_superadmin_refill (void)
   g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
   dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
   key = g_strdup (luma_refill_dialog_get_idempotency_key (dialog));
+
+  /* The amount as typed, with or without digit grouping; shown grouped; nonsense is refused */
+  {
+    GtkSpinButton *spin = find_spin_button (GTK_WIDGET (dialog));
+    g_autofree char *grouped = g_strdup_printf ("%'d", 1250);
+
+    g_assert_nonnull (spin);
+    gtk_editable_set_text (GTK_EDITABLE (spin), "1,250");
+    gtk_spin_button_update (spin);
+    g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 1250);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin)), ==, grouped);
+    gtk_editable_set_text (GTK_EDITABLE (spin), "40 000");
+    gtk_spin_button_update (spin);
+    g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 40000);
+    gtk_editable_set_text (GTK_EDITABLE (spin), "12 licences");
+    gtk_spin_button_update (spin);
+    g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 40000);
+  }
+
   luma_refill_dialog_set_values (dialog, FALSE, 25, "", NULL);
   g_assert_false (luma_refill_dialog_can_submit (dialog));
   luma_refill_dialog_set_values (dialog, FALSE, 25, "UI test order", "PO-UI-1");
