@@ -13,6 +13,8 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
+#include <gio/gunixoutputstream.h>
+#include <unistd.h>
 
 #include "luma-api-client.h"
 #include "luma-cache.h"
@@ -435,6 +437,7 @@ command_export (const CliOptions *options)
   g_auto(LumaHistoryQuery) query = { 0 };
   g_autoptr(GError) error = NULL;
   LumaLicenseType license_type;
+  LumaCsvFlags flags;
   guint64 rows = 0;
 
   cache = open_cache (options, TRUE, &error);
@@ -455,11 +458,28 @@ command_export (const CliOptions *options)
   query.to = options->to_time;
   query.search = g_strdup (options->search);
 
-  if (!luma_csv_export_to_path (cache, &query, options->export_csv,
-                                options->bom ? LUMA_CSV_FLAGS_BOM : LUMA_CSV_FLAGS_NONE,
+  flags = options->bom ? LUMA_CSV_FLAGS_BOM : LUMA_CSV_FLAGS_NONE;
+
+  /* "-" is standard output: the report alone goes there, the count to standard error. */
+  if (g_strcmp0 (options->export_csv, "-") == 0)
+    {
+      g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+
+      if (!luma_csv_export_to_stream (cache, &query, out, flags, NULL, NULL, &rows, NULL,
+                                      &error) ||
+          !g_output_stream_flush (out, NULL, &error))
+        {
+          print_error ("%s", error->message);
+          return LUMA_CLI_EXIT_FAILURE;
+        }
+      g_printerr ("%" G_GUINT64_FORMAT " rows written\n", rows);
+      return LUMA_CLI_EXIT_OK;
+    }
+
+  if (!luma_csv_export_to_path (cache, &query, options->export_csv, flags,
                                 NULL, NULL, &rows, NULL, &error))
     {
-      print_error ("Cannot write %s: %s", options->export_csv, error->message);
+      print_error ("%s", error->message);
       return LUMA_CLI_EXIT_FAILURE;
     }
 

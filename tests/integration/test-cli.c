@@ -294,6 +294,18 @@ test_export_csv (void)
     lines++;
   /* Header plus one line per record (no generated field holds a line break). */
   g_assert_cmpuint (lines, ==, 501);
+
+  /* "-" is standard output: the same report byte for byte (without the BOM asked for above),
+   * nothing else on standard output, and no file named "-". */
+  {
+    g_autoptr(CliResult) to_stdout = run_cli (ACME_KEY, "--server", url, "--tenant", ACME,
+                                              "--export-csv", "-", NULL);
+
+    g_assert_cmpint (to_stdout->status, ==, LUMA_CLI_EXIT_OK);
+    g_assert_cmpstr (to_stdout->out, ==, contents + strlen ("\xEF\xBB\xBF"));
+    g_assert_false (g_file_test ("-", G_FILE_TEST_EXISTS));
+    g_assert_nonnull (strstr (to_stdout->err, "500 rows written"));
+  }
 }
 
 /* --ca-file: the sandbox over HTTPS with a certificate of its own is refused until its CA is
