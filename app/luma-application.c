@@ -279,7 +279,7 @@ about_activated (GSimpleAction *action,
                         "version", PACKAGE_VERSION,
                         "website", "https://github.com/lumadesk/subscription",
                         "issue-url", "https://github.com/lumadesk/subscription/issues",
-                        "comments", _("Follow your Luma licences: subscription, consumption "
+                        "comments", _("Follow your Luma licenses: subscription, consumption "
                                       "history, conversations and purchases, also offline."),
                         "license-type", GTK_LICENSE_GPL_3_0,
                         "developers", developers,
@@ -458,5 +458,5 @@ luma_application_init (LumaApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
-                                            _("Follow the licences of a Luma tenant."));
+                                            _("Follow the licenses of a Luma tenant."));
 }

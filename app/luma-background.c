@@ -364,7 +364,7 @@ luma_background_set_autostart (gboolean   enabled,
   g_key_file_set_string (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_NAME,
                          _("Luma Subscription"));
   g_key_file_set_string (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_COMMENT,
-                         _("Follow the licence consumption and notify when it crosses a threshold"));
+                         _("Follow the license consumption and notify when it crosses a threshold"));
   g_key_file_set_string (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_EXEC,
                          "luma-subscription --background");
   g_key_file_set_string (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_ICON, APP_ID);

@@ -211,15 +211,15 @@ luma_gauge_set_values (LumaGauge *self,
 
   used = g_strdup_printf ("%'" G_GINT64_FORMAT, self->consumed);
   total = g_strdup_printf ("%'" G_GINT64_FORMAT, self->total);
-  /* Translators: the consumption gauge read aloud: "USED of TOTAL licences used (PERCENT %)" */
-  numbers = g_strdup_printf (_("%s of %s licences used (%u %%)"), used, total, percent);
+  /* Translators: the consumption gauge read aloud: "USED of TOTAL licenses used (PERCENT %)" */
+  numbers = g_strdup_printf (_("%s of %s licenses used (%u %%)"), used, total, percent);
 
   g_free (self->text);
   if (passed == 0)
     self->text = g_steal_pointer (&numbers);
   else if (passed == 100)
     /* Translators: appended to the gauge's text when consumption reached the total */
-    self->text = g_strdup_printf (_("%s: all licences are used"), numbers);
+    self->text = g_strdup_printf (_("%s: all licenses are used"), numbers);
   else
     /* Translators: appended to the gauge's text: "...: past the 85 % alert" */
     self->text = g_strdup_printf (_("%s: past the %u %% alert"), numbers, passed);

@@ -1,4 +1,4 @@
-/* luma-refill-dialog.c: a Superadmin adds or removes licences of a tenant
+/* luma-refill-dialog.c: a Superadmin adds or removes licenses of a tenant
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -202,9 +202,9 @@ refill_cb (GObject      *source,
       g_autofree char *message = NULL;
 
       self->answered = TRUE;
-      /* Translators: %s is the number of licences consumed */
+      /* Translators: %s is the number of licenses consumed */
       message = g_strdup_printf (_("The server refused the removal: the total purchase cannot go "
-                                   "below the %s licences already consumed."), consumed);
+                                   "below the %s licenses already consumed."), consumed);
       set_error (self, message);
     }
   else if (error->domain == LUMA_API_ERROR &&
@@ -273,11 +273,11 @@ refill_clicked_cb (LumaRefillDialog *self)
   GtkWidget *dialog;
 
   if (change > 0)
-    /* Translators: "Add 5,000 licences to Acme Corporation?" */
-    heading = g_strdup_printf (_("Add %s licences to %s?"), n, tenant);
+    /* Translators: "Add 5,000 licenses to Acme Corporation?" */
+    heading = g_strdup_printf (_("Add %s licenses to %s?"), n, tenant);
   else
-    /* Translators: "Remove 5,000 licences from Acme Corporation?" */
-    heading = g_strdup_printf (_("Remove %s licences from %s?"), n, tenant);
+    /* Translators: "Remove 5,000 licenses from Acme Corporation?" */
+    heading = g_strdup_printf (_("Remove %s licenses from %s?"), n, tenant);
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
                                    gtk_label_get_label (self->preview_label));

@@ -1,4 +1,4 @@
-/* luma-refill-dialog.h: a Superadmin adds or removes licences of a tenant
+/* luma-refill-dialog.h: a Superadmin adds or removes licenses of a tenant
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

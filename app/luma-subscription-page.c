@@ -117,10 +117,10 @@ luma_subscription_forecast (const LumaSubscription *s,
   if (now < s->start_date)
     return g_strdup (_("The contract term has not started yet."));
   if (s->total_purchase > 0 && s->consumed >= s->total_purchase)
-    return g_strdup (_("All licences are used."));
+    return g_strdup (_("All licenses are used."));
   if (s->consumed <= 0)
     /* Translators: %s is the end date of the contract */
-    return g_strdup_printf (_("No licences used yet: they last past the end date (%s)."), end);
+    return g_strdup_printf (_("No licenses used yet: they last past the end date (%s)."), end);
 
   elapsed = MAX (now - s->start_date, 1);
   rate = (double) s->consumed / (double) elapsed;
@@ -129,14 +129,14 @@ luma_subscription_forecast (const LumaSubscription *s,
 
   if (run_out > (double) s->end_date)
     /* Translators: %s is the end date of the contract */
-    return g_strdup_printf (_("At the current rate the licences last past the end date (%s)."),
+    return g_strdup_printf (_("At the current rate the licenses last past the end date (%s)."),
                             end);
   else
     {
       g_autofree char *day = luma_format_day ((gint64) run_out);
 
       /* Translators: %s is a date */
-      return g_strdup_printf (_("At the current rate the licences run out on %s."), day);
+      return g_strdup_printf (_("At the current rate the licenses run out on %s."), day);
     }
 }
 
@@ -198,7 +198,7 @@ start_chart (LumaSubscriptionPage *self)
   to = MAX (self->subscription->end_date, self->subscription->start_date);
   to = MIN (to, self->subscription->start_date + bucket * (bucket == DAY ? 3660 : 520) - 1);
 
-  /* User-based: what is consumed is the licences held, i.e. active users. */
+  /* User-based: what is consumed is the licenses held, i.e. active users. */
   luma_cache_count_by_bucket_async (self->cache, self->subscription->license_type,
                                     LUMA_USER_STATUS_ACTIVE,
                                     self->subscription->start_date, to, bucket,

@@ -39,7 +39,7 @@ LumaChart              *luma_subscription_page_get_chart        (LumaSubscriptio
 void                    luma_subscription_page_set_chart_per_day (LumaSubscriptionPage *self,
                                                                   gboolean              per_day);
 
-/* "At the current rate the licences run out on ..." / "... last past the end
+/* "At the current rate the licenses run out on ..." / "... last past the end
  * date": from the consumption since the start of the term. */
 char                   *luma_subscription_forecast              (const LumaSubscription *subscription,
                                                                  gint64                  now);

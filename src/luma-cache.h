@@ -71,7 +71,7 @@ typedef enum
 
 /**
  * LumaHistoryQuery:
- * @license_type: which history (sessions or user licences)
+ * @license_type: which history (sessions or user licenses)
  * @sort_column: the column to sort by
  * @descending: newest / largest / Z first
  * @from: keep records whose time (Started On / Created On) is >= @from,

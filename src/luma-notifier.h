@@ -6,7 +6,7 @@
  * notifications are enabled, sends one GNotification per crossing:
  *
  *   id       "threshold-TENANT-PERCENT" (luma_threshold_notification_id())
- *   title    "85 % of licences used"
+ *   title    "85 % of licenses used"
  *   body     "850 of 1,000 sessions used, 150 left. The contract ends on ..."
  *   default  app.show-subscription, target: the tenant's external id (s)
  *   button   "Show History" -> app.show-history, target: the tenant (s)
@@ -45,7 +45,7 @@ LumaNotifier *luma_notifier_new                (GApplication            *applica
 GApplication *luma_notifier_get_application    (LumaNotifier            *self);
 LumaCache    *luma_notifier_get_cache          (LumaNotifier            *self);
 
-/* Name the tenant in the title ("Acme: 85 % of licences used"), for a
+/* Name the tenant in the title ("Acme: 85 % of licenses used"), for a
  * superadmin who follows several tenants. Default FALSE. */
 void          luma_notifier_set_name_tenant    (LumaNotifier            *self,
                                                 gboolean                 name_tenant);

@@ -122,7 +122,7 @@ luma_sync_summary_to_string (const LumaSyncSummary *self)
   if (self->term_changed)
     g_string_append (s, ", new contract term");
   if (self->license_type_changed)
-    g_string_append (s, ", licence type changed");
+    g_string_append (s, ", license type changed");
   if (self->contacts_pushed)
     g_string_append (s, ", email lists saved");
   if (self->conflict)
@@ -921,7 +921,7 @@ fetch_settle (GTask *task,
       g_autoptr(GError) local_error = NULL;
       LumaLicenseType cached_type;
 
-      /* The feed of another licence type than the cached history: the
+      /* The feed of another license type than the cached history: the
        * subscription changed type under us; take it from the start. */
       if (!data->summary.full && luma_cache_get_license_type (self->cache, &cached_type) &&
           cached_type != page->license_type && !data->invalid_cursor_retried)
@@ -1183,7 +1183,7 @@ subscription_cb (GObject      *source,
       return;
     }
 
-  /* The feed of the other licence type starts from nothing. */
+  /* The feed of the other license type starts from nothing. */
   if (data->summary.license_type_changed &&
       !luma_cache_reset_cursor (self->cache, &local_error))
     {

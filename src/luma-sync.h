@@ -58,7 +58,7 @@ typedef struct
   gboolean subscription_changed;  /* the subscription details were new (not a 304) */
   gboolean purchases_changed;     /* the purchase history was new (not a 304) */
   gboolean term_changed;          /* the contract term differs from the cached one */
-  gboolean license_type_changed;  /* the licence type differs from the cached one */
+  gboolean license_type_changed;  /* the license type differs from the cached one */
   gboolean contacts_pushed;       /* an edit of the outbox reached the server */
   gboolean contacts_queued;       /* an edit is still waiting in the outbox */
   gboolean contacts_rejected;     /* the server refused the queued lists (422): still queued */

@@ -166,8 +166,8 @@ format_usage (LumaLicenseType license_type,
 
       if (license_type == LUMA_LICENSE_TYPE_USER)
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             "%s of %s user licence used, %s more than purchased.",
-                                             "%s of %s user licences used, %s more than purchased.",
+                                             "%s of %s user license used, %s more than purchased.",
+                                             "%s of %s user licenses used, %s more than purchased.",
                                              n),
                                 used, total, over);
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -181,8 +181,8 @@ format_usage (LumaLicenseType license_type,
     {
       if (license_type == LUMA_LICENSE_TYPE_USER)
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             "%s of %s user licence used, none left.",
-                                             "%s of %s user licences used, none left.",
+                                             "%s of %s user license used, none left.",
+                                             "%s of %s user licenses used, none left.",
                                              n),
                                 used, total);
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -197,8 +197,8 @@ format_usage (LumaLicenseType license_type,
 
     if (license_type == LUMA_LICENSE_TYPE_USER)
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                           "%s of %s user licence used, %s left.",
-                                           "%s of %s user licences used, %s left.",
+                                           "%s of %s user license used, %s left.",
+                                           "%s of %s user licenses used, %s left.",
                                            n),
                               used, total, left);
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -236,10 +236,10 @@ luma_threshold_notification_new (LumaThreshold    threshold,
 
   if (tenant_name != NULL && *tenant_name != '\0')
     /* Translators: the tenant's name, then a percentage such as 85 */
-    self->title = g_strdup_printf (_("%s: %d %% of licences used"), tenant_name, (int) percent);
+    self->title = g_strdup_printf (_("%s: %d %% of licenses used"), tenant_name, (int) percent);
   else
     /* Translators: a percentage such as 85 */
-    self->title = g_strdup_printf (_("%d %% of licences used"), (int) percent);
+    self->title = g_strdup_printf (_("%d %% of licenses used"), (int) percent);
 
   usage = format_usage (license_type, consumed, total_purchase);
 

@@ -74,7 +74,7 @@ typedef struct
  * luma_thresholds_evaluate:
  * @previous: (nullable): the stored state, NULL when none
  * @term_start: start of the current contract term
- * @consumed: consumed licences now
+ * @consumed: consumed licenses now
  * @total_purchase: total purchase now
  * @decision: (out): what to do
  *
@@ -118,7 +118,7 @@ char          *luma_threshold_notification_id (const char             *external_
 
 /**
  * LumaThresholdNotification:
- * @title: e.g. "85 % of licences used"
+ * @title: e.g. "85 % of licenses used"
  * @body: e.g. "850 of 1,000 sessions used, 150 left. The contract ends on
  *   31 December 2026."
  * @priority: see luma_threshold_get_priority()

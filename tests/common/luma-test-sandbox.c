@@ -873,7 +873,7 @@ luma_test_checksum_items (GPtrArray  *items,
   else if (g_strcmp0 (license_type, "USER") == 0)
     columns = user_columns;
   else
-    g_error ("unknown licence type %s", license_type);
+    g_error ("unknown license type %s", license_type);
 
   for (guint i = 0; i < items->len; i++)
     {

@@ -125,7 +125,7 @@ void              luma_test_check_response      (LumaTestResponse   *r,
                                                  const char         *func);
 
 /* The checksum of section 7 of docs/api.md computed from items in the shape of 2.3
- * (JsonObject *), of licence type "SESSION" or "USER". Independent of the sandbox. */
+ * (JsonObject *), of license type "SESSION" or "USER". Independent of the sandbox. */
 char             *luma_test_checksum_items      (GPtrArray          *items,
                                                  const char         *license_type);
 

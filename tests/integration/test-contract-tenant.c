@@ -140,7 +140,7 @@ test_subscription_session (void)
 
     g_assert_cmpstr (ours, ==, checksum);
   }
-  /* More sessions than licences: Luma keeps counting, the excess is overage. */
+  /* More sessions than licenses: Luma keeps counting, the excess is overage. */
   g_assert_cmpint (get_int (sub, "overage"), >, 0);
   g_assert_cmpint (get_int (sub, "available"), ==, 0);
 
@@ -203,7 +203,7 @@ test_subscription_user (void)
     g_assert_cmpstr (ours, ==, checksum);
   }
 
-  /* New users are ACTIVE licences; touching flips every second one. */
+  /* New users are ACTIVE licenses; touching flips every second one. */
   luma_test_sandbox_add_records (sb, BETA, 30);
   luma_test_sandbox_touch_records (sb, BETA, 10);
   sub = get_subscription (sb, BETA_KEY, BETA, &r2);

@@ -100,7 +100,7 @@ set_total_purchase (LumaTestSandbox *sb,
 static char *
 expected_title (const Usage *usage)
 {
-  return g_strdup_printf ("%d %% of licences used",
+  return g_strdup_printf ("%d %% of licenses used",
                           (int) (usage->consumed * 100 / usage->total_purchase));
 }
 
@@ -533,7 +533,7 @@ test_notifier_withdraw_and_terms (void)
   g_assert_cmpuint (sent->len, ==, 1);
   g_assert_cmpuint (closed->len, ==, 0);
   g_assert_cmpstr (((LumaTestNotification *) sent->pdata[0])->summary, ==,
-                   "Acme Corporation: 76 % of licences used");
+                   "Acme Corporation: 76 % of licenses used");
   id75 = ((LumaTestNotification *) sent->pdata[0])->id;
   g_clear_pointer (&sent, g_ptr_array_unref);
   g_clear_pointer (&closed, g_array_unref);

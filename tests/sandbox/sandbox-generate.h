@@ -28,7 +28,7 @@ enum { SANDBOX_STATUS_ACTIVE, SANDBOX_STATUS_INACTIVE };
 enum { SANDBOX_KIND_PURCHASE, SANDBOX_KIND_REFILL, SANDBOX_KIND_REMOVAL, SANDBOX_KIND_AUTO_REFILL };
 
 /* One record of the consumption history; which members matter depends on
- * the licence type. Strings are borrowed. */
+ * the license type. Strings are borrowed. */
 typedef struct
 {
   const char *rid;

@@ -38,7 +38,7 @@ static const char usage[] =
   "  --tenant ID               a tenant; repeat for several\n"
   "  --tenant-name NAME        display name\n"
   "  --api-key KEY             the tenant's key (default sandbox-key-ID)\n"
-  "  --license-model session|user  licence type (default session)\n"
+  "  --license-model session|user  license type (default session)\n"
   "  --licenses N              total purchase (default 1000)\n"
   "  --seed N                  generate N history records (default 0)\n"
   "  --seed-value N            the tenant's random seed\n"

@@ -590,7 +590,7 @@ sandbox_store_touch (SandboxStore   *store,
   for (guint i = 0; i < seqs->len && ok; i++)
     {
       gint64 seq = g_array_index (seqs, gint64, i);
-      /* Every second touched user licence is released or allocated again. */
+      /* Every second touched user license is released or allocated again. */
       gboolean flip = tenant->license == SANDBOX_LICENSE_USER && i % 2 == 1;
 
       sqlite3_bind_int64 (update, 1, KEY_BASE (tenant) + tenant->last_seq + 1);
@@ -1041,7 +1041,7 @@ seed_purchases (SandboxStore   *store,
          sandbox_store_add_purchase (store, t, t->start + span * 3 / 10, SANDBOX_KIND_REFILL, refill,
                                      "superadmin", "Q2 campaign, order 4471", "PO-4471", NULL, error) &&
          sandbox_store_add_purchase (store, t, t->start + span * 5 / 10, SANDBOX_KIND_REMOVAL, removal,
-                                     "superadmin", "Unused licences returned", NULL, NULL, error) &&
+                                     "superadmin", "Unused licenses returned", NULL, NULL, error) &&
          sandbox_store_add_purchase (store, t, t->start + span * 8 / 10, SANDBOX_KIND_AUTO_REFILL, automatic,
                                      "system", "Automatic refill at 95 %", NULL, NULL, error);
 }

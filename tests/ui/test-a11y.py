@@ -520,7 +520,7 @@ def main():
 
     url = start_sandbox()
     consumed = sandbox_consumed(url)
-    diag(f'sandbox at {url}: tenant {TENANT}, {consumed} of {LICENSES} licences consumed')
+    diag(f'sandbox at {url}: tenant {TENANT}, {consumed} of {LICENSES} licenses consumed')
     proc = start_app(url)
 
     app_acc = find_application(Atspi, proc.pid, proc, 90)

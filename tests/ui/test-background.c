@@ -260,7 +260,7 @@ test_background_notifies_once (void)
     }
   g_assert_cmpuint (sent->len, ==, 1);
   n = g_ptr_array_index (sent, 0);
-  title = g_strdup_printf ("%d %% of licences used", (int) (usage.consumed * 100 / usage.total_purchase));
+  title = g_strdup_printf ("%d %% of licenses used", (int) (usage.consumed * 100 / usage.total_purchase));
   g_assert_cmpstr (n->summary, ==, title);
 
   /* Two more syncs after it: nothing repeated. */

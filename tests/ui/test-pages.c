@@ -659,7 +659,7 @@ test_superadmin_refill (void)
     gtk_editable_set_text (GTK_EDITABLE (spin), "40 000");
     gtk_spin_button_update (spin);
     g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 40000);
-    gtk_editable_set_text (GTK_EDITABLE (spin), "12 licences");
+    gtk_editable_set_text (GTK_EDITABLE (spin), "12 licenses");
     gtk_spin_button_update (spin);
     g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 40000);
   }

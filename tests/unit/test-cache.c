@@ -1649,7 +1649,7 @@ test_count_by_bucket (void)
   for (guint b = 0; b < 7; b++)
     g_assert_cmpint (g_array_index (counts, gint64, b), ==, b % 2 == 0 && b < 6 ? 1 : 0);
   g_clear_pointer (&counts, g_array_unref);
-  /* Only the active users (the licences held) when asked. */
+  /* Only the active users (the licenses held) when asked. */
   counts = luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_USER, LUMA_USER_STATUS_ACTIVE,
                                        from, from + 6 * day, day, NULL, &error);
   g_assert_no_error (error);
