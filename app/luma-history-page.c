@@ -28,6 +28,7 @@ struct _LumaHistoryPage
   gboolean             busy;
   gboolean             querying;          /* a set_query is running */
   gboolean             counting;          /* the total is being counted */
+  gboolean             count_pending;     /* ... once the running query is done */
   gboolean             updating_controls;
   GCancellable        *cancellable;
   GCancellable        *count_cancellable;
@@ -70,6 +71,7 @@ G_DEFINE_FINAL_TYPE (LumaHistoryPage, luma_history_page, GTK_TYPE_WIDGET)
  * most this often (the last change always gets its reload). */
 #define RELOAD_INTERVAL_US G_USEC_PER_SEC
 
+static void start_count (LumaHistoryPage *self);
 static void run_query (LumaHistoryPage *self,
                        gboolean         keep_position);
 
@@ -541,6 +543,8 @@ set_query_cb (GObject      *source,
           g_autofree char *message = g_strdup_printf (_("Cannot read the history: %s"), error->message);
 
           self->querying = FALSE;
+          if (self->count_pending)
+            start_count (self);
           self->busy = self->counting || self->reload_source != 0;
           if (LUMA_IS_WINDOW (root))
             luma_window_add_toast (LUMA_WINDOW (root), message);
@@ -551,6 +555,10 @@ set_query_cb (GObject      *source,
     }
 
   self->querying = FALSE;
+  /* The count waits for the query: run together they take two of the pool's
+   * readers, and the rows shown need one on the main thread. */
+  if (self->count_pending)
+    start_count (self);
   self->busy = self->counting || self->reload_source != 0;
   update_count (self);
   restore_position (self);
@@ -661,6 +669,8 @@ start_count (LumaHistoryPage *self)
 {
   g_auto(LumaHistoryQuery) everything = { 0 };
 
+  self->count_pending = FALSE;
+
   if (self->count_cancellable != NULL)
     g_cancellable_cancel (self->count_cancellable);
   g_clear_object (&self->count_cancellable);
@@ -698,12 +708,16 @@ luma_history_page_reload (LumaHistoryPage *self)
   self->last_reload = g_get_monotonic_time ();
   g_clear_handle_id (&self->reload_source, g_source_remove);
 
-  /* The total changes only with the cache's contents, not with the filters;
-   * counted in a worker, like the query. */
-  start_count (self);
-
   luma_history_model_invalidate (self->model);
   run_query (self, TRUE);
+
+  /* The total changes only with the cache's contents, not with the filters;
+   * counted in a worker, after the query. */
+  self->counting = TRUE;
+  if (self->querying)
+    self->count_pending = TRUE;
+  else
+    start_count (self);
 }
 
 void
@@ -722,6 +736,7 @@ luma_history_page_set_context (LumaHistoryPage *self,
   g_clear_handle_id (&self->reload_source, g_source_remove);
   self->querying = FALSE;
   self->counting = FALSE;
+  self->count_pending = FALSE;
 
   g_set_object (&self->cache, cache);
   g_set_object (&self->sync, sync);

@@ -1052,6 +1052,20 @@ run_feed_start (GTask *task)
   run_fetch_next (task);
 }
 
+/* Ends a run that was cancelled between two steps; TRUE when it did. */
+static gboolean
+run_finish_if_cancelled (GTask *task)
+{
+  LumaSync *self = g_task_get_source_object (task);
+
+  if (!g_task_return_error_if_cancelled (task))
+    return FALSE;
+  set_phase (self, LUMA_SYNC_PHASE_IDLE);
+  set_running (self, FALSE);
+  g_object_unref (task);
+  return TRUE;
+}
+
 static void
 purchases_cb (GObject      *source,
               GAsyncResult *result,
@@ -1090,13 +1104,8 @@ purchases_cb (GObject      *source,
       return;
     }
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      set_phase (self, LUMA_SYNC_PHASE_IDLE);
-      set_running (self, FALSE);
-      g_object_unref (task);
-      return;
-    }
+  if (run_finish_if_cancelled (task))
+    return;
 
   run_feed_start (task);
 }
@@ -1191,13 +1200,8 @@ subscription_cb (GObject      *source,
       return;
     }
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      set_phase (self, LUMA_SYNC_PHASE_IDLE);
-      set_running (self, FALSE);
-      g_object_unref (task);
-      return;
-    }
+  if (run_finish_if_cancelled (task))
+    return;
 
   run_purchases (task);
 }
@@ -1259,13 +1263,8 @@ run_push_cb (GObject      *source,
   data->summary.contacts_pushed = (outcome == PUSH_PUSHED);
   data->summary.conflict = (outcome == PUSH_CONFLICT);
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      set_phase (self, LUMA_SYNC_PHASE_IDLE);
-      set_running (self, FALSE);
-      g_object_unref (task);
-      return;
-    }
+  if (run_finish_if_cancelled (task))
+    return;
 
   run_subscription (task);
 }
