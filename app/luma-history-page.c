@@ -26,14 +26,8 @@ struct _LumaHistoryPage
   LumaLicenseType      license_type;
   gboolean             have_columns;
   gboolean             busy;
-  gboolean             querying;          /* a set_query is running */
-  gboolean             counting;          /* the total is being counted */
-  gboolean             count_pending;     /* ... once the running query is done */
   gboolean             updating_controls;
   GCancellable        *cancellable;
-  GCancellable        *count_cancellable;
-  guint                reload_source;     /* a reload put off by the rate limit */
-  gint64               last_reload;       /* monotonic time of the last reload */
   GCancellable        *download_cancellable;
   GtkFileChooserNative *chooser;
   gint64               total;
@@ -67,11 +61,6 @@ struct _LumaHistoryPage
 
 G_DEFINE_FINAL_TYPE (LumaHistoryPage, luma_history_page, GTK_TYPE_WIDGET)
 
-/* A sync commits every few seconds, each commit changes the history: reload at
- * most this often (the last change always gets its reload). */
-#define RELOAD_INTERVAL_US G_USEC_PER_SEC
-
-static void start_count (LumaHistoryPage *self);
 static void run_query (LumaHistoryPage *self,
                        gboolean         keep_position);
 
@@ -542,10 +531,7 @@ set_query_cb (GObject      *source,
           GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
           g_autofree char *message = g_strdup_printf (_("Cannot read the history: %s"), error->message);
 
-          self->querying = FALSE;
-          if (self->count_pending)
-            start_count (self);
-          self->busy = self->counting || self->reload_source != 0;
+          self->busy = FALSE;
           if (LUMA_IS_WINDOW (root))
             luma_window_add_toast (LUMA_WINDOW (root), message);
           g_object_notify (G_OBJECT (self), "busy");
@@ -554,12 +540,7 @@ set_query_cb (GObject      *source,
       return;
     }
 
-  self->querying = FALSE;
-  /* The count waits for the query: run together they take two of the pool's
-   * readers, and the rows shown need one on the main thread. */
-  if (self->count_pending)
-    start_count (self);
-  self->busy = self->counting || self->reload_source != 0;
+  self->busy = FALSE;
   update_count (self);
   restore_position (self);
   g_object_notify (G_OBJECT (self), "busy");
@@ -587,7 +568,6 @@ run_query (LumaHistoryPage *self,
   self->cancellable = g_cancellable_new ();
 
   self->busy = TRUE;
-  self->querying = TRUE;
   g_object_notify (G_OBJECT (self), "busy");
   luma_history_model_set_query_async (self->model, &query, self->cancellable, set_query_cb,
                                       g_object_ref (self));
@@ -602,89 +582,16 @@ filters_changed_cb (LumaHistoryPage *self)
   run_query (self, FALSE);
 }
 
-static gboolean
-reload_timeout_cb (gpointer user_data)
-{
-  LumaHistoryPage *self = user_data;
-
-  self->reload_source = 0;
-  luma_history_page_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 history_changed_cb (LumaHistoryPage *self)
 {
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->reload_source != 0)
-    return;
-
-  if (now - self->last_reload >= RELOAD_INTERVAL_US)
-    {
-      luma_history_page_reload (self);
-      return;
-    }
-
-  /* Busy until the put-off reload ran: the rows shown are not the cache's. */
-  self->reload_source = g_timeout_add ((guint) ((self->last_reload + RELOAD_INTERVAL_US - now) / 1000) + 1,
-                                       reload_timeout_cb, self);
-  if (!self->busy)
-    {
-      self->busy = TRUE;
-      g_object_notify (G_OBJECT (self), "busy");
-    }
-}
-
-static void
-count_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  LumaHistoryPage *self = user_data;
-  g_autoptr(GError) error = NULL;
-  gint64 total;
-
-  total = luma_cache_count_matching_finish (LUMA_CACHE (source), result, &error);
-  /* A later count replaced this one (or the page went away). */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_object_unref (self);
-      return;
-    }
-
-  self->counting = FALSE;
-  self->total = MAX (total, 0);
-  if (self->model != NULL && !self->querying)
-    {
-      update_count (self);
-      self->busy = self->reload_source != 0;
-      g_object_notify (G_OBJECT (self), "busy");
-    }
-  g_object_unref (self);
-}
-
-static void
-start_count (LumaHistoryPage *self)
-{
-  g_auto(LumaHistoryQuery) everything = { 0 };
-
-  self->count_pending = FALSE;
-
-  if (self->count_cancellable != NULL)
-    g_cancellable_cancel (self->count_cancellable);
-  g_clear_object (&self->count_cancellable);
-  self->count_cancellable = g_cancellable_new ();
-
-  self->counting = TRUE;
-  luma_history_query_init (&everything, self->license_type);
-  luma_cache_count_matching_async (self->cache, &everything, self->count_cancellable, count_cb,
-                                   g_object_ref (self));
+  luma_history_page_reload (self);
 }
 
 void
 luma_history_page_reload (LumaHistoryPage *self)
 {
+  g_autoptr(GError) error = NULL;
   LumaLicenseType license_type;
 
   g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
@@ -705,19 +612,13 @@ luma_history_page_reload (LumaHistoryPage *self)
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
     }
 
-  self->last_reload = g_get_monotonic_time ();
-  g_clear_handle_id (&self->reload_source, g_source_remove);
+  /* The total changes only with the cache's contents, not with the filters. */
+  self->total = luma_cache_count_records (self->cache, self->license_type, &error);
+  if (self->total < 0)
+    self->total = 0;
 
   luma_history_model_invalidate (self->model);
   run_query (self, TRUE);
-
-  /* The total changes only with the cache's contents, not with the filters;
-   * counted in a worker, after the query. */
-  self->counting = TRUE;
-  if (self->querying)
-    self->count_pending = TRUE;
-  else
-    start_count (self);
 }
 
 void
@@ -731,12 +632,6 @@ luma_history_page_set_context (LumaHistoryPage *self,
     g_signal_handlers_disconnect_by_func (self->cache, history_changed_cb, self);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  if (self->count_cancellable != NULL)
-    g_cancellable_cancel (self->count_cancellable);
-  g_clear_handle_id (&self->reload_source, g_source_remove);
-  self->querying = FALSE;
-  self->counting = FALSE;
-  self->count_pending = FALSE;
 
   g_set_object (&self->cache, cache);
   g_set_object (&self->sync, sync);
@@ -1035,11 +930,7 @@ luma_history_page_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   if (self->download_cancellable != NULL)
     g_cancellable_cancel (self->download_cancellable);
-  if (self->count_cancellable != NULL)
-    g_cancellable_cancel (self->count_cancellable);
-  g_clear_handle_id (&self->reload_source, g_source_remove);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->count_cancellable);
   g_clear_object (&self->download_cancellable);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
