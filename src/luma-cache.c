@@ -595,10 +595,15 @@ static gpointer
 writer_thread (gpointer data)
 {
   LumaCache *self = data;
+  /* g_main_context_invoke() runs the unref right here when nobody owns the
+   * context, so the cache may be disposed and finalized on this thread
+   * (luma_cache_close() then queues the quit job): never touch @self again
+   * after such an unref, and keep the queue alive on our own reference. */
+  g_autoptr(GAsyncQueue) jobs = g_async_queue_ref (self->jobs);
 
   for (;;)
     {
-      WriteJob *job = g_async_queue_pop (self->jobs);
+      WriteJob *job = g_async_queue_pop (jobs);
       GError *error = NULL;
       gboolean ok;
 
@@ -623,7 +628,7 @@ writer_thread (gpointer data)
 
       if (ok && job->requeue)
         {
-          g_async_queue_push (self->jobs, job);
+          g_async_queue_push (jobs, job);
           continue;
         }
 
@@ -631,8 +636,7 @@ writer_thread (gpointer data)
         {
           GTask *task = job->task;
           /* The main context may drop its reference before this thread
-           * does; the last unref (and so maybe the cache's dispose) must
-           * happen there, never here. */
+           * does: this unref can be the last one (see above). */
           if (ok)
             g_task_return_int (task, job->n_new);
           else
