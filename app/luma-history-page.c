@@ -28,6 +28,7 @@ struct _LumaHistoryPage
   gboolean             busy;
   gboolean             updating_controls;
   GCancellable        *cancellable;
+  LumaHistoryQuery    *asked;             /* the query run last */
   GCancellable        *download_cancellable;
   GtkFileChooserNative *chooser;
   gint64               total;
@@ -38,6 +39,7 @@ struct _LumaHistoryPage
   gint64               anchor_id;         /* the row at the top, or -1 */
   gint64               selected_id;       /* the selected row, or -1 */
   guint                target_top;        /* position to scroll to */
+  double               row_h;             /* height of a row when the query started, or 0 */
   gboolean             keep_position;
 
   GtkSearchEntry      *search_entry;
@@ -62,39 +64,44 @@ struct _LumaHistoryPage
 G_DEFINE_FINAL_TYPE (LumaHistoryPage, luma_history_page, GTK_TYPE_WIDGET)
 
 static void run_query (LumaHistoryPage *self,
-                       gboolean         keep_position);
+                       gboolean         keep_position,
+                       gboolean         again);
 
 /* ---- Columns -------------------------------------------------------------------------------- */
 
+/* @chars: the width of the column's cells in characters. Cells are
+ * GtkInscriptions: their size does not depend on their text, so a new
+ * record in a row is only drawn again, not measured again. */
 typedef struct
 {
   LumaHistoryColumn  column;
   const char        *title;
   gboolean           expand;
+  guint              chars;
 } ColumnInfo;
 
 static const ColumnInfo session_columns[] = {
-  { LUMA_HISTORY_COLUMN_ID, N_("Session ID"), FALSE },
-  { LUMA_HISTORY_COLUMN_TIME, N_("Started On"), FALSE },
-  { LUMA_HISTORY_COLUMN_INITIATED_BY, N_("Initiated By"), FALSE },
-  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE },
-  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE },
-  { LUMA_HISTORY_COLUMN_AGENT_NAME, N_("Agent Name"), TRUE },
-  { LUMA_HISTORY_COLUMN_CHANNEL, N_("Channel"), FALSE },
-  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE },
+  { LUMA_HISTORY_COLUMN_ID, N_("Session ID"), FALSE, 12 },
+  { LUMA_HISTORY_COLUMN_TIME, N_("Started On"), FALSE, 19 },
+  { LUMA_HISTORY_COLUMN_INITIATED_BY, N_("Initiated By"), FALSE, 10 },
+  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE, 18 },
+  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 24 },
+  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE, 10 },
+  { LUMA_HISTORY_COLUMN_AGENT_NAME, N_("Agent Name"), TRUE, 16 },
+  { LUMA_HISTORY_COLUMN_CHANNEL, N_("Channel"), FALSE, 10 },
+  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE, 0 },
 };
 
 static const ColumnInfo user_columns[] = {
-  { LUMA_HISTORY_COLUMN_ID, N_("User ID"), FALSE },
-  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE },
-  { LUMA_HISTORY_COLUMN_FIRST_NAME, N_("First Name"), TRUE },
-  { LUMA_HISTORY_COLUMN_LAST_NAME, N_("Last Name"), TRUE },
-  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE },
-  { LUMA_HISTORY_COLUMN_STATUS, N_("Status"), FALSE },
-  { LUMA_HISTORY_COLUMN_TIME, N_("Created On"), FALSE },
-  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE },
+  { LUMA_HISTORY_COLUMN_ID, N_("User ID"), FALSE, 12 },
+  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE, 18 },
+  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 24 },
+  { LUMA_HISTORY_COLUMN_FIRST_NAME, N_("First Name"), TRUE, 12 },
+  { LUMA_HISTORY_COLUMN_LAST_NAME, N_("Last Name"), TRUE, 12 },
+  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE, 10 },
+  { LUMA_HISTORY_COLUMN_STATUS, N_("Status"), FALSE, 8 },
+  { LUMA_HISTORY_COLUMN_TIME, N_("Created On"), FALSE, 19 },
+  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE, 0 },
 };
 
 static char *
@@ -104,7 +111,10 @@ format_time (gint64 t)
 
   if (dt == NULL)
     return g_strdup ("");
-  return g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+  /* Translators: date and time of a row of the consumption history, in the
+   * format of g_date_time_format(); put them in your language's order, e.g.
+   * "%d.%m.%Y %H:%M:%S". */
+  return g_date_time_format (dt, _("%Y-%m-%d %H:%M:%S"));
 }
 
 static char *
@@ -145,28 +155,101 @@ cell_text (LumaHistoryItem   *item,
     }
 }
 
-static void
-setup_label_cb (GtkSignalListItemFactory *factory,
-                GtkListItem              *list_item,
-                gpointer                  user_data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
+/* Cells follow their item: a new query gives the item another record and
+ * emits LumaHistoryItem::changed, and the cell shows it again (GTK keeps
+ * the row widgets). */
+typedef void (*UpdateCellFunc) (GtkListItem *list_item,
+                                gpointer     user_data);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_list_item_set_child (list_item, label);
+typedef struct
+{
+  LumaHistoryItem *item;
+  gulong           handler;
+  GtkListItem     *list_item;   /* unowned: it owns this binding */
+  UpdateCellFunc   update;
+  gpointer         user_data;
+} CellBinding;
+
+static void
+cell_binding_free (gpointer data)
+{
+  CellBinding *binding = data;
+
+  g_clear_signal_handler (&binding->handler, binding->item);
+  g_clear_object (&binding->item);
+  g_free (binding);
 }
 
 static void
-bind_label_cb (GtkSignalListItemFactory *factory,
+item_changed_cb (LumaHistoryItem *item,
+                 CellBinding     *binding)
+{
+  binding->update (binding->list_item, binding->user_data);
+}
+
+static void
+bind_cell (GtkListItem    *list_item,
+           UpdateCellFunc  update,
+           gpointer        user_data)
+{
+  LumaHistoryItem *item = gtk_list_item_get_item (list_item);
+  CellBinding *binding = g_new0 (CellBinding, 1);
+
+  binding->item = g_object_ref (item);
+  binding->list_item = list_item;
+  binding->update = update;
+  binding->user_data = user_data;
+  binding->handler = g_signal_connect (item, "changed", G_CALLBACK (item_changed_cb), binding);
+  /* Replacing the data drops an earlier binding of this cell. */
+  g_object_set_data_full (G_OBJECT (list_item), "luma-cell-binding", binding, cell_binding_free);
+  update (list_item, user_data);
+}
+
+static void
+unbind_cell_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  g_object_set_data (G_OBJECT (list_item), "luma-cell-binding", NULL);
+}
+
+static void
+setup_text_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
                gpointer                  user_data)
 {
-  LumaHistoryColumn column = GPOINTER_TO_INT (user_data);
-  LumaHistoryItem *item = gtk_list_item_get_item (list_item);
-  g_autofree char *text = cell_text (item, column);
+  const ColumnInfo *info = user_data;
+  GtkWidget *text = gtk_inscription_new (NULL);
 
-  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (list_item)), text);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (text), 0);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (text), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (text), MIN (info->chars, 6));
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (text), info->chars);
+  gtk_list_item_set_child (list_item, text);
+}
+
+static void
+update_text (GtkListItem *list_item,
+             gpointer     user_data)
+{
+  const ColumnInfo *info = user_data;
+  LumaHistoryItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+  g_autofree char *text = cell_text (item, info->column);
+
+  if (g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (child)), text) == 0)
+    return;
+  gtk_inscription_set_text (GTK_INSCRIPTION (child), text);
+  /* What a screen reader reads for the cell (GtkLabel does this itself). */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
+static void
+bind_text_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  bind_cell (list_item, update_text, user_data);
 }
 
 static void
@@ -200,9 +283,8 @@ setup_conversations_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
-bind_conversations_cb (GtkSignalListItemFactory *factory,
-                       GtkListItem              *list_item,
-                       LumaHistoryPage          *self)
+update_conversations (GtkListItem *list_item,
+                      gpointer     user_data)
 {
   LumaHistoryItem *item = gtk_list_item_get_item (list_item);
   GtkWidget *button = gtk_list_item_get_child (list_item);
@@ -229,13 +311,21 @@ bind_conversations_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+bind_conversations_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *list_item,
+                       LumaHistoryPage          *self)
+{
+  bind_cell (list_item, update_conversations, NULL);
+}
+
+static void
 sorter_changed_cb (GtkSorter       *sorter,
                    GtkSorterChange  change,
                    LumaHistoryPage *self)
 {
   if (self->updating_controls)
     return;
-  run_query (self, TRUE);
+  run_query (self, TRUE, FALSE);
 }
 
 static void
@@ -279,10 +369,10 @@ build_columns (LumaHistoryPage *self)
         }
       else
         {
-          g_signal_connect (factory, "setup", G_CALLBACK (setup_label_cb), NULL);
-          g_signal_connect (factory, "bind", G_CALLBACK (bind_label_cb),
-                            GINT_TO_POINTER (info[i].column));
+          g_signal_connect (factory, "setup", G_CALLBACK (setup_text_cb), (gpointer) &info[i]);
+          g_signal_connect (factory, "bind", G_CALLBACK (bind_text_cb), (gpointer) &info[i]);
         }
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), NULL);
 
       column = gtk_column_view_column_new (_(info[i].title), factory);
       gtk_column_view_column_set_sorter (column, GTK_SORTER (sorter));
@@ -462,6 +552,7 @@ remember_position (LumaHistoryPage *self)
 
   self->anchor_id = -1;
   self->selected_id = -1;
+  self->row_h = h;
 
   selected = gtk_single_selection_get_selected (self->selection);
   if (selected != GTK_INVALID_LIST_POSITION)
@@ -483,14 +574,18 @@ remember_position (LumaHistoryPage *self)
 static void
 restore_position (LumaHistoryPage *self)
 {
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   guint selected_pos = G_MAXUINT;
   guint anchor_pos = G_MAXUINT;
   guint offset = self->target_top;
+  double h, reachable;
 
   if (self->selected_id >= 0)
     selected_pos = luma_history_model_find_row_id (self->model, self->selected_id);
-  if (selected_pos != G_MAXUINT)
-    gtk_single_selection_set_selected (self->selection, selected_pos);
+  /* The rows keep their item objects across queries: a selection left on
+   * its position would now mark another record. */
+  gtk_single_selection_set_selected (self->selection,
+                                     selected_pos != G_MAXUINT ? selected_pos : GTK_INVALID_LIST_POSITION);
 
   if (!self->keep_position)
     {
@@ -508,6 +603,21 @@ restore_position (LumaHistoryPage *self)
       if (self->anchor_id >= 0)
         anchor_pos = luma_history_model_find_row_id (self->model, self->anchor_id);
       self->target_top = anchor_pos != G_MAXUINT ? anchor_pos : 0;
+    }
+
+  /* Scrolled at once when the list's present height reaches the target (the
+   * frame then shows the rows where they belong); otherwise after the
+   * layout gave the list its new height. */
+  h = self->row_h;
+  reachable = MIN (gtk_adjustment_get_upper (adj),
+                   h * g_list_model_get_n_items (G_LIST_MODEL (self->model)));
+  if (h > 0 && self->target_top * h <= reachable - gtk_adjustment_get_page_size (adj))
+    {
+      if (self->restore_tick != 0)
+        gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->restore_tick);
+      self->restore_tick = 0;
+      gtk_adjustment_set_value (adj, self->target_top * h);
+      return;
     }
 
   self->restore_frames = 2;
@@ -532,6 +642,8 @@ set_query_cb (GObject      *source,
           g_autofree char *message = g_strdup_printf (_("Cannot read the history: %s"), error->message);
 
           self->busy = FALSE;
+          /* The same query may be tried again. */
+          g_clear_pointer (&self->asked, luma_history_query_free);
           if (LUMA_IS_WINDOW (root))
             luma_window_add_toast (LUMA_WINDOW (root), message);
           g_object_notify (G_OBJECT (self), "busy");
@@ -541,15 +653,28 @@ set_query_cb (GObject      *source,
     }
 
   self->busy = FALSE;
+  self->total = luma_history_model_get_total (LUMA_HISTORY_MODEL (source));
   update_count (self);
   restore_position (self);
   g_object_notify (G_OBJECT (self), "busy");
   g_object_unref (self);
 }
 
+static gboolean
+same_query (const LumaHistoryQuery *a,
+            const LumaHistoryQuery *b)
+{
+  return a->license_type == b->license_type && a->sort_column == b->sort_column &&
+         a->descending == b->descending && a->from == b->from && a->to == b->to &&
+         g_strcmp0 (a->search, b->search) == 0 && a->channels == b->channels &&
+         a->initiated_by == b->initiated_by && a->status == b->status && a->roles == b->roles;
+}
+
+/* @again: run it even when it is the query asked last (the cache changed). */
 static void
 run_query (LumaHistoryPage *self,
-           gboolean         keep_position)
+           gboolean         keep_position,
+           gboolean         again)
 {
   g_auto(LumaHistoryQuery) query = { 0 };
 
@@ -558,6 +683,13 @@ run_query (LumaHistoryPage *self,
 
   if (!build_query (self, &query))
     return;
+
+  /* The search entry reports a text set by luma_history_page_set_search()
+   * again after its delay: nothing to do then. */
+  if (!again && self->asked != NULL && same_query (self->asked, &query))
+    return;
+  g_clear_pointer (&self->asked, luma_history_query_free);
+  self->asked = luma_history_query_copy (&query);
 
   remember_position (self);
   self->keep_position = keep_position;
@@ -579,7 +711,7 @@ filters_changed_cb (LumaHistoryPage *self)
   if (self->updating_controls)
     return;
   /* A new filter starts at the top, keeping the selected row selected. */
-  run_query (self, FALSE);
+  run_query (self, FALSE, FALSE);
 }
 
 static void
@@ -591,7 +723,6 @@ history_changed_cb (LumaHistoryPage *self)
 void
 luma_history_page_reload (LumaHistoryPage *self)
 {
-  g_autoptr(GError) error = NULL;
   LumaLicenseType license_type;
 
   g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
@@ -612,13 +743,8 @@ luma_history_page_reload (LumaHistoryPage *self)
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
     }
 
-  /* The total changes only with the cache's contents, not with the filters. */
-  self->total = luma_cache_count_records (self->cache, self->license_type, &error);
-  if (self->total < 0)
-    self->total = 0;
-
   luma_history_model_invalidate (self->model);
-  run_query (self, TRUE);
+  run_query (self, TRUE, TRUE);
 }
 
 void
@@ -636,6 +762,7 @@ luma_history_page_set_context (LumaHistoryPage *self,
   g_set_object (&self->cache, cache);
   g_set_object (&self->sync, sync);
   g_clear_object (&self->model);
+  g_clear_pointer (&self->asked, luma_history_query_free);
   self->have_columns = FALSE;
 
   if (cache == NULL)
@@ -702,7 +829,7 @@ luma_history_page_set_search (LumaHistoryPage *self,
   self->updating_controls = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
   self->updating_controls = FALSE;
-  run_query (self, FALSE);
+  run_query (self, FALSE, FALSE);
 }
 
 void
@@ -741,7 +868,11 @@ download_progress_cb (guint64  written,
   LumaHistoryPage *self = user_data;
   g_autofree char *w = luma_format_count ((gint64) written);
   g_autofree char *t = luma_format_count ((gint64) total);
-  g_autofree char *text = g_strdup_printf (_("%s of %s records written"), w, t);
+  /* Translators: progress of a download: "1,200 of 50,000 records written" */
+  g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s record written",
+                                                        "%s of %s records written",
+                                                        luma_plural_n ((gint64) total)),
+                                           w, t);
 
   gtk_progress_bar_set_fraction (self->download_progress, total > 0 ? (double) written / total : 1.0);
   gtk_progress_bar_set_text (self->download_progress, text);
@@ -943,6 +1074,7 @@ luma_history_page_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->selection);
+  g_clear_pointer (&self->asked, luma_history_query_free);
   g_clear_object (&self->model);
   g_clear_object (&self->cache);
   g_clear_object (&self->sync);

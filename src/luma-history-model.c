@@ -11,24 +11,47 @@
 
 struct _LumaHistoryItem
 {
-  GObject          parent_instance;
+  GObject           parent_instance;
 
-  LumaLicenseType  license_type;
-  gint64           row_id;
-  gpointer         record;          /* owned LumaSessionRecord* or LumaUserRecord* */
+  LumaLicenseType   license_type;
+  gint64            row_id;
+  gpointer          record;         /* owned LumaSessionRecord* or LumaUserRecord* */
+
+  /* While the model hands this item out for @position (unowned: the model
+   * clears it when it lets the item go). */
+  LumaHistoryModel *model;
+  guint             position;
 };
 
 G_DEFINE_FINAL_TYPE (LumaHistoryItem, luma_history_item, G_TYPE_OBJECT)
+
+enum {
+  ITEM_CHANGED,
+  N_ITEM_SIGNALS
+};
+
+static guint item_signals[N_ITEM_SIGNALS];
+
+static void model_forget_item (LumaHistoryModel *model,
+                               LumaHistoryItem  *item);
+
+static void
+clear_record (LumaHistoryItem *self)
+{
+  if (self->license_type == LUMA_LICENSE_TYPE_SESSION)
+    g_clear_pointer ((LumaSessionRecord **) &self->record, luma_session_record_free);
+  else
+    g_clear_pointer ((LumaUserRecord **) &self->record, luma_user_record_free);
+}
 
 static void
 luma_history_item_finalize (GObject *object)
 {
   LumaHistoryItem *self = LUMA_HISTORY_ITEM (object);
 
-  if (self->license_type == LUMA_LICENSE_TYPE_SESSION)
-    g_clear_pointer ((LumaSessionRecord **) &self->record, luma_session_record_free);
-  else
-    g_clear_pointer ((LumaUserRecord **) &self->record, luma_user_record_free);
+  if (self->model != NULL)
+    model_forget_item (self->model, self);
+  clear_record (self);
 
   G_OBJECT_CLASS (luma_history_item_parent_class)->finalize (object);
 }
@@ -37,6 +60,16 @@ static void
 luma_history_item_class_init (LumaHistoryItemClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = luma_history_item_finalize;
+
+  /**
+   * LumaHistoryItem::changed:
+   *
+   * The item now shows another record (the rows of its position changed
+   * after a new query): whoever shows it reads it again.
+   */
+  item_signals[ITEM_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -57,6 +90,19 @@ luma_history_item_new (LumaLicenseType license_type,
   self->record = record;
 
   return self;
+}
+
+/* Takes @record. */
+static void
+luma_history_item_replace (LumaHistoryItem *self,
+                           LumaLicenseType  license_type,
+                           gint64           row_id,
+                           gpointer         record)
+{
+  clear_record (self);
+  self->license_type = license_type;
+  self->row_id = row_id;
+  self->record = record;
 }
 
 LumaLicenseType
@@ -125,6 +171,8 @@ struct _LumaHistoryModel
   GArray           *ids;             /* gint64 row ids in the order shown */
   GHashTable       *blocks;          /* block index -> Block* */
   guint64           use_counter;
+  GHashTable       *live;            /* position -> LumaHistoryItem* handed out (unowned) */
+  gint64            total;           /* records of the history when the query ran */
   GCancellable     *running;         /* the query being run, cancelled by the next one */
   GError           *fetch_error;
 };
@@ -275,20 +323,16 @@ placeholder_record (LumaLicenseType license_type)
     }
 }
 
+/* A copy of the record at @position (a placeholder when it cannot be read). */
 static gpointer
-luma_history_model_get_item (GListModel *model,
-                             guint       position)
+record_at (LumaHistoryModel *self,
+           guint             position)
 {
-  LumaHistoryModel *self = LUMA_HISTORY_MODEL (model);
   guint index = position / LUMA_HISTORY_MODEL_BLOCK_SIZE;
-  LumaLicenseType license_type;
+  LumaLicenseType license_type = self->query->license_type;
   gpointer record;
   Block *block;
 
-  if (position >= self->ids->len)
-    return NULL;
-
-  license_type = self->query->license_type;
   block = g_hash_table_lookup (self->blocks, GUINT_TO_POINTER (index));
   if (block == NULL)
     block = load_block (self, index);
@@ -296,15 +340,46 @@ luma_history_model_get_item (GListModel *model,
 
   record = g_ptr_array_index (block->records, position % LUMA_HISTORY_MODEL_BLOCK_SIZE);
   if (record == NULL)
-    record = placeholder_record (license_type);
-  else if (license_type == LUMA_LICENSE_TYPE_SESSION)
-    record = luma_session_record_copy (record);
-  else
-    record = luma_user_record_copy (record);
+    return placeholder_record (license_type);
+  if (license_type == LUMA_LICENSE_TYPE_SESSION)
+    return luma_session_record_copy (record);
+  return luma_user_record_copy (record);
+}
 
-  return luma_history_item_new (license_type,
+static void
+model_forget_item (LumaHistoryModel *model,
+                   LumaHistoryItem  *item)
+{
+  if (g_hash_table_lookup (model->live, GUINT_TO_POINTER (item->position)) == item)
+    g_hash_table_remove (model->live, GUINT_TO_POINTER (item->position));
+  item->model = NULL;
+}
+
+static gpointer
+luma_history_model_get_item (GListModel *model,
+                             guint       position)
+{
+  LumaHistoryModel *self = LUMA_HISTORY_MODEL (model);
+  LumaHistoryItem *item;
+
+  if (position >= self->ids->len)
+    return NULL;
+
+  /* One object per position for as long as someone holds it: a new query
+   * updates these objects rather than replacing them, so that a list view
+   * keeps its row widgets (see replace_ids()). */
+  item = g_hash_table_lookup (self->live, GUINT_TO_POINTER (position));
+  if (item != NULL)
+    return g_object_ref (item);
+
+  item = luma_history_item_new (self->query->license_type,
                                 g_array_index (self->ids, gint64, position),
-                                record);
+                                record_at (self, position));
+  item->model = self;
+  item->position = position;
+  g_hash_table_insert (self->live, GUINT_TO_POINTER (position), item);
+
+  return item;
 }
 
 static void
@@ -320,10 +395,19 @@ luma_history_model_dispose (GObject *object)
 {
   LumaHistoryModel *self = LUMA_HISTORY_MODEL (object);
 
+  GHashTableIter iter;
+  gpointer value;
+
   if (self->running != NULL)
     g_cancellable_cancel (self->running);
   g_clear_object (&self->running);
   g_clear_object (&self->cache);
+
+  /* Items outliving the model keep their last record. */
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    LUMA_HISTORY_ITEM (value)->model = NULL;
+  g_hash_table_remove_all (self->live);
 
   G_OBJECT_CLASS (luma_history_model_parent_class)->dispose (object);
 }
@@ -336,6 +420,7 @@ luma_history_model_finalize (GObject *object)
   g_clear_pointer (&self->query, luma_history_query_free);
   g_clear_pointer (&self->ids, g_array_unref);
   g_clear_pointer (&self->blocks, g_hash_table_unref);
+  g_clear_pointer (&self->live, g_hash_table_unref);
   g_clear_error (&self->fetch_error);
 
   G_OBJECT_CLASS (luma_history_model_parent_class)->finalize (object);
@@ -355,6 +440,7 @@ luma_history_model_init (LumaHistoryModel *self)
 {
   self->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->blocks = g_hash_table_new_full (NULL, NULL, NULL, block_free);
+  self->live = g_hash_table_new (NULL, NULL);
 }
 
 LumaHistoryModel *
@@ -388,34 +474,61 @@ luma_history_model_get_query (LumaHistoryModel *self)
 static void
 replace_ids (LumaHistoryModel       *self,
              const LumaHistoryQuery *query,
-             GArray                 *ids)
+             GArray                 *ids,
+             gint64                  total)
 {
   guint old_len = self->ids->len;
   guint new_len = ids->len;
+  g_autoptr(GPtrArray) updated = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
 
   g_hash_table_remove_all (self->blocks);
   g_clear_error (&self->fetch_error);
-
-  /* Two emissions, removal then insertion, rather than one (0, old, new):
-   * GTK 4.8 asks for every item of a replaced range, which at a million rows
-   * takes seconds. get_n_items() must be exact during each emission. */
-  g_array_set_size (self->ids, 0);
-  if (old_len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, 0);
 
   g_array_unref (self->ids);
   self->ids = ids;
   g_clear_pointer (&self->query, luma_history_query_free);
   self->query = luma_history_query_copy (query);
+  self->total = total;
 
-  if (new_len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, new_len);
+  /* The items handed out (the rows a view shows, about two hundred) take the
+   * records of their positions in place, and only the difference in length
+   * is announced. A view then keeps its row widgets and rebinds them through
+   * LumaHistoryItem::changed: GTK 4.8 rebuilds every row of a replaced range
+   * (and asks for every item of it when the scroll anchor is in it). */
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      LumaHistoryItem *item = value;
+
+      if (item->position >= new_len)
+        {
+          item->model = NULL;
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      luma_history_item_replace (item, query->license_type,
+                                 g_array_index (ids, gint64, item->position),
+                                 record_at (self, item->position));
+      g_ptr_array_add (updated, g_object_ref (item));
+    }
+
+  if (new_len < old_len)
+    g_list_model_items_changed (G_LIST_MODEL (self), new_len, old_len - new_len, 0);
+  else if (new_len > old_len)
+    g_list_model_items_changed (G_LIST_MODEL (self), old_len, 0, new_len - old_len);
+
+  for (guint i = 0; i < updated->len; i++)
+    g_signal_emit (updated->pdata[i], item_signals[ITEM_CHANGED], 0);
 }
 
 typedef struct
 {
   LumaHistoryQuery *query;
   GCancellable     *own;          /* cancelled by a later set_query */
+  GArray           *ids;
+  gint64            total;
 } SetQueryData;
 
 static void
@@ -424,42 +537,84 @@ set_query_data_free (gpointer data)
   SetQueryData *d = data;
 
   g_clear_pointer (&d->query, luma_history_query_free);
+  g_clear_pointer (&d->ids, g_array_unref);
   g_clear_object (&d->own);
   g_free (d);
 }
 
+/* The ids and the count of every record of the history, off the main
+ * thread: both read a pooled connection of the cache. */
+static gboolean
+run_query (LumaCache              *cache,
+           const LumaHistoryQuery *query,
+           GCancellable           *cancellable,
+           GArray                **ids_out,
+           gint64                 *total_out,
+           GError                **error)
+{
+  g_autoptr(GArray) ids = NULL;
+  gint64 total;
+
+  ids = luma_cache_query_ids (cache, query, cancellable, error);
+  if (ids == NULL)
+    return FALSE;
+
+  if (!luma_history_query_has_filter (query))
+    total = ids->len;
+  else
+    total = luma_cache_count_records (cache, query->license_type, error);
+  if (total < 0)
+    return FALSE;
+
+  *ids_out = g_steal_pointer (&ids);
+  *total_out = total;
+  return TRUE;
+}
+
 static void
-query_ids_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+set_query_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  LumaHistoryModel *self = source_object;
+  SetQueryData *d = task_data;
+  GError *error = NULL;
+
+  if (!run_query (self->cache, d->query, d->own, &d->ids, &d->total, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+set_query_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  LumaHistoryModel *self = g_task_get_source_object (task);
+  LumaHistoryModel *self = LUMA_HISTORY_MODEL (source);
   SetQueryData *d = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  GArray *ids;
-
-  ids = luma_cache_query_ids_finish (LUMA_CACHE (source), result, &error);
+  GError *error = NULL;
 
   if (self->running == d->own)
     g_clear_object (&self->running);
 
-  if (ids == NULL)
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
   /* A later query superseded this one: its answer would be stale. */
   if (g_cancellable_is_cancelled (d->own))
     {
-      g_array_unref (ids);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                "Replaced by a later query");
       return;
     }
 
-  replace_ids (self, d->query, ids);
+  replace_ids (self, d->query, g_steal_pointer (&d->ids), d->total);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -478,6 +633,7 @@ luma_history_model_set_query_async (LumaHistoryModel       *self,
                                     gpointer                user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
   SetQueryData *d;
 
   g_return_if_fail (LUMA_IS_HISTORY_MODEL (self));
@@ -499,8 +655,12 @@ luma_history_model_set_query_async (LumaHistoryModel       *self,
   g_task_set_task_data (task, d, set_query_data_free);
   self->running = g_object_ref (d->own);
 
-  luma_cache_query_ids_async (self->cache, d->query, d->own, query_ids_cb,
-                              g_steal_pointer (&task));
+  /* The worker's own task: its result lands in set_query_done_cb, which
+   * applies it on this thread and then completes @task. */
+  worker = g_task_new (self, d->own, set_query_done_cb, g_steal_pointer (&task));
+  g_task_set_task_data (worker, d, NULL);
+  g_task_set_return_on_cancel (worker, FALSE);
+  g_task_run_in_thread (worker, set_query_thread);
 }
 
 gboolean
@@ -518,16 +678,16 @@ luma_history_model_set_query (LumaHistoryModel       *self,
                               GCancellable           *cancellable,
                               GError                **error)
 {
-  GArray *ids;
+  GArray *ids = NULL;
+  gint64 total = 0;
 
   g_return_val_if_fail (LUMA_IS_HISTORY_MODEL (self), FALSE);
   g_return_val_if_fail (query != NULL, FALSE);
 
-  ids = luma_cache_query_ids (self->cache, query, cancellable, error);
-  if (ids == NULL)
+  if (!run_query (self->cache, query, cancellable, &ids, &total, error))
     return FALSE;
 
-  replace_ids (self, query, ids);
+  replace_ids (self, query, ids, total);
   return TRUE;
 }
 
@@ -567,6 +727,13 @@ luma_history_model_invalidate (LumaHistoryModel *self)
   /* Items already handed out keep their values; the next get_item() reads
    * the cache again. */
   g_hash_table_remove_all (self->blocks);
+}
+
+gint64
+luma_history_model_get_total (LumaHistoryModel *self)
+{
+  g_return_val_if_fail (LUMA_IS_HISTORY_MODEL (self), 0);
+  return self->total;
 }
 
 const GError *

@@ -5,6 +5,12 @@
  * for, from blocks of rows fetched by id, so a million records never become a
  * million objects.
  *
+ * An item stands for a position: while anyone holds it, get_item() returns
+ * the same object for that position, and a new query gives it the record now
+ * at its position and emits LumaHistoryItem::changed. Copy what you need
+ * from an item (the record id, say) rather than keeping the item to find a
+ * record again.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -49,8 +55,9 @@ LumaCache              *luma_history_model_get_cache       (LumaHistoryModel    
 const LumaHistoryQuery *luma_history_model_get_query       (LumaHistoryModel       *self);
 
 /* Runs @query in the cache (in a worker thread) and then replaces the rows:
- * items-changed (0, old, 0) and then items-changed (0, 0, new). A query set
- * while another runs cancels the earlier one (it fails with
+ * the items handed out take their new records (LumaHistoryItem::changed) and
+ * items-changed announces only the difference in length, at the end. A query
+ * set while another runs cancels the earlier one (it fails with
  * G_IO_ERROR_CANCELLED). @query is copied. */
 void                    luma_history_model_set_query_async  (LumaHistoryModel       *self,
                                                              const LumaHistoryQuery *query,
@@ -75,6 +82,10 @@ guint                   luma_history_model_find_row_id     (LumaHistoryModel    
 /* Forget the fetched rows (their values changed in the cache) without
  * changing the ids. */
 void                    luma_history_model_invalidate      (LumaHistoryModel       *self);
+
+/* Records of the whole history (without the filters) when the last query
+ * ran. */
+gint64                  luma_history_model_get_total       (LumaHistoryModel       *self);
 
 /* The last error of a row fetch in get_item() (which cannot report one), or
  * NULL. */

@@ -408,7 +408,16 @@ items_changed_cb (GListModel *model,
                   guint       removed,
                   guint       added)
 {
-  if (added > 0 || g_list_model_get_n_items (model) == 0)
+  last_change = g_get_monotonic_time ();
+}
+
+/* The model updates the rows a view holds in place and announces only a
+ * change of length: the end of a query is when the page stops being busy. */
+static void
+busy_changed_cb (GObject    *object,
+                 GParamSpec *pspec)
+{
+  if (!luma_history_page_get_busy (LUMA_HISTORY_PAGE (object)))
     last_change = g_get_monotonic_time ();
 }
 
@@ -423,6 +432,7 @@ history_changed_cb (void)
 
 static LumaHistoryModel *watched_model;
 static LumaCache *watched_cache;
+static LumaHistoryPage *watched_page;
 
 /* Follows the page's model and the cache (both are new after the window opens a tenant). */
 static void
@@ -431,6 +441,14 @@ watch (void)
   LumaHistoryModel *model = luma_history_page_get_model (page);
   LumaCache *cache = luma_window_get_cache (window);
 
+  if (page != watched_page)
+    {
+      if (watched_page != NULL)
+        g_signal_handlers_disconnect_by_func (watched_page, busy_changed_cb, NULL);
+      g_set_object (&watched_page, page);
+      if (page != NULL)
+        g_signal_connect (page, "notify::busy", G_CALLBACK (busy_changed_cb), NULL);
+    }
   if (model != watched_model)
     {
       if (watched_model != NULL)
@@ -456,6 +474,9 @@ close_window (void)
     g_signal_handlers_disconnect_by_func (watched_model, items_changed_cb, NULL);
   if (watched_cache != NULL)
     g_signal_handlers_disconnect_by_func (watched_cache, history_changed_cb, NULL);
+  if (watched_page != NULL)
+    g_signal_handlers_disconnect_by_func (watched_page, busy_changed_cb, NULL);
+  g_clear_object (&watched_page);
   g_clear_object (&watched_model);
   g_clear_object (&watched_cache);
   gtk_window_destroy (GTK_WINDOW (window));

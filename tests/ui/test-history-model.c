@@ -450,10 +450,13 @@ test_user_history (void)
   check_query (model, rows, &q);
 }
 
-/* Replacing the rows: removal then insertion, with exact counts during each. */
+/* Replacing the rows: the items handed out stay the objects of their
+ * positions and take their new records; only the difference in length is
+ * announced, at the end, with exact counts during the emission. */
 typedef struct
 {
   guint emissions;
+  guint position[4];
   guint removed[4];
   guint added[4];
   guint n_during[4];
@@ -466,8 +469,8 @@ items_changed_cb (GListModel *model,
                   guint       added,
                   Changes    *changes)
 {
-  g_assert_cmpuint (position, ==, 0);
   g_assert_cmpuint (changes->emissions, <, 4);
+  changes->position[changes->emissions] = position;
   changes->removed[changes->emissions] = removed;
   changes->added[changes->emissions] = added;
   changes->n_during[changes->emissions] = g_list_model_get_n_items (model);
@@ -488,19 +491,73 @@ set_query_cb (GObject      *source,
 }
 
 static void
+item_changed_cb (LumaHistoryItem *item,
+                 guint           *count)
+{
+  (*count)++;
+}
+
+#define N_HELD 10
+
+/* Each held item is the model's object for its position and shows exactly
+ * the record the cache has for the row id now at that position. */
+static void
+check_held_items (LumaCache         *cache,
+                  LumaHistoryModel  *model,
+                  LumaHistoryItem  **held,
+                  guint             *changed,
+                  guint              expected_changes)
+{
+  for (guint i = 0; i < N_HELD; i++)
+    {
+      g_autoptr(LumaHistoryItem) again = g_list_model_get_item (G_LIST_MODEL (model), i);
+      gint64 row_id = luma_history_model_get_row_id (model, i);
+      g_autoptr(GPtrArray) fresh = luma_cache_fetch_sessions_by_ids (cache, &row_id, 1, NULL);
+      const LumaSessionRecord *shown = luma_history_item_get_session (held[i]);
+      const LumaSessionRecord *stored;
+
+      g_assert_true (again == held[i]);
+      g_assert_cmpuint (changed[i], ==, expected_changes);
+      g_assert_cmpint (luma_history_item_get_row_id (held[i]), ==, row_id);
+      g_assert_nonnull (fresh);
+      g_assert_cmpuint (fresh->len, ==, 1);
+      stored = g_ptr_array_index (fresh, 0);
+      g_assert_cmpstr (shown->session_id, ==, stored->session_id);
+      g_assert_cmpstr (shown->user_name, ==, stored->user_name);
+      g_assert_cmpint (shown->channel, ==, stored->channel);
+      g_assert_cmpint (shown->started_on, ==, stored->started_on);
+    }
+}
+
+static void
 test_items_changed (void)
 {
   g_autoptr(LumaCache) cache = synced_cache (ACME, ACME_KEY);
   g_autoptr(LumaHistoryModel) model = luma_history_model_new (cache);
   g_auto(LumaHistoryQuery) q = { 0 };
+  LumaHistoryItem *held[N_HELD];
+  guint changed[N_HELD] = { 0 };
+  g_autoptr(LumaHistoryItem) last = NULL;
+  guint last_changed = 0;
   Changes changes = { 0 };
-  int first = 0, second = 0;
+  int first = 0, second = 0, third = 0;
+  guint n;
 
   luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
   g_assert_true (luma_history_model_set_query (model, &q, NULL, NULL));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1500);
+  g_assert_cmpint (luma_history_model_get_total (model), ==, 1500);
   g_assert_cmpint (luma_history_model_get_row_id (model, 1500), ==, -1);
   g_assert_cmpuint (luma_history_model_find_row_id (model, luma_history_model_get_row_id (model, 700)), ==, 700);
+
+  for (guint i = 0; i < N_HELD; i++)
+    {
+      held[i] = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_signal_connect (held[i], "changed", G_CALLBACK (item_changed_cb), &changed[i]);
+    }
+  last = g_list_model_get_item (G_LIST_MODEL (model), 1499);
+  g_signal_connect (last, "changed", G_CALLBACK (item_changed_cb), &last_changed);
+  check_held_items (cache, model, held, changed, 0);
 
   g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &changes);
   q.channels = LUMA_HISTORY_CHANNEL_BIT (LUMA_CHANNEL_SLACK);
@@ -512,16 +569,50 @@ test_items_changed (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (first, ==, 2);
   g_assert_cmpint (second, ==, 1);
-
-  g_assert_cmpuint (changes.emissions, ==, 2);
-  g_assert_cmpuint (changes.removed[0], ==, 1500);
-  g_assert_cmpuint (changes.added[0], ==, 0);
-  g_assert_cmpuint (changes.n_during[0], ==, 0);
-  g_assert_cmpuint (changes.removed[1], ==, 0);
-  g_assert_cmpuint (changes.added[1], ==, g_list_model_get_n_items (G_LIST_MODEL (model)));
-  g_assert_cmpuint (changes.n_during[1], ==, changes.added[1]);
   g_assert_cmpint (luma_history_model_get_query (model)->channels, ==,
                    LUMA_HISTORY_CHANNEL_BIT (LUMA_CHANNEL_EMAIL));
+
+  /* Fewer rows: one removal at the end, nothing else */
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, >, N_HELD);
+  g_assert_cmpuint (n, <, 1500);
+  g_assert_cmpint (luma_history_model_get_total (model), ==, 1500);
+  g_assert_cmpuint (changes.emissions, ==, 1);
+  g_assert_cmpuint (changes.position[0], ==, n);
+  g_assert_cmpuint (changes.removed[0], ==, 1500 - n);
+  g_assert_cmpuint (changes.added[0], ==, 0);
+  g_assert_cmpuint (changes.n_during[0], ==, n);
+  check_held_items (cache, model, held, changed, 1);
+  for (guint i = 0; i < N_HELD; i++)
+    g_assert_cmpint (luma_history_item_get_session (held[i])->channel, ==, LUMA_CHANNEL_EMAIL);
+  /* The item past the new end keeps its record and is no longer the model's */
+  g_assert_cmpuint (last_changed, ==, 0);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (model), 1499));
+
+  /* Back to every row: one insertion at the end */
+  luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+  q.sort_column = LUMA_HISTORY_COLUMN_USER_NAME;
+  q.descending = FALSE;
+  luma_history_model_set_query_async (model, &q, NULL, set_query_cb, &third);
+  while (third == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (third, ==, 1);
+  g_assert_cmpuint (changes.emissions, ==, 2);
+  g_assert_cmpuint (changes.position[1], ==, n);
+  g_assert_cmpuint (changes.removed[1], ==, 0);
+  g_assert_cmpuint (changes.added[1], ==, 1500 - n);
+  g_assert_cmpuint (changes.n_during[1], ==, 1500);
+  check_held_items (cache, model, held, changed, 2);
+  g_assert_cmpuint (last_changed, ==, 0);
+  {
+    g_autoptr(LumaHistoryItem) new_last = g_list_model_get_item (G_LIST_MODEL (model), 1499);
+
+    g_assert_true (new_last != last);
+    g_assert_cmpint (luma_history_item_get_row_id (new_last), ==, luma_history_model_get_row_id (model, 1499));
+  }
+
+  for (guint i = 0; i < N_HELD; i++)
+    g_object_unref (held[i]);
 }
 
 int
