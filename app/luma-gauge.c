@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "luma-gauge.h"
+#include "luma-subscription-page.h"
 
 #define BAR_HEIGHT 14.0
 #define MARK_HEIGHT 6.0
@@ -211,8 +212,12 @@ luma_gauge_set_values (LumaGauge *self,
 
   used = g_strdup_printf ("%'" G_GINT64_FORMAT, self->consumed);
   total = g_strdup_printf ("%'" G_GINT64_FORMAT, self->total);
-  /* Translators: the consumption gauge read aloud: "USED of TOTAL licenses used (PERCENT %)" */
-  numbers = g_strdup_printf (_("%s of %s licenses used (%u %%)"), used, total, percent);
+  /* Translators: the consumption gauge read aloud: "USED of TOTAL licenses used (PERCENT %)";
+   * the plural form follows TOTAL */
+  numbers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s license used (%u %%)",
+                                          "%s of %s licenses used (%u %%)",
+                                          luma_plural_n (self->total)),
+                             used, total, percent);
 
   g_free (self->text);
   if (passed == 0)

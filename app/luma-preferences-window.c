@@ -174,10 +174,14 @@ luma_preferences_window_init (LumaPreferencesWindow *self)
       g_autofree char *label = NULL;
 
       if (sync_intervals[i] % 60 == 0)
+        /* Translators: a sync interval; if a form of your language also covers counts other
+         * than 1 (21, 31...), write %u in it */
         label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Every hour", "Every %u hours",
                                               sync_intervals[i] / 60),
                                  sync_intervals[i] / 60);
       else
+        /* Translators: a sync interval; if a form of your language also covers counts other
+         * than 1 (21, 31...), write %u in it */
         label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Every minute", "Every %u minutes",
                                               sync_intervals[i]),
                                  sync_intervals[i]);

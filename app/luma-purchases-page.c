@@ -38,8 +38,11 @@ purchase_row (const LumaPurchase *p)
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (p->performed_on);
 
   change = g_strdup_printf ("%+'" G_GINT64_FORMAT, p->change);
-  /* Translators: a purchase row: "+5,000 · Refill" */
-  title = g_strdup_printf (_("%s · %s"), change, luma_purchase_kind_to_display (p->kind));
+  /* Translators: a purchase row: "+5,000 · Refill", the signed number of licenses then the
+   * kind of purchase; a language may add its word for licenses in the right plural form */
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s", "%s · %s",
+                                        luma_plural_n (p->change)),
+                           change, luma_purchase_kind_to_display (p->kind));
   when = dt != NULL ? g_date_time_format (dt, "%x %X") : g_strdup ("");
   if (p->reference != NULL)
     /* Translators: "DATE · by USER · REASON (REFERENCE)" */
@@ -53,8 +56,11 @@ purchase_row (const LumaPurchase *p)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 
-  /* Translators: the total purchase after a purchase: "Total 55,000" */
-  total_text = g_strdup_printf (_("Total %s"), total_s);
+  /* Translators: the total purchase after a purchase: "Total 55,000" (licenses); a language
+   * may add its word for licenses in the right plural form */
+  total_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Total %s", "Total %s",
+                                             luma_plural_n (p->total_after)),
+                                total_s);
   total = gtk_label_new (total_text);
   gtk_widget_add_css_class (total, "numeric");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), total);

@@ -203,8 +203,13 @@ refill_cb (GObject      *source,
 
       self->answered = TRUE;
       /* Translators: %s is the number of licenses consumed */
-      message = g_strdup_printf (_("The server refused the removal: the total purchase cannot go "
-                                   "below the %s licenses already consumed."), consumed);
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The server refused the removal: "
+                                              "the total purchase cannot go below the %s license "
+                                              "already consumed.",
+                                              "The server refused the removal: the total purchase "
+                                              "cannot go below the %s licenses already consumed.",
+                                              luma_plural_n (self->subscription->consumed)),
+                                 consumed);
       set_error (self, message);
     }
   else if (error->domain == LUMA_API_ERROR &&
@@ -273,11 +278,15 @@ refill_clicked_cb (LumaRefillDialog *self)
   GtkWidget *dialog;
 
   if (change > 0)
-    /* Translators: "Add 5,000 licenses to Acme Corporation?" */
-    heading = g_strdup_printf (_("Add %s licenses to %s?"), n, tenant);
+    /* Translators: "Add 5,000 licenses to Acme Corporation?", the first %s is the number */
+    heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Add %s license to %s?",
+                                            "Add %s licenses to %s?", luma_plural_n (change)),
+                               n, tenant);
   else
-    /* Translators: "Remove 5,000 licenses from Acme Corporation?" */
-    heading = g_strdup_printf (_("Remove %s licenses from %s?"), n, tenant);
+    /* Translators: "Remove 5,000 licenses from Acme Corporation?", the first %s is the number */
+    heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Remove %s license from %s?",
+                                            "Remove %s licenses from %s?", luma_plural_n (change)),
+                               n, tenant);
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
                                    gtk_label_get_label (self->preview_label));
@@ -424,7 +433,8 @@ luma_refill_dialog_new (LumaApiClient          *client,
   self->client = g_object_ref (client);
   self->subscription = luma_subscription_copy (subscription);
 
-  /* Translators: the refill dialog's title, %s is the tenant */
+  /* Translators: the title of the dialog that adds or removes licenses (a verb, as in "Refill
+   * Acme Corporation"); %s is the tenant */
   title = g_strdup_printf (_("Refill %s"), subscription->tenant_name != NULL
                                            ? subscription->tenant_name : subscription->external_id);
   gtk_window_set_title (GTK_WINDOW (self), title);

@@ -57,6 +57,18 @@ luma_format_count (gint64 n)
   return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
 }
 
+gulong
+luma_plural_n (gint64 n)
+{
+  /* Plural rules look only at the last digits (n % 10, n % 100, n % 1000000), so a
+   * count that might not fit a 32-bit gulong keeps its last six, on every platform. */
+  guint64 abs_n = n < 0 ? (guint64) -(n + 1) + 1 : (guint64) n;
+
+  if (abs_n >= G_GUINT64_CONSTANT (1000000000))
+    return (gulong) (abs_n % 1000000 + 1000000);
+  return (gulong) abs_n;
+}
+
 char *
 luma_format_day (gint64 unix_seconds)
 {

@@ -47,6 +47,8 @@ char                   *luma_subscription_forecast              (const LumaSubsc
 char                   *luma_format_day                         (gint64                  unix_seconds);
 /* A count with the locale's digit grouping. */
 char                   *luma_format_count                       (gint64                  n);
+/* The n to give ngettext for a count of any size or sign. */
+gulong                  luma_plural_n                           (gint64                  n);
 /* "Synced 5 minutes ago", "Never synced". */
 char                   *luma_format_last_synced                 (gint64                  synced,
                                                                  gint64                  now);

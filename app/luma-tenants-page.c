@@ -443,8 +443,9 @@ luma_tenants_page_init (LumaTenantsPage *self)
   add_column (self, _("Tenant ID"), CELL_ID, "external-id", FALSE, FALSE);
   add_column (self, _("License Type"), CELL_TYPE, "license-type", FALSE, FALSE);
   add_column (self, _("Total Purchase"), CELL_TOTAL, "total-purchase", TRUE, FALSE);
-  add_column (self, _("Consumed"), CELL_CONSUMED, "consumed", TRUE, FALSE);
-  add_column (self, _("Available"), CELL_AVAILABLE, "available", TRUE, FALSE);
+  /* Translators: column headings, numbers of licenses */
+  add_column (self, C_("licenses", "Consumed"), CELL_CONSUMED, "consumed", TRUE, FALSE);
+  add_column (self, C_("licenses", "Available"), CELL_AVAILABLE, "available", TRUE, FALSE);
   add_column (self, _("Consumption"), CELL_PERCENT, "percent", TRUE, FALSE);
 
   self->store = g_list_store_new (LUMA_TYPE_TENANT_ITEM);

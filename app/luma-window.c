@@ -32,6 +32,8 @@ struct _LumaWindow
   char                 *tenant;          /* the tenant whose pages are shown */
   GCancellable         *cancellable;     /* of the account's session */
   GCancellable         *tenant_cancellable;
+  GCancellable         *sync_cancellable;  /* of the running sync: Stop cancels only it */
+  gboolean              sync_stopped;      /* the user stopped the running sync */
   guint                 sync_timeout;
   gboolean              ready;
   char                 *last_toast;
@@ -40,6 +42,7 @@ struct _LumaWindow
   GtkButton            *back_button;
   GtkStack             *refresh_stack;
   GtkSpinner           *sync_spinner;
+  GtkButton            *stop_sync_button;
   AdwViewSwitcherTitle *switcher_title;
   AdwViewSwitcherBar   *switcher_bar;
   GtkRevealer          *offline_revealer;
@@ -116,6 +119,7 @@ luma_window_close_request (GtkWindow *window)
   save_window_state (self);
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->tenant_cancellable);
+  g_cancellable_cancel (self->sync_cancellable);
 
   return GTK_WINDOW_CLASS (luma_window_parent_class)->close_request (window);
 }
@@ -211,6 +215,9 @@ update_sync_state (LumaWindow *self)
 
   gtk_stack_set_visible_child_name (self->refresh_stack, running ? "spinner" : "button");
   gtk_spinner_set_spinning (self->sync_spinner, running);
+  /* Stop is offered only while there is something to stop. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-sync", running);
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_sync_button), running);
 
   /* A progress bar only for the long syncs: a first one, or after a long time offline. */
   long_sync = running && luma_sync_get_phase (self->sync) == LUMA_SYNC_PHASE_CONSUMPTION &&
@@ -221,7 +228,10 @@ update_sync_state (LumaWindow *self)
       g_autofree char *d = luma_format_count (done);
       g_autofree char *t = luma_format_count (total);
       /* Translators: sync progress: "12,000 of 1,000,000 records" */
-      g_autofree char *text = g_strdup_printf (_("Syncing: %s of %s records"), d, t);
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Syncing: %s of %s record",
+                                                            "Syncing: %s of %s records",
+                                                            luma_plural_n (total)),
+                                               d, t);
 
       gtk_progress_bar_set_fraction (self->sync_progress, (double) done / total);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_progress),
@@ -285,9 +295,23 @@ sync_done_cb (GObject      *source,
   g_autoptr(LumaSyncSummary) summary = NULL;
 
   summary = luma_sync_run_finish (LUMA_SYNC (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      (LUMA_SYNC (source) != self->sync))
+  if (LUMA_SYNC (source) != self->sync)
     return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Stopped by the user: what was committed stays, and the next sync resumes from there.
+       * Not an error, so no error message; other cancellations close the tenant. */
+      if (self->sync_stopped)
+        {
+          self->sync_stopped = FALSE;
+          self->ready = TRUE;
+          update_sync_state (self);
+          reload_pages (self);
+          luma_window_add_toast (self, _("Sync stopped. Refresh to continue."));
+          g_object_notify (G_OBJECT (self), "ready");
+        }
+      return;
+    }
 
   self->ready = TRUE;
   update_sync_state (self);
@@ -337,8 +361,22 @@ run_sync (LumaWindow *self)
   if (self->sync == NULL || luma_sync_get_running (self->sync))
     return;
 
-  luma_sync_run_async (self->sync, self->tenant_cancellable, sync_done_cb, g_object_ref (self));
+  /* A cancellable of its own, so Stop ends this run and leaves the tenant open. */
+  g_clear_object (&self->sync_cancellable);
+  self->sync_cancellable = g_cancellable_new ();
+  self->sync_stopped = FALSE;
+  luma_sync_run_async (self->sync, self->sync_cancellable, sync_done_cb, g_object_ref (self));
   update_sync_state (self);
+}
+
+static void
+cancel_sync (LumaWindow *self)
+{
+  if (self->sync == NULL || !luma_sync_get_running (self->sync) || self->sync_cancellable == NULL)
+    return;
+
+  self->sync_stopped = TRUE;
+  g_cancellable_cancel (self->sync_cancellable);
 }
 
 static gboolean
@@ -374,6 +412,9 @@ close_tenant (LumaWindow *self)
 {
   g_cancellable_cancel (self->tenant_cancellable);
   g_clear_object (&self->tenant_cancellable);
+  self->sync_stopped = FALSE;
+  g_cancellable_cancel (self->sync_cancellable);
+  g_clear_object (&self->sync_cancellable);
   g_clear_handle_id (&self->sync_timeout, g_source_remove);
 
   if (self->sync != NULL)
@@ -708,6 +749,14 @@ refresh_action_cb (GtkWidget  *widget,
 }
 
 static void
+cancel_sync_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  cancel_sync (LUMA_WINDOW (widget));
+}
+
+static void
 search_action_cb (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -777,8 +826,11 @@ refilled_cb (LumaRefillDialog *dialog,
   g_autofree char *total = luma_format_count (refill->total_purchase);
   g_autofree char *message = NULL;
 
-  /* Translators: %s is the new total purchase */
-  message = g_strdup_printf (_("Refill done: the total purchase is now %s"), total);
+  /* Translators: %s is the new total purchase, a number of licenses */
+  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Refill done: the total purchase is now %s license",
+                                          "Refill done: the total purchase is now %s licenses",
+                                          luma_plural_n (refill->total_purchase)),
+                             total);
   luma_window_add_toast (self, message);
   run_sync (self);
 }
@@ -917,6 +969,7 @@ luma_window_dispose (GObject *object)
   if (self->history_page != NULL)
     close_tenant (self);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->sync_cancellable);
   g_clear_handle_id (&self->sync_timeout, g_source_remove);
   g_clear_object (&self->client);
   g_clear_object (&self->account);
@@ -954,6 +1007,7 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, refresh_stack);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, sync_spinner);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, stop_sync_button);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, offline_revealer);
@@ -973,6 +1027,7 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, tenant_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.cancel-sync", NULL, cancel_sync_action_cb);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action_cb);
   gtk_widget_class_install_action (widget_class, "win.accounts", NULL, accounts_action_cb);
@@ -991,6 +1046,7 @@ luma_window_init (LumaWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-sync", FALSE);
 }
 
 LumaWindow *

@@ -122,7 +122,9 @@ static const char * const user_columns[LUMA_CSV_N_USER_COLUMNS] = {
   N_("Email"),
   N_("First Name"),
   N_("Last Name"),
+  /* Translators: a column heading, the user's role in the tenant (Admin, Guest...) */
   N_("Role"),
+  /* Translators: a column heading, the status of the user's account (Active, Inactive) */
   N_("Status"),
   N_("Created On"),
   N_("Conversations"),

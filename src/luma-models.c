@@ -107,7 +107,8 @@ luma_channel_to_display (LumaChannel value)
     case LUMA_CHANNEL_WEB_WIDGET: return _("Web Widget");
     case LUMA_CHANNEL_SLACK: return _("Slack");
     case LUMA_CHANNEL_WHATSAPP: return _("WhatsApp");
-    case LUMA_CHANNEL_EMAIL: return _("Email");
+    /* Translators: the channel a conversation came through, not an address */
+    case LUMA_CHANNEL_EMAIL: return C_("channel", "Email");
     default: return NULL;
     }
 }
@@ -117,6 +118,7 @@ luma_role_to_display (LumaRole value)
 {
   switch (value)
     {
+    /* Translators: a user's role in the tenant (the "Role" column), short for Administrator */
     case LUMA_ROLE_ADMIN: return _("Admin");
     case LUMA_ROLE_DEVELOPER: return _("Developer");
     case LUMA_ROLE_ANALYST: return _("Analyst");
@@ -131,8 +133,10 @@ luma_user_status_to_display (LumaUserStatus value)
 {
   switch (value)
     {
-    case LUMA_USER_STATUS_ACTIVE: return _("Active");
-    case LUMA_USER_STATUS_INACTIVE: return _("Inactive");
+    /* Translators: the status of a user account (the "Status" column) */
+    case LUMA_USER_STATUS_ACTIVE: return C_("user status", "Active");
+    /* Translators: the status of a user account (the "Status" column) */
+    case LUMA_USER_STATUS_INACTIVE: return C_("user status", "Inactive");
     default: return NULL;
     }
 }
@@ -142,9 +146,10 @@ luma_sender_to_display (LumaSender value)
 {
   switch (value)
     {
-    case LUMA_SENDER_USER: return _("User");
-    case LUMA_SENDER_BOT: return _("Bot");
-    case LUMA_SENDER_AGENT: return _("Agent");
+    /* Translators: who wrote a message of a conversation */
+    case LUMA_SENDER_USER: return C_("message sender", "User");
+    case LUMA_SENDER_BOT: return C_("message sender", "Bot");
+    case LUMA_SENDER_AGENT: return C_("message sender", "Agent");
     default: return NULL;
     }
 }
@@ -154,10 +159,12 @@ luma_purchase_kind_to_display (LumaPurchaseKind value)
 {
   switch (value)
     {
-    case LUMA_PURCHASE_KIND_PURCHASE: return _("Purchase");
-    case LUMA_PURCHASE_KIND_REFILL: return _("Refill");
-    case LUMA_PURCHASE_KIND_REMOVAL: return _("Removal");
-    case LUMA_PURCHASE_KIND_AUTO_REFILL: return _("Auto-Refill");
+    /* Translators: the kind of an entry of the purchase history (a noun) */
+    case LUMA_PURCHASE_KIND_PURCHASE: return C_("purchase kind", "Purchase");
+    /* Translators: a purchase history entry: licenses added later (a noun, not a verb) */
+    case LUMA_PURCHASE_KIND_REFILL: return C_("purchase kind", "Refill");
+    case LUMA_PURCHASE_KIND_REMOVAL: return C_("purchase kind", "Removal");
+    case LUMA_PURCHASE_KIND_AUTO_REFILL: return C_("purchase kind", "Auto-Refill");
     default: return NULL;
     }
 }
