@@ -237,11 +237,8 @@ update_text (GtkListItem *list_item,
   GtkWidget *child = gtk_list_item_get_child (list_item);
   g_autofree char *text = cell_text (item, info->column);
 
-  if (g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (child)), text) == 0)
-    return;
+  /* GtkInscription also gives the text to screen readers as the cell's name. */
   gtk_inscription_set_text (GTK_INSCRIPTION (child), text);
-  /* What a screen reader reads for the cell (GtkLabel does this itself). */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 
 static void

@@ -219,6 +219,14 @@ def sandbox_consumed(url):
     return int(envelope['resultData']['consumed'])
 
 
+def sandbox_set_faults(url, body):
+    root = url.split('/gateway/', 1)[0]
+    request = urllib.request.Request(f'{root}/sandbox/faults', data=json.dumps(body).encode(),
+                                     method='PUT', headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        reply.read()
+
+
 def start_app(url):
     env = dict(os.environ)
     # The test reads the tree as any assistive technology would: nothing may turn it off.
@@ -690,6 +698,24 @@ def main():
     keyboard_check(focused, 'keyboard: Tab reaches the header and the subscription page controls',
                    [r'^Refresh\b', r'^Main menu$', r'^History$', r'^Purchases$',
                     r'Consumption History', r'^Edit\b.*contacts'])
+
+    # Stop syncing: shown while a sync runs (the next answer is held for ten minutes), named,
+    # and operable through its accessible action; the sync then ends and the button goes.
+    sandbox_set_faults(url, {'slowMs': 600000, 'faults': [{'kind': 'slow', 'rate': 1.0, 'count': 1}]})
+    refresh = Tree(Atspi, app_acc).find('push button', r'^Refresh\b')
+    if refresh and do_action(refresh[0][0]):
+        tree = wait_for(lambda: (lambda t: t if t.find('push button', r'^Stop syncing$') else None)(
+            Tree(Atspi, app_acc)), 30, 0.5)
+        stop = check_named(tree or Tree(Atspi, app_acc),
+                           'header bar: the Stop syncing button while a sync runs',
+                           'push button', r'^Stop syncing$')
+        ok(stop is not None and do_action(stop[0]) and
+           wait_for(lambda: not Tree(Atspi, app_acc).find('push button', r'^Stop syncing$'), 30, 0.5),
+           'Stop syncing (through its action) ends the held sync at once')
+    else:
+        ok(False, 'header bar: the Stop syncing button while a sync runs',
+           'the Refresh button cannot be activated')
+    sandbox_set_faults(url, {'faults': []})
 
     cleanup()
     print(f'1..{tap_count}', flush=True)
