@@ -81,21 +81,21 @@ typedef struct
 } ColumnInfo;
 
 static const ColumnInfo session_columns[] = {
-  { LUMA_HISTORY_COLUMN_ID, N_("Session ID"), FALSE, 12 },
+  { LUMA_HISTORY_COLUMN_ID, N_("Session ID"), FALSE, 11 },
   { LUMA_HISTORY_COLUMN_TIME, N_("Started On"), FALSE, 19 },
-  { LUMA_HISTORY_COLUMN_INITIATED_BY, N_("Initiated By"), FALSE, 10 },
-  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE, 18 },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 24 },
-  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE, 10 },
-  { LUMA_HISTORY_COLUMN_AGENT_NAME, N_("Agent Name"), TRUE, 16 },
-  { LUMA_HISTORY_COLUMN_CHANNEL, N_("Channel"), FALSE, 10 },
+  { LUMA_HISTORY_COLUMN_INITIATED_BY, N_("Initiated By"), FALSE, 9 },
+  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE, 16 },
+  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 28 },
+  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE, 11 },
+  { LUMA_HISTORY_COLUMN_AGENT_NAME, N_("Agent Name"), TRUE, 13 },
+  { LUMA_HISTORY_COLUMN_CHANNEL, N_("Channel"), FALSE, 15 },
   { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE, 0 },
 };
 
 static const ColumnInfo user_columns[] = {
   { LUMA_HISTORY_COLUMN_ID, N_("User ID"), FALSE, 12 },
   { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE, 18 },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 24 },
+  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 28 },
   { LUMA_HISTORY_COLUMN_FIRST_NAME, N_("First Name"), TRUE, 12 },
   { LUMA_HISTORY_COLUMN_LAST_NAME, N_("Last Name"), TRUE, 12 },
   { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE, 10 },
@@ -225,6 +225,8 @@ setup_text_cb (GtkSignalListItemFactory *factory,
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (text), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   gtk_inscription_set_min_chars (GTK_INSCRIPTION (text), MIN (info->chars, 6));
   gtk_inscription_set_nat_chars (GTK_INSCRIPTION (text), info->chars);
+  /* One line, ellipsized: given the row's full height it would wrap. */
+  gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
   gtk_list_item_set_child (list_item, text);
 }
 
