@@ -247,6 +247,88 @@ test_chart (void)
 
 /* ---- History -------------------------------------------------------------------------------- */
 
+/* The text of the first GtkInscription under @widget, or NULL. */
+static const char *
+first_inscription_text (GtkWidget *widget)
+{
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *text = first_inscription_text (child);
+
+      if (text != NULL)
+        return text;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_list_view (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_VIEW (child))
+        return child;
+      if ((found = find_list_view (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The row widgets GTK keeps (about two hundred, and the rows its focus and
+ * selection trackers hold) are reused across queries and rebound when their
+ * item changes: each must show the record now at its position. In widget
+ * order their first cells (the IDs) are record ids of increasing positions
+ * of the model, and those of the rows on screen are consecutive. */
+static void
+assert_rows_show_model (LumaHistoryPage *page)
+{
+  LumaHistoryModel *model = luma_history_page_get_model (page);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_autoptr(GHashTable) positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GtkWidget *list = find_list_view (GTK_WIDGET (luma_history_page_get_view (page)));
+  guint rows = 0, shown = 0;
+  guint last = 0, last_shown = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LumaHistoryItem) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      g_hash_table_insert (positions, g_strdup (luma_history_item_get_record_id (item)),
+                           GUINT_TO_POINTER (i + 1));
+    }
+
+  g_assert_nonnull (list);
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      const char *id = first_inscription_text (row);
+      guint position;
+
+      if (id == NULL)
+        continue;
+      /* 1-based: 0 is "not a record of the model" */
+      position = GPOINTER_TO_UINT (g_hash_table_lookup (positions, id));
+      g_assert_cmpuint (position, >, last);
+      last = position;
+      rows++;
+      if (gtk_widget_get_mapped (row))
+        {
+          if (shown > 0)
+            g_assert_cmpuint (position, ==, last_shown + 1);
+          last_shown = position;
+          shown++;
+        }
+    }
+  g_assert_cmpuint (rows, >=, MIN (n, 200));
+  g_assert_cmpuint (shown, >, 10);
+}
+
 static void
 test_history_page (void)
 {
@@ -288,6 +370,8 @@ test_history_page (void)
   second = g_list_model_get_item (G_LIST_MODEL (model), 1);
   g_assert_cmpint (g_ascii_strcasecmp (luma_history_item_get_session (first)->user_name,
                                        luma_history_item_get_session (second)->user_name), <=, 0);
+  luma_ui_test_flush ();
+  assert_rows_show_model (page);
 
   /* A re-sort keeps the selected row selected */
   {
@@ -327,6 +411,7 @@ test_history_page (void)
     luma_history_page_sort_by (page, LUMA_HISTORY_COLUMN_EMAIL, FALSE);
     g_assert_true (luma_ui_test_wait (history_idle, page, 30));
     luma_ui_test_flush ();
+    assert_rows_show_model (page);
 
     now = gtk_single_selection_get_selected (selection);
     g_assert_cmpuint (now, !=, GTK_INVALID_LIST_POSITION);
