@@ -20,93 +20,17 @@
 #include "config.h"
 
 #include <math.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <time.h>
+#include <stdlib.h>
 
 #include <glib/gstdio.h>
 
-#include "luma-application.h"
+#include "bench-util.h"
 #include "luma-history-page.h"
-#include "luma-test-sandbox.h"
-#include "luma-window.h"
+#include "luma-ui-test.h"
 
-#define TENANT     "bench"
-#define API_KEY    "bench-key"
 #define GOAL_MS    300.0
-#define STALL_MS   50.0
 #define QUIET_US   (400 * 1000)        /* no frame and no change for this long: settled */
 #define MAX_WAIT_S 120
-
-/* ---- Clocks -------------------------------------------------------------------------------- */
-
-static double
-process_cpu_ms (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
-}
-
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static long
-proc_status_kib (const char *field)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, field);
-  return line != NULL ? strtol (line + strlen (field), NULL, 10) : -1;
-}
-
-static char *
-load_average (void)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) parts = NULL;
-
-  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
-    return g_strdup ("?");
-  parts = g_strsplit (text, " ", 4);
-  if (g_strv_length (parts) < 3)
-    return g_strdup ("?");
-  return g_strdup_printf ("%s %s %s", parts[0], parts[1], parts[2]);
-}
-
-/* Removes @path and everything under it (the private XDG folders). */
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
 
 /* ---- The records ----------------------------------------------------------------------------- */
 
@@ -139,27 +63,19 @@ static const char *const domains[] = {
 #define N_USERS  40000
 #define N_AGENTS 25
 
-static guint32
-mix (guint32 x)
-{
-  x ^= x >> 16; x *= 0x7feb352du;
-  x ^= x >> 15; x *= 0x846ca68bu;
-  x ^= x >> 16;
-  return x;
-}
-
 /* The first record's time: a year before the newest, which is about now. */
 static gint64 first_time;
 static gint64 span_s = 365 * 24 * 3600;
 
 static LumaSessionRecord *
-make_record (guint i,
-             guint n)
+make_record (guint    i,
+             guint    n,
+             gpointer data)
 {
   LumaSessionRecord *r = luma_session_record_new ();
-  guint32 h = mix (i * 2654435761u + 17);
-  guint user = mix (i ^ 0x9e3779b9u) % N_USERS;
-  guint32 u = mix (user + 101);
+  guint32 h = bench_mix (i * 2654435761u + 17);
+  guint user = bench_mix (i ^ 0x9e3779b9u) % N_USERS;
+  guint32 u = bench_mix (user + 101);
   guint f = u % G_N_ELEMENTS (first_names), l = (u >> 8) % G_N_ELEMENTS (last_names);
   gboolean visitor = (u >> 16) % 100 < 6;
   guint c = h % 100;
@@ -196,76 +112,17 @@ make_record (guint i,
 }
 
 static void
-check (gboolean  ok,
-       GError   *error)
-{
-  if (!ok)
-    g_error ("%s", error != NULL ? error->message : "failed");
-}
-
-static void
-build_cache (const char *server,
-             guint       n)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LumaCache) cache = NULL;
-  double t0 = g_get_monotonic_time () / 1e6;
-  guint per_commit = 50000;
-
-  cache = luma_cache_open_for_account (server, TENANT, NULL, &error);
-  check (cache != NULL, error);
-  check (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error), error);
-  for (guint start = 0; start < n; start += 1000)
-    {
-      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
-
-      for (guint i = start; i < MIN (start + 1000, n); i++)
-        g_ptr_array_add (page, make_record (i, n));
-      luma_cache_upsert_sessions (cache, page);
-      if ((start + 1000) % per_commit == 0 || start + 1000 >= n)
-        check (luma_cache_commit_batch (cache, NULL, NULL, &error), error);
-    }
-  g_print ("cache: %u records written in %.1f s; ", n, g_get_monotonic_time () / 1e6 - t0);
-  check (luma_cache_build_indexes (cache, NULL, &error), error);
-  g_print ("indexes ready after %.1f s\n", g_get_monotonic_time () / 1e6 - t0);
-}
-
-/* The cursor at the end of the sandbox's feed: the cache then looks synced. */
-static char *
-feed_end_cursor (LumaTestSandbox *sandbox)
-{
-  g_autofree char *cursor = g_strdup ("");
-
-  for (;;)
-    {
-      g_autofree char *url = g_strdup_printf ("%s/subscription/consumption?limit=1000&cursor=%s",
-                                              luma_test_sandbox_get_url (sandbox), cursor);
-      g_autoptr(LumaTestResponse) r = luma_test_request ("GET", url, NULL,
-                                                         "Luma-api-access-key", API_KEY,
-                                                         "Luma-tenant-externalId", TENANT,
-                                                         NULL);
-      JsonObject *result;
-
-      luma_test_assert_response (r, 200, NULL);
-      result = luma_test_response_get_result (r);
-      g_free (cursor);
-      cursor = g_strdup (json_object_get_string_member (result, "nextCursor"));
-      if (!json_object_get_boolean_member (result, "hasMore"))
-        return g_steal_pointer (&cursor);
-    }
-}
-
-static void
 prepare_cache (LumaTestSandbox *sandbox,
                const char      *server,
                guint            n,
                const char      *template_path)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = luma_cache_path_for_account (server, TENANT);
+  g_autofree char *path = luma_cache_path_for_account (server, BENCH_TENANT);
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *cursor = NULL;
   g_autoptr(LumaCache) cache = NULL;
+  double written_s, indexed_s;
 
   g_mkdir_with_parents (dir, 0700);
   if (template_path != NULL && g_file_test (template_path, G_FILE_TEST_EXISTS))
@@ -273,27 +130,29 @@ prepare_cache (LumaTestSandbox *sandbox,
       g_autoptr(GFile) from = g_file_new_for_path (template_path);
       g_autoptr(GFile) to = g_file_new_for_path (path);
 
-      check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
+      bench_check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
       g_chmod (path, 0600);
       g_print ("cache: copied from %s\n", template_path);
     }
   else
     {
-      build_cache (server, n);
+      bench_build_cache (server, n, make_record, NULL, NULL, &written_s, &indexed_s);
+      g_print ("cache: %u records written in %.1f s; indexes ready after %.1f s\n", n, written_s,
+               indexed_s);
       if (template_path != NULL)
         {
           g_autoptr(GFile) from = g_file_new_for_path (path);
           g_autoptr(GFile) to = g_file_new_for_path (template_path);
 
-          check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
+          bench_check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
         }
     }
 
   /* The cursor of this sandbox's feed, so the sync at start is an incremental one. */
-  cursor = feed_end_cursor (sandbox);
+  cursor = luma_test_sandbox_get_feed_end (sandbox, BENCH_TENANT, BENCH_API_KEY);
   cache = luma_cache_open_path (path, NULL, &error);
-  check (cache != NULL, error);
-  check (luma_cache_commit_batch (cache, cursor, NULL, &error), error);
+  bench_check (cache != NULL, error);
+  bench_check (luma_cache_commit_batch (cache, cursor, NULL, &error), error);
   if (luma_cache_count_records (cache, LUMA_LICENSE_TYPE_SESSION, NULL) < n)
     g_error ("the cache %s holds fewer than %u records", path, n);
 }
@@ -311,15 +170,7 @@ typedef struct
   double  main_cpu;
 } Paint;
 
-typedef struct
-{
-  gint64 start;
-  gint64 end;
-} Gap;
-
 static GArray     *paints;       /* Paint */
-static GArray     *gaps;         /* Gap longer than 10 ms */
-static gint64      hb_last;
 static gint64      last_change;  /* the last items-changed that inserted rows */
 static gint64      last_history_changed;
 static gint64      last_scroll;  /* the last change of the list's adjustment */
@@ -328,37 +179,6 @@ static GArray     *events;       /* gint64 times of LumaCache::history-changed *
 static LumaWindow *window;
 static LumaHistoryPage *page;
 static GtkWidget  *list_view;
-
-static gboolean
-heartbeat_cb (gpointer data)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (now - hb_last > 10000)
-    {
-      Gap gap = { hb_last, now };
-
-      g_array_append_val (gaps, gap);
-    }
-  hb_last = now;
-  return G_SOURCE_CONTINUE;
-}
-
-static GtkWidget *
-find_list_view (GtkWidget *widget)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LIST_VIEW (child))
-        return child;
-      if ((found = find_list_view (child)) != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static GtkAdjustment *
 vadjustment (void)
@@ -381,13 +201,14 @@ after_paint_cb (GdkFrameClock *clock,
   Paint p = { 0 };
 
   p.t = g_get_monotonic_time ();
-  p.cpu = process_cpu_ms ();
-  p.main_cpu = thread_cpu_ms ();
+  p.cpu = bench_process_cpu_ms ();
+  p.main_cpu = bench_thread_cpu_ms ();
   p.mapped = gtk_widget_get_mapped (GTK_WIDGET (page));
   p.n_items = n_items ();
   p.adj = gtk_adjustment_get_value (vadjustment ());
   if (list_view == NULL)
-    list_view = find_list_view (GTK_WIDGET (luma_history_page_get_view (page)));
+    list_view = luma_ui_test_find_descendant (GTK_WIDGET (luma_history_page_get_view (page)),
+                                              GTK_TYPE_LIST_VIEW);
   if (list_view != NULL)
     for (GtkWidget *child = gtk_widget_get_first_child (list_view); child != NULL;
          child = gtk_widget_get_next_sibling (child))
@@ -501,36 +322,11 @@ iterate (void)
     }
 }
 
-static void
-spin_for (gint64 us)
-{
-  gint64 end = g_get_monotonic_time () + us;
-
-  while (g_get_monotonic_time () < end)
-    iterate ();
-}
-
 static gboolean
 window_ready (gpointer data)
 {
   return luma_window_get_ready (window) && !luma_history_page_get_busy (page) &&
          !luma_sync_get_running (luma_window_get_sync (window));
-}
-
-static gboolean
-spin_until (gboolean (*done) (gpointer data),
-            gpointer   data,
-            guint      timeout_s)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      iterate ();
-    }
-  return TRUE;
 }
 
 /* Frames of the history page painted after @t. */
@@ -687,19 +483,6 @@ describe_selection (SelectionCheck  check_kind,
                           after->top);
 }
 
-static void
-print_gaps (gint64 t0,
-            gint64 t1)
-{
-  for (guint i = 0; i < gaps->len; i++)
-    {
-      Gap *gap = &g_array_index (gaps, Gap, i);
-
-      if (gap->end > t0 && gap->start < t1 && gap->end - gap->start > STALL_MS * 1000)
-        g_print ("    stall %6.0f ms at +%.3f s\n", (gap->end - gap->start) / 1e3, (gap->start - t0) / 1e6);
-    }
-}
-
 /* @trigger starts the step; @need_change: it replaces the rows (a query);
  * otherwise the first frame with rows of the shown page ends it. */
 static Result *
@@ -724,10 +507,10 @@ measure (const char     *name,
   last_scroll = 0;
 
   /* A gap that began before the step (the bench's own set-up) is not the step's. */
-  hb_last = g_get_monotonic_time ();
+  bench_heartbeat_reset ();
   t0 = g_get_monotonic_time ();
-  cpu0 = process_cpu_ms ();
-  main_cpu0 = thread_cpu_ms ();
+  cpu0 = bench_process_cpu_ms ();
+  main_cpu0 = bench_thread_cpu_ms ();
   trigger (data);
   watch ();
 
@@ -763,7 +546,7 @@ measure (const char     *name,
     {
       g_print ("    final: %u rows, value %.1f, model at +%.0f ms\n", final_n, final_adj,
                t_model >= t0 ? (t_model - t0) / 1e3 : -1.0);
-      print_gaps (t0, g_get_monotonic_time ());
+      bench_heartbeat_print_stalls (t0, g_get_monotonic_time ());
       for (guint i = 0; i < paints->len; i++)
         {
           Paint *p = &g_array_index (paints, Paint, i);
@@ -783,20 +566,9 @@ measure (const char     *name,
   r->rows = final_n;
   r->goal_ms = goal_ms;
   r->selection = describe_selection (check_kind, &before, &after);
-  for (guint i = 0; i < gaps->len; i++)
-    {
-      Gap *gap = &g_array_index (gaps, Gap, i);
-
-      if (gap->end > t0 && gap->start < (t_done > 0 ? t_done : g_get_monotonic_time ()))
-        {
-          double ms = (gap->end - gap->start) / 1e3;
-
-          r->max_gap_ms = MAX (r->max_gap_ms, ms);
-          if (ms > STALL_MS)
-            r->n_long_gaps++;
-        }
-    }
-  r->rss_anon_kib = proc_status_kib ("RssAnon:");
+  bench_heartbeat_max_gap (t0, t_done > 0 ? t_done : g_get_monotonic_time (), &r->max_gap_ms,
+                           &r->n_long_gaps);
+  r->rss_anon_kib = bench_proc_status_kib ("RssAnon:");
   g_ptr_array_add (results, r);
 
   g_print ("  %-44s %s\n", name, r->ok ? "done" : "NO PAINTED FRAME FOUND");
@@ -816,19 +588,6 @@ stop_after (int group)
 
 static LumaApplication *app;
 static LumaTestSandbox *sandbox;
-
-static LumaWindow *
-open_window (void)
-{
-  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT,
-                                                     luma_test_sandbox_get_url (sandbox), TENANT);
-  GtkWindow *w;
-
-  luma_account_set_secret (account, API_KEY);
-  w = luma_application_open_account (app, account);
-  g_assert (LUMA_IS_WINDOW (w));
-  return LUMA_WINDOW (w);
-}
 
 static void
 attach (LumaWindow *w)
@@ -861,7 +620,7 @@ debug_state (const char *where)
 static void
 open_on_history_trigger (gpointer data)
 {
-  attach (open_window ());
+  attach (bench_open_window (app, sandbox));
   show_history_pending = TRUE;
 }
 
@@ -977,7 +736,7 @@ print_table (const char *renderer,
   g_print ("(renderer %s, %u records; model ms: until the model held the new rows; painted ms: until "
            "the frame showing them; goal %.0f ms; stall ms: longest main-loop gap of a 5 ms "
            "heartbeat, goal %.0f ms; CPU ms: whole process / main thread; -1: not applicable)\n",
-           renderer, records, GOAL_MS, STALL_MS);
+           renderer, records, GOAL_MS, BENCH_STALL_MS);
 }
 
 int
@@ -996,12 +755,11 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("- benchmark the history view");
   g_autoptr(GError) error = NULL;
   g_autofree char *home = NULL;
-  g_autofree char *load_start = load_average ();
+  g_autofree char *load_start = bench_load_average ();
   g_autofree char *load_end = NULL;
   g_autofree char *server = NULL;
   g_autofree char *sync_name = NULL;
   g_autofree char *renderer = NULL;
-  const char *renderer_env = g_getenv ("GSK_RENDERER");
   double t_start = g_get_monotonic_time () / 1e6;
   long max_rss_anon = 0;
 
@@ -1013,46 +771,22 @@ main (int   argc,
     }
 
   /* A private cache folder and settings in memory, before anything reads them. */
-  home = g_dir_make_tmp ("bench-history-XXXXXX", &error);
-  check (home != NULL, error);
-  {
-    g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
-    g_autofree char *config_home = g_build_filename (home, "config", NULL);
-    g_autofree char *data_home = g_build_filename (home, "data", NULL);
-
-    g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
-    g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  }
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  home = bench_make_private_home ("bench-history-XXXXXX");
 
   first_time = g_get_real_time () / G_USEC_PER_SEC - span_s;
 
-  sandbox = luma_test_sandbox_start ("--tenant", TENANT, "--tenant-name", "Bench Ltd",
-                                     "--api-key", API_KEY, "--licenses", "5000000",
-                                     "--seed", "0", NULL);
+  sandbox = bench_start_sandbox (NULL);
   prepare_cache (sandbox, luma_test_sandbox_get_url (sandbox), records, template_path);
 
-  if (!gtk_init_check ())
-    g_error ("Cannot open a display: run this under Xvfb (build-aux/bench history does)");
-  adw_init ();
+  bench_init_gtk ("history");
+  bench_set_iterate (iterate);
 
   paints = g_array_new (FALSE, FALSE, sizeof (Paint));
-  gaps = g_array_new (FALSE, FALSE, sizeof (Gap));
   events = g_array_new (FALSE, FALSE, sizeof (gint64));
   results = g_ptr_array_new_with_free_func (result_free);
 
-  app = luma_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-  check (g_application_register (G_APPLICATION (app), NULL, &error), error);
-  g_settings_set_int (luma_application_get_settings (app), "window-width", 1280);
-  g_settings_set_int (luma_application_get_settings (app), "window-height", 800);
-  g_settings_set_boolean (luma_application_get_settings (app), "notifications-enabled", FALSE);
-
-  hb_last = g_get_monotonic_time ();
-  g_timeout_add (5, heartbeat_cb, NULL);
+  app = bench_application_new ();
+  bench_heartbeat_start ();
 
   g_print ("load average at start: %s\n", load_start);
   g_print ("steps:\n");
@@ -1060,15 +794,15 @@ main (int   argc,
   /* 1. A window opened straight on the history page (as Alt+2 right at start). */
   measure ("open window on the history page", open_on_history_trigger, NULL, TRUE, SELECTION_NONE, GOAL_MS);
   renderer = g_strdup (G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
-  if (!spin_until (window_ready, NULL, MAX_WAIT_S))
+  if (!bench_spin_until (window_ready, NULL, MAX_WAIT_S))
     g_error ("the window did not get ready (first sync)");
   close_window ();
-  spin_for (300 * 1000);
+  bench_spin_for (300 * 1000);
 
   /* 2. The usual way: the window opens on the Subscription page; later the
    * History page is chosen. Its query already ran; this is the first paint. */
-  attach (open_window ());
-  if (!spin_until (window_ready, NULL, MAX_WAIT_S))
+  attach (bench_open_window (app, sandbox));
+  if (!bench_spin_until (window_ready, NULL, MAX_WAIT_S))
     g_error ("the window did not get ready (first sync)");
   settle (10);
   measure ("switch to the history page (query done)", show_history_trigger, NULL, FALSE, SELECTION_NONE, GOAL_MS);
@@ -1151,56 +885,44 @@ main (int   argc,
     Result *r;
     gint64 t0;
 
-    luma_test_sandbox_add_records (sandbox, TENANT, sync_records);
+    luma_test_sandbox_add_records (sandbox, BENCH_TENANT, sync_records);
     sync_name = g_strdup_printf ("sync of %d new records (until painted)", sync_records);
     g_array_set_size (events, 0);
     t0 = g_get_monotonic_time ();
     r = measure (sync_name, refresh_trigger, NULL, TRUE, SELECTION_CHECK, -1);
-    spin_until (window_ready, NULL, MAX_WAIT_S);
+    bench_spin_until (window_ready, NULL, MAX_WAIT_S);
     settle (10);
     /* The sync may end after the last paint of new rows: take its whole run. */
     {
       gint64 t1 = g_get_monotonic_time ();
 
-      r->max_gap_ms = 0;
-      r->n_long_gaps = 0;
-      for (guint i = 0; i < gaps->len; i++)
-        {
-          Gap *gap = &g_array_index (gaps, Gap, i);
-
-          if (gap->end > t0 && gap->start < t1)
-            {
-              r->max_gap_ms = MAX (r->max_gap_ms, (gap->end - gap->start) / 1e3);
-              if (gap->end - gap->start > STALL_MS * 1000)
-                r->n_long_gaps++;
-            }
-        }
+      bench_heartbeat_max_gap (t0, t1, &r->max_gap_ms, &r->n_long_gaps);
       r->rows = n_items ();
       g_print ("  sync: %u history-changed emissions, %u stalls over %.0f ms in %.1f s:\n",
-               events->len, r->n_long_gaps, STALL_MS, (t1 - t0) / 1e6);
+               events->len, r->n_long_gaps, BENCH_STALL_MS, (t1 - t0) / 1e6);
       for (guint i = 0; i < events->len; i++)
         g_print ("    history-changed at +%.3f s\n", (g_array_index (events, gint64, i) - t0) / 1e6);
-      print_gaps (t0, t1);
+      bench_heartbeat_print_stalls (t0, t1);
     }
   }
 
 done:
   for (guint i = 0; i < results->len; i++)
     max_rss_anon = MAX (max_rss_anon, ((Result *) g_ptr_array_index (results, i))->rss_anon_kib);
-  load_end = load_average ();
+  load_end = bench_load_average ();
 
   print_table (renderer, records);
-  g_print ("GSK_RENDERER=%s, renderer %s\n", renderer_env != NULL ? renderer_env : "(unset)", renderer);
+  bench_print_renderer (renderer);
   g_print ("RssAnon at the end: %ld MiB (highest after a step: %ld MiB; goal 150 MB); VmHWM %ld MiB\n",
-           proc_status_kib ("RssAnon:") / 1024, max_rss_anon / 1024, proc_status_kib ("VmHWM:") / 1024);
+           bench_proc_status_kib ("RssAnon:") / 1024, max_rss_anon / 1024, bench_proc_status_kib ("VmHWM:") / 1024);
   g_print ("load average: %s at the start, %s at the end; whole run %.0f s\n", load_start, load_end,
            g_get_monotonic_time () / 1e6 - t_start);
 
   close_window ();
-  spin_for (300 * 1000);
+  bench_spin_for (300 * 1000);
   luma_test_sandbox_stop (sandbox);
   g_clear_object (&app);
 
-  remove_tree (home);
+  bench_remove_tree (home);
   return 0;
 }

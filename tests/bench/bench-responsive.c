@@ -23,70 +23,24 @@
 
 #include "config.h"
 
-#include <string.h>
+#include "bench-util.h"
 
-#include <glib/gstdio.h>
-
-#include "luma-application.h"
-#include "luma-test-sandbox.h"
-#include "luma-window.h"
-
-#define TENANT     "bench"
-#define API_KEY    "bench-key"
-#define STALL_MS   50.0
 #define MAX_WAIT_S 300
 #define STOPPED    "Sync stopped. Refresh to continue."
 
-static void
-check (gboolean  ok,
-       GError   *error)
-{
-  if (!ok)
-    g_error ("%s", error != NULL ? error->message : "failed");
-}
-
-/* Removes @path and everything under it (the private XDG folders). */
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
 /* ---- The cache ------------------------------------------------------------------------------ */
 
-static guint32
-mix (guint32 x)
-{
-  x ^= x >> 16; x *= 0x7feb352du;
-  x ^= x >> 15; x *= 0x846ca68bu;
-  x ^= x >> 16;
-  return x;
-}
-
+/* @data: the first record's time (gint64 *). */
 static LumaSessionRecord *
-make_record (guint  i,
-             gint64 first_time)
+make_record (guint    i,
+             guint    n,
+             gpointer data)
 {
+  gint64 first_time = *(gint64 *) data;
   static const char *const names[] = { "Ana Müller", "Bruno Garcia", "Chen Wei", "Dana Khan",
                                        "Elif Yılmaz", "Søren Ærø", "O'Neil, Ana", "José Ñúñez" };
   LumaSessionRecord *r = luma_session_record_new ();
-  guint32 h = mix (i * 2654435761u + 17);
+  guint32 h = bench_mix (i * 2654435761u + 17);
 
   r->session_id = g_strdup_printf ("B-%08u", i);
   r->started_on = first_time + i * 60 + h % 60;
@@ -101,88 +55,26 @@ make_record (guint  i,
   return r;
 }
 
-/* The cursor at the end of the sandbox's feed: the cache then looks synced. */
-static char *
-feed_end_cursor (LumaTestSandbox *sandbox)
-{
-  g_autofree char *cursor = g_strdup ("");
-
-  for (;;)
-    {
-      g_autofree char *url = g_strdup_printf ("%s/subscription/consumption?limit=1000&cursor=%s",
-                                              luma_test_sandbox_get_url (sandbox), cursor);
-      g_autoptr(LumaTestResponse) r = luma_test_requestv ("GET", url, NULL,
-                                                          (const char *[]) { "Luma-api-access-key", API_KEY,
-                                                                             "Luma-tenant-externalId", TENANT,
-                                                                             NULL },
-                                                          700);
-      JsonObject *result;
-
-      luma_test_assert_response (r, 200, NULL);
-      result = luma_test_response_get_result (r);
-      g_free (cursor);
-      cursor = g_strdup (json_object_get_string_member (result, "nextCursor"));
-      if (!json_object_get_boolean_member (result, "hasMore"))
-        return g_steal_pointer (&cursor);
-    }
-}
-
 static void
 build_cache (LumaTestSandbox *sandbox,
              guint            n)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LumaCache) cache = NULL;
-  g_autofree char *cursor = feed_end_cursor (sandbox);
+  /* The cursor at the end of the sandbox's feed: the cache then looks synced. */
+  g_autofree char *cursor = luma_test_sandbox_get_feed_end (sandbox, BENCH_TENANT, BENCH_API_KEY);
   gint64 first_time = g_get_real_time () / G_USEC_PER_SEC - (gint64) n * 60 - 3600;
-  double t0 = g_get_monotonic_time () / 1e6;
+  double written_s, indexed_s;
 
-  cache = luma_cache_open_for_account (luma_test_sandbox_get_url (sandbox), TENANT, NULL, &error);
-  check (cache != NULL, error);
-  check (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error), error);
-  for (guint start = 0; start < n; start += 1000)
-    {
-      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
-
-      for (guint i = start; i < MIN (start + 1000, n); i++)
-        g_ptr_array_add (page, make_record (i, first_time));
-      luma_cache_upsert_sessions (cache, page);
-      if ((start + 1000) % 50000 == 0 || start + 1000 >= n)
-        check (luma_cache_commit_batch (cache, start + 1000 >= n ? cursor : NULL, NULL, &error), error);
-    }
-  check (luma_cache_build_indexes (cache, NULL, &error), error);
-  g_print ("cache: %u records written and indexed in %.1f s\n", n, g_get_monotonic_time () / 1e6 - t0);
+  bench_build_cache (luma_test_sandbox_get_url (sandbox), n, make_record, &first_time, cursor,
+                     &written_s, &indexed_s);
+  g_print ("cache: %u records written and indexed in %.1f s\n", n, indexed_s);
 }
 
 /* ---- The main loop --------------------------------------------------------------------------- */
 
-typedef struct
-{
-  gint64 start;
-  gint64 end;
-} Gap;
-
-static GArray     *gaps;        /* Gap longer than 10 ms */
-static gint64      hb_last;
 static gint64      paint_last;
 static gint64      running_false;
 static gint64      ready_notified;  /* the window's completion callback ends with it */
 static LumaWindow *window;
-
-static gboolean
-heartbeat_cb (gpointer data)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (now - hb_last > 10000)
-    {
-      Gap gap = { hb_last, now };
-
-      g_array_append_val (gaps, gap);
-    }
-  hb_last = now;
-  return G_SOURCE_CONTINUE;
-}
 
 static void
 after_paint_cb (void)
@@ -202,53 +94,6 @@ ready_cb (void)
 {
   if (ready_notified == 0)
     ready_notified = g_get_monotonic_time ();
-}
-
-static void
-max_gap (gint64  t0,
-         gint64  t1,
-         double *max_ms,
-         guint  *n_long)
-{
-  *max_ms = 0;
-  *n_long = 0;
-  for (guint i = 0; i < gaps->len; i++)
-    {
-      Gap *gap = &g_array_index (gaps, Gap, i);
-
-      if (gap->end > t0 && gap->start < t1)
-        {
-          double ms = (gap->end - gap->start) / 1e3;
-
-          *max_ms = MAX (*max_ms, ms);
-          if (ms > STALL_MS)
-            (*n_long)++;
-        }
-    }
-}
-
-static gboolean
-spin_until (gboolean (*done) (gpointer data),
-            gpointer   data)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) MAX_WAIT_S * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return TRUE;
-}
-
-static void
-spin_for (gint64 us)
-{
-  gint64 end = g_get_monotonic_time () + us;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 static gboolean
@@ -316,16 +161,16 @@ measure_sync (guint new_records)
   LumaSync *sync = luma_window_get_sync (window);
   gint64 t0;
 
-  luma_test_sandbox_add_records (sandbox, TENANT, new_records);
-  spin_for (200 * 1000);
+  luma_test_sandbox_add_records (sandbox, BENCH_TENANT, new_records);
+  bench_spin_for (200 * 1000);
   t0 = g_get_monotonic_time ();
-  hb_last = t0;
+  bench_heartbeat_reset ();
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
-  if (!spin_until (sync_idle, NULL))
+  if (!bench_spin_until (sync_idle, NULL, MAX_WAIT_S))
     g_error ("the sync did not end");
   r->duration_ms = (g_get_monotonic_time () - t0) / 1e3;
   r->received = luma_sync_get_done (sync);
-  max_gap (t0, g_get_monotonic_time (), &r->max_gap_ms, &r->n_long_gaps);
+  bench_heartbeat_max_gap (t0, g_get_monotonic_time (), &r->max_gap_ms, &r->n_long_gaps);
   g_print ("  %s: %.1f s\n", name, r->duration_ms / 1e3);
 }
 
@@ -343,20 +188,17 @@ arm_cb (LumaSync   *sync,
   if (arm->armed || luma_sync_get_done (sync) < arm->after)
     return;
   arm->armed = TRUE;
-  luma_test_sandbox_set_faults (sandbox, "{\"faults\": [{\"kind\": \"slow\", \"rate\": 1.0, \"count\": 1}]}");
+  luma_test_sandbox_hold_next_answer (sandbox);
 }
 
 static gboolean
 slow_answer_held (gpointer data)
 {
   Arm *arm = data;
-  g_autoptr(JsonNode) faults = NULL;
 
   if (!arm->armed)
     return !luma_sync_get_running (luma_window_get_sync (window));
-  faults = luma_test_sandbox_control (sandbox, "GET", "/sandbox/faults", NULL, NULL);
-  return json_array_get_length (json_object_get_array_member (json_node_get_object (faults),
-                                                              "faults")) == 0;
+  return luma_test_sandbox_faults_used_up (sandbox);
 }
 
 /* @held: the feed is held by a slow answer when Stop comes; otherwise pages are flowing. */
@@ -374,11 +216,11 @@ measure_stop (gboolean held,
 
   /* Quiet first: the faults of the sandbox's command line off, a stop message not shown. */
   luma_test_sandbox_set_faults (sandbox, "{\"faults\": []}");
-  luma_test_sandbox_add_records (sandbox, TENANT, 20000);
-  spin_for (200 * 1000);
+  luma_test_sandbox_add_records (sandbox, BENCH_TENANT, 20000);
+  bench_spin_for (200 * 1000);
 
   t_start = g_get_monotonic_time ();
-  hb_last = t_start;
+  bench_heartbeat_reset ();
   if (held)
     {
       json_node_unref (luma_test_sandbox_control (sandbox, "PUT", "/sandbox/faults",
@@ -388,16 +230,16 @@ measure_stop (gboolean held,
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
   if (held)
     {
-      if (!spin_until (slow_answer_held, &arm) || !arm.armed)
+      if (!bench_spin_until (slow_answer_held, &arm, MAX_WAIT_S) || !arm.armed)
         g_error ("the feed was not held");
       g_signal_handler_disconnect (sync, handler);
       /* From here on: the bench's own requests to the sandbox (above) block the main loop. */
       t_start = g_get_monotonic_time ();
-      hb_last = t_start;
+      bench_heartbeat_reset ();
       /* Held for a while: the main loop meanwhile is part of the figure. */
-      spin_for (500 * 1000);
+      bench_spin_for (500 * 1000);
     }
-  else if (!spin_until (sync_done_at_least, GINT_TO_POINTER (5000)) || !luma_sync_get_running (sync))
+  else if (!bench_spin_until (sync_done_at_least, GINT_TO_POINTER (5000), MAX_WAIT_S) || !luma_sync_get_running (sync))
     {
       g_error ("the sync ended before it could be stopped");
     }
@@ -424,13 +266,13 @@ measure_stop (gboolean held,
   r->callback_ms = (t_callback - t0) / 1e3;
   r->painted_ms = t_painted > 0 ? (t_painted - t0) / 1e3 : -1;
   r->received = luma_sync_get_done (sync);
-  max_gap (t_start, g_get_monotonic_time (), &r->max_gap_ms, &r->n_long_gaps);
+  bench_heartbeat_max_gap (t_start, g_get_monotonic_time (), &r->max_gap_ms, &r->n_long_gaps);
   g_print ("  %s: stopped after %.1f ms\n", name, r->callback_ms);
 
   /* Back to a complete cache, so the next run starts from the same state. */
   luma_test_sandbox_set_faults (sandbox, "{\"slowMs\": 1000, \"faults\": []}");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
-  if (!spin_until (sync_idle, NULL))
+  if (!bench_spin_until (sync_idle, NULL, MAX_WAIT_S))
     g_error ("the sync after the stop did not end");
 }
 
@@ -455,7 +297,7 @@ print_table (const char *renderer,
            "from activating win.cancel-sync to LumaSync:running false; callback: to the window's "
            "completion callback; painted: to the next frame; stall ms: longest main-loop gap of "
            "a 5 ms heartbeat over the step, goal %.0f ms; -1: not applicable)\n",
-           renderer, records, slow_rate, slow_ms, STALL_MS);
+           renderer, records, slow_rate, slow_ms, BENCH_STALL_MS);
 }
 
 int
@@ -478,13 +320,11 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("- benchmark the main loop during a sync and Stop");
   g_autoptr(GError) error = NULL;
   g_autoptr(LumaApplication) app = NULL;
-  g_autoptr(LumaAccount) account = NULL;
   g_autofree char *home = NULL;
   g_autofree char *latency = g_strdup ("50");
   g_autofree char *fault = NULL;
   g_autofree char *slow = NULL;
   g_autofree char *renderer = NULL;
-  const char *renderer_env = g_getenv ("GSK_RENDERER");
   char rate_text[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -495,57 +335,28 @@ main (int   argc,
     }
 
   /* A private cache folder and settings in memory, before anything reads them. */
-  home = g_dir_make_tmp ("bench-responsive-XXXXXX", &error);
-  check (home != NULL, error);
-  {
-    g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
-    g_autofree char *config_home = g_build_filename (home, "config", NULL);
-    g_autofree char *data_home = g_build_filename (home, "data", NULL);
-
-    g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
-    g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  }
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  home = bench_make_private_home ("bench-responsive-XXXXXX");
 
   fault = g_strdup_printf ("slow:%s", g_ascii_formatd (rate_text, sizeof rate_text, "%g", slow_rate));
   slow = g_strdup_printf ("%d", slow_ms);
-  sandbox = luma_test_sandbox_start ("--tenant", TENANT, "--tenant-name", "Bench Ltd",
-                                     "--api-key", API_KEY, "--licenses", "5000000",
-                                     "--seed", "0", "--latency", latency,
-                                     "--fault", fault, "--slow-ms", slow, NULL);
+  sandbox = bench_start_sandbox ((const char *[]) { "--latency", latency, "--fault", fault,
+                                                    "--slow-ms", slow, NULL });
   build_cache (sandbox, records);
 
-  if (!gtk_init_check ())
-    g_error ("Cannot open a display: run this under Xvfb (build-aux/bench responsive does)");
-  adw_init ();
-
-  gaps = g_array_new (FALSE, FALSE, sizeof (Gap));
+  bench_init_gtk ("responsive");
   results = g_ptr_array_new_with_free_func (result_free);
+  app = bench_application_new ();
+  bench_heartbeat_start ();
 
-  app = luma_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-  check (g_application_register (G_APPLICATION (app), NULL, &error), error);
-  g_settings_set_int (luma_application_get_settings (app), "window-width", 1280);
-  g_settings_set_int (luma_application_get_settings (app), "window-height", 800);
-  g_settings_set_boolean (luma_application_get_settings (app), "notifications-enabled", FALSE);
-
-  hb_last = g_get_monotonic_time ();
-  g_timeout_add (5, heartbeat_cb, NULL);
-
-  account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, luma_test_sandbox_get_url (sandbox), TENANT);
-  luma_account_set_secret (account, API_KEY);
-  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  window = bench_open_window (app, sandbox);
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
                     G_CALLBACK (after_paint_cb), NULL);
-  if (!spin_until (sync_idle, NULL))
+  if (!bench_spin_until (sync_idle, NULL, MAX_WAIT_S))
     g_error ("the window did not get ready (first sync)");
   g_signal_connect (luma_window_get_sync (window), "notify::running", G_CALLBACK (running_cb), NULL);
   g_signal_connect (window, "notify::ready", G_CALLBACK (ready_cb), NULL);
   luma_window_show_page (window, "history");
-  spin_for (1000 * 1000);
+  bench_spin_for (1000 * 1000);
   renderer = g_strdup (G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
 
   g_print ("steps:\n");
@@ -556,12 +367,12 @@ main (int   argc,
     measure_stop (FALSE, i);
 
   print_table (renderer, records, slow_rate, slow_ms);
-  g_print ("GSK_RENDERER=%s, renderer %s\n", renderer_env != NULL ? renderer_env : "(unset)", renderer);
+  bench_print_renderer (renderer);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  spin_for (300 * 1000);
+  bench_spin_for (300 * 1000);
   luma_test_sandbox_stop (sandbox);
   g_clear_object (&app);
-  remove_tree (home);
+  bench_remove_tree (home);
   return 0;
 }

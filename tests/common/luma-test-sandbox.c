@@ -20,6 +20,7 @@
 #define START_TIMEOUT_S   60
 #define STOP_TIMEOUT_S    60
 #define REQUEST_TIMEOUT_S 30
+#define FEED_END_TIMEOUT_S 700
 #define API_BASE_PATH     "/gateway/api/v1"
 
 struct _LumaTestSandbox
@@ -777,6 +778,24 @@ luma_test_sandbox_set_faults (LumaTestSandbox *self,
                                                         faults_json, NULL);
 }
 
+void
+luma_test_sandbox_hold_next_answer (LumaTestSandbox *self)
+{
+  luma_test_sandbox_set_faults (self, "{\"faults\": [{\"kind\": \"slow\", \"rate\": 1.0, \"count\": 1}]}");
+}
+
+gboolean
+luma_test_sandbox_faults_used_up (LumaTestSandbox *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *result = control_object (self, "GET", "/sandbox/faults", NULL, &node);
+
+  if (!json_object_has_member (result, "faults") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (result, "faults")))
+    g_error ("GET /sandbox/faults: no faults array");
+  return json_array_get_length (json_object_get_array_member (result, "faults")) == 0;
+}
+
 char *
 luma_test_sandbox_get_checksum (LumaTestSandbox *self,
                                 const char      *tenant,
@@ -894,4 +913,50 @@ luma_test_checksum_items (GPtrArray  *items,
     g_checksum_update (sum, g_ptr_array_index (lines, i), -1);
 
   return g_strdup (g_checksum_get_string (sum));
+}
+
+/* ---- The consumption feed ----------------------------------------------------------------- */
+
+static LumaTestResponse *
+feed_page (LumaTestSandbox *self,
+           const char      *tenant,
+           const char      *api_key,
+           const char      *cursor,
+           guint            timeout_seconds)
+{
+  g_autofree char *url = g_strdup_printf ("%s/subscription/consumption?limit=1000&cursor=%s",
+                                          luma_test_sandbox_get_url (self), cursor);
+  const char *headers[] = { "Luma-api-access-key", api_key, "Luma-tenant-externalId", tenant, NULL };
+  LumaTestResponse *r = luma_test_requestv ("GET", url, NULL, headers, timeout_seconds);
+
+  luma_test_assert_response (r, 200, NULL);
+  return r;
+}
+
+LumaTestResponse *
+luma_test_sandbox_get_feed_page (LumaTestSandbox *self,
+                                 const char      *tenant,
+                                 const char      *api_key,
+                                 const char      *cursor)
+{
+  return feed_page (self, tenant, api_key, cursor, 0);
+}
+
+char *
+luma_test_sandbox_get_feed_end (LumaTestSandbox *self,
+                                const char      *tenant,
+                                const char      *api_key)
+{
+  g_autofree char *cursor = g_strdup ("");
+
+  for (;;)
+    {
+      g_autoptr(LumaTestResponse) r = feed_page (self, tenant, api_key, cursor, FEED_END_TIMEOUT_S);
+      JsonObject *result = luma_test_response_get_result (r);
+
+      g_free (cursor);
+      cursor = g_strdup (json_object_get_string_member (result, "nextCursor"));
+      if (!json_object_get_boolean_member (result, "hasMore"))
+        return g_steal_pointer (&cursor);
+    }
 }

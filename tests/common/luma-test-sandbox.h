@@ -50,6 +50,12 @@ void             luma_test_sandbox_touch_records (LumaTestSandbox   *self,
 /* PUT /sandbox/faults with faults_json as the body, e.g. "{\"faults\": []}" */
 void             luma_test_sandbox_set_faults   (LumaTestSandbox    *self,
                                                  const char         *faults_json);
+/* Holds the next API answer for the sandbox's --slow-ms (a slow fault of count 1), replacing
+ * the faults set before. */
+void             luma_test_sandbox_hold_next_answer (LumaTestSandbox *self);
+/* Whether the faults set last were all used up (GET /sandbox/faults lists none): after
+ * luma_test_sandbox_hold_next_answer(), an answer is being held. */
+gboolean         luma_test_sandbox_faults_used_up   (LumaTestSandbox *self);
 /* GET /sandbox/tenants/{tenant}/stats: returns the checksum, stores records and consumed. */
 char            *luma_test_sandbox_get_checksum (LumaTestSandbox    *self,
                                                  const char         *tenant,
@@ -123,6 +129,20 @@ void              luma_test_check_response      (LumaTestResponse   *r,
                                                  const char         *file,
                                                  int                 line,
                                                  const char         *func);
+
+/* ---- The consumption feed ----------------------------------------------------------------- */
+
+/* GET /subscription/consumption?limit=1000&cursor=@cursor ("" for the start) as the tenant
+ * admin of @tenant; fails the test unless the answer is a 200 envelope. */
+LumaTestResponse *luma_test_sandbox_get_feed_page   (LumaTestSandbox *self,
+                                                     const char      *tenant,
+                                                     const char      *api_key,
+                                                     const char      *cursor);
+/* The cursor at the end of @tenant's feed: a cache that stores it looks synced. Each request
+ * waits up to 700 s: longer than the sandbox may hold an answer (--fault slow). */
+char             *luma_test_sandbox_get_feed_end    (LumaTestSandbox *self,
+                                                     const char      *tenant,
+                                                     const char      *api_key);
 
 /* The checksum of section 7 of docs/api.md computed from items in the shape of 2.3
  * (JsonObject *), of license type "SESSION" or "USER". Independent of the sandbox. */

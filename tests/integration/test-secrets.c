@@ -19,13 +19,12 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/stat.h>
-#include <glib/gstdio.h>
 
 #include "luma-api-client.h"
 #include "luma-cache.h"
 #include "luma-sync.h"
 #include "luma-test-sandbox.h"
+#include "luma-test-secrets.h"
 
 #define ACME       "acme"
 #define API_KEY    "k3y-acme-5bd1c0d2e0b44b7d9b7c-secret"
@@ -34,145 +33,7 @@
 #define PASSWORD   "pw-Zq8vR2mN7xL4-secret"
 #define WRONG_PW   "pw-Wr0ngWr0ng55-secret"
 
-/* Everything printed or logged, by this process and by the command lines it ran. */
-static GByteArray *captured;
-static GMutex captured_lock;
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   log_level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  g_mutex_lock (&captured_lock);
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      gsize len = fields[i].length < 0 ? strlen (fields[i].value) : (gsize) fields[i].length;
-
-      g_byte_array_append (captured, (const guint8 *) fields[i].key, strlen (fields[i].key));
-      g_byte_array_append (captured, (const guint8 *) "=", 1);
-      g_byte_array_append (captured, fields[i].value, len);
-      g_byte_array_append (captured, (const guint8 *) "\n", 1);
-    }
-  g_mutex_unlock (&captured_lock);
-
-  /* Keep the test's own output quiet, but never hide a warning. */
-  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_default (log_level, fields, n_fields, user_data);
-  return G_LOG_WRITER_HANDLED;
-}
-
-static void
-capture_bytes (const char *label,
-               GBytes     *bytes)
-{
-  g_mutex_lock (&captured_lock);
-  g_byte_array_append (captured, (const guint8 *) label, strlen (label));
-  if (bytes != NULL)
-    g_byte_array_append (captured, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  g_mutex_unlock (&captured_lock);
-}
-
-/* ---- Looking for secrets ------------------------------------------------------------------ */
-
-typedef struct
-{
-  const char *name;
-  char       *plain;
-  char       *base64;
-} Secret;
-
-static GPtrArray *secrets;  /* Secret* */
-
-static void
-secret_free (Secret *s)
-{
-  g_free (s->plain);
-  g_free (s->base64);
-  g_free (s);
-}
-
-static void
-add_secret (const char *name,
-            const char *value)
-{
-  Secret *s = g_new0 (Secret, 1);
-  g_autofree char *b64 = g_base64_encode ((const guchar *) value, strlen (value));
-  gsize len = strlen (b64);
-
-  s->name = name;
-  s->plain = g_strdup (value);
-  /* Without the padding, which depends on what precedes the secret. */
-  while (len > 0 && b64[len - 1] == '=')
-    len--;
-  s->base64 = g_strndup (b64, len > 4 ? len - 4 : len);
-  g_ptr_array_add (secrets, s);
-}
-
-static gboolean
-contains (const void *data,
-          gsize       len,
-          const char *needle)
-{
-  gsize n = strlen (needle);
-  const guint8 *p = data;
-
-  if (n == 0 || n > len)
-    return FALSE;
-  for (gsize i = 0; i + n <= len; i++)
-    if (p[i] == (guint8) needle[0] && memcmp (p + i, needle, n) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Fails the test when any secret is in @data; @where names the place. */
-static void
-assert_no_secret (const char *where,
-                  const void *data,
-                  gsize       len)
-{
-  for (guint i = 0; i < secrets->len; i++)
-    {
-      Secret *s = g_ptr_array_index (secrets, i);
-
-      if (contains (data, len, s->plain))
-        g_test_fail_printf ("the %s is in %s", s->name, where);
-      else if (strlen (s->base64) >= 8 && contains (data, len, s->base64))
-        g_test_fail_printf ("the %s is in %s, base64-encoded", s->name, where);
-    }
-}
-
-static guint
-scan_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint n_files = 0;
-
-  if (d == NULL)
-    return 0;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        n_files += scan_tree (path);
-      else if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        {
-          g_autofree char *contents = NULL;
-          gsize len = 0;
-          g_autoptr(GError) error = NULL;
-
-          g_file_get_contents (path, &contents, &len, &error);
-          g_assert_no_error (error);
-          assert_no_secret (path, contents, len);
-          n_files++;
-        }
-    }
-  return n_files;
-}
+static LumaTestSecrets *secrets;
 
 /* ---- The command line --------------------------------------------------------------------- */
 
@@ -191,7 +52,8 @@ run_cli (const char *key,
          const char *password,
          ...) G_GNUC_NULL_TERMINATED;
 
-/* Runs $LUMA_CLI with the arguments after @password; keeps its output in `captured`. */
+/* Runs $LUMA_CLI with the arguments after @password; keeps its output with the captured log
+ * messages. */
 static int
 run_cli (const char *key,
          const char *password,
@@ -246,12 +108,12 @@ run_cli (const char *key,
 
   g_test_message ("exit %d, %" G_GSIZE_FORMAT " bytes on stdout, %" G_GSIZE_FORMAT
                   " on stderr", status, g_bytes_get_size (out), g_bytes_get_size (err));
-  assert_no_secret ("the standard output of the command line", g_bytes_get_data (out, NULL),
-                    g_bytes_get_size (out));
-  assert_no_secret ("the standard error (logs) of the command line",
-                    g_bytes_get_data (err, NULL), g_bytes_get_size (err));
-  capture_bytes ("\n[cli stdout]\n", out);
-  capture_bytes ("\n[cli stderr]\n", err);
+  luma_test_secrets_assert_absent (secrets, "the standard output of the command line",
+                                   g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  luma_test_secrets_assert_absent (secrets, "the standard error (logs) of the command line",
+                                   g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+  luma_test_capture_append ("\n[cli stdout]\n", g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  luma_test_capture_append ("\n[cli stderr]\n", g_bytes_get_data (err, NULL), g_bytes_get_size (err));
   return status;
 }
 
@@ -306,7 +168,8 @@ sync_in_process (const char *url)
       g_main_context_iteration (NULL, TRUE);
     g_assert_false (luma_api_client_login_finish (wrong, login, &error));
     g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_AUTH);
-    assert_no_secret ("the login error message", error->message, strlen (error->message));
+    luma_test_secrets_assert_absent (secrets, "the login error message", error->message,
+                                     strlen (error->message));
     g_clear_error (&error);
   }
 }
@@ -314,72 +177,26 @@ sync_in_process (const char *url)
 /* ---- The test ----------------------------------------------------------------------------- */
 
 static void
-assert_private_modes (const char *dir)
-{
-  g_autoptr(GDir) d = NULL;
-  const char *name;
-  struct stat st;
-  guint n_files = 0;
-
-  g_assert_cmpint (g_stat (dir, &st), ==, 0);
-  if ((st.st_mode & 0777) != 0700)
-    g_test_fail_printf ("the cache folder %s has mode %03o, not 700", dir, st.st_mode & 0777);
-
-  d = g_dir_open (dir, 0, NULL);
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_assert_cmpint (g_lstat (path, &st), ==, 0);
-      if (S_ISDIR (st.st_mode))
-        {
-          assert_private_modes (path);
-          continue;
-        }
-      n_files++;
-      if ((st.st_mode & 0777) != 0600)
-        g_test_fail_printf ("the cache file %s has mode %03o, not 600", path, st.st_mode & 0777);
-    }
-  g_test_message ("%s: %u files checked", dir, n_files);
-}
-
-static void
 test_secrets_never_leak (void)
 {
   g_autoptr(LumaTestSandbox) sb = NULL;
-  g_autoptr(LumaTestResponse) login = NULL;
-  g_autofree char *login_url = NULL;
-  g_autofree char *cache_dir = NULL;
-  g_auto(GStrv) segments = NULL;
-  g_autofree char *token_head = NULL;
+  g_autoptr(GBytes) captured = NULL;
+  const void *data;
+  gsize len;
   const char *url;
-  const char *token;
   guint n_files;
 
   sb = luma_test_sandbox_start ("--tenant", ACME, "--api-key", API_KEY, "--seed", "300",
                                 "--superadmin", ADMIN ":" PASSWORD, NULL);
   url = luma_test_sandbox_get_url (sb);
 
-  /* A token of this server, to know what they look like. */
-  login_url = g_strconcat (url, "/platform/login", NULL);
-  login = luma_test_requestv ("POST", login_url,
-                              "{\"username\": \"" ADMIN "\", \"password\": \"" PASSWORD "\"}",
-                              NULL, 0);
-  luma_test_assert_response (login, 200, NULL);
-  token = json_object_get_string_member (luma_test_response_get_result (login), "token");
-  g_assert_nonnull (token);
-  segments = g_strsplit (token, ".", 2);
-  g_assert_nonnull (segments[0]);
-  g_assert_cmpuint (strlen (segments[0]), >=, 8);
-  token_head = g_strconcat (segments[0], ".", NULL);
 
-  add_secret ("API key", API_KEY);
-  add_secret ("wrong API key", WRONG_KEY);
-  add_secret ("superadmin password", PASSWORD);
-  add_secret ("wrong superadmin password", WRONG_PW);
-  add_secret ("bearer token of the test", token);
-  add_secret ("first segment of every bearer token", token_head);
+  luma_test_secrets_add (secrets, "API key", API_KEY);
+  luma_test_secrets_add (secrets, "wrong API key", WRONG_KEY);
+  luma_test_secrets_add (secrets, "superadmin password", PASSWORD);
+  luma_test_secrets_add (secrets, "wrong superadmin password", WRONG_PW);
+  /* The sandbox's tokens, to know what they look like. */
+  luma_test_secrets_add_bearer_tokens (secrets, sb, ADMIN, PASSWORD);
 
   /* A tenant admin: a full then an incremental sync, the status, a refused key. */
   g_assert_cmpint (run_cli (API_KEY, NULL, "--server", url, "--tenant", ACME, "--sync", NULL), ==, 0);
@@ -397,32 +214,23 @@ test_secrets_never_leak (void)
   /* The same in this process, every log message kept. */
   sync_in_process (url);
 
-  g_mutex_lock (&captured_lock);
-  g_test_message ("%u bytes of output and log messages captured", captured->len);
-  g_assert_cmpuint (captured->len, >, 0);
+  captured = luma_test_capture_get ();
+  data = g_bytes_get_data (captured, &len);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes of output and log messages captured", len);
+  g_assert_cmpuint (len, >, 0);
   /* The scan can fail: debug messages were produced and kept, the command line's answers
    * too, and a planted secret is found. */
-  g_assert_true (contains (captured->data, captured->len, "PRIORITY=7"));
-  g_assert_true (contains (captured->data, captured->len, "full sync"));
-  g_assert_true (contains ("x" API_KEY "y", strlen (API_KEY) + 2, API_KEY));
-  assert_no_secret ("the log messages of this process or the command line", captured->data,
-                    captured->len);
-  g_mutex_unlock (&captured_lock);
+  g_assert_true (luma_test_bytes_contain (data, len, "PRIORITY=7"));
+  g_assert_true (luma_test_bytes_contain (data, len, "full sync"));
+  g_assert_true (luma_test_bytes_contain ("x" API_KEY "y", strlen (API_KEY) + 2, API_KEY));
+  luma_test_secrets_assert_absent (secrets, "the log messages of this process or the command line",
+                                   data, len);
 
   /* Every file the runs left behind. */
-  n_files = scan_tree (g_get_home_dir ());
-  if (!g_str_has_prefix (g_get_user_cache_dir (), g_get_home_dir ()))
-    n_files += scan_tree (g_get_user_cache_dir ());
-  if (!g_str_has_prefix (g_get_user_config_dir (), g_get_home_dir ()))
-    n_files += scan_tree (g_get_user_config_dir ());
-  if (!g_str_has_prefix (g_get_user_data_dir (), g_get_home_dir ()))
-    n_files += scan_tree (g_get_user_data_dir ());
-  g_test_message ("%u files scanned", n_files);
+  n_files = luma_test_secrets_scan_user_dirs (secrets);
   g_assert_cmpuint (n_files, >=, 2);
 
-  cache_dir = g_build_filename (g_get_user_cache_dir (), "luma-subscription", NULL);
-  g_assert_true (g_file_test (cache_dir, G_FILE_TEST_IS_DIR));
-  assert_private_modes (cache_dir);
+  luma_test_assert_private_cache ();
 }
 
 int
@@ -430,12 +238,11 @@ main (int   argc,
       char *argv[])
 {
   /* Before anything logs: every debug message is produced, and kept. */
-  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
-  captured = g_byte_array_new ();
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  luma_test_capture_install ();
+  luma_test_capture_start ();
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  secrets = g_ptr_array_new_with_free_func ((GDestroyNotify) secret_free);
+  secrets = luma_test_secrets_new ();
 
   g_test_add_func ("/secrets/never-leak", test_secrets_never_leak);
 

@@ -101,6 +101,26 @@ luma_ui_test_widget_mapped (gpointer widget)
   return gtk_widget_get_mapped (GTK_WIDGET (widget));
 }
 
+/* The first widget of @type under @widget (not @widget itself), depth first, or NULL: for the
+ * parts a composite widget builds on its own, such as the GtkListView inside a GtkColumnView. */
+static inline GtkWidget *
+luma_ui_test_find_descendant (GtkWidget *widget,
+                              GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = luma_ui_test_find_descendant (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 /* The first toplevel of @type that is visible, or NULL. */
 static inline GtkWindow *
 luma_ui_test_find_toplevel (GType type)

@@ -85,18 +85,9 @@ fetch_rows (const char      *tenant,
 
   for (;;)
     {
-      g_autofree char *url = g_strdup_printf ("%s/subscription/consumption?limit=1000&cursor=%s",
-                                              luma_test_sandbox_get_url (sandbox), cursor);
-      g_autoptr(LumaTestResponse) r = luma_test_request ("GET", url, NULL,
-                                                         "Luma-api-access-key", key,
-                                                         "Luma-tenant-externalId", tenant,
-                                                         NULL);
-      JsonObject *result;
-      JsonArray *items;
-
-      luma_test_assert_response (r, 200, NULL);
-      result = luma_test_response_get_result (r);
-      items = json_object_get_array_member (result, "items");
+      g_autoptr(LumaTestResponse) r = luma_test_sandbox_get_feed_page (sandbox, tenant, key, cursor);
+      JsonObject *result = luma_test_response_get_result (r);
+      JsonArray *items = json_object_get_array_member (result, "items");
       for (guint i = 0; i < json_array_get_length (items); i++)
         {
           JsonObject *o = json_array_get_object_element (items, i);

@@ -264,22 +264,6 @@ first_inscription_text (GtkWidget *widget)
   return NULL;
 }
 
-static GtkWidget *
-find_list_view (GtkWidget *widget)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LIST_VIEW (child))
-        return child;
-      if ((found = find_list_view (child)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The row widgets GTK keeps (about two hundred, and the rows its focus and
  * selection trackers hold) are reused across queries and rebound when their
  * item changes: each must show the record now at its position. In widget
@@ -291,7 +275,8 @@ assert_rows_show_model (LumaHistoryPage *page)
   LumaHistoryModel *model = luma_history_page_get_model (page);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
   g_autoptr(GHashTable) positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GtkWidget *list = find_list_view (GTK_WIDGET (luma_history_page_get_view (page)));
+  GtkWidget *list = luma_ui_test_find_descendant (GTK_WIDGET (luma_history_page_get_view (page)),
+                                                   GTK_TYPE_LIST_VIEW);
   guint rows = 0, shown = 0;
   guint last = 0, last_shown = 0;
 

@@ -93,18 +93,10 @@ static gint64
 feed_after (const char *cursor,
             GPtrArray  *ids)
 {
-  g_autofree char *url = g_strdup_printf ("%s/subscription/consumption?limit=1000&cursor=%s",
-                                          luma_test_sandbox_get_url (sandbox), cursor);
-  g_autoptr(LumaTestResponse) r = luma_test_request ("GET", url, NULL,
-                                                     "Luma-api-access-key", TENANT_KEY,
-                                                     "Luma-tenant-externalId", TENANT,
-                                                     NULL);
-  JsonObject *result;
-  JsonArray *items;
+  g_autoptr(LumaTestResponse) r = luma_test_sandbox_get_feed_page (sandbox, TENANT, TENANT_KEY, cursor);
+  JsonObject *result = luma_test_response_get_result (r);
+  JsonArray *items = json_object_get_array_member (result, "items");
 
-  luma_test_assert_response (r, 200, NULL);
-  result = luma_test_response_get_result (r);
-  items = json_object_get_array_member (result, "items");
   for (guint i = 0; i < json_array_get_length (items); i++)
     g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_array_get_object_element (items, i),
                                                                    "sessionId")));
@@ -153,7 +145,7 @@ done_cb (LumaSync   *sync,
   if (watch->armed || luma_sync_get_done (sync) < 2 * BATCH)
     return;
   watch->armed = TRUE;
-  luma_test_sandbox_set_faults (sandbox, "{\"faults\": [{\"kind\": \"slow\", \"rate\": 1.0, \"count\": 1}]}");
+  luma_test_sandbox_hold_next_answer (sandbox);
 }
 
 /* The slow fault hit a request (a fault with a count goes once it is used up). */
@@ -161,13 +153,8 @@ static gboolean
 slow_answer_held (gpointer data)
 {
   Watch *watch = data;
-  g_autoptr(JsonNode) faults = NULL;
 
-  if (!watch->armed)
-    return FALSE;
-  faults = luma_test_sandbox_control (sandbox, "GET", "/sandbox/faults", NULL, NULL);
-  return json_array_get_length (json_object_get_array_member (json_node_get_object (faults),
-                                                              "faults")) == 0;
+  return watch->armed && luma_test_sandbox_faults_used_up (sandbox);
 }
 
 static gboolean
