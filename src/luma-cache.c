@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -32,7 +35,16 @@ G_DEFINE_QUARK (luma-cache-error-quark, luma_cache_error)
 #define WRITER_CACHE_KIB 16384
 #define FTS_BUILD_HASH_BYTES (16 * 1024 * 1024)
 #define FTS_DEFAULT_HASH_BYTES (1024 * 1024)
+/* Readers map the file: pages read from it cost no heap and no copy, so
+ * the cache only holds pages still in the WAL (the file is private to the
+ * app and never truncated while open). Its size also bounds the sorter's
+ * memory before it spills to files (searches sort their matches: 2 MB made
+ * those slower). Both are freed when the reader goes idle. */
 #define READER_CACHE_KIB 16384
+#define READER_MMAP_BYTES (G_GINT64_CONSTANT (2) << 30)
+/* After this long without a job the writer gives its cache back: a sync
+ * commits more often than that, and after it the pages only sit idle. */
+#define WRITER_IDLE_RELEASE_US (2 * G_USEC_PER_SEC)
 #define FETCH_CHUNK 128
 
 /* ---- Schema --------------------------------------------------------------------------------- */
@@ -425,7 +437,9 @@ db_open_read (const char  *path,
     }
   db = db_wrap (handle);
   sqlite3_busy_timeout (handle, 5000);
-  pragmas = g_strdup_printf ("PRAGMA cache_size = -%d; PRAGMA query_only = 1;", READER_CACHE_KIB);
+  pragmas = g_strdup_printf ("PRAGMA cache_size = -%d; PRAGMA mmap_size = %" G_GINT64_FORMAT ";"
+                             "PRAGMA query_only = 1;",
+                             READER_CACHE_KIB, READER_MMAP_BYTES);
   if (!db_exec (db, pragmas, error))
     {
       db_free (db);
@@ -470,6 +484,10 @@ struct _LumaCache
 
   GMutex        pool_lock;
   GPtrArray    *pool;         /* idle read connections */
+  gint          busy_readers; /* atomic */
+
+  GMutex        emit_lock;
+  GPtrArray    *pending_emits; /* GSource* attached to context, not yet dispatched */
 
   GMutex        batch_lock;
   GPtrArray    *batch;        /* StagedPage* */
@@ -562,33 +580,79 @@ typedef struct
   guint     what;             /* 0 history-changed, 1 notify indexes-ready */
 } EmitData;
 
+static void
+emit_data_free (gpointer data)
+{
+  EmitData *emit = data;
+
+  g_weak_ref_clear (&emit->cache);
+  g_free (emit);
+}
+
 static gboolean
 emit_idle_cb (gpointer data)
 {
   EmitData *emit = data;
   g_autoptr(LumaCache) self = g_weak_ref_get (&emit->cache);
+  gboolean closed;
 
-  if (self != NULL)
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_mutex_lock (&self->emit_lock);
+  g_ptr_array_remove_fast (self->pending_emits, g_main_current_source ());
+  closed = g_atomic_int_get (&self->closed);
+  g_mutex_unlock (&self->emit_lock);
+
+  if (!closed)
     {
       if (emit->what == 0)
         g_signal_emit (self, signals[HISTORY_CHANGED], 0);
       else
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INDEXES_READY]);
     }
-  g_weak_ref_clear (&emit->cache);
-  g_free (emit);
   return G_SOURCE_REMOVE;
 }
 
+/* Always through a source dispatched by whoever iterates the opener's
+ * context: g_main_context_invoke() would run the handlers right here on the
+ * writer thread whenever nobody owns that context at the moment. The source
+ * holds only a weak reference, so a cache nobody iterates for is still
+ * disposed when its last owner lets go, and closing destroys what is still
+ * pending. */
 static void
 emit_in_context (LumaCache *self,
                  guint      what)
 {
-  EmitData *emit = g_new0 (EmitData, 1);
+  EmitData *emit;
+  GSource *source;
 
+  g_mutex_lock (&self->emit_lock);
+  if (g_atomic_int_get (&self->closed))
+    {
+      g_mutex_unlock (&self->emit_lock);
+      return;
+    }
+  emit = g_new0 (EmitData, 1);
   g_weak_ref_init (&emit->cache, self);
   emit->what = what;
-  g_main_context_invoke (self->context, emit_idle_cb, emit);
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, what == 0 ? "[luma] history-changed" : "[luma] indexes-ready");
+  g_source_set_callback (source, emit_idle_cb, emit, emit_data_free);
+  g_ptr_array_add (self->pending_emits, source);
+  g_source_attach (source, self->context);
+  g_mutex_unlock (&self->emit_lock);
+}
+
+/* Freed SQLite pages and id arrays leave holes in glibc's heaps that stay
+ * resident (RssAnon) until trimmed; called when the cache goes idle. */
+static void
+trim_heap (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
 }
 
 static gpointer
@@ -600,12 +664,29 @@ writer_thread (gpointer data)
    * (luma_cache_close() then queues the quit job): never touch @self again
    * after such an unref, and keep the queue alive on our own reference. */
   g_autoptr(GAsyncQueue) jobs = g_async_queue_ref (self->jobs);
+  gboolean cache_warm = FALSE;
 
   for (;;)
     {
-      WriteJob *job = g_async_queue_pop (jobs);
+      WriteJob *job;
       GError *error = NULL;
       gboolean ok;
+
+      /* Idle: the cache is still open, as luma_cache_close() queues the
+       * quit job before it frees anything. */
+      if (cache_warm)
+        {
+          job = g_async_queue_timeout_pop (jobs, WRITER_IDLE_RELEASE_US);
+          if (job == NULL)
+            {
+              sqlite3_db_release_memory (self->wdb->db);
+              trim_heap ();
+              cache_warm = FALSE;
+              continue;
+            }
+        }
+      else
+        job = g_async_queue_pop (jobs);
 
       if (job->quit)
         {
@@ -625,6 +706,7 @@ writer_thread (gpointer data)
       ok = job->func (self, job->task != NULL ? g_task_get_task_data (job->task) : job->data,
                       job, job->task != NULL ? g_task_get_cancellable (job->task) : NULL,
                       &error);
+      cache_warm = TRUE;
 
       if (ok && job->requeue)
         {
@@ -781,7 +863,10 @@ pool_acquire (LumaCache     *self,
   if (db == NULL)
     db = db_open_read (self->path, error);
   if (db != NULL)
-    db->cancellable = cancellable;
+    {
+      db->cancellable = cancellable;
+      g_atomic_int_inc (&self->busy_readers);
+    }
   return db;
 }
 
@@ -792,6 +877,8 @@ pool_release (LumaCache *self,
   if (db == NULL)
     return;
   db->cancellable = NULL;
+  /* Idle, its cache is only heap: the next commit would empty it anyway. */
+  sqlite3_db_release_memory (db->db);
   g_mutex_lock (&self->pool_lock);
   if (!g_atomic_int_get (&self->closed) && self->pool->len < 4)
     {
@@ -800,6 +887,13 @@ pool_release (LumaCache *self,
     }
   g_mutex_unlock (&self->pool_lock);
   db_free (db);
+  /* The last busy reader: the sorter runs of its query and the result
+   * arrays callers have dropped since are free memory now. Not on the
+   * thread that runs the opener's main loop (a window): it takes a few
+   * milliseconds at times. */
+  if (g_atomic_int_dec_and_test (&self->busy_readers) &&
+      !g_main_context_is_owner (self->context))
+    trim_heap ();
 }
 
 
@@ -1623,6 +1717,14 @@ luma_cache_close (LumaCache *self)
   g_ptr_array_set_size (self->pool, 0);
   g_mutex_unlock (&self->pool_lock);
 
+  /* After the writer has stopped, so that nothing new is queued: nobody may
+   * ever iterate the context these wait in. */
+  g_mutex_lock (&self->emit_lock);
+  for (guint i = 0; i < self->pending_emits->len; i++)
+    g_source_destroy (g_ptr_array_index (self->pending_emits, i));
+  g_ptr_array_set_size (self->pending_emits, 0);
+  g_mutex_unlock (&self->emit_lock);
+
   /* Last, so that closing it checkpoints the WAL into the main file
    * (read-only connections cannot). */
   if (self->wdb != NULL)
@@ -1655,9 +1757,11 @@ luma_cache_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_async_queue_unref (self->jobs);
   g_ptr_array_unref (self->pool);
+  g_ptr_array_unref (self->pending_emits);
   g_ptr_array_unref (self->batch);
   g_mutex_clear (&self->ui_lock);
   g_mutex_clear (&self->pool_lock);
+  g_mutex_clear (&self->emit_lock);
   g_mutex_clear (&self->batch_lock);
   G_OBJECT_CLASS (luma_cache_parent_class)->finalize (object);
 }
@@ -1704,9 +1808,11 @@ luma_cache_init (LumaCache *self)
 {
   self->jobs = g_async_queue_new ();
   self->pool = g_ptr_array_new_with_free_func ((GDestroyNotify) db_free);
+  self->pending_emits = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
   self->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) staged_page_free);
   g_mutex_init (&self->ui_lock);
   g_mutex_init (&self->pool_lock);
+  g_mutex_init (&self->emit_lock);
   g_mutex_init (&self->batch_lock);
 }
 

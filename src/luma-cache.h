@@ -142,7 +142,8 @@ typedef gboolean (*LumaHistoryRowFunc) (LumaLicenseType  license_type,
 /* Signals: "history-changed" (no arguments) after a commit that wrote
  * records, so views re-run their query. Property: "indexes-ready". Both are
  * emitted in the thread-default main context of the thread that opened the
- * cache. */
+ * cache, by whoever iterates it (never on the writer thread), and not after
+ * luma_cache_close(). */
 #define LUMA_TYPE_CACHE (luma_cache_get_type ())
 
 G_DECLARE_FINAL_TYPE (LumaCache, luma_cache, LUMA, CACHE, GObject)

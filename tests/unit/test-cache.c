@@ -1530,6 +1530,71 @@ test_open_async_other_context (void)
   g_main_context_unref (co.context);
 }
 
+/* The opener's context is the global default one, which nobody owns or
+ * iterates while the writer thread commits (a command-line tool, a test, a
+ * window between two iterations): the handlers must still run in the
+ * opener's thread when it iterates that context, never on the writer thread
+ * (whose thread-default context is that same one). A cache disposed with
+ * emissions still pending leaves nothing behind in the context. */
+typedef struct
+{
+  GThread *thread;
+  guint    n;
+} Emissions;
+
+static void
+count_emission_cb (LumaCache *cache,
+                   gpointer   user_data)
+{
+  Emissions *e = user_data;
+
+  e->thread = g_thread_self ();
+  e->n++;
+}
+
+static void
+commit_sessions (LumaCache  *cache,
+                 const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+
+  stage_sessions (cache, prefix, 10, 0);
+  g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_signal_in_opener_context (void)
+{
+  g_autofree char *path = test_path ("signal-context.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  Emissions e = { NULL, 0 };
+
+  g_assert_null (g_main_context_get_thread_default ());
+  g_signal_connect (cache, "history-changed", G_CALLBACK (count_emission_cb), &e);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  /* The commit has returned, so the writer is done with it. */
+  commit_sessions (cache, "a");
+  g_assert_cmpuint (e.n, ==, 0);
+  g_assert_true (g_main_context_pending (NULL));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (e.n, ==, 1);
+  g_assert_true (e.thread == g_thread_self ());
+
+  commit_sessions (cache, "b");
+  commit_sessions (cache, "c");
+  g_assert_cmpuint (e.n, ==, 1);
+  g_assert_true (g_main_context_pending (NULL));
+  g_clear_object (&cache);
+  g_assert_false (g_main_context_pending (NULL));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (e.n, ==, 1);
+}
+
 /* ---- Counts per time bucket ---------------------------------------------------------------- */
 
 static void
@@ -1825,6 +1890,7 @@ main (int   argc,
   g_test_add_func ("/cache/schema/migration", test_migration);
   g_test_add_func ("/cache/schema/open-async", test_open_async);
   g_test_add_func ("/cache/schema/open-async-other-context", test_open_async_other_context);
+  g_test_add_func ("/cache/schema/signal-in-opener-context", test_signal_in_opener_context);
   g_test_add_func ("/cache/schema/newer", test_newer_schema);
   g_test_add_func ("/cache/corrupt/garbage", test_corrupt_garbage);
   g_test_add_func ("/cache/corrupt/foreign", test_corrupt_foreign);
