@@ -3985,47 +3985,6 @@ luma_cache_query_ids (LumaCache               *self,
   return g_steal_pointer (&ids);
 }
 
-static void
-query_ids_thread (GTask        *task,
-                  gpointer      source,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GArray *ids = luma_cache_query_ids (source, task_data, cancellable, &error);
-
-  if (ids == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, ids, (GDestroyNotify) g_array_unref);
-}
-
-void
-luma_cache_query_ids_async (LumaCache              *self,
-                            const LumaHistoryQuery *query,
-                            GCancellable           *cancellable,
-                            GAsyncReadyCallback     callback,
-                            gpointer                user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (LUMA_IS_CACHE (self));
-  g_return_if_fail (query != NULL);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, luma_cache_query_ids_async);
-  g_task_set_task_data (task, luma_history_query_copy (query), (GDestroyNotify) luma_history_query_free);
-  g_task_run_in_thread (task, query_ids_thread);
-}
-
-GArray *
-luma_cache_query_ids_finish (LumaCache     *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 gint64
 luma_cache_count_matching (LumaCache               *self,
                            const LumaHistoryQuery  *query,

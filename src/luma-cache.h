@@ -294,19 +294,11 @@ gint64      luma_cache_count_records           (LumaCache            *self,
 /* ---- Reading the history ---------------------------------------------------------------------- */
 
 /* Row ids of the records matching @query, in its order (a GArray of gint64).
- * Runs on a read connection of its own: the _async variant in a worker
- * thread. */
+ * Runs on a pooled read connection, so any thread may call it (the history
+ * model does, from a worker, together with the record count). */
 GArray     *luma_cache_query_ids               (LumaCache              *self,
                                                 const LumaHistoryQuery *query,
                                                 GCancellable           *cancellable,
-                                                GError                **error);
-void        luma_cache_query_ids_async         (LumaCache              *self,
-                                                const LumaHistoryQuery *query,
-                                                GCancellable           *cancellable,
-                                                GAsyncReadyCallback     callback,
-                                                gpointer                user_data);
-GArray     *luma_cache_query_ids_finish        (LumaCache              *self,
-                                                GAsyncResult           *result,
                                                 GError                **error);
 
 /* Number of records matching @query (-1 on error). */
