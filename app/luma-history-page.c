@@ -31,7 +31,6 @@ struct _LumaHistoryPage
   LumaHistoryQuery    *asked;             /* the query run last */
   GCancellable        *download_cancellable;
   GtkFileChooserNative *chooser;
-  gint64               total;
   guint                restore_tick;
   guint                restore_frames;    /* frames to wait until the list has its new size */
 
@@ -479,23 +478,24 @@ static void
 update_count (LumaHistoryPage *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  gint64 all = luma_history_model_get_total (self->model);
   g_autofree char *shown = luma_format_count (n);
-  g_autofree char *total = luma_format_count (self->total);
+  g_autofree char *total = luma_format_count (all);
   g_autofree char *text = NULL;
 
-  if ((gint64) n == self->total)
+  if ((gint64) n == all)
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s record", "%s records", n), shown);
   else
     /* Translators: "12 of 1,000 records" */
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s record", "%s of %s records",
-                                         (gulong) self->total),
+                                         luma_plural_n (all)),
                             shown, total);
   gtk_label_set_label (self->count_label, text);
 
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
   if (n == 0)
     adw_status_page_set_description (self->empty_page,
-                                     self->total == 0
+                                     all == 0
                                      ? _("The history is empty: records appear after a sync.")
                                      : _("No record matches the search and the filters."));
   gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), n > 0);
@@ -652,7 +652,6 @@ set_query_cb (GObject      *source,
     }
 
   self->busy = FALSE;
-  self->total = luma_history_model_get_total (LUMA_HISTORY_MODEL (source));
   update_count (self);
   restore_position (self);
   g_object_notify (G_OBJECT (self), "busy");
