@@ -12,6 +12,8 @@
 #include <libsoup/soup.h>
 
 #include "luma-api-client.h"
+#include "luma-json-decode.h"
+#include "luma-page-reader.h"
 
 #define MAX_RETRY_AFTER_S 120 /* a hostile Retry-After must not park a sync for days */
 #define DEFAULT_PAGE_LIMIT 500

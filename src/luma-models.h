@@ -1,5 +1,6 @@
-/* luma-models.h: the resources of docs/api.md as plain structs, and their
- * strict JSON decoders
+/* luma-models.h: the resources of docs/api.md as plain structs
+ *
+ * Their decoders are in luma-json-decode.h and luma-page-reader.h.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,9 +8,9 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 #include "luma-error.h"
+#include "luma-iso8601.h"
 
 G_BEGIN_DECLS
 
@@ -110,22 +111,6 @@ const char *luma_purchase_kind_to_string   (LumaPurchaseKind  value);
 gboolean    luma_purchase_kind_from_string (const char       *str,
                                             LumaPurchaseKind *out);
 const char *luma_purchase_kind_to_display  (LumaPurchaseKind  value);
-
-/* Times: unix seconds, UTC. */
-
-/* Accepts YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) (also a lower-case
- * t/z); the fraction is dropped. Returns FALSE for anything else, including
- * impossible dates such as 2026-02-30 and times whose UTC instant is outside
- * 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
-gboolean    luma_parse_iso8601      (const char *str,
-                                     gint64     *out);
-/* YYYY-MM-DDTHH:MM:SSZ; free with g_free(). */
-char       *luma_format_iso8601_utc (gint64      unix_seconds);
-/* The same into a caller's buffer, without allocating (for exports). */
-#define LUMA_ISO8601_BUF_SIZE 32
-void        luma_format_iso8601_utc_to_buffer (gint64 unix_seconds,
-                                               char   buf[LUMA_ISO8601_BUF_SIZE]);
-
 /* Records and resources. Plain structs, public fields; every string is
  * valid UTF-8 and owned by the struct. */
 
@@ -307,72 +292,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaTenantSummary, luma_tenant_summary_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaFieldError, luma_field_error_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaRefillResult, luma_refill_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaLoginResult, luma_login_result_free)
-
-/* Strict decoders. Each takes the node of the resource and fails with a
- * LUMA_PROTOCOL_ERROR whose message starts with the JSON path of the
- * offending member. Decoders of a whole answer (subscription, contacts,
- * consumption page, purchase list, conversation list, tenant list, refill
- * result, login result) name paths from "resultData"; decoders of one item
- * name paths relative to that item (e.g. "startedOn"). */
-
-LumaSubscription    *luma_subscription_from_json      (JsonNode  *node,
-                                                       GError   **error);
-LumaContacts        *luma_contacts_from_json          (JsonNode  *node,
-                                                       GError   **error);
-LumaConsumptionPage *luma_consumption_page_from_json  (JsonNode  *node,
-                                                       GError   **error);
-/* resultData {"items": [purchase...]} -> GPtrArray of LumaPurchase* */
-GPtrArray           *luma_purchase_list_from_json     (JsonNode  *node,
-                                                       GError   **error);
-/* resultData {"items": [conversation...]} -> GPtrArray of LumaConversation* */
-GPtrArray           *luma_conversation_list_from_json (JsonNode  *node,
-                                                       GError   **error);
-/* resultData {"items": [tenant...]} -> GPtrArray of LumaTenantSummary* */
-GPtrArray           *luma_tenant_list_from_json       (JsonNode  *node,
-                                                       GError   **error);
-LumaRefillResult    *luma_refill_result_from_json     (JsonNode  *node,
-                                                       GError   **error);
-LumaLoginResult     *luma_login_result_from_json      (JsonNode  *node,
-                                                       GError   **error);
-
-LumaSessionRecord   *luma_session_record_from_json    (JsonNode  *node,
-                                                       GError   **error);
-LumaUserRecord      *luma_user_record_from_json       (JsonNode  *node,
-                                                       GError   **error);
-LumaPurchase        *luma_purchase_from_json          (JsonNode  *node,
-                                                       GError   **error);
-LumaMessage         *luma_message_from_json           (JsonNode  *node,
-                                                       GError   **error);
-LumaConversation    *luma_conversation_from_json      (JsonNode  *node,
-                                                       GError   **error);
-LumaTenantSummary   *luma_tenant_summary_from_json    (JsonNode  *node,
-                                                       GError   **error);
-
-/* A whole 2xx answer of GET /subscription/consumption (envelope and page)
- * in one pass without building a JSON tree; anything the fast reader does
- * not expect goes through luma_envelope_parse() and
- * luma_consumption_page_from_json(), so errors are the same. */
-LumaConsumptionPage *luma_consumption_page_from_bytes (GBytes     *body,
-                                                       guint       http_status,
-                                                       GError    **error);
-
-/**
- * luma_envelope_parse:
- * @body: the response body (NULL or empty is an error)
- * @http_status: the HTTP status of the answer; the envelope must agree
- * @errors_out: (out) (optional): the envelope's error objects, LumaFieldError*
- *   (code, field, message), in order; an empty array on success
- * @error: a LUMA_PROTOCOL_ERROR when the body is not JSON
- *   (INVALID_JSON, INVALID_UTF8) or not a well-formed envelope
- *   (INVALID_ENVELOPE)
- *
- * Checks the envelope of docs/api.md §1 and returns its `resultData`: a new
- * reference to an object node, or to a null node when resultData is null.
- * A failure envelope (4xx/5xx) is not a GError here: look at @errors_out.
- */
-JsonNode            *luma_envelope_parse              (GBytes     *body,
-                                                       guint       http_status,
-                                                       GPtrArray **errors_out,
-                                                       GError    **error);
 
 G_END_DECLS

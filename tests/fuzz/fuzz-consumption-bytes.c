@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include "fuzz-common.h"
+#include "luma-json-decode.h"
+#include "luma-page-reader.h"
 
 static void
 assert_same_session (const LumaSessionRecord *a,

@@ -19,6 +19,7 @@
 
 #include "fuzz-common.h"
 #include "luma-cache.h"
+#include "luma-page-reader.h"
 
 static LumaCache *cache;
 

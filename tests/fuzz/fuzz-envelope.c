@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "fuzz-common.h"
+#include "luma-json-decode.h"
 
 static const guint statuses[] = { 200, 201, 304, 400, 401, 403, 404, 409, 412, 422, 428, 429,
                                   500, 503 };

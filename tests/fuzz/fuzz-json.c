@@ -1,4 +1,4 @@
-/* fuzz-json.c: libFuzzer target for one strict JSON decoder of luma-models.h
+/* fuzz-json.c: libFuzzer target for one strict JSON decoder of luma-json-decode.h
  *
  * Built once per decoder (FUZZ_SUBSCRIPTION, FUZZ_CONTACTS, ...). The input
  * is the `resultData` JSON; when json-glib reads it, the decoder either
@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "fuzz-common.h"
+#include "luma-json-decode-private.h"
 
 /* A one-item decoder: paths are relative to the item, so only the domain and
  * the UTF-8 of the message are checked. */

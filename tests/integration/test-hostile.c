@@ -15,6 +15,7 @@
 
 #include "config.h"
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <sqlite3.h>
 #include <string.h>

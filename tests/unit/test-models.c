@@ -1,4 +1,5 @@
-/* test-models.c: the strict decoders of luma-models
+/* test-models.c: the models, their ISO 8601 times, the strict decoders and
+ * the one-pass page reader
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,7 +8,9 @@
 
 #include <string.h>
 
+#include "luma-json-decode-private.h"
 #include "luma-models.h"
+#include "luma-page-reader.h"
 
 /* Helpers */
 
