@@ -20,6 +20,9 @@ G_DECLARE_FINAL_TYPE (LumaHistoryPage, luma_history_page, LUMA, HISTORY_PAGE, Gt
 void                    luma_history_page_set_context  (LumaHistoryPage *self,
                                                         LumaCache       *cache,
                                                         LumaSync        *sync);
+/* The application's settings (csv-byte-order-mark), or NULL for the defaults. */
+void                    luma_history_page_set_settings (LumaHistoryPage *self,
+                                                        GSettings       *settings);
 /* Runs the query again (after a sync), keeping the selected row and the
  * scroll position. */
 void                    luma_history_page_reload       (LumaHistoryPage *self);
