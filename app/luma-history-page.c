@@ -11,7 +11,7 @@
 #include "luma-conversation-window.h"
 #include "luma-csv.h"
 #include "luma-a11y.h"
-#include "luma-history-page.h"
+#include "luma-history-page-private.h"
 #include "luma-format.h"
 #include "luma-history-columns.h"
 #include "luma-utils.h"
@@ -71,13 +71,13 @@ static void run_query (LumaHistoryPage *self,
 /* ---- Columns -------------------------------------------------------------------------------- */
 
 static char *
-cell_text (LumaHistoryItem   *item,
-           LumaHistoryColumn  column)
+cell_text (LumaHistoryItem             *item,
+           const LumaHistoryColumnInfo *info)
 {
   const LumaSessionRecord *s = luma_history_item_get_session (item);
   gconstpointer record = s != NULL ? (gconstpointer) s : (gconstpointer) luma_history_item_get_user (item);
 
-  return luma_history_record_format (luma_history_item_get_license_type (item), record, column);
+  return luma_history_record_format (luma_history_item_get_license_type (item), record, info);
 }
 
 /* Cells follow their item: a new query gives the item another record and
@@ -162,7 +162,7 @@ update_text (GtkListItem *list_item,
   const LumaHistoryColumnInfo *info = user_data;
   LumaHistoryItem *item = gtk_list_item_get_item (list_item);
   GtkWidget *child = gtk_list_item_get_child (list_item);
-  g_autofree char *text = cell_text (item, info->key);
+  g_autofree char *text = cell_text (item, info);
 
   /* GtkInscription also gives the text to screen readers as the cell's name. */
   gtk_inscription_set_text (GTK_INSCRIPTION (child), text);

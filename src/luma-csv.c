@@ -254,21 +254,6 @@ append_count (GString *out,
   g_string_append_len (out, p, buf + sizeof buf - p);
 }
 
-/* The untranslated label of an enumeration column's value. */
-static const char *
-enum_label (LumaHistoryColumn key,
-            gint64            value)
-{
-  switch (key)
-    {
-    case LUMA_HISTORY_COLUMN_ROLE: return luma_csv_role_label ((LumaRole) value);
-    case LUMA_HISTORY_COLUMN_INITIATED_BY: return luma_csv_initiated_by_label ((LumaInitiatedBy) value);
-    case LUMA_HISTORY_COLUMN_CHANNEL: return luma_csv_channel_label ((LumaChannel) value);
-    case LUMA_HISTORY_COLUMN_STATUS: return luma_csv_user_status_label ((LumaUserStatus) value);
-    default: return NULL;
-    }
-}
-
 void
 luma_csv_append_record (GString         *out,
                         LumaLicenseType  license_type,
@@ -280,32 +265,30 @@ luma_csv_append_record (GString         *out,
   for (guint i = 0; i < n; i++)
     {
       LumaHistoryColumn key = columns[i].key;
+      gint64 value = luma_history_record_get_value (license_type, record, key);
 
       if (i > 0)
         g_string_append_c (out, ',');
 
-      switch (key)
+      switch (columns[i].kind)
         {
-        case LUMA_HISTORY_COLUMN_TIME:
-          luma_csv_append_time (out, luma_history_record_get_value (license_type, record, key));
+        case LUMA_HISTORY_VALUE_TIME:
+          luma_csv_append_time (out, value);
           break;
-        case LUMA_HISTORY_COLUMN_CONVERSATIONS:
-          append_count (out, luma_history_record_get_value (license_type, record, key));
+        case LUMA_HISTORY_VALUE_COUNT:
+          append_count (out, value);
           break;
-        case LUMA_HISTORY_COLUMN_ROLE:
-        case LUMA_HISTORY_COLUMN_INITIATED_BY:
-        case LUMA_HISTORY_COLUMN_CHANNEL:
-        case LUMA_HISTORY_COLUMN_STATUS:
-          luma_csv_append_field (out,
-                                 enum_label (key, luma_history_record_get_value (license_type, record, key)),
-                                 -1, TRUE);
+        case LUMA_HISTORY_VALUE_ENUM:
+          if (key == LUMA_HISTORY_COLUMN_ROLE)
+            luma_csv_append_field (out, luma_csv_role_label ((LumaRole) value), -1, TRUE);
+          else if (key == LUMA_HISTORY_COLUMN_INITIATED_BY)
+            luma_csv_append_field (out, luma_csv_initiated_by_label ((LumaInitiatedBy) value), -1, TRUE);
+          else if (key == LUMA_HISTORY_COLUMN_CHANNEL)
+            luma_csv_append_field (out, luma_csv_channel_label ((LumaChannel) value), -1, TRUE);
+          else
+            luma_csv_append_field (out, luma_csv_user_status_label ((LumaUserStatus) value), -1, TRUE);
           break;
-        case LUMA_HISTORY_COLUMN_ID:
-        case LUMA_HISTORY_COLUMN_USER_NAME:
-        case LUMA_HISTORY_COLUMN_EMAIL:
-        case LUMA_HISTORY_COLUMN_AGENT_NAME:
-        case LUMA_HISTORY_COLUMN_FIRST_NAME:
-        case LUMA_HISTORY_COLUMN_LAST_NAME:
+        case LUMA_HISTORY_VALUE_TEXT:
         default:
           luma_csv_append_field (out, luma_history_record_get_text (license_type, record, key),
                                  -1, TRUE);

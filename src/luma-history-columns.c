@@ -12,29 +12,29 @@
 
 /* The order of the API's records, which people compare the report with. */
 static const LumaHistoryColumnInfo session_columns[] = {
-  { LUMA_HISTORY_COLUMN_ID, N_("Session ID"), 11, FALSE },
-  { LUMA_HISTORY_COLUMN_TIME, N_("Started On"), 19, FALSE },
-  { LUMA_HISTORY_COLUMN_INITIATED_BY, N_("Initiated By"), 9, FALSE },
-  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), 16, TRUE },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), 28, TRUE },
+  { LUMA_HISTORY_COLUMN_ID, LUMA_HISTORY_VALUE_TEXT, N_("Session ID"), 11, FALSE },
+  { LUMA_HISTORY_COLUMN_TIME, LUMA_HISTORY_VALUE_TIME, N_("Started On"), 19, FALSE },
+  { LUMA_HISTORY_COLUMN_INITIATED_BY, LUMA_HISTORY_VALUE_ENUM, N_("Initiated By"), 9, FALSE },
+  { LUMA_HISTORY_COLUMN_USER_NAME, LUMA_HISTORY_VALUE_TEXT, N_("User Name"), 16, TRUE },
+  { LUMA_HISTORY_COLUMN_EMAIL, LUMA_HISTORY_VALUE_TEXT, N_("Email"), 28, TRUE },
   /* Translators: a column heading, the user's role in the tenant (Admin, Guest...) */
-  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), 11, FALSE },
-  { LUMA_HISTORY_COLUMN_AGENT_NAME, N_("Agent Name"), 13, TRUE },
-  { LUMA_HISTORY_COLUMN_CHANNEL, N_("Channel"), 15, FALSE },
-  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), 0, FALSE },
+  { LUMA_HISTORY_COLUMN_ROLE, LUMA_HISTORY_VALUE_ENUM, N_("Role"), 11, FALSE },
+  { LUMA_HISTORY_COLUMN_AGENT_NAME, LUMA_HISTORY_VALUE_TEXT, N_("Agent Name"), 13, TRUE },
+  { LUMA_HISTORY_COLUMN_CHANNEL, LUMA_HISTORY_VALUE_ENUM, N_("Channel"), 15, FALSE },
+  { LUMA_HISTORY_COLUMN_CONVERSATIONS, LUMA_HISTORY_VALUE_COUNT, N_("Conversations"), 0, FALSE },
 };
 
 static const LumaHistoryColumnInfo user_columns[] = {
-  { LUMA_HISTORY_COLUMN_ID, N_("User ID"), 12, FALSE },
-  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), 18, TRUE },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), 28, TRUE },
-  { LUMA_HISTORY_COLUMN_FIRST_NAME, N_("First Name"), 12, TRUE },
-  { LUMA_HISTORY_COLUMN_LAST_NAME, N_("Last Name"), 12, TRUE },
-  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), 10, FALSE },
+  { LUMA_HISTORY_COLUMN_ID, LUMA_HISTORY_VALUE_TEXT, N_("User ID"), 12, FALSE },
+  { LUMA_HISTORY_COLUMN_USER_NAME, LUMA_HISTORY_VALUE_TEXT, N_("User Name"), 18, TRUE },
+  { LUMA_HISTORY_COLUMN_EMAIL, LUMA_HISTORY_VALUE_TEXT, N_("Email"), 28, TRUE },
+  { LUMA_HISTORY_COLUMN_FIRST_NAME, LUMA_HISTORY_VALUE_TEXT, N_("First Name"), 12, TRUE },
+  { LUMA_HISTORY_COLUMN_LAST_NAME, LUMA_HISTORY_VALUE_TEXT, N_("Last Name"), 12, TRUE },
+  { LUMA_HISTORY_COLUMN_ROLE, LUMA_HISTORY_VALUE_ENUM, N_("Role"), 10, FALSE },
   /* Translators: a column heading, the status of the user's account (Active, Inactive) */
-  { LUMA_HISTORY_COLUMN_STATUS, N_("Status"), 8, FALSE },
-  { LUMA_HISTORY_COLUMN_TIME, N_("Created On"), 19, FALSE },
-  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), 0, FALSE },
+  { LUMA_HISTORY_COLUMN_STATUS, LUMA_HISTORY_VALUE_ENUM, N_("Status"), 8, FALSE },
+  { LUMA_HISTORY_COLUMN_TIME, LUMA_HISTORY_VALUE_TIME, N_("Created On"), 19, FALSE },
+  { LUMA_HISTORY_COLUMN_CONVERSATIONS, LUMA_HISTORY_VALUE_COUNT, N_("Conversations"), 0, FALSE },
 };
 
 const LumaHistoryColumnInfo *
@@ -50,19 +50,6 @@ luma_history_columns_get (LumaLicenseType  license_type,
     }
   *n_columns = G_N_ELEMENTS (session_columns);
   return session_columns;
-}
-
-static gboolean
-has_column (LumaLicenseType   license_type,
-            LumaHistoryColumn key)
-{
-  guint n;
-  const LumaHistoryColumnInfo *columns = luma_history_columns_get (license_type, &n);
-
-  for (guint i = 0; i < n; i++)
-    if (columns[i].key == key)
-      return TRUE;
-  return FALSE;
 }
 
 const char *
@@ -145,45 +132,36 @@ luma_history_record_get_value (LumaLicenseType   license_type,
 }
 
 char *
-luma_history_record_format (LumaLicenseType   license_type,
-                            gconstpointer     record,
-                            LumaHistoryColumn key)
+luma_history_record_format (LumaLicenseType              license_type,
+                            gconstpointer                record,
+                            const LumaHistoryColumnInfo *info)
 {
   gint64 value;
   const char *label;
 
   g_return_val_if_fail (record != NULL, NULL);
+  g_return_val_if_fail (info != NULL, NULL);
 
-  if (!has_column (license_type, key))
-    return g_strdup ("");
-
-  value = luma_history_record_get_value (license_type, record, key);
-  switch (key)
+  value = luma_history_record_get_value (license_type, record, info->key);
+  switch (info->kind)
     {
-    case LUMA_HISTORY_COLUMN_TIME:
+    case LUMA_HISTORY_VALUE_TIME:
       return luma_format_record_time (value);
-    case LUMA_HISTORY_COLUMN_CONVERSATIONS:
+    case LUMA_HISTORY_VALUE_COUNT:
       return g_strdup_printf ("%" G_GINT64_FORMAT, value);
-    case LUMA_HISTORY_COLUMN_ROLE:
-      label = luma_role_to_display ((LumaRole) value);
+    case LUMA_HISTORY_VALUE_ENUM:
+      if (info->key == LUMA_HISTORY_COLUMN_ROLE)
+        label = luma_role_to_display ((LumaRole) value);
+      else if (info->key == LUMA_HISTORY_COLUMN_INITIATED_BY)
+        label = luma_initiated_by_to_display ((LumaInitiatedBy) value);
+      else if (info->key == LUMA_HISTORY_COLUMN_CHANNEL)
+        label = luma_channel_to_display ((LumaChannel) value);
+      else
+        label = luma_user_status_to_display ((LumaUserStatus) value);
       break;
-    case LUMA_HISTORY_COLUMN_INITIATED_BY:
-      label = luma_initiated_by_to_display ((LumaInitiatedBy) value);
-      break;
-    case LUMA_HISTORY_COLUMN_CHANNEL:
-      label = luma_channel_to_display ((LumaChannel) value);
-      break;
-    case LUMA_HISTORY_COLUMN_STATUS:
-      label = luma_user_status_to_display ((LumaUserStatus) value);
-      break;
-    case LUMA_HISTORY_COLUMN_ID:
-    case LUMA_HISTORY_COLUMN_USER_NAME:
-    case LUMA_HISTORY_COLUMN_EMAIL:
-    case LUMA_HISTORY_COLUMN_AGENT_NAME:
-    case LUMA_HISTORY_COLUMN_FIRST_NAME:
-    case LUMA_HISTORY_COLUMN_LAST_NAME:
+    case LUMA_HISTORY_VALUE_TEXT:
     default:
-      label = luma_history_record_get_text (license_type, record, key);
+      label = luma_history_record_get_text (license_type, record, info->key);
       break;
     }
 

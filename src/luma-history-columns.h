@@ -19,8 +19,22 @@
 G_BEGIN_DECLS
 
 /**
+ * LumaHistoryValueKind:
+ *
+ * What a column holds, and so how the view and the report write it.
+ */
+typedef enum
+{
+  LUMA_HISTORY_VALUE_TEXT,   /* a string: luma_history_record_get_text() */
+  LUMA_HISTORY_VALUE_TIME,   /* unix seconds: luma_history_record_get_value() */
+  LUMA_HISTORY_VALUE_COUNT,  /* a number: luma_history_record_get_value() */
+  LUMA_HISTORY_VALUE_ENUM,   /* the enumeration the key names (LumaRole...): get_value() */
+} LumaHistoryValueKind;
+
+/**
  * LumaHistoryColumnInfo:
  * @key: what the column holds, and its sort key (LumaHistoryQuery.sort_column)
+ * @kind: the kind of value
  * @title: the heading, untranslated: the view's column title and the CSV
  *   report's header; see luma_history_column_get_title()
  * @width_chars: the natural width of the view's cells in characters; 0 when
@@ -29,10 +43,11 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  LumaHistoryColumn  key;
-  const char        *title;
-  guint              width_chars;
-  gboolean           expand;
+  LumaHistoryColumn     key;
+  LumaHistoryValueKind  kind;
+  const char           *title;
+  guint                 width_chars;
+  gboolean              expand;
 } LumaHistoryColumnInfo;
 
 /* The columns of @license_type's history, in their order; @n_columns gets
@@ -53,11 +68,11 @@ const char                  *luma_history_record_get_text  (LumaLicenseType     
 gint64                       luma_history_record_get_value (LumaLicenseType              license_type,
                                                             gconstpointer                record,
                                                             LumaHistoryColumn            key);
-/* A cell as the view shows it: translated labels, the time in the viewer's
- * time zone (luma_format_record_time()); "" for a column the license type
- * lacks. */
+/* A cell of column @info (of @license_type's table) as the view shows it:
+ * translated labels, the time in the viewer's time zone
+ * (luma_format_record_time()). */
 char                        *luma_history_record_format    (LumaLicenseType              license_type,
                                                             gconstpointer                record,
-                                                            LumaHistoryColumn            key);
+                                                            const LumaHistoryColumnInfo *info);
 
 G_END_DECLS

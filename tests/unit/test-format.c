@@ -266,6 +266,25 @@ test_history_columns (void)
           g_assert_false (seen & (1u << columns[i].key));
           seen |= 1u << columns[i].key;
           g_assert_nonnull (columns[i].title);
+          /* The kind follows the key: the view and the report write it by the kind */
+          switch (columns[i].key)
+            {
+            case LUMA_HISTORY_COLUMN_TIME:
+              g_assert_cmpint (columns[i].kind, ==, LUMA_HISTORY_VALUE_TIME);
+              break;
+            case LUMA_HISTORY_COLUMN_CONVERSATIONS:
+              g_assert_cmpint (columns[i].kind, ==, LUMA_HISTORY_VALUE_COUNT);
+              break;
+            case LUMA_HISTORY_COLUMN_ROLE:
+            case LUMA_HISTORY_COLUMN_INITIATED_BY:
+            case LUMA_HISTORY_COLUMN_CHANNEL:
+            case LUMA_HISTORY_COLUMN_STATUS:
+              g_assert_cmpint (columns[i].kind, ==, LUMA_HISTORY_VALUE_ENUM);
+              break;
+            default:
+              g_assert_cmpint (columns[i].kind, ==, LUMA_HISTORY_VALUE_TEXT);
+              break;
+            }
           g_assert_cmpstr (luma_history_column_get_title (&columns[i]), ==, columns[i].title);
         }
       /* Time, ID, user name, email, role and conversations in both */
@@ -280,6 +299,30 @@ test_history_columns (void)
   g_assert_cmpstr (columns[0].title, ==, "User ID");
   g_assert_cmpint (columns[n - 2].key, ==, LUMA_HISTORY_COLUMN_TIME);
   g_assert_cmpstr (columns[n - 2].title, ==, "Created On");
+}
+
+static const LumaHistoryColumnInfo *
+find_column (LumaLicenseType   license_type,
+             LumaHistoryColumn key)
+{
+  guint n;
+  const LumaHistoryColumnInfo *columns = luma_history_columns_get (license_type, &n);
+
+  for (guint i = 0; i < n; i++)
+    if (columns[i].key == key)
+      return &columns[i];
+  return NULL;
+}
+
+static char *
+cell (LumaLicenseType   license_type,
+      gconstpointer     record,
+      LumaHistoryColumn key)
+{
+  const LumaHistoryColumnInfo *info = find_column (license_type, key);
+
+  g_assert_nonnull (info);
+  return luma_history_record_format (license_type, record, info);
 }
 
 static void
@@ -311,7 +354,7 @@ test_history_cells (void)
   set_time_zone ("UTC");
   set_c_locale ();
 
-#define CELL(type, record, key) luma_history_record_format (type, record, LUMA_HISTORY_COLUMN_##key)
+#define CELL(type, record, key) cell (type, record, LUMA_HISTORY_COLUMN_##key)
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, ID), "S-0001");
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, TIME), "2026-03-14 09:26:53");
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, INITIATED_BY), "Agent");
@@ -320,9 +363,9 @@ test_history_cells (void)
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, CHANNEL), "Slack");
   /* Not grouped: a cell is narrow */
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, CONVERSATIONS), "1234");
-  /* Columns the type lacks are empty, not the first enum value */
-  check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, STATUS), "");
-  check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, FIRST_NAME), "");
+  /* Each type shows only its own columns */
+  g_assert_null (find_column (LUMA_LICENSE_TYPE_SESSION, LUMA_HISTORY_COLUMN_STATUS));
+  g_assert_null (find_column (LUMA_LICENSE_TYPE_SESSION, LUMA_HISTORY_COLUMN_FIRST_NAME));
 
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, ID), "U-0001");
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, FIRST_NAME), "Bo");
@@ -330,8 +373,13 @@ test_history_cells (void)
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, STATUS), "Inactive");
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, ROLE), "Admin");
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, TIME), "2026-03-14 09:26:53");
-  check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, CHANNEL), "");
-  check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, INITIATED_BY), "");
+  check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, CONVERSATIONS), "0");
+  g_assert_null (find_column (LUMA_LICENSE_TYPE_USER, LUMA_HISTORY_COLUMN_CHANNEL));
+  g_assert_null (find_column (LUMA_LICENSE_TYPE_USER, LUMA_HISTORY_COLUMN_INITIATED_BY));
+  g_assert_null (find_column (LUMA_LICENSE_TYPE_USER, LUMA_HISTORY_COLUMN_AGENT_NAME));
+  /* A column the record lacks has no value */
+  g_assert_cmpint (luma_history_record_get_value (LUMA_LICENSE_TYPE_USER, &u, LUMA_HISTORY_COLUMN_CHANNEL), ==, 0);
+  g_assert_null (luma_history_record_get_text (LUMA_LICENSE_TYPE_SESSION, &s, LUMA_HISTORY_COLUMN_FIRST_NAME));
 #undef CELL
 
   g_assert_cmpint (luma_history_record_get_value (LUMA_LICENSE_TYPE_USER, &u, LUMA_HISTORY_COLUMN_EMAIL), ==, 0);
