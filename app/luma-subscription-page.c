@@ -12,7 +12,7 @@
 #include "luma-format.h"
 #include "luma-gauge.h"
 #include "luma-a11y.h"
-#include "luma-subscription-page.h"
+#include "luma-subscription-page-private.h"
 
 #define DAY (24 * 3600)
 #define WEEK (7 * DAY)
