@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "luma-chart.h"
+#include "luma-format.h"
 
 #define AXIS_HEIGHT 16.0
 
@@ -58,7 +59,8 @@ luma_chart_snapshot (GtkWidget   *widget,
   for (guint i = 0; i < self->counts->len; i++)
     {
       gint64 v = g_array_index (self->counts, gint64, i);
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (self->start + (gint64) i * self->bucket_seconds);
+      gint64 t = self->start + (gint64) i * self->bucket_seconds;
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t);
       double h = max > 0 ? (plot_h - 2) * v / (double) max : 0;
 
       cairo_set_source_rgb (cr, 0x35 / 255.0, 0x84 / 255.0, 0xe4 / 255.0);
@@ -68,7 +70,7 @@ luma_chart_snapshot (GtkWidget   *widget,
       /* A month label at the first week of each month */
       if (dt != NULL && g_date_time_get_month (dt) != last_month)
         {
-          g_autofree char *label = g_date_time_format (dt, "%b");
+          g_autofree char *label = luma_format_month (t);
           PangoLayout *layout = gtk_widget_create_pango_layout (widget, label);
           PangoFontDescription *font = pango_font_description_from_string ("Sans 8");
 
@@ -183,10 +185,9 @@ luma_chart_set_data (LumaChart    *self,
     }
   else
     {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (start + (gint64) max_index * bucket_seconds);
-      g_autofree char *day = g_date_time_format (dt, "%x");
-      g_autofree char *max_s = g_strdup_printf ("%'" G_GINT64_FORMAT, max);
-      g_autofree char *avg_s = g_strdup_printf ("%'" G_GINT64_FORMAT, sum / MAX (used, 1));
+      g_autofree char *day = luma_format_day (start + (gint64) max_index * bucket_seconds);
+      g_autofree char *max_s = luma_format_count (max);
+      g_autofree char *avg_s = luma_format_count (sum / MAX (used, 1));
 
       if (bucket_seconds < 7 * 24 * 3600)
         /* Translators: text alternative of the daily chart: "Highest: N on DATE;

@@ -12,7 +12,7 @@
 #include "luma-a11y.h"
 #include "luma-contacts-editor.h"
 #include "luma-email.h"
-#include "luma-window.h"
+#include "luma-utils.h"
 
 typedef struct
 {
@@ -588,10 +588,7 @@ static void
 toast (LumaContactsEditor *self,
        const char         *message)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (LUMA_IS_WINDOW (root))
-    luma_window_add_toast (LUMA_WINDOW (root), message);
+  luma_widget_show_toast (GTK_WIDGET (self), message);
 }
 
 static void

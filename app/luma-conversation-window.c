@@ -9,6 +9,7 @@
 
 #include "luma-a11y.h"
 #include "luma-conversation-window.h"
+#include "luma-format.h"
 
 struct _LumaConversationWindow
 {
@@ -31,21 +32,12 @@ struct _LumaConversationWindow
 
 G_DEFINE_FINAL_TYPE (LumaConversationWindow, luma_conversation_window, ADW_TYPE_WINDOW)
 
-static char *
-format_local (gint64      t,
-              const char *format)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (t);
-
-  return dt != NULL ? g_date_time_format (dt, format) : g_strdup ("");
-}
-
 static GtkWidget *
 message_row (const LumaMessage *m)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *header, *text, *row;
-  g_autofree char *time = format_local (m->sent_at, "%X");
+  g_autofree char *time = luma_format_time (m->sent_at);
   g_autofree char *who = NULL;
   g_autofree char *a11y = NULL;
 
@@ -89,7 +81,7 @@ message_row (const LumaMessage *m)
 static GtkWidget *
 date_row (gint64 t)
 {
-  g_autofree char *day = format_local (t, "%A, %x");
+  g_autofree char *day = luma_format_weekday (t);
   GtkWidget *label = gtk_label_new (day);
   GtkWidget *row = gtk_list_box_row_new ();
 
@@ -177,7 +169,7 @@ show_conversations (LumaConversationWindow *self)
     {
       LumaConversation *c = g_ptr_array_index (self->conversations, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *when = format_local (c->started_on, "%x %X");
+      g_autofree char *when = luma_format_date_time (c->started_on);
       g_autofree char *subtitle = NULL;
       guint n = c->messages != NULL ? c->messages->len : 0;
 

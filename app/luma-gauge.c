@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "luma-gauge.h"
-#include "luma-subscription-page.h"
+#include "luma-format.h"
 
 #define BAR_HEIGHT 14.0
 #define MARK_HEIGHT 6.0
@@ -105,7 +105,7 @@ luma_gauge_snapshot (GtkWidget   *widget,
   for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
     {
       double x = bar_w * marks[i] / 100.0;
-      g_autofree char *label = g_strdup_printf ("%u %%", marks[i]);
+      g_autofree char *label = luma_format_percent (marks[i]);
       PangoLayout *layout = gtk_widget_create_pango_layout (widget, label);
       PangoFontDescription *font = pango_font_description_from_string ("Sans 8");
       int lw, lh;
@@ -210,8 +210,8 @@ luma_gauge_set_values (LumaGauge *self,
                         : self->consumed > 0)
       passed = marks[i];
 
-  used = g_strdup_printf ("%'" G_GINT64_FORMAT, self->consumed);
-  total = g_strdup_printf ("%'" G_GINT64_FORMAT, self->total);
+  used = luma_format_count (self->consumed);
+  total = luma_format_count (self->total);
   /* Translators: the consumption gauge read aloud: "USED of TOTAL licenses used (PERCENT %)";
    * the plural form follows TOTAL */
   numbers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s license used (%u %%)",

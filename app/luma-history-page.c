@@ -11,9 +11,10 @@
 #include "luma-conversation-window.h"
 #include "luma-csv.h"
 #include "luma-a11y.h"
-#include "luma-history-page.h"
-#include "luma-subscription-page.h"
-#include "luma-window.h"
+#include "luma-history-page-private.h"
+#include "luma-format.h"
+#include "luma-history-columns.h"
+#include "luma-utils.h"
 
 struct _LumaHistoryPage
 {
@@ -21,6 +22,7 @@ struct _LumaHistoryPage
 
   LumaCache           *cache;
   LumaSync            *sync;
+  GSettings           *settings;
   LumaHistoryModel    *model;
   GtkSingleSelection  *selection;
   LumaLicenseType      license_type;
@@ -68,90 +70,14 @@ static void run_query (LumaHistoryPage *self,
 
 /* ---- Columns -------------------------------------------------------------------------------- */
 
-/* @chars: the width of the column's cells in characters. Cells are
- * GtkInscriptions: their size does not depend on their text, so a new
- * record in a row is only drawn again, not measured again. */
-typedef struct
-{
-  LumaHistoryColumn  column;
-  const char        *title;
-  gboolean           expand;
-  guint              chars;
-} ColumnInfo;
-
-static const ColumnInfo session_columns[] = {
-  { LUMA_HISTORY_COLUMN_ID, N_("Session ID"), FALSE, 11 },
-  { LUMA_HISTORY_COLUMN_TIME, N_("Started On"), FALSE, 19 },
-  { LUMA_HISTORY_COLUMN_INITIATED_BY, N_("Initiated By"), FALSE, 9 },
-  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE, 16 },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 28 },
-  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE, 11 },
-  { LUMA_HISTORY_COLUMN_AGENT_NAME, N_("Agent Name"), TRUE, 13 },
-  { LUMA_HISTORY_COLUMN_CHANNEL, N_("Channel"), FALSE, 15 },
-  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE, 0 },
-};
-
-static const ColumnInfo user_columns[] = {
-  { LUMA_HISTORY_COLUMN_ID, N_("User ID"), FALSE, 12 },
-  { LUMA_HISTORY_COLUMN_USER_NAME, N_("User Name"), TRUE, 18 },
-  { LUMA_HISTORY_COLUMN_EMAIL, N_("Email"), TRUE, 28 },
-  { LUMA_HISTORY_COLUMN_FIRST_NAME, N_("First Name"), TRUE, 12 },
-  { LUMA_HISTORY_COLUMN_LAST_NAME, N_("Last Name"), TRUE, 12 },
-  { LUMA_HISTORY_COLUMN_ROLE, N_("Role"), FALSE, 10 },
-  { LUMA_HISTORY_COLUMN_STATUS, N_("Status"), FALSE, 8 },
-  { LUMA_HISTORY_COLUMN_TIME, N_("Created On"), FALSE, 19 },
-  { LUMA_HISTORY_COLUMN_CONVERSATIONS, N_("Conversations"), FALSE, 0 },
-};
-
 static char *
-format_time (gint64 t)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (t);
-
-  if (dt == NULL)
-    return g_strdup ("");
-  /* Translators: date and time of a row of the consumption history, in the
-   * format of g_date_time_format(); put them in your language's order, e.g.
-   * "%d.%m.%Y %H:%M:%S". */
-  return g_date_time_format (dt, _("%Y-%m-%d %H:%M:%S"));
-}
-
-static char *
-cell_text (LumaHistoryItem   *item,
-           LumaHistoryColumn  column)
+cell_text (LumaHistoryItem             *item,
+           const LumaHistoryColumnInfo *info)
 {
   const LumaSessionRecord *s = luma_history_item_get_session (item);
-  const LumaUserRecord *u = luma_history_item_get_user (item);
+  gconstpointer record = s != NULL ? (gconstpointer) s : (gconstpointer) luma_history_item_get_user (item);
 
-  switch (column)
-    {
-    case LUMA_HISTORY_COLUMN_TIME:
-      return format_time (s != NULL ? s->started_on : u->created_on);
-    case LUMA_HISTORY_COLUMN_ID:
-      return g_strdup (luma_history_item_get_record_id (item));
-    case LUMA_HISTORY_COLUMN_USER_NAME:
-      return g_strdup (s != NULL ? s->user_name : u->user_name);
-    case LUMA_HISTORY_COLUMN_EMAIL:
-      return g_strdup (s != NULL ? s->email : u->email);
-    case LUMA_HISTORY_COLUMN_ROLE:
-      return g_strdup (luma_role_to_display (s != NULL ? s->role : u->role));
-    case LUMA_HISTORY_COLUMN_CONVERSATIONS:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, luma_history_item_get_conversations (item));
-    case LUMA_HISTORY_COLUMN_INITIATED_BY:
-      return g_strdup (s != NULL ? luma_initiated_by_to_display (s->initiated_by) : "");
-    case LUMA_HISTORY_COLUMN_AGENT_NAME:
-      return g_strdup (s != NULL && s->agent_name != NULL ? s->agent_name : "");
-    case LUMA_HISTORY_COLUMN_CHANNEL:
-      return g_strdup (s != NULL ? luma_channel_to_display (s->channel) : "");
-    case LUMA_HISTORY_COLUMN_FIRST_NAME:
-      return g_strdup (u != NULL ? u->first_name : "");
-    case LUMA_HISTORY_COLUMN_LAST_NAME:
-      return g_strdup (u != NULL ? u->last_name : "");
-    case LUMA_HISTORY_COLUMN_STATUS:
-      return g_strdup (u != NULL ? luma_user_status_to_display (u->status) : "");
-    default:
-      return g_strdup ("");
-    }
+  return luma_history_record_format (luma_history_item_get_license_type (item), record, info);
 }
 
 /* Cells follow their item: a new query gives the item another record and
@@ -217,13 +143,13 @@ setup_text_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
                gpointer                  user_data)
 {
-  const ColumnInfo *info = user_data;
+  const LumaHistoryColumnInfo *info = user_data;
   GtkWidget *text = gtk_inscription_new (NULL);
 
   gtk_inscription_set_xalign (GTK_INSCRIPTION (text), 0);
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (text), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
-  gtk_inscription_set_min_chars (GTK_INSCRIPTION (text), MIN (info->chars, 6));
-  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (text), info->chars);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (text), MIN (info->width_chars, 6));
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (text), info->width_chars);
   /* One line, ellipsized: given the row's full height it would wrap. */
   gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
   gtk_list_item_set_child (list_item, text);
@@ -233,10 +159,10 @@ static void
 update_text (GtkListItem *list_item,
              gpointer     user_data)
 {
-  const ColumnInfo *info = user_data;
+  const LumaHistoryColumnInfo *info = user_data;
   LumaHistoryItem *item = gtk_list_item_get_item (list_item);
   GtkWidget *child = gtk_list_item_get_child (list_item);
-  g_autofree char *text = cell_text (item, info->column);
+  g_autofree char *text = cell_text (item, info);
 
   /* GtkInscription also gives the text to screen readers as the cell's name. */
   gtk_inscription_set_text (GTK_INSCRIPTION (child), text);
@@ -301,7 +227,7 @@ update_conversations (GtkListItem *list_item,
 
   /* Translators: accessible name of the Conversations cell: "3 conversations of S-0001" */
   a11y = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s conversation of %s",
-                                       "%s conversations of %s", (gulong) n),
+                                       "%s conversations of %s", luma_plural_n (n)),
                           label, luma_history_item_get_record_id (item));
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
@@ -329,7 +255,7 @@ sorter_changed_cb (GtkSorter       *sorter,
 static void
 build_columns (LumaHistoryPage *self)
 {
-  const ColumnInfo *info;
+  const LumaHistoryColumnInfo *info;
   guint n_info;
   GListModel *columns = gtk_column_view_get_columns (self->view);
   GtkColumnViewColumn *time_column = NULL;
@@ -343,24 +269,15 @@ build_columns (LumaHistoryPage *self)
       gtk_column_view_remove_column (self->view, column);
     }
 
-  if (self->license_type == LUMA_LICENSE_TYPE_SESSION)
-    {
-      info = session_columns;
-      n_info = G_N_ELEMENTS (session_columns);
-    }
-  else
-    {
-      info = user_columns;
-      n_info = G_N_ELEMENTS (user_columns);
-    }
+  info = luma_history_columns_get (self->license_type, &n_info);
 
   for (guint i = 0; i < n_info; i++)
     {
       GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
       g_autoptr(GtkColumnViewColumn) column = NULL;
-      g_autoptr(LumaColumnSorter) sorter = luma_column_sorter_new (info[i].column);
+      g_autoptr(LumaColumnSorter) sorter = luma_column_sorter_new (info[i].key);
 
-      if (info[i].column == LUMA_HISTORY_COLUMN_CONVERSATIONS)
+      if (info[i].key == LUMA_HISTORY_COLUMN_CONVERSATIONS)
         {
           g_signal_connect (factory, "setup", G_CALLBACK (setup_conversations_cb), self);
           g_signal_connect (factory, "bind", G_CALLBACK (bind_conversations_cb), self);
@@ -372,12 +289,12 @@ build_columns (LumaHistoryPage *self)
         }
       g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), NULL);
 
-      column = gtk_column_view_column_new (_(info[i].title), factory);
+      column = gtk_column_view_column_new (luma_history_column_get_title (&info[i]), factory);
       gtk_column_view_column_set_sorter (column, GTK_SORTER (sorter));
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_expand (column, info[i].expand);
       gtk_column_view_append_column (self->view, column);
-      if (info[i].column == LUMA_HISTORY_COLUMN_TIME)
+      if (info[i].key == LUMA_HISTORY_COLUMN_TIME)
         time_column = column;
     }
 
@@ -637,14 +554,12 @@ set_query_cb (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
           g_autofree char *message = g_strdup_printf (_("Cannot read the history: %s"), error->message);
 
           self->busy = FALSE;
           /* The same query may be tried again. */
           g_clear_pointer (&self->asked, luma_history_query_free);
-          if (LUMA_IS_WINDOW (root))
-            luma_window_add_toast (LUMA_WINDOW (root), message);
+          luma_widget_show_toast (GTK_WIDGET (self), message);
           g_object_notify (G_OBJECT (self), "busy");
         }
       g_object_unref (self);
@@ -777,6 +692,16 @@ luma_history_page_set_context (LumaHistoryPage *self,
 }
 
 void
+luma_history_page_set_settings (LumaHistoryPage *self,
+                                GSettings       *settings)
+{
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+
+  g_set_object (&self->settings, settings);
+}
+
+void
 luma_history_page_focus_search (LumaHistoryPage *self)
 {
   g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
@@ -883,7 +808,6 @@ download_done_cb (GObject      *source,
 {
   g_autoptr(LumaHistoryPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   guint64 rows = 0;
   g_autofree char *message = NULL;
 
@@ -903,18 +827,17 @@ download_done_cb (GObject      *source,
       g_autofree char *n = luma_format_count ((gint64) rows);
 
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Downloaded %s record",
-                                              "Downloaded %s records", (gulong) rows), n);
+                                              "Downloaded %s records", luma_plural_n ((gint64) rows)),
+                              n);
     }
 
-  if (LUMA_IS_WINDOW (root))
-    luma_window_add_toast (LUMA_WINDOW (root), message);
+  luma_widget_show_toast (GTK_WIDGET (self), message);
 }
 
 void
 luma_history_page_download_to (LumaHistoryPage *self,
                                GFile           *file)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   LumaCsvFlags flags = LUMA_CSV_FLAGS_NONE;
   const LumaHistoryQuery *query;
 
@@ -925,15 +848,8 @@ luma_history_page_download_to (LumaHistoryPage *self,
   if (query == NULL || self->cache == NULL || self->download_cancellable != NULL)
     return;
 
-  if (LUMA_IS_WINDOW (root))
-    {
-      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (root));
-
-      if (LUMA_IS_APPLICATION (app) &&
-          g_settings_get_boolean (luma_application_get_settings (LUMA_APPLICATION (app)),
-                                  "csv-byte-order-mark"))
-        flags |= LUMA_CSV_FLAGS_BOM;
-    }
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "csv-byte-order-mark"))
+    flags |= LUMA_CSV_FLAGS_BOM;
 
   self->download_cancellable = g_cancellable_new ();
   gtk_progress_bar_set_fraction (self->download_progress, 0);
@@ -973,13 +889,14 @@ confirm_download_cb (AdwMessageDialog *dialog,
                      const char       *response,
                      LumaHistoryPage  *self)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *today = NULL;
   g_autofree char *name = NULL;
 
   if (g_strcmp0 (response, "download") != 0 || self->chooser != NULL)
     return;
 
-  name = g_date_time_format (now, "license-consumption-%Y-%m-%d.csv");
+  today = luma_format_iso8601_day (g_get_real_time () / G_USEC_PER_SEC);
+  name = g_strdup_printf ("license-consumption-%s.csv", today);
   self->chooser = gtk_file_chooser_native_new (_("Download the License Consumption History"),
                                                GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                GTK_FILE_CHOOSER_ACTION_SAVE,
@@ -1076,6 +993,7 @@ luma_history_page_dispose (GObject *object)
   g_clear_object (&self->model);
   g_clear_object (&self->cache);
   g_clear_object (&self->sync);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (luma_history_page_parent_class)->dispose (object);
 }

@@ -20,33 +20,12 @@ G_DECLARE_FINAL_TYPE (LumaHistoryPage, luma_history_page, LUMA, HISTORY_PAGE, Gt
 void                    luma_history_page_set_context  (LumaHistoryPage *self,
                                                         LumaCache       *cache,
                                                         LumaSync        *sync);
+/* The application's settings (csv-byte-order-mark), or NULL for the defaults. */
+void                    luma_history_page_set_settings (LumaHistoryPage *self,
+                                                        GSettings       *settings);
 /* Runs the query again (after a sync), keeping the selected row and the
  * scroll position. */
 void                    luma_history_page_reload       (LumaHistoryPage *self);
 void                    luma_history_page_focus_search (LumaHistoryPage *self);
-
-LumaHistoryModel       *luma_history_page_get_model    (LumaHistoryPage *self);
-GtkColumnView          *luma_history_page_get_view     (LumaHistoryPage *self);
-/* The query of the rows shown; NULL before the first one. */
-const LumaHistoryQuery *luma_history_page_get_query    (LumaHistoryPage *self);
-/* TRUE while a query runs. */
-gboolean                luma_history_page_get_busy     (LumaHistoryPage *self);
-/* "12 of 1,000 records" */
-const char             *luma_history_page_get_count_text (LumaHistoryPage *self);
-
-/* Changes the filters as the controls do (and updates the controls). */
-void                    luma_history_page_set_search   (LumaHistoryPage *self,
-                                                        const char      *text);
-/* Sorts as a click on that column's header does. */
-void                    luma_history_page_sort_by      (LumaHistoryPage   *self,
-                                                        LumaHistoryColumn  column,
-                                                        gboolean           descending);
-
-/* Writes the rows shown (same columns, order and filters) to @file as CSV,
- * with a progress bar and Cancel, as the Download button does after its
- * confirmation and file chooser. */
-void                    luma_history_page_download_to  (LumaHistoryPage *self,
-                                                        GFile           *file);
-gboolean                luma_history_page_get_downloading (LumaHistoryPage *self);
 
 G_END_DECLS

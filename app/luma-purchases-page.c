@@ -9,7 +9,7 @@
 
 #include "luma-a11y.h"
 #include "luma-purchases-page.h"
-#include "luma-subscription-page.h"
+#include "luma-format.h"
 
 struct _LumaPurchasesPage
 {
@@ -35,15 +35,14 @@ purchase_row (const LumaPurchase *p)
   g_autofree char *subtitle = NULL;
   g_autofree char *total_s = luma_format_count (p->total_after);
   g_autofree char *total_text = NULL;
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (p->performed_on);
 
-  change = g_strdup_printf ("%+'" G_GINT64_FORMAT, p->change);
+  change = luma_format_change (p->change);
   /* Translators: a purchase row: "+5,000 · Refill", the signed number of licenses then the
    * kind of purchase; a language may add its word for licenses in the right plural form */
   title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s", "%s · %s",
                                         luma_plural_n (p->change)),
                            change, luma_purchase_kind_to_display (p->kind));
-  when = dt != NULL ? g_date_time_format (dt, "%x %X") : g_strdup ("");
+  when = luma_format_date_time (p->performed_on);
   if (p->reference != NULL)
     /* Translators: "DATE · by USER · REASON (REFERENCE)" */
     subtitle = g_strdup_printf (_("%s · by %s · %s (%s)"), when, p->performed_by, p->reason,

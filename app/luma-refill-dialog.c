@@ -9,7 +9,7 @@
 
 #include "luma-a11y.h"
 #include "luma-refill-dialog.h"
-#include "luma-subscription-page.h"
+#include "luma-format.h"
 
 #define MAX_REASON 500
 #define MAX_REFERENCE 100
@@ -55,8 +55,7 @@ static gboolean
 amount_output_cb (LumaRefillDialog *self,
                   GtkSpinButton    *spin)
 {
-  g_autofree char *text = g_strdup_printf ("%'" G_GINT64_FORMAT,
-                                           (gint64) gtk_spin_button_get_value (spin));
+  g_autofree char *text = luma_format_count ((gint64) gtk_spin_button_get_value (spin));
 
   if (g_strcmp0 (text, gtk_editable_get_text (GTK_EDITABLE (spin))) != 0)
     gtk_editable_set_text (GTK_EDITABLE (spin), text);

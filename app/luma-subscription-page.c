@@ -9,9 +9,10 @@
 
 #include "luma-chart.h"
 #include "luma-contacts-editor.h"
+#include "luma-format.h"
 #include "luma-gauge.h"
 #include "luma-a11y.h"
-#include "luma-subscription-page.h"
+#include "luma-subscription-page-private.h"
 
 #define DAY (24 * 3600)
 #define WEEK (7 * DAY)
@@ -50,107 +51,6 @@ struct _LumaSubscriptionPage
 };
 
 G_DEFINE_FINAL_TYPE (LumaSubscriptionPage, luma_subscription_page, GTK_TYPE_WIDGET)
-
-char *
-luma_format_count (gint64 n)
-{
-  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
-}
-
-gulong
-luma_plural_n (gint64 n)
-{
-  /* Plural rules look only at the last digits (n % 10, n % 100, n % 1000000), so a
-   * count that might not fit a 32-bit gulong keeps its last six, on every platform. */
-  guint64 abs_n = n < 0 ? (guint64) -(n + 1) + 1 : (guint64) n;
-
-  if (abs_n >= G_GUINT64_CONSTANT (1000000000))
-    return (gulong) (abs_n % 1000000 + 1000000);
-  return (gulong) abs_n;
-}
-
-char *
-luma_format_day (gint64 unix_seconds)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_seconds);
-
-  if (dt == NULL)
-    return g_strdup ("");
-  /* The contract's own calendar (UTC), not the viewer's time zone. */
-  return g_date_time_format (dt, "%x");
-}
-
-char *
-luma_format_last_synced (gint64 synced,
-                         gint64 now)
-{
-  gint64 ago;
-
-  if (synced <= 0)
-    return g_strdup (_("Never synced"));
-
-  ago = MAX (now - synced, 0);
-  if (ago < 60)
-    return g_strdup (_("Synced just now"));
-  if (ago < 3600)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d minute ago",
-                                         "Synced %d minutes ago", (gulong) (ago / 60)),
-                            (int) (ago / 60));
-  if (ago < 24 * 3600)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d hour ago",
-                                         "Synced %d hours ago", (gulong) (ago / 3600)),
-                            (int) (ago / 3600));
-  else
-    {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (synced);
-      g_autofree char *when = g_date_time_format (dt, "%x %X");
-
-      /* Translators: %s is a date and time */
-      return g_strdup_printf (_("Last synced on %s"), when);
-    }
-}
-
-char *
-luma_subscription_forecast (const LumaSubscription *s,
-                            gint64                  now)
-{
-  g_autofree char *end = NULL;
-  gint64 elapsed;
-  gint64 remaining;
-  double rate;
-  double run_out;
-
-  g_return_val_if_fail (s != NULL, NULL);
-
-  end = luma_format_day (s->end_date);
-  if (now > s->end_date)
-    /* Translators: %s is the end date of the contract */
-    return g_strdup_printf (_("The contract term ended on %s."), end);
-  if (now < s->start_date)
-    return g_strdup (_("The contract term has not started yet."));
-  if (s->total_purchase > 0 && s->consumed >= s->total_purchase)
-    return g_strdup (_("All licenses are used."));
-  if (s->consumed <= 0)
-    /* Translators: %s is the end date of the contract */
-    return g_strdup_printf (_("No licenses used yet: they last past the end date (%s)."), end);
-
-  elapsed = MAX (now - s->start_date, 1);
-  rate = (double) s->consumed / (double) elapsed;
-  remaining = s->total_purchase - s->consumed;
-  run_out = (double) now + (double) remaining / rate;
-
-  if (run_out > (double) s->end_date)
-    /* Translators: %s is the end date of the contract */
-    return g_strdup_printf (_("At the current rate the licenses last past the end date (%s)."),
-                            end);
-  else
-    {
-      g_autofree char *day = luma_format_day ((gint64) run_out);
-
-      /* Translators: %s is a date */
-      return g_strdup_printf (_("At the current rate the licenses run out on %s."), day);
-    }
-}
 
 /* ---- The chart, counted by the cache in a worker thread --------------------------------------- */
 
@@ -281,9 +181,7 @@ show_subscription (LumaSubscriptionPage *self)
   end = luma_format_day (s->end_date);
   gtk_label_set_label (self->start_date_label, start);
   gtk_label_set_label (self->end_date_label, end);
-  duration = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes",
-                                           (gulong) s->session_duration_minutes),
-                              (int) s->session_duration_minutes);
+  duration = luma_format_minutes (s->session_duration_minutes);
   gtk_label_set_label (self->session_duration_label, duration);
   set_label_count (self->total_purchase_label, s->total_purchase);
   set_label_count (self->consumed_label, s->consumed);
@@ -303,7 +201,7 @@ show_subscription (LumaSubscriptionPage *self)
   luma_gauge_set_values (self->gauge, s->consumed, s->total_purchase);
   gtk_label_set_label (self->gauge_label, luma_gauge_get_text (self->gauge));
 
-  forecast = luma_subscription_forecast (s, g_get_real_time () / G_USEC_PER_SEC);
+  forecast = luma_format_forecast (s, g_get_real_time () / G_USEC_PER_SEC);
   gtk_label_set_label (self->forecast_label, forecast);
 
   gtk_stack_set_visible_child_name (self->stack, "details");

@@ -9,7 +9,7 @@
 
 #include <glib/gi18n.h>
 
-#include "luma-subscription-page.h"
+#include "luma-format.h"
 #include "luma-a11y.h"
 #include "luma-tenants-page.h"
 
@@ -90,7 +90,7 @@ bind_cb (GtkSignalListItemFactory *factory,
       break;
     case CELL_PERCENT:
     default:
-      text = g_strdup_printf ("%.0f %%", luma_tenant_item_get_percent (tenant));
+      text = luma_format_percent (luma_tenant_item_get_percent (tenant));
       break;
     }
 

@@ -11,6 +11,7 @@
 
 #include "luma-account-page.h"
 #include "luma-credentials.h"
+#include "luma-format.h"
 #include "luma-history-page.h"
 #include "luma-notifier.h"
 #include "luma-purchases-page.h"
@@ -836,6 +837,14 @@ refilled_cb (LumaRefillDialog *dialog,
 }
 
 static void
+show_toast_action_cb (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  luma_window_add_toast (LUMA_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
 refill_action_cb (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -1034,6 +1043,8 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-history", NULL, show_history_action_cb);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action_cb);
   gtk_widget_class_install_action (widget_class, "win.refill", NULL, refill_action_cb);
+  /* For the pages and their widgets (luma_widget_show_toast()): they do not know the window. */
+  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "subscription");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "history");
@@ -1063,6 +1074,7 @@ luma_window_new (LumaApplication *application,
                        NULL);
   settings = luma_application_get_settings (application);
   luma_account_page_set_settings (self->account_page, settings);
+  luma_history_page_set_settings (self->history_page, settings);
   g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), self,
                            G_CONNECT_SWAPPED);
   restore_window_state (self);

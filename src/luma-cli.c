@@ -21,6 +21,7 @@
 #include "luma-cli.h"
 #include "luma-credentials.h"
 #include "luma-csv.h"
+#include "luma-format.h"
 #include "luma-models.h"
 #include "luma-notifier.h"
 #include "luma-sync.h"
@@ -350,9 +351,9 @@ command_sync (const CliOptions *options)
 static char *
 format_day (gint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_seconds);
+  char *day = luma_format_iso8601_day (unix_seconds);
 
-  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("?");
+  return day != NULL ? day : g_strdup ("?");
 }
 
 static int

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "luma-csv.h"
+#include "luma-history-columns.h"
 
 /* Write through a large buffer: one write() per 256 KiB, never per row. */
 #define FLUSH_SIZE (256 * 1024)
@@ -104,46 +105,18 @@ luma_csv_append_row (GString            *out,
   g_string_append_len (out, "\r\n", 2);
 }
 
-static const char * const session_columns[LUMA_CSV_N_SESSION_COLUMNS] = {
-  N_("Session ID"),
-  N_("Started On"),
-  N_("Initiated By"),
-  N_("User Name"),
-  N_("Email"),
-  N_("Role"),
-  N_("Agent Name"),
-  N_("Channel"),
-  N_("Conversations"),
-};
-
-static const char * const user_columns[LUMA_CSV_N_USER_COLUMNS] = {
-  N_("User ID"),
-  N_("User Name"),
-  N_("Email"),
-  N_("First Name"),
-  N_("Last Name"),
-  /* Translators: a column heading, the user's role in the tenant (Admin, Guest...) */
-  N_("Role"),
-  /* Translators: a column heading, the status of the user's account (Active, Inactive) */
-  N_("Status"),
-  N_("Created On"),
-  N_("Conversations"),
-};
-
 void
 luma_csv_append_header (GString         *out,
                         LumaLicenseType  license_type)
 {
-  const char * const *columns = license_type == LUMA_LICENSE_TYPE_USER ? user_columns : session_columns;
-  const char *translated[LUMA_CSV_N_SESSION_COLUMNS];
-  guint i;
+  guint n;
+  const LumaHistoryColumnInfo *columns = luma_history_columns_get (license_type, &n);
+  g_autofree const char **titles = g_new (const char *, n);
 
-  G_STATIC_ASSERT (LUMA_CSV_N_SESSION_COLUMNS == LUMA_CSV_N_USER_COLUMNS);
+  for (guint i = 0; i < n; i++)
+    titles[i] = luma_history_column_get_title (&columns[i]);
 
-  for (i = 0; i < LUMA_CSV_N_SESSION_COLUMNS; i++)
-    translated[i] = _(columns[i]);
-
-  luma_csv_append_row (out, translated, LUMA_CSV_N_SESSION_COLUMNS);
+  luma_csv_append_row (out, titles, n);
 }
 
 /* Values are not translated: a report read by scripts and other people's
@@ -282,51 +255,61 @@ append_count (GString *out,
 }
 
 void
-luma_csv_append_session (GString                 *out,
-                         const LumaSessionRecord *r)
+luma_csv_append_record (GString         *out,
+                        LumaLicenseType  license_type,
+                        gconstpointer    record)
 {
-  luma_csv_append_field (out, r->session_id, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_time (out, r->started_on);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, luma_csv_initiated_by_label (r->initiated_by), -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, r->user_name, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, r->email, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, luma_csv_role_label (r->role), -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, r->agent_name, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, luma_csv_channel_label (r->channel), -1, TRUE);
-  g_string_append_c (out, ',');
-  append_count (out, r->conversations);
+  guint n;
+  const LumaHistoryColumnInfo *columns = luma_history_columns_get (license_type, &n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      LumaHistoryColumn key = columns[i].key;
+      gint64 value = luma_history_record_get_value (license_type, record, key);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+
+      switch (columns[i].kind)
+        {
+        case LUMA_HISTORY_VALUE_TIME:
+          luma_csv_append_time (out, value);
+          break;
+        case LUMA_HISTORY_VALUE_COUNT:
+          append_count (out, value);
+          break;
+        case LUMA_HISTORY_VALUE_ENUM:
+          if (key == LUMA_HISTORY_COLUMN_ROLE)
+            luma_csv_append_field (out, luma_csv_role_label ((LumaRole) value), -1, TRUE);
+          else if (key == LUMA_HISTORY_COLUMN_INITIATED_BY)
+            luma_csv_append_field (out, luma_csv_initiated_by_label ((LumaInitiatedBy) value), -1, TRUE);
+          else if (key == LUMA_HISTORY_COLUMN_CHANNEL)
+            luma_csv_append_field (out, luma_csv_channel_label ((LumaChannel) value), -1, TRUE);
+          else
+            luma_csv_append_field (out, luma_csv_user_status_label ((LumaUserStatus) value), -1, TRUE);
+          break;
+        case LUMA_HISTORY_VALUE_TEXT:
+        default:
+          luma_csv_append_field (out, luma_history_record_get_text (license_type, record, key),
+                                 -1, TRUE);
+          break;
+        }
+    }
   g_string_append_len (out, "\r\n", 2);
 }
 
 void
-luma_csv_append_user (GString              *out,
-                      const LumaUserRecord *r)
+luma_csv_append_session (GString                 *out,
+                         const LumaSessionRecord *record)
 {
-  luma_csv_append_field (out, r->user_id, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, r->user_name, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, r->email, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, r->first_name, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, r->last_name, -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, luma_csv_role_label (r->role), -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_field (out, luma_csv_user_status_label (r->status), -1, TRUE);
-  g_string_append_c (out, ',');
-  luma_csv_append_time (out, r->created_on);
-  g_string_append_c (out, ',');
-  append_count (out, r->conversations);
-  g_string_append_len (out, "\r\n", 2);
+  luma_csv_append_record (out, LUMA_LICENSE_TYPE_SESSION, record);
+}
+
+void
+luma_csv_append_user (GString              *out,
+                      const LumaUserRecord *record)
+{
+  luma_csv_append_record (out, LUMA_LICENSE_TYPE_USER, record);
 }
 
 /* ---- Export ------------------------------------------------------------------------------------ */
@@ -393,10 +376,7 @@ export_row_cb (LumaLicenseType  license_type,
 {
   Export *self = user_data;
 
-  if (license_type == LUMA_LICENSE_TYPE_USER)
-    luma_csv_append_user (self->buf, record);
-  else
-    luma_csv_append_session (self->buf, record);
+  luma_csv_append_record (self->buf, license_type, record);
 
   if (self->buf->len >= FLUSH_SIZE && !export_flush (self))
     return FALSE;

@@ -39,9 +39,6 @@ typedef enum
   LUMA_CSV_FLAGS_BOM  = 1 << 0,  /* start with a UTF-8 byte-order mark (EF BB BF) */
 } LumaCsvFlags;
 
-#define LUMA_CSV_N_SESSION_COLUMNS 9
-#define LUMA_CSV_N_USER_COLUMNS    9
-
 /**
  * LumaCsvProgressFunc:
  * @rows_written: rows written so far
@@ -68,9 +65,15 @@ void         luma_csv_append_field        (GString                 *out,
 void         luma_csv_append_row          (GString                 *out,
                                            const char * const      *fields,
                                            guint                    n_fields);
-/* The header row of the report for @license_type, translated. */
+/* The header row of the report for @license_type, translated: the headings
+ * of luma-history-columns.h. */
 void         luma_csv_append_header       (GString                 *out,
                                            LumaLicenseType          license_type);
+/* One record (a LumaSessionRecord or LumaUserRecord, after @license_type):
+ * its fields in the order of luma-history-columns.h, ended by CRLF. */
+void         luma_csv_append_record       (GString                 *out,
+                                           LumaLicenseType          license_type,
+                                           gconstpointer            record);
 void         luma_csv_append_session      (GString                 *out,
                                            const LumaSessionRecord *record);
 void         luma_csv_append_user         (GString                 *out,

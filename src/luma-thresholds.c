@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "luma-format.h"
 #include "luma-thresholds.h"
 
 static const struct
@@ -143,26 +144,18 @@ luma_threshold_notification_id (const char    *external_id,
   return g_strdup_printf ("threshold-%s-%u", external_id, luma_threshold_get_percent (threshold));
 }
 
-/* Grouped by the locale's LC_NUMERIC thousands separator ("1,000" in
- * English, "1 000" in French, "1000" in the C locale). */
-static char *
-format_count (gint64 n)
-{
-  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
-}
-
 static char *
 format_usage (LumaLicenseType license_type,
               gint64          consumed,
               gint64          total_purchase)
 {
-  g_autofree char *used = format_count (consumed);
-  g_autofree char *total = format_count (total_purchase);
+  g_autofree char *used = luma_format_count (consumed);
+  g_autofree char *total = luma_format_count (total_purchase);
   gulong n = (gulong) MIN (total_purchase, (gint64) G_MAXLONG);
 
   if (consumed > total_purchase)
     {
-      g_autofree char *over = format_count (consumed - total_purchase);
+      g_autofree char *over = luma_format_count (consumed - total_purchase);
 
       if (license_type == LUMA_LICENSE_TYPE_USER)
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -193,7 +186,7 @@ format_usage (LumaLicenseType license_type,
     }
 
   {
-    g_autofree char *left = format_count (total_purchase - consumed);
+    g_autofree char *left = luma_format_count (total_purchase - consumed);
 
     if (license_type == LUMA_LICENSE_TYPE_USER)
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -218,7 +211,6 @@ luma_threshold_notification_new (LumaThreshold    threshold,
                                  gint64           term_end)
 {
   LumaThresholdNotification *self;
-  g_autoptr(GDateTime) end = NULL;
   g_autofree char *usage = NULL;
   g_autofree char *end_text = NULL;
   gint64 percent;
@@ -243,11 +235,7 @@ luma_threshold_notification_new (LumaThreshold    threshold,
 
   usage = format_usage (license_type, consumed, total_purchase);
 
-  end = g_date_time_new_from_unix_utc (term_end);
-  if (end != NULL)
-    /* Translators: the date the contract ends, as in "31 December 2026"; see
-     * the g_date_time_format() documentation for the codes */
-    end_text = g_date_time_format (end, _("%-d %B %Y"));
+  end_text = luma_format_day_long (term_end);
 
   if (end_text != NULL)
     {

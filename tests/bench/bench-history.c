@@ -25,7 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "bench-util.h"
-#include "luma-history-page.h"
+#include "luma-history-page-private.h"
 #include "luma-ui-test.h"
 
 #define GOAL_MS    300.0

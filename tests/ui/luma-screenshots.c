@@ -12,9 +12,9 @@
 
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
-#include "luma-history-page.h"
+#include "luma-history-page-private.h"
 #include "luma-refill-dialog.h"
-#include "luma-subscription-page.h"
+#include "luma-subscription-page-private.h"
 #include "luma-tenants-page.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"

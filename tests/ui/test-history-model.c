@@ -13,6 +13,7 @@
 
 #include "luma-api-client.h"
 #include "luma-cache.h"
+#include "luma-history-columns.h"
 #include "luma-history-model.h"
 #include "luma-sync.h"
 #include "luma-test-sandbox.h"
@@ -353,21 +354,19 @@ test_session_history (void)
   g_autoptr(LumaHistoryModel) model = luma_history_model_new (cache);
   g_autoptr(GPtrArray) rows = fetch_rows (ACME, ACME_KEY, LUMA_LICENSE_TYPE_SESSION);
   g_auto(LumaHistoryQuery) q = { 0 };
-  const LumaHistoryColumn columns[] = {
-    LUMA_HISTORY_COLUMN_TIME, LUMA_HISTORY_COLUMN_ID, LUMA_HISTORY_COLUMN_USER_NAME,
-    LUMA_HISTORY_COLUMN_EMAIL, LUMA_HISTORY_COLUMN_ROLE, LUMA_HISTORY_COLUMN_CONVERSATIONS,
-    LUMA_HISTORY_COLUMN_INITIATED_BY, LUMA_HISTORY_COLUMN_AGENT_NAME, LUMA_HISTORY_COLUMN_CHANNEL,
-  };
+  guint n_columns;
+  const LumaHistoryColumnInfo *columns = luma_history_columns_get (LUMA_LICENSE_TYPE_SESSION, &n_columns);
   GPtrArray *by_time;
 
   g_assert_cmpuint (rows->len, ==, 1500);
+  g_assert_cmpuint (n_columns, ==, 9);
 
-  /* Every column, both directions */
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+  /* Every column the view shows, both directions */
+  for (guint i = 0; i < n_columns; i++)
     for (int descending = 0; descending < 2; descending++)
       {
         luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
-        q.sort_column = columns[i];
+        q.sort_column = columns[i].key;
         q.descending = descending;
         check_query (model, rows, &q);
       }
@@ -418,17 +417,14 @@ test_user_history (void)
   g_autoptr(LumaHistoryModel) model = luma_history_model_new (cache);
   g_autoptr(GPtrArray) rows = fetch_rows (BETA, BETA_KEY, LUMA_LICENSE_TYPE_USER);
   g_auto(LumaHistoryQuery) q = { 0 };
-  const LumaHistoryColumn columns[] = {
-    LUMA_HISTORY_COLUMN_TIME, LUMA_HISTORY_COLUMN_ID, LUMA_HISTORY_COLUMN_USER_NAME,
-    LUMA_HISTORY_COLUMN_EMAIL, LUMA_HISTORY_COLUMN_ROLE, LUMA_HISTORY_COLUMN_CONVERSATIONS,
-    LUMA_HISTORY_COLUMN_FIRST_NAME, LUMA_HISTORY_COLUMN_LAST_NAME, LUMA_HISTORY_COLUMN_STATUS,
-  };
+  guint n_columns;
+  const LumaHistoryColumnInfo *columns = luma_history_columns_get (LUMA_LICENSE_TYPE_USER, &n_columns);
 
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+  for (guint i = 0; i < n_columns; i++)
     for (int descending = 0; descending < 2; descending++)
       {
         luma_history_query_init (&q, LUMA_LICENSE_TYPE_USER);
-        q.sort_column = columns[i];
+        q.sort_column = columns[i].key;
         q.descending = descending;
         check_query (model, rows, &q);
       }

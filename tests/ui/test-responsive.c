@@ -22,7 +22,7 @@
 
 #include "config.h"
 
-#include "luma-history-page.h"
+#include "luma-history-page-private.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
 #include "luma-window.h"
