@@ -18,7 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "fuzz-common.h"
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 
 static LumaCache *cache;
 
