@@ -47,8 +47,6 @@ store_conversations_func (LumaCache          *self,
   StoreConversationsArgs *args = data;
   sqlite3_stmt *stmt;
 
-  if (!_luma_cache_begin (self, error))
-    return FALSE;
   if (!_luma_cache_db_exec_bound (self->wdb,
                                   "DELETE FROM messages WHERE conversation IN (SELECT id FROM conversations"
                                   " WHERE record_kind = ?1 AND record_id = ?2)", error,
@@ -56,7 +54,7 @@ store_conversations_func (LumaCache          *self,
       !_luma_cache_db_exec_bound (self->wdb,
                                   "DELETE FROM conversations WHERE record_kind = ?1 AND record_id = ?2", error,
                                   "is", (gint64) args->type, args->record_id))
-    goto fail;
+    return FALSE;
 
   for (guint i = 0; i < args->conversations->len; i++)
     {
@@ -68,7 +66,7 @@ store_conversations_func (LumaCache          *self,
                                      " conversation_id, session_id, user_id, channel, started_on)"
                                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", error);
       if (stmt == NULL)
-        goto fail;
+        return FALSE;
       sqlite3_bind_int (stmt, 1, args->type);
       _luma_cache_bind_text (stmt, 2, args->record_id);
       sqlite3_bind_int64 (stmt, 3, i);
@@ -78,7 +76,7 @@ store_conversations_func (LumaCache          *self,
       sqlite3_bind_int (stmt, 7, c->channel);
       sqlite3_bind_int64 (stmt, 8, c->started_on);
       if (!_luma_cache_db_step_done (self->wdb, stmt, error))
-        goto fail;
+        return FALSE;
       conversation = sqlite3_last_insert_rowid (self->wdb->db);
 
       for (guint j = 0; c->messages != NULL && j < c->messages->len; j++)
@@ -89,7 +87,7 @@ store_conversations_func (LumaCache          *self,
                                          "INSERT INTO messages (conversation, position, sender, sender_name,"
                                          " sent_at, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
           if (stmt == NULL)
-            goto fail;
+            return FALSE;
           sqlite3_bind_int64 (stmt, 1, conversation);
           sqlite3_bind_int64 (stmt, 2, j);
           sqlite3_bind_int (stmt, 3, m->sender);
@@ -97,23 +95,16 @@ store_conversations_func (LumaCache          *self,
           sqlite3_bind_int64 (stmt, 5, m->sent_at);
           _luma_cache_bind_text (stmt, 6, m->text != NULL ? m->text : "");
           if (!_luma_cache_db_step_done (self->wdb, stmt, error))
-            goto fail;
+            return FALSE;
         }
     }
 
-  if (!_luma_cache_db_exec_bound (self->wdb,
-                                  "INSERT OR REPLACE INTO conversation_sets (record_kind, record_id,"
-                                  " n_conversations, stored_on) VALUES (?1, ?2, ?3, ?4)", error,
-                                  "isii", (gint64) args->type, args->record_id,
-                                  (gint64) args->conversations->len,
-                                  g_get_real_time () / G_USEC_PER_SEC) ||
-      !_luma_cache_commit (self, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  _luma_cache_rollback (self);
-  return FALSE;
+  return _luma_cache_db_exec_bound (self->wdb,
+                                    "INSERT OR REPLACE INTO conversation_sets (record_kind, record_id,"
+                                    " n_conversations, stored_on) VALUES (?1, ?2, ?3, ?4)", error,
+                                    "isii", (gint64) args->type, args->record_id,
+                                    (gint64) args->conversations->len,
+                                    g_get_real_time () / G_USEC_PER_SEC);
 }
 
 gboolean
@@ -130,7 +121,8 @@ luma_cache_store_conversations (LumaCache        *self,
   if (!_luma_cache_check_license_type (license_type, error))
     return FALSE;
   args = store_conversations_args_new (license_type, record_id, conversations);
-  return _luma_cache_run_write (self, store_conversations_func, args, NULL, error);
+  return _luma_cache_run_write (self, store_conversations_func, args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
 }
 
 void
@@ -146,7 +138,7 @@ luma_cache_store_conversations_async (LumaCache           *self,
   g_return_if_fail (record_id != NULL && conversations != NULL);
   _luma_cache_run_write_async (self, store_conversations_func,
                                store_conversations_args_new (license_type, record_id, conversations),
-                               (GDestroyNotify) store_conversations_args_free,
+                               (GDestroyNotify) store_conversations_args_free, LUMA_CACHE_JOB_TRANSACTION,
                                luma_cache_store_conversations_async, cancellable, callback, user_data);
 }
 

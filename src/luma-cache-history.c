@@ -422,7 +422,7 @@ luma_cache_commit_batch (LumaCache   *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   args = commit_args_new (self, cursor);
-  return _luma_cache_run_write (self, commit_func, args, n_new_out, error);
+  return _luma_cache_run_write (self, commit_func, args, LUMA_CACHE_JOB_NONE, n_new_out, error);
 }
 
 void
@@ -435,7 +435,7 @@ luma_cache_commit_batch_async (LumaCache           *self,
   g_return_if_fail (LUMA_IS_CACHE (self));
   /* Not cancellable once queued: the batch must not get lost half-way. */
   _luma_cache_run_write_async (self, commit_func, commit_args_new (self, cursor),
-                               (GDestroyNotify) commit_args_free,
+                               (GDestroyNotify) commit_args_free, LUMA_CACHE_JOB_NONE,
                                luma_cache_commit_batch_async, NULL, callback, user_data);
 }
 
@@ -473,10 +473,10 @@ luma_cache_write_page_async (LumaCache           *self,
   stage (self, page->license_type, page->items);
   if (commit_now)
     _luma_cache_run_write_async (self, commit_func, commit_args_new (self, page->next_cursor),
-                                 (GDestroyNotify) commit_args_free,
+                                 (GDestroyNotify) commit_args_free, LUMA_CACHE_JOB_NONE,
                                  luma_cache_write_page_async, NULL, callback, user_data);
   else
-    _luma_cache_run_write_async (self, stage_only_func, NULL, NULL,
+    _luma_cache_run_write_async (self, stage_only_func, NULL, NULL, LUMA_CACHE_JOB_NONE,
                                  luma_cache_write_page_async, NULL, callback, user_data);
   luma_consumption_page_free (page);
 }

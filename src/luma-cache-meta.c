@@ -82,7 +82,7 @@ luma_cache_set_meta (LumaCache   *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
-  return _luma_cache_run_write (self, set_meta_func, &args, NULL, error);
+  return _luma_cache_run_write (self, set_meta_func, &args, LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 char *
@@ -121,7 +121,7 @@ luma_cache_reset_cursor (LumaCache  *self,
                          GError    **error)
 {
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
-  return _luma_cache_run_write (self, reset_cursor_func, NULL, NULL, error);
+  return _luma_cache_run_write (self, reset_cursor_func, NULL, LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 /* @data: the gint64 unix seconds. */
@@ -142,7 +142,8 @@ luma_cache_set_last_synced (LumaCache  *self,
                             GError    **error)
 {
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
-  return _luma_cache_run_write (self, set_last_synced_func, &unix_seconds, NULL, error);
+  return _luma_cache_run_write (self, set_last_synced_func, &unix_seconds,
+                                LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 static gboolean

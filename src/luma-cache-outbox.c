@@ -61,7 +61,8 @@ luma_cache_outbox_queue (LumaCache           *self,
 {
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (edit != NULL, FALSE);
-  return _luma_cache_run_write (self, outbox_queue_func, (gpointer) edit, NULL, error);
+  return _luma_cache_run_write (self, outbox_queue_func, (gpointer) edit,
+                                LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 void
@@ -75,7 +76,7 @@ luma_cache_outbox_queue_async (LumaCache           *self,
   g_return_if_fail (edit != NULL);
   /* Not cancellable: what the user typed must reach the disk. */
   _luma_cache_run_write_async (self, outbox_queue_func, luma_contacts_copy (edit),
-                               (GDestroyNotify) luma_contacts_free,
+                               (GDestroyNotify) luma_contacts_free, LUMA_CACHE_JOB_NONE,
                                luma_cache_outbox_queue_async, NULL, callback, user_data);
 }
 
@@ -102,7 +103,7 @@ luma_cache_outbox_clear (LumaCache  *self,
                          GError    **error)
 {
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
-  return _luma_cache_run_write (self, outbox_clear_func, NULL, NULL, error);
+  return _luma_cache_run_write (self, outbox_clear_func, NULL, LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 LumaContacts *
@@ -159,21 +160,14 @@ store_conflict_func (LumaCache          *self,
   g_autofree char *tt = _luma_cache_strv_to_json ((const char *const *) args->theirs->technical_emails);
   g_autofree char *tb = _luma_cache_strv_to_json ((const char *const *) args->theirs->billing_emails);
 
-  if (!_luma_cache_begin (self, error))
-    return FALSE;
-  if (!_luma_cache_db_exec_bound (self->wdb,
-                                  "INSERT OR REPLACE INTO contacts_conflict (id, mine_technical_emails,"
-                                  " mine_billing_emails, mine_base_version, theirs_technical_emails,"
-                                  " theirs_billing_emails, theirs_version, detected_on)"
-                                  " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)", error,
-                                  "ssissii", mt, mb, args->mine->version, tt, tb, args->theirs->version,
-                                  g_get_real_time () / G_USEC_PER_SEC) ||
-      !_luma_cache_db_exec_bound (self->wdb, "DELETE FROM outbox", error, ""))
-    {
-      _luma_cache_rollback (self);
-      return FALSE;
-    }
-  return _luma_cache_commit (self, error);
+  return _luma_cache_db_exec_bound (self->wdb,
+                                    "INSERT OR REPLACE INTO contacts_conflict (id, mine_technical_emails,"
+                                    " mine_billing_emails, mine_base_version, theirs_technical_emails,"
+                                    " theirs_billing_emails, theirs_version, detected_on)"
+                                    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)", error,
+                                    "ssissii", mt, mb, args->mine->version, tt, tb, args->theirs->version,
+                                    g_get_real_time () / G_USEC_PER_SEC) &&
+         _luma_cache_db_exec_bound (self->wdb, "DELETE FROM outbox", error, "");
 }
 
 gboolean
@@ -186,7 +180,8 @@ luma_cache_store_conflict (LumaCache           *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (mine != NULL && theirs != NULL, FALSE);
-  return _luma_cache_run_write (self, store_conflict_func, &args, NULL, error);
+  return _luma_cache_run_write (self, store_conflict_func, &args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
 }
 
 /* @data: a copy of the chosen lists (their version is set here) or NULL. */
@@ -199,9 +194,6 @@ resolve_conflict_func (LumaCache          *self,
 {
   LumaContacts *chosen = data;
 
-  if (!_luma_cache_begin (self, error))
-    return FALSE;
-
   if (chosen != NULL)
     {
       sqlite3_stmt *stmt = _luma_cache_db_prepare (self->wdb,
@@ -210,7 +202,7 @@ resolve_conflict_func (LumaCache          *self,
       int rc;
 
       if (stmt == NULL)
-        goto fail;
+        return FALSE;
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
         chosen->version = sqlite3_column_int64 (stmt, 0);
@@ -218,18 +210,12 @@ resolve_conflict_func (LumaCache          *self,
       if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         {
           _luma_cache_set_sqlite_error (error, self->wdb->db, rc, "Cache");
-          goto fail;
+          return FALSE;
         }
       if (!write_outbox (self, chosen, error))
-        goto fail;
+        return FALSE;
     }
-  if (!_luma_cache_db_exec_bound (self->wdb, "DELETE FROM contacts_conflict", error, ""))
-    goto fail;
-  return _luma_cache_commit (self, error);
-
-fail:
-  _luma_cache_rollback (self);
-  return FALSE;
+  return _luma_cache_db_exec_bound (self->wdb, "DELETE FROM contacts_conflict", error, "");
 }
 
 gboolean
@@ -241,7 +227,8 @@ luma_cache_resolve_conflict (LumaCache           *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   copy = chosen != NULL ? luma_contacts_copy (chosen) : NULL;
-  return _luma_cache_run_write (self, resolve_conflict_func, copy, NULL, error);
+  return _luma_cache_run_write (self, resolve_conflict_func, copy,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
 }
 
 void
@@ -254,7 +241,7 @@ luma_cache_resolve_conflict_async (LumaCache           *self,
   g_return_if_fail (LUMA_IS_CACHE (self));
   _luma_cache_run_write_async (self, resolve_conflict_func,
                                chosen != NULL ? luma_contacts_copy (chosen) : NULL,
-                               (GDestroyNotify) luma_contacts_free,
+                               (GDestroyNotify) luma_contacts_free, LUMA_CACHE_JOB_TRANSACTION,
                                luma_cache_resolve_conflict_async, NULL, callback, user_data);
 }
 

@@ -134,10 +134,19 @@ typedef gboolean (*LumaCacheWriteFunc) (LumaCache          *self,
                                         GCancellable       *cancellable,
                                         GError            **error);
 
+typedef enum
+{
+  LUMA_CACHE_JOB_NONE        = 0,
+  /* func runs in a transaction of its own: committed when it returns
+   * TRUE, rolled back when it fails */
+  LUMA_CACHE_JOB_TRANSACTION = 1 << 0,
+} LumaCacheJobFlags;
+
 struct _LumaCacheWriteJob
 {
   LumaCacheWriteFunc  func;
   gpointer            data;
+  LumaCacheJobFlags   flags;
   GTask              *task;     /* async: the result goes here */
   gboolean            quit;
   gboolean            requeue;  /* set by func: run me again later (long work in steps) */
@@ -159,6 +168,7 @@ gboolean      _luma_cache_check_open          (LumaCache           *self,
 gboolean      _luma_cache_run_write           (LumaCache           *self,
                                                LumaCacheWriteFunc   func,
                                                gpointer             data,
+                                               LumaCacheJobFlags    flags,
                                                gint64              *n_out,
                                                GError             **error);
 /* Queues @func; @data is freed with @data_free when the task goes. */
@@ -166,6 +176,7 @@ void          _luma_cache_run_write_async     (LumaCache           *self,
                                                LumaCacheWriteFunc   func,
                                                gpointer             data,
                                                GDestroyNotify       data_free,
+                                               LumaCacheJobFlags    flags,
                                                gpointer             source_tag,
                                                GCancellable        *cancellable,
                                                GAsyncReadyCallback  callback,
@@ -229,7 +240,8 @@ GPtrArray    *_luma_cache_batch_new           (void);
 
 /* ---- For tests only -------------------------------------------------------------------------
  *
- * Blocking variants of what the app and the sync engine do asynchronously. */
+ * Blocking variants of what the app and the sync engine do asynchronously,
+ * and the size of the staged batch. */
 
 /* luma_cache_commit_batch_async() that waits for the commit. */
 gboolean    luma_cache_commit_batch            (LumaCache            *self,

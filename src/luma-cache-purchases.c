@@ -23,10 +23,8 @@ store_purchases_func (LumaCache          *self,
   StorePurchasesArgs *args = data;
   sqlite3_stmt *stmt;
 
-  if (!_luma_cache_begin (self, error))
-    return FALSE;
   if (!_luma_cache_db_exec (self->wdb, "DELETE FROM purchases", error))
-    goto fail;
+    return FALSE;
   for (guint i = 0; i < args->purchases->len; i++)
     {
       const LumaPurchase *p = g_ptr_array_index (args->purchases, i);
@@ -36,7 +34,7 @@ store_purchases_func (LumaCache          *self,
                                      " change, total_after, performed_by, reason, reference)"
                                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", error);
       if (stmt == NULL)
-        goto fail;
+        return FALSE;
       sqlite3_bind_int64 (stmt, 1, i);
       _luma_cache_bind_text (stmt, 2, p->purchase_id);
       sqlite3_bind_int64 (stmt, 3, p->performed_on);
@@ -47,17 +45,10 @@ store_purchases_func (LumaCache          *self,
       _luma_cache_bind_text (stmt, 8, p->reason != NULL ? p->reason : "");
       _luma_cache_bind_text (stmt, 9, p->reference);
       if (!_luma_cache_db_step_done (self->wdb, stmt, error))
-        goto fail;
+        return FALSE;
     }
-  if (!_luma_cache_meta_set (self->wdb, "purchases_etag", args->etag, error) ||
-      !_luma_cache_meta_set (self->wdb, "purchases_stored", "1", error) ||
-      !_luma_cache_commit (self, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  _luma_cache_rollback (self);
-  return FALSE;
+  return _luma_cache_meta_set (self->wdb, "purchases_etag", args->etag, error) &&
+         _luma_cache_meta_set (self->wdb, "purchases_stored", "1", error);
 }
 
 gboolean
@@ -70,7 +61,8 @@ luma_cache_store_purchases (LumaCache   *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (purchases != NULL, FALSE);
-  return _luma_cache_run_write (self, store_purchases_func, &args, NULL, error);
+  return _luma_cache_run_write (self, store_purchases_func, &args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
 }
 
 GPtrArray *

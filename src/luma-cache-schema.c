@@ -657,7 +657,8 @@ luma_cache_begin_full_sync (LumaCache        *self,
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   if (!_luma_cache_check_license_type (license_type, error))
     return FALSE;
-  return _luma_cache_run_write (self, begin_full_sync_func, &license_type, NULL, error);
+  return _luma_cache_run_write (self, begin_full_sync_func, &license_type,
+                                LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 /* Sort index @i of @t, or its search index when @i is t->n_indexes. */
@@ -773,7 +774,7 @@ luma_cache_build_indexes_async (LumaCache           *self,
 {
   g_return_if_fail (LUMA_IS_CACHE (self));
   _luma_cache_run_write_async (self, build_indexes_func, build_indexes_args_new (self), g_free,
-                               luma_cache_build_indexes_async, cancellable, callback, user_data);
+                               LUMA_CACHE_JOB_NONE, luma_cache_build_indexes_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -795,7 +796,7 @@ luma_cache_build_indexes (LumaCache     *self,
   /* The steps requeue themselves like the async ones; this waits for the
    * last. Cancelling is only looked at by the async variant. */
   args = build_indexes_args_new (self);
-  return _luma_cache_run_write (self, build_indexes_func, args, NULL, error);
+  return _luma_cache_run_write (self, build_indexes_func, args, LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 gboolean

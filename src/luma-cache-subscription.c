@@ -26,8 +26,6 @@ store_subscription_func (LumaCache          *self,
   g_autofree char *billing = _luma_cache_strv_to_json ((const char *const *) s->billing_emails);
   sqlite3_stmt *stmt;
 
-  if (!_luma_cache_begin (self, error))
-    return FALSE;
   stmt = _luma_cache_db_prepare (self->wdb,
                                  "INSERT OR REPLACE INTO subscription (id, external_id, tenant_name,"
                                  " license_type, start_date, end_date, session_duration_minutes,"
@@ -35,7 +33,7 @@ store_subscription_func (LumaCache          *self,
                                  " billing_emails, version, etag, stored_on) VALUES (1, ?1, ?2, ?3, ?4,"
                                  " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", error);
   if (stmt == NULL)
-    goto fail;
+    return FALSE;
   _luma_cache_bind_text (stmt, 1, s->external_id != NULL ? s->external_id : "");
   _luma_cache_bind_text (stmt, 2, s->tenant_name != NULL ? s->tenant_name : "");
   sqlite3_bind_int (stmt, 3, s->license_type);
@@ -51,16 +49,9 @@ store_subscription_func (LumaCache          *self,
   sqlite3_bind_int64 (stmt, 13, s->version);
   _luma_cache_bind_text (stmt, 14, args->etag);
   sqlite3_bind_int64 (stmt, 15, g_get_real_time () / G_USEC_PER_SEC);
-  if (!_luma_cache_db_step_done (self->wdb, stmt, error) ||
-      !_luma_cache_db_exec_bound (self->wdb, "UPDATE sync_state SET license_type = ?1 WHERE id = 1", error,
-                                  "i", (gint64) s->license_type) ||
-      !_luma_cache_commit (self, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  _luma_cache_rollback (self);
-  return FALSE;
+  return _luma_cache_db_step_done (self->wdb, stmt, error) &&
+         _luma_cache_db_exec_bound (self->wdb, "UPDATE sync_state SET license_type = ?1 WHERE id = 1", error,
+                                    "i", (gint64) s->license_type);
 }
 
 gboolean
@@ -73,7 +64,8 @@ luma_cache_store_subscription (LumaCache               *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (subscription != NULL, FALSE);
-  return _luma_cache_run_write (self, store_subscription_func, &args, NULL, error);
+  return _luma_cache_run_write (self, store_subscription_func, &args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
 }
 
 LumaSubscription *

@@ -24,10 +24,8 @@ store_tenants_func (LumaCache          *self,
   sqlite3_stmt *stmt;
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, args->stored_on);
 
-  if (!_luma_cache_begin (self, error))
-    return FALSE;
   if (!_luma_cache_db_exec (self->wdb, "DELETE FROM tenants", error))
-    goto fail;
+    return FALSE;
   for (guint i = 0; i < args->tenants->len; i++)
     {
       const LumaTenantSummary *t = g_ptr_array_index (args->tenants, i);
@@ -37,7 +35,7 @@ store_tenants_func (LumaCache          *self,
                                      " license_type, start_date, end_date, total_purchase, consumed, available,"
                                      " overage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
       if (stmt == NULL)
-        goto fail;
+        return FALSE;
       sqlite3_bind_int64 (stmt, 1, i);
       _luma_cache_bind_text (stmt, 2, t->external_id != NULL ? t->external_id : "");
       _luma_cache_bind_text (stmt, 3, t->tenant_name != NULL ? t->tenant_name : "");
@@ -49,15 +47,9 @@ store_tenants_func (LumaCache          *self,
       sqlite3_bind_int64 (stmt, 9, t->available);
       sqlite3_bind_int64 (stmt, 10, t->overage);
       if (!_luma_cache_db_step_done (self->wdb, stmt, error))
-        goto fail;
+        return FALSE;
     }
-  if (!_luma_cache_meta_set (self->wdb, "tenants_stored_on", now, error) || !_luma_cache_commit (self, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  _luma_cache_rollback (self);
-  return FALSE;
+  return _luma_cache_meta_set (self->wdb, "tenants_stored_on", now, error);
 }
 
 gboolean
@@ -69,7 +61,8 @@ luma_cache_store_tenants (LumaCache  *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (tenants != NULL, FALSE);
-  return _luma_cache_run_write (self, store_tenants_func, &args, NULL, error);
+  return _luma_cache_run_write (self, store_tenants_func, &args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
 }
 
 GPtrArray *

@@ -43,7 +43,8 @@ luma_cache_record_threshold_notified (LumaCache   *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (tenant != NULL, FALSE);
-  return _luma_cache_run_write (self, record_threshold_func, &args, NULL, error);
+  return _luma_cache_run_write (self, record_threshold_func, &args,
+                                LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 typedef struct
@@ -79,7 +80,8 @@ luma_cache_clear_thresholds_above (LumaCache   *self,
 
   g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
   g_return_val_if_fail (tenant != NULL, FALSE);
-  return _luma_cache_run_write (self, clear_thresholds_func, &args, NULL, error);
+  return _luma_cache_run_write (self, clear_thresholds_func, &args,
+                                LUMA_CACHE_JOB_NONE, NULL, error);
 }
 
 GArray *

@@ -39,6 +39,27 @@ unref_task_idle_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+run_job (LumaCache          *self,
+         LumaCacheWriteJob  *job,
+         GError            **error)
+{
+  gpointer data = job->task != NULL ? g_task_get_task_data (job->task) : job->data;
+  GCancellable *cancellable = job->task != NULL ? g_task_get_cancellable (job->task) : NULL;
+
+  if (!(job->flags & LUMA_CACHE_JOB_TRANSACTION))
+    return job->func (self, data, job, cancellable, error);
+
+  if (!_luma_cache_begin (self, error))
+    return FALSE;
+  if (!job->func (self, data, job, cancellable, error))
+    {
+      _luma_cache_rollback (self);
+      return FALSE;
+    }
+  return _luma_cache_commit (self, error);
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -87,9 +108,7 @@ writer_thread (gpointer data)
           continue;
         }
 
-      ok = job->func (self, job->task != NULL ? g_task_get_task_data (job->task) : job->data,
-                      job, job->task != NULL ? g_task_get_cancellable (job->task) : NULL,
-                      &error);
+      ok = run_job (self, job, &error);
       cache_warm = TRUE;
 
       if (ok && job->requeue)
@@ -164,6 +183,7 @@ gboolean
 _luma_cache_run_write (LumaCache           *self,
                        LumaCacheWriteFunc   func,
                        gpointer             data,
+                       LumaCacheJobFlags    flags,
                        gint64              *n_out,
                        GError             **error)
 {
@@ -178,6 +198,7 @@ _luma_cache_run_write (LumaCache           *self,
   g_cond_init (&cond);
   job.func = func;
   job.data = data;
+  job.flags = flags;
   job.lock = &lock;
   job.cond = &cond;
 
@@ -204,6 +225,7 @@ _luma_cache_run_write_async (LumaCache           *self,
                              LumaCacheWriteFunc   func,
                              gpointer             data,
                              GDestroyNotify       data_free,
+                             LumaCacheJobFlags    flags,
                              gpointer             source_tag,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
@@ -225,6 +247,7 @@ _luma_cache_run_write_async (LumaCache           *self,
 
   job = g_new0 (LumaCacheWriteJob, 1);
   job->func = func;
+  job->flags = flags;
   job->task = task;
   g_async_queue_push (self->jobs, job);
 }
