@@ -139,6 +139,11 @@ typedef gboolean (*LumaHistoryRowFunc) (LumaLicenseType  license_type,
 
 /* ---- The cache -------------------------------------------------------------------------------- */
 
+/* This header is what the app, the command line and the sync engine read
+ * and change. The writes only the sync engine makes (the history, the
+ * subscription, the cursor...) are in luma-cache-sync.h; test hooks are in
+ * luma-cache-private.h. */
+
 /* Signals: "history-changed" (no arguments) after a commit that wrote
  * records, so views re-run their query. Property: "indexes-ready". Both are
  * emitted in the thread-default main context of the thread that opened the
@@ -189,103 +194,19 @@ const char *luma_cache_get_corrupt_path        (LumaCache            *self);
  * dispose too; later calls fail with LUMA_CACHE_ERROR_CLOSED. */
 void        luma_cache_close                   (LumaCache            *self);
 
-/* ---- Writing the history (for the sync engine) --------------------------------------------
- *
- * Records are upserted by session id / user id: a record that comes again
- * replaces the stored one (its row id stays). Staged records are held in
- * memory and written, with the cursor that follows them, in ONE transaction
- * by luma_cache_commit_batch*(): after a crash the cache holds exactly the
- * rows up to the last committed cursor. Stage several pages per commit (a
- * commit per page costs about 5x). Writes run on the cache's writer thread;
- * the _async variants never block the caller. */
-
-/* Call once at the start of a full sync (no stored cursor): drops the sort
- * indexes (all but Started On / Created On) and the search index of that
- * history so the rows go in quickly (the history stays browsable newest
- * first; other sorts and searches are slower until the indexes are back) and
- * records the license type. Afterwards call luma_cache_build_indexes_async(). */
-gboolean    luma_cache_begin_full_sync         (LumaCache            *self,
-                                                LumaLicenseType       license_type,
-                                                GError              **error);
-
-/* Stage records (LumaSessionRecord* / LumaUserRecord*). The cache keeps a
- * reference to @records: do not change the array or its records afterwards. */
-void        luma_cache_upsert_sessions         (LumaCache            *self,
-                                                GPtrArray            *records);
-void        luma_cache_upsert_users            (LumaCache            *self,
-                                                GPtrArray            *records);
-/* Number of staged records not yet committed. */
-guint       luma_cache_get_batch_size          (LumaCache            *self);
-/* Forget the staged records (the stored cursor does not move). */
-void        luma_cache_discard_batch           (LumaCache            *self);
-
-/* Write the staged records and store @cursor as the sync cursor, in one
- * transaction, and emit LumaCache::history-changed when rows were written
- * (on the thread-default main context the cache was opened in). On failure
- * nothing of the batch is written and the staged records are dropped: resume
- * from luma_cache_get_cursor(). The batch is taken when this is called;
- * records staged after it belong to the next batch. */
-gboolean    luma_cache_commit_batch            (LumaCache            *self,
-                                                const char           *cursor,
-                                                gint64               *n_new_out,
-                                                GError              **error);
-void        luma_cache_commit_batch_async      (LumaCache            *self,
-                                                const char           *cursor,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data);
-gboolean    luma_cache_commit_batch_finish     (LumaCache            *self,
-                                                GAsyncResult         *result,
-                                                gint64               *n_new_out,
-                                                GError              **error);
-
-/* Stages the page's items; when @commit_now, commits them and every record
- * staged before with page->next_cursor as the cursor. Takes ownership of
- * @page. */
-void        luma_cache_write_page_async        (LumaCache            *self,
-                                                LumaConsumptionPage  *page,
-                                                gboolean              commit_now,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data);
-gboolean    luma_cache_write_page_finish       (LumaCache            *self,
-                                                GAsyncResult         *result,
-                                                gint64               *n_new_out,
-                                                GError              **error);
-
-/* Builds the sort indexes (Started On / Created On first) and the search
- * index of the history of the stored license type, each in its own
- * transaction so other writes are not held up for long; then
- * luma_cache_get_indexes_ready() turns TRUE (property "indexes-ready").
- * Does nothing when they are ready. */
-void        luma_cache_build_indexes_async     (LumaCache            *self,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data);
-gboolean    luma_cache_build_indexes_finish    (LumaCache            *self,
-                                                GAsyncResult         *result,
-                                                GError              **error);
-gboolean    luma_cache_build_indexes           (LumaCache            *self,
-                                                GCancellable         *cancellable,
-                                                GError              **error);
-gboolean    luma_cache_get_indexes_ready       (LumaCache            *self);
-
 /* ---- Sync state -------------------------------------------------------------------------------- */
 
 /* The committed cursor, or NULL when no sync has committed anything. */
 char       *luma_cache_get_cursor              (LumaCache            *self,
                                                 GError              **error);
-/* Forget the cursor (e.g. after INVALID_CURSOR): the next sync is a full one. */
-gboolean    luma_cache_reset_cursor            (LumaCache            *self,
-                                                GError              **error);
 /* Unix seconds UTC of the last successful sync, 0 if never. */
 gint64      luma_cache_get_last_synced         (LumaCache            *self);
-gboolean    luma_cache_set_last_synced         (LumaCache            *self,
-                                                gint64                unix_seconds,
-                                                GError              **error);
 /* The license type of the cached history; FALSE when unknown (empty cache). */
 gboolean    luma_cache_get_license_type        (LumaCache            *self,
                                                 LumaLicenseType      *out);
+/* Are the sort and search indexes of the stored history built? (property
+ * "indexes-ready"; see luma-cache-sync.h) */
+gboolean    luma_cache_get_indexes_ready       (LumaCache            *self);
 /* Number of cached records of that history. */
 gint64      luma_cache_count_records           (LumaCache            *self,
                                                 LumaLicenseType       license_type,
@@ -324,14 +245,6 @@ gint64      luma_cache_count_matching_finish   (LumaCache              *self,
  * counts (zero for empty buckets). One statement counting ranges of the
  * time index: about 0.2 s per million records in range. @bucket_seconds <= 0,
  * @to < @from or more than 8192 buckets: LUMA_CACHE_ERROR_INVALID. */
-GArray     *luma_cache_count_by_bucket         (LumaCache            *self,
-                                                LumaLicenseType       license_type,
-                                                gint                  user_status,
-                                                gint64                from,
-                                                gint64                to,
-                                                gint64                bucket_seconds,
-                                                GCancellable         *cancellable,
-                                                GError              **error);
 void        luma_cache_count_by_bucket_async   (LumaCache            *self,
                                                 LumaLicenseType       license_type,
                                                 gint                  user_status,
@@ -371,21 +284,11 @@ gboolean    luma_cache_foreach_history         (LumaCache              *self,
 
 /* ---- Subscription, purchases, conversations -------------------------------------------------- */
 
-/* Stores the subscription with its ETag (nullable). Also records its license type. */
-gboolean          luma_cache_store_subscription (LumaCache              *self,
-                                                 const LumaSubscription *subscription,
-                                                 const char             *etag,
-                                                 GError                **error);
 /* NULL without error when none is cached. @etag_out: (optional). */
 LumaSubscription *luma_cache_get_subscription   (LumaCache              *self,
                                                  char                  **etag_out,
                                                  GError                **error);
 
-/* Replaces the purchase history (LumaPurchase*, newest first as the server sends it). */
-gboolean    luma_cache_store_purchases         (LumaCache            *self,
-                                                GPtrArray            *purchases,
-                                                const char           *etag,
-                                                GError              **error);
 /* The cached purchases in the stored order (an empty array when none);
  * @etag_out: (optional) NULL when none stored. */
 GPtrArray  *luma_cache_get_purchases           (LumaCache            *self,
@@ -405,23 +308,6 @@ GPtrArray  *luma_cache_get_tenants             (LumaCache            *self,
                                                 gint64               *stored_on_out,
                                                 GError              **error);
 
-/* Replaces the cached conversations (LumaConversation* with their messages) of
- * one record (a session id or user id of @license_type). */
-gboolean    luma_cache_store_conversations     (LumaCache            *self,
-                                                LumaLicenseType       license_type,
-                                                const char           *record_id,
-                                                GPtrArray            *conversations,
-                                                GError              **error);
-void        luma_cache_store_conversations_async  (LumaCache            *self,
-                                                   LumaLicenseType       license_type,
-                                                   const char           *record_id,
-                                                   GPtrArray            *conversations,
-                                                   GCancellable         *cancellable,
-                                                   GAsyncReadyCallback   callback,
-                                                   gpointer              user_data);
-gboolean    luma_cache_store_conversations_finish (LumaCache            *self,
-                                                   GAsyncResult         *result,
-                                                   GError              **error);
 /* The cached conversations of a record, or NULL without error when they are
  * not cached or out of date (the record's Conversations count changed since
  * they were stored): fetch them from the server then. */
@@ -433,35 +319,13 @@ GPtrArray  *luma_cache_get_conversations       (LumaCache            *self,
 /* ---- Offline edits of the contacts -------------------------------------------------------------
  *
  * The outbox holds at most one pending edit: the lists the user saved and
- * the subscription version they were based on (@edit->version). Queuing
- * replaces a pending edit. It is durable when the call returns. */
-gboolean      luma_cache_outbox_queue          (LumaCache            *self,
-                                                const LumaContacts   *edit,
-                                                GError              **error);
-void          luma_cache_outbox_queue_async    (LumaCache            *self,
-                                                const LumaContacts   *edit,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data);
-gboolean      luma_cache_outbox_queue_finish   (LumaCache            *self,
-                                                GAsyncResult         *result,
-                                                GError              **error);
+ * the subscription version they were based on (@edit->version). The sync
+ * engine queues and pushes it (luma-cache-sync.h). */
 /* The pending edit or NULL without error; @queued_on_out: (optional) unix s. */
 LumaContacts *luma_cache_outbox_peek           (LumaCache            *self,
                                                 gint64               *queued_on_out,
                                                 GError              **error);
-/* Removes the pending edit after it was pushed. */
-gboolean      luma_cache_outbox_clear          (LumaCache            *self,
-                                                GError              **error);
 
-/* A 412: keeps the user's version (@mine, version = its base) and the server's
- * (@theirs, version = the server's current version) until resolved. Storing
- * a conflict removes the pending outbox edit in the same transaction (it
- * lives on as @mine). */
-gboolean      luma_cache_store_conflict        (LumaCache            *self,
-                                                const LumaContacts   *mine,
-                                                const LumaContacts   *theirs,
-                                                GError              **error);
 /* FALSE without error when there is no conflict. */
 gboolean      luma_cache_get_conflict          (LumaCache            *self,
                                                 LumaContacts        **mine_out,
@@ -470,9 +334,6 @@ gboolean      luma_cache_get_conflict          (LumaCache            *self,
 /* Ends the conflict in one transaction: when @chosen is not NULL it is queued
  * in the outbox with the server's version as its base (to be pushed); NULL
  * keeps the server's version (nothing to push). */
-gboolean      luma_cache_resolve_conflict      (LumaCache            *self,
-                                                const LumaContacts   *chosen,
-                                                GError              **error);
 void          luma_cache_resolve_conflict_async  (LumaCache            *self,
                                                   const LumaContacts   *chosen,
                                                   GCancellable         *cancellable,
@@ -509,11 +370,6 @@ gboolean    luma_cache_clear_thresholds_above  (LumaCache            *self,
 /* NULL without error when unset. */
 char       *luma_cache_get_meta                (LumaCache            *self,
                                                 const char           *key,
-                                                GError              **error);
-/* @value NULL removes the key. */
-gboolean    luma_cache_set_meta                (LumaCache            *self,
-                                                const char           *key,
-                                                const char           *value,
                                                 GError              **error);
 
 G_END_DECLS

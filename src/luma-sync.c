@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include "luma-sync.h"
+#include "luma-cache-sync.h"
 
 /* Commits handed to the cache and not yet written. Pages between commits
  * are only staged in memory (no round trip through the writer thread), so

@@ -15,7 +15,7 @@
 
 #include <glib/gstdio.h>
 
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 
 static const char *const first_names[] = {
   "Zoë", "José", "Łukasz", "Søren", "李", "Ana", "Bud", "Chen", "Dana", "Eve", "Farid", "Gita",

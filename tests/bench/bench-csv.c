@@ -25,7 +25,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 #include "luma-csv.h"
 
 static const char * const names[] = {

@@ -14,6 +14,7 @@
 
 #include <glib/gstdio.h>
 
+#include "luma-cache-private.h"
 #include "luma-ui-test.h"
 
 void

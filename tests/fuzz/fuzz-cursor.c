@@ -18,7 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "fuzz-common.h"
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 #include "luma-page-reader.h"
 
 static LumaCache *cache;

@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "luma-api-client.h"
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 #include "luma-sync.h"
 
 #include "sync-util.h"

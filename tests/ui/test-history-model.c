@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "luma-api-client.h"
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 #include "luma-history-columns.h"
 #include "luma-history-model.h"
 #include "luma-sync.h"

@@ -11,7 +11,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 
 /* ---- Helpers -------------------------------------------------------------------------------- */
 

@@ -18,7 +18,7 @@
 #include <gio/gio.h>
 #include <sqlite3.h>
 
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 #include "luma-csv.h"
 
 /* ---- A strict RFC 4180 reader ------------------------------------------------------------------

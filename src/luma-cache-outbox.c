@@ -1,0 +1,297 @@
+/* luma-cache-outbox.c: the pending edit of the contacts, and a conflict over it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "luma-cache-private.h"
+
+static LumaContacts *
+contacts_from_columns (sqlite3_stmt  *stmt,
+                       int            col_technical,
+                       int            col_billing,
+                       int            col_version,
+                       GError       **error)
+{
+  g_auto(GStrv) technical = _luma_cache_json_to_strv ((const char *) sqlite3_column_text (stmt, col_technical), error);
+  g_auto(GStrv) billing = NULL;
+
+  if (technical == NULL)
+    return NULL;
+  billing = _luma_cache_json_to_strv ((const char *) sqlite3_column_text (stmt, col_billing), error);
+  if (billing == NULL)
+    return NULL;
+  return luma_contacts_new ((const char *const *) technical, (const char *const *) billing,
+                            sqlite3_column_int64 (stmt, col_version));
+}
+
+/* ---- The outbox ----------------------------------------------------------------------------- */
+
+static gboolean
+write_outbox (LumaCache           *self,
+              const LumaContacts  *edit,
+              GError             **error)
+{
+  g_autofree char *technical = _luma_cache_strv_to_json ((const char *const *) edit->technical_emails);
+  g_autofree char *billing = _luma_cache_strv_to_json ((const char *const *) edit->billing_emails);
+
+  return _luma_cache_db_exec_bound (self->wdb,
+                                    "INSERT OR REPLACE INTO outbox (id, technical_emails, billing_emails,"
+                                    " base_version, queued_on) VALUES (1, ?1, ?2, ?3, ?4)", error,
+                                    "ssii", technical, billing, edit->version,
+                                    g_get_real_time () / G_USEC_PER_SEC);
+}
+
+/* @data: the LumaContacts to queue. */
+static gboolean
+outbox_queue_func (LumaCache          *self,
+                   gpointer            data,
+                   LumaCacheWriteJob  *job,
+                   GCancellable       *cancellable,
+                   GError            **error)
+{
+  return write_outbox (self, data, error);
+}
+
+gboolean
+luma_cache_outbox_queue (LumaCache           *self,
+                         const LumaContacts  *edit,
+                         GError             **error)
+{
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (edit != NULL, FALSE);
+  return _luma_cache_run_write (self, outbox_queue_func, (gpointer) edit,
+                                LUMA_CACHE_JOB_NONE, NULL, error);
+}
+
+void
+luma_cache_outbox_queue_async (LumaCache           *self,
+                               const LumaContacts  *edit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (LUMA_IS_CACHE (self));
+  g_return_if_fail (edit != NULL);
+  /* Not cancellable: what the user typed must reach the disk. */
+  _luma_cache_run_write_async (self, outbox_queue_func, luma_contacts_copy (edit),
+                               (GDestroyNotify) luma_contacts_free, LUMA_CACHE_JOB_NONE,
+                               luma_cache_outbox_queue_async, NULL, callback, user_data);
+}
+
+gboolean
+luma_cache_outbox_queue_finish (LumaCache     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return _luma_cache_finish_write (self, result, NULL, error);
+}
+
+static gboolean
+outbox_clear_func (LumaCache          *self,
+                   gpointer            data,
+                   LumaCacheWriteJob  *job,
+                   GCancellable       *cancellable,
+                   GError            **error)
+{
+  return _luma_cache_db_exec_bound (self->wdb, "DELETE FROM outbox", error, "");
+}
+
+gboolean
+luma_cache_outbox_clear (LumaCache  *self,
+                         GError    **error)
+{
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  return _luma_cache_run_write (self, outbox_clear_func, NULL, LUMA_CACHE_JOB_NONE, NULL, error);
+}
+
+LumaContacts *
+luma_cache_outbox_peek (LumaCache  *self,
+                        gint64     *queued_on_out,
+                        GError    **error)
+{
+  LumaCacheDb *db;
+  sqlite3_stmt *stmt;
+  LumaContacts *edit = NULL;
+  int rc;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), NULL);
+  db = _luma_cache_pool_acquire (self, NULL, error);
+  if (db == NULL)
+    return NULL;
+  stmt = _luma_cache_db_prepare (db, "SELECT technical_emails, billing_emails, base_version, queued_on"
+                                     " FROM outbox WHERE id = 1", error);
+  if (stmt != NULL)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          edit = contacts_from_columns (stmt, 0, 1, 2, error);
+          if (queued_on_out != NULL)
+            *queued_on_out = sqlite3_column_int64 (stmt, 3);
+        }
+      else if (rc != SQLITE_DONE)
+        _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot read the outbox");
+      sqlite3_reset (stmt);
+    }
+  _luma_cache_pool_release (self, db);
+  return edit;
+}
+
+/* ---- The conflict --------------------------------------------------------------------------- */
+
+typedef struct
+{
+  const LumaContacts *mine;
+  const LumaContacts *theirs;
+} StoreConflictArgs;
+
+static gboolean
+store_conflict_func (LumaCache          *self,
+                     gpointer            data,
+                     LumaCacheWriteJob  *job,
+                     GCancellable       *cancellable,
+                     GError            **error)
+{
+  StoreConflictArgs *args = data;
+  g_autofree char *mt = _luma_cache_strv_to_json ((const char *const *) args->mine->technical_emails);
+  g_autofree char *mb = _luma_cache_strv_to_json ((const char *const *) args->mine->billing_emails);
+  g_autofree char *tt = _luma_cache_strv_to_json ((const char *const *) args->theirs->technical_emails);
+  g_autofree char *tb = _luma_cache_strv_to_json ((const char *const *) args->theirs->billing_emails);
+
+  return _luma_cache_db_exec_bound (self->wdb,
+                                    "INSERT OR REPLACE INTO contacts_conflict (id, mine_technical_emails,"
+                                    " mine_billing_emails, mine_base_version, theirs_technical_emails,"
+                                    " theirs_billing_emails, theirs_version, detected_on)"
+                                    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)", error,
+                                    "ssissii", mt, mb, args->mine->version, tt, tb, args->theirs->version,
+                                    g_get_real_time () / G_USEC_PER_SEC) &&
+         _luma_cache_db_exec_bound (self->wdb, "DELETE FROM outbox", error, "");
+}
+
+gboolean
+luma_cache_store_conflict (LumaCache           *self,
+                           const LumaContacts  *mine,
+                           const LumaContacts  *theirs,
+                           GError             **error)
+{
+  StoreConflictArgs args = { mine, theirs };
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (mine != NULL && theirs != NULL, FALSE);
+  return _luma_cache_run_write (self, store_conflict_func, &args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
+}
+
+/* @data: a copy of the chosen lists (their version is set here) or NULL. */
+static gboolean
+resolve_conflict_func (LumaCache          *self,
+                       gpointer            data,
+                       LumaCacheWriteJob  *job,
+                       GCancellable       *cancellable,
+                       GError            **error)
+{
+  LumaContacts *chosen = data;
+
+  if (chosen != NULL)
+    {
+      sqlite3_stmt *stmt = _luma_cache_db_prepare (self->wdb,
+                                                   "SELECT theirs_version FROM contacts_conflict WHERE id = 1",
+                                                   error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        chosen->version = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          _luma_cache_set_sqlite_error (error, self->wdb->db, rc, "Cache");
+          return FALSE;
+        }
+      if (!write_outbox (self, chosen, error))
+        return FALSE;
+    }
+  return _luma_cache_db_exec_bound (self->wdb, "DELETE FROM contacts_conflict", error, "");
+}
+
+gboolean
+luma_cache_resolve_conflict (LumaCache           *self,
+                             const LumaContacts  *chosen,
+                             GError             **error)
+{
+  g_autoptr(LumaContacts) copy = NULL;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  copy = chosen != NULL ? luma_contacts_copy (chosen) : NULL;
+  return _luma_cache_run_write (self, resolve_conflict_func, copy,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
+}
+
+void
+luma_cache_resolve_conflict_async (LumaCache           *self,
+                                   const LumaContacts  *chosen,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (LUMA_IS_CACHE (self));
+  _luma_cache_run_write_async (self, resolve_conflict_func,
+                               chosen != NULL ? luma_contacts_copy (chosen) : NULL,
+                               (GDestroyNotify) luma_contacts_free, LUMA_CACHE_JOB_TRANSACTION,
+                               luma_cache_resolve_conflict_async, NULL, callback, user_data);
+}
+
+gboolean
+luma_cache_resolve_conflict_finish (LumaCache     *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return _luma_cache_finish_write (self, result, NULL, error);
+}
+
+gboolean
+luma_cache_get_conflict (LumaCache     *self,
+                         LumaContacts **mine_out,
+                         LumaContacts **theirs_out,
+                         GError       **error)
+{
+  LumaCacheDb *db;
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+  int rc;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  db = _luma_cache_pool_acquire (self, NULL, error);
+  if (db == NULL)
+    return FALSE;
+  stmt = _luma_cache_db_prepare (db, "SELECT mine_technical_emails, mine_billing_emails, mine_base_version,"
+                                     " theirs_technical_emails, theirs_billing_emails, theirs_version"
+                                     " FROM contacts_conflict WHERE id = 1", error);
+  if (stmt != NULL)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          g_autoptr(LumaContacts) mine = contacts_from_columns (stmt, 0, 1, 2, error);
+          g_autoptr(LumaContacts) theirs = mine != NULL ? contacts_from_columns (stmt, 3, 4, 5, error) : NULL;
+
+          if (theirs != NULL)
+            {
+              found = TRUE;
+              if (mine_out != NULL)
+                *mine_out = g_steal_pointer (&mine);
+              if (theirs_out != NULL)
+                *theirs_out = g_steal_pointer (&theirs);
+            }
+        }
+      else if (rc != SQLITE_DONE)
+        _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot read the conflict");
+      sqlite3_reset (stmt);
+    }
+  _luma_cache_pool_release (self, db);
+  return found;
+}

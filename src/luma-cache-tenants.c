@@ -1,0 +1,131 @@
+/* luma-cache-tenants.c: a superadmin's tenant list, for the tenants page offline
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "luma-cache-private.h"
+
+typedef struct
+{
+  GPtrArray *tenants;    /* LumaTenantSummary* */
+  gint64     stored_on;  /* unix seconds UTC */
+} StoreTenantsArgs;
+
+static gboolean
+store_tenants_func (LumaCache          *self,
+                    gpointer            data,
+                    LumaCacheWriteJob  *job,
+                    GCancellable       *cancellable,
+                    GError            **error)
+{
+  StoreTenantsArgs *args = data;
+  sqlite3_stmt *stmt;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, args->stored_on);
+
+  if (!_luma_cache_db_exec (self->wdb, "DELETE FROM tenants", error))
+    return FALSE;
+  for (guint i = 0; i < args->tenants->len; i++)
+    {
+      const LumaTenantSummary *t = g_ptr_array_index (args->tenants, i);
+
+      stmt = _luma_cache_db_prepare (self->wdb,
+                                     "INSERT OR REPLACE INTO tenants (position, external_id, tenant_name,"
+                                     " license_type, start_date, end_date, total_purchase, consumed, available,"
+                                     " overage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, i);
+      _luma_cache_bind_text (stmt, 2, t->external_id != NULL ? t->external_id : "");
+      _luma_cache_bind_text (stmt, 3, t->tenant_name != NULL ? t->tenant_name : "");
+      sqlite3_bind_int (stmt, 4, t->license_type);
+      sqlite3_bind_int64 (stmt, 5, t->start_date);
+      sqlite3_bind_int64 (stmt, 6, t->end_date);
+      sqlite3_bind_int64 (stmt, 7, t->total_purchase);
+      sqlite3_bind_int64 (stmt, 8, t->consumed);
+      sqlite3_bind_int64 (stmt, 9, t->available);
+      sqlite3_bind_int64 (stmt, 10, t->overage);
+      if (!_luma_cache_db_step_done (self->wdb, stmt, error))
+        return FALSE;
+    }
+  return _luma_cache_meta_set (self->wdb, "tenants_stored_on", now, error);
+}
+
+gboolean
+luma_cache_store_tenants (LumaCache  *self,
+                          GPtrArray  *tenants,
+                          GError    **error)
+{
+  StoreTenantsArgs args = { tenants, g_get_real_time () / G_USEC_PER_SEC };
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (tenants != NULL, FALSE);
+  return _luma_cache_run_write (self, store_tenants_func, &args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
+}
+
+GPtrArray *
+luma_cache_get_tenants (LumaCache  *self,
+                        gint64     *stored_on_out,
+                        GError    **error)
+{
+  LumaCacheDb *db;
+  sqlite3_stmt *stmt;
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autofree char *stored_on = NULL;
+  GError *local = NULL;
+  int rc;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), NULL);
+  if (stored_on_out != NULL)
+    *stored_on_out = 0;
+  db = _luma_cache_pool_acquire (self, NULL, error);
+  if (db == NULL)
+    return NULL;
+  stored_on = _luma_cache_meta_get (db, "tenants_stored_on", &local);
+  if (local != NULL || stored_on == NULL)
+    {
+      /* Never stored: NULL without an error. */
+      if (local != NULL)
+        g_propagate_error (error, local);
+      _luma_cache_pool_release (self, db);
+      return NULL;
+    }
+  stmt = _luma_cache_db_prepare (db,
+                                 "SELECT external_id, tenant_name, license_type, start_date, end_date,"
+                                 " total_purchase, consumed, available, overage FROM tenants ORDER BY position",
+                                 error);
+  if (stmt == NULL)
+    {
+      _luma_cache_pool_release (self, db);
+      return NULL;
+    }
+  tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
+
+      t->external_id = g_strdup (_luma_cache_column_text (stmt, 0));
+      t->tenant_name = g_strdup (_luma_cache_column_text (stmt, 1));
+      t->license_type = sqlite3_column_int (stmt, 2);
+      t->start_date = sqlite3_column_int64 (stmt, 3);
+      t->end_date = sqlite3_column_int64 (stmt, 4);
+      t->total_purchase = sqlite3_column_int64 (stmt, 5);
+      t->consumed = sqlite3_column_int64 (stmt, 6);
+      t->available = sqlite3_column_int64 (stmt, 7);
+      t->overage = sqlite3_column_int64 (stmt, 8);
+      g_ptr_array_add (tenants, t);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot read the tenant list");
+      _luma_cache_pool_release (self, db);
+      return NULL;
+    }
+  _luma_cache_pool_release (self, db);
+  if (stored_on_out != NULL)
+    *stored_on_out = g_ascii_strtoll (stored_on, NULL, 10);
+  return g_steal_pointer (&tenants);
+}
