@@ -916,7 +916,7 @@ decode_done_cb (GObject      *object,
     {
       /* The same answer again would be as large: no retry. */
       fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
-                                           "The server’s answer is too large to read (HTTP %u): %s",
+                                           "The server’s answer cannot be read (HTTP %u): %s",
                                            status, result->budget_error->message));
       goto out;
     }
