@@ -60,7 +60,7 @@ typedef enum
 /* What one answer may hold, from docs/api.md: the bytes of its body, and the
  * JSON values (array elements and object members) a tree may be built of.
  * A page of 1,000 records is about 250 kB and 11,000 values; a wide answer
- * of empty objects costs json-glib some 200 times its size, so the values
+ * of empty objects costs json-glib about 100 times its size, so the values
  * bound the memory and the bytes bound the time to read. */
 typedef struct
 {

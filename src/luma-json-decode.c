@@ -1231,7 +1231,7 @@ parse_json (GBytes      *body,
       return FALSE;
     }
   /* Nothing builds a tree of more than LUMA_JSON_MAX_VALUES: a wide answer
-   * of empty objects costs json-glib some 200 times its size. */
+   * of empty objects costs json-glib about 100 times its size. */
   if (!luma_json_check_budget (body, LUMA_JSON_MAX_VALUES, error))
     return FALSE;
   if (json_parser_load_from_data (parser, data, (gssize) len, &local_error))
