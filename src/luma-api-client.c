@@ -17,7 +17,6 @@
 
 #define MAX_RETRY_AFTER_S 120 /* a hostile Retry-After must not park a sync for days */
 #define DEFAULT_PAGE_LIMIT 500
-#define MAX_BODY_BYTES (64u * 1024 * 1024) /* a page of 1000 records is about 250 kB */
 
 struct _LumaApiClient
 {
@@ -41,6 +40,7 @@ struct _LumaApiClient
   guint         max_attempts;
   guint         base_ms;
   guint         cap_ms;
+  guint         deadline_s;
 };
 
 G_DEFINE_FINAL_TYPE (LumaApiClient, luma_api_client, G_TYPE_OBJECT)
@@ -56,6 +56,17 @@ typedef enum
   CALL_TENANTS,
   CALL_REFILL,
 } CallKind;
+
+/* What one answer may hold, from docs/api.md: the bytes of its body, and the
+ * JSON values (array elements and object members) a tree may be built of.
+ * A page of 1,000 records is about 250 kB and 11,000 values; a wide answer
+ * of empty objects costs json-glib about 100 times its size, so the values
+ * bound the memory and the bytes bound the time to read. */
+typedef struct
+{
+  gsize  max_bytes;
+  guint  max_values;
+} AnswerBudget;
 
 typedef struct
 {
@@ -83,6 +94,14 @@ typedef struct
   SoupMessage         *msg;
   GInputStream        *stream;
   GByteArray          *buffer;
+  AnswerBudget         budget;         /* for the status of this answer */
+
+  /* the attempt under way: cancelled by the task's cancellable or its deadline */
+  GCancellable        *attempt_cancellable;
+  GCancellable        *task_cancellable;
+  gulong               attempt_cancel_id;
+  GSource             *deadline_source;
+  gboolean             deadline_hit;
 
   /* results besides the value */
   char                *etag;
@@ -105,9 +124,12 @@ wipe_bytes (GBytes *bytes)
     }
 }
 
+static void attempt_end (Call *call);
+
 static void
 call_free (Call *call)
 {
+  attempt_end (call);
   if (call->wait_source != NULL)
     {
       g_source_destroy (call->wait_source);
@@ -179,6 +201,7 @@ luma_api_client_init (LumaApiClient *self)
   self->max_attempts = LUMA_API_CLIENT_DEFAULT_MAX_ATTEMPTS;
   self->base_ms = LUMA_API_CLIENT_DEFAULT_BASE_MS;
   self->cap_ms = LUMA_API_CLIENT_DEFAULT_CAP_MS;
+  self->deadline_s = LUMA_API_CLIENT_DEFAULT_DEADLINE;
 }
 
 static gboolean
@@ -367,6 +390,14 @@ luma_api_client_set_timeout (LumaApiClient *self,
 }
 
 void
+luma_api_client_set_deadline (LumaApiClient *self,
+                              guint          seconds)
+{
+  g_return_if_fail (LUMA_IS_API_CLIENT (self));
+  self->deadline_s = seconds;
+}
+
+void
 luma_api_client_set_retry_policy (LumaApiClient *self,
                                   guint          max_attempts,
                                   guint          base_ms,
@@ -515,6 +546,7 @@ typedef struct
   CallKind   kind;
   guint      status;
   GBytes    *body;
+  guint      max_values;
 } DecodeJob;
 
 typedef struct
@@ -525,6 +557,7 @@ typedef struct
   LumaContacts   *server_contacts; /* 412 */
   char           *token;           /* login: secret */
   GError         *envelope_error;  /* the body is not a complete envelope: retry */
+  GError         *budget_error;    /* more values than the answer can hold: do not retry */
   GError         *decode_error;    /* resultData does not follow the contract */
 } DecodeResult;
 
@@ -544,6 +577,7 @@ decode_result_free (DecodeResult *result)
   g_clear_pointer (&result->server_contacts, luma_contacts_free);
   secret_free (result->token);
   g_clear_error (&result->envelope_error);
+  g_clear_error (&result->budget_error);
   g_clear_error (&result->decode_error);
   g_free (result);
 }
@@ -568,6 +602,10 @@ decode_thread (GTask        *task,
       /* Not a valid page: below, the strict decoders tell a broken body
        * (retried) from one that breaks the contract (not retried). */
     }
+
+  /* Before any tree is built: a wide answer would take gigabytes. */
+  if (!luma_json_check_budget (job->body, job->max_values, &result->budget_error))
+    goto out;
 
   node = luma_envelope_parse (job->body, job->status, &result->errors, &result->envelope_error);
   if (node == NULL)
@@ -625,6 +663,126 @@ decode_thread (GTask        *task,
 
 out:
   g_task_return_pointer (task, result, (GDestroyNotify) decode_result_free);
+}
+
+#define KB(n) ((gsize) (n) * 1024)
+#define MB(n) ((gsize) (n) * 1024 * 1024)
+
+static AnswerBudget
+answer_budget (CallKind kind,
+               guint    status,
+               guint    limit)
+{
+  gboolean success = status >= 200 && status < 300;
+
+  /* A 412 or 422 of the contacts names their lists or each refused address. */
+  if (kind == CALL_CONTACTS && (success || status == 412 || status == 422))
+    return (AnswerBudget) { KB (256), 4096 };
+  /* Any other failure: an envelope with a few error objects. */
+  if (!success)
+    return (AnswerBudget) { KB (64), 2048 };
+
+  switch (kind)
+    {
+    case CALL_CONSUMPTION:
+      /* About 11 values a record; room for longer texts and white space. */
+      return (AnswerBudget) { MB (4), 32 * MAX (limit, 1) + 256 };
+    case CALL_SUBSCRIPTION:
+      return (AnswerBudget) { KB (256), 4096 };
+    case CALL_PURCHASES:
+    case CALL_CONVERSATIONS:
+    case CALL_TENANTS:
+      /* Lists without a page limit: thousands of items fit. */
+      return (AnswerBudget) { MB (4), 65536 };
+    case CALL_LOGIN:
+    case CALL_REFILL:
+      return (AnswerBudget) { KB (64), 256 };
+    case CALL_CONTACTS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static GError *
+too_large_error (guint status,
+                 gsize max_bytes)
+{
+  if (max_bytes % MB (1) == 0)
+    return luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
+                                    "The server’s answer is larger than %" G_GSIZE_FORMAT " MB "
+                                    "(HTTP %u)", max_bytes / MB (1), status);
+  return luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
+                                  "The server’s answer is larger than %" G_GSIZE_FORMAT " kB "
+                                  "(HTTP %u)", max_bytes / KB (1), status);
+}
+
+/* The deadline of one attempt: the per-read time-out of the session restarts
+ * with every byte, so a server trickling a byte every few seconds would hold
+ * a request for ever without it. */
+
+static void
+attempt_task_cancelled_cb (GCancellable *task_cancellable,
+                           gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static gboolean
+attempt_deadline_cb (gpointer user_data)
+{
+  Call *call = user_data;
+
+  g_debug ("%s %s: attempt %u passed its deadline", call->method, call->path, call->attempt);
+  call->deadline_hit = TRUE;
+  g_clear_pointer (&call->deadline_source, g_source_unref);
+  g_cancellable_cancel (call->attempt_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the deadline of the attempt under way, if any. */
+static void
+attempt_end (Call *call)
+{
+  if (call->deadline_source != NULL)
+    {
+      g_source_destroy (call->deadline_source);
+      g_clear_pointer (&call->deadline_source, g_source_unref);
+    }
+  if (call->attempt_cancel_id != 0)
+    {
+      /* Not g_cancellable_disconnect(): this may run inside the handler. */
+      g_signal_handler_disconnect (call->task_cancellable, call->attempt_cancel_id);
+      call->attempt_cancel_id = 0;
+    }
+  g_clear_object (&call->task_cancellable);
+  g_clear_object (&call->attempt_cancellable);
+}
+
+/* The cancellable of a new attempt, cancelled with the task or at the deadline. */
+static GCancellable *
+attempt_begin (GTask *task)
+{
+  LumaApiClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  attempt_end (call);
+  call->deadline_hit = FALSE;
+  call->attempt_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      call->task_cancellable = g_object_ref (cancellable);
+      call->attempt_cancel_id = g_cancellable_connect (cancellable,
+                                                       G_CALLBACK (attempt_task_cancelled_cb),
+                                                       call->attempt_cancellable, NULL);
+    }
+  if (self->deadline_s > 0)
+    {
+      call->deadline_source = g_timeout_source_new_seconds (self->deadline_s);
+      g_source_set_callback (call->deadline_source, attempt_deadline_cb, call, NULL);
+      g_source_attach (call->deadline_source, g_task_get_context (task));
+    }
+  return call->attempt_cancellable;
 }
 
 /* The request cycle */
@@ -754,6 +912,15 @@ decode_done_cb (GObject      *object,
       return;
     }
 
+  if (result->budget_error != NULL)
+    {
+      /* The same answer again would be as large: no retry. */
+      fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
+                                           "The server’s answer cannot be read (HTTP %u): %s",
+                                           status, result->budget_error->message));
+      goto out;
+    }
+
   if (result->envelope_error != NULL)
     {
       /* A body that is not a complete envelope is treated like a 503. */
@@ -877,11 +1044,27 @@ transport_failed (GTask  *task,
                   GError *error) /* owned */
 {
   Call *call = g_task_get_task_data (task);
+  gboolean deadline_hit = call->deadline_hit;
 
   g_clear_object (&call->stream);
   g_clear_pointer (&call->buffer, g_byte_array_unref);
   g_clear_object (&call->msg);
+  attempt_end (call);
 
+  /* A server that took that long will take as long again: no retry. */
+  if (deadline_hit)
+    {
+      LumaApiClient *self = g_task_get_source_object (task);
+
+      if (!g_task_return_error_if_cancelled (task))
+        g_task_return_error (task, luma_api_error_new_full (LUMA_API_ERROR_TIMEOUT, NULL, 0,
+                                                            "The server did not complete its answer "
+                                                            "within %u s (the deadline of one request)",
+                                                            self->deadline_s));
+      g_object_unref (task);
+      g_error_free (error);
+      return;
+    }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       fail (task, error);
@@ -955,6 +1138,7 @@ body_complete (GTask *task)
   DecodeJob *job;
 
   g_clear_object (&call->stream);
+  attempt_end (call);
   g_free (call->etag);
   call->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
 
@@ -962,6 +1146,7 @@ body_complete (GTask *task)
   job->kind = call->kind;
   job->status = status;
   job->body = g_byte_array_free_to_bytes (g_steal_pointer (&call->buffer));
+  job->max_values = call->budget.max_values;
   if (call->peek != NULL && status >= 200 && status < 300)
     {
       g_autofree char *next = peek_next_cursor (job->body);
@@ -1012,16 +1197,15 @@ read_cb (GObject      *object,
       body_complete (task);
       return;
     }
-  if (call->buffer->len + g_bytes_get_size (chunk) > MAX_BODY_BYTES)
+  if (call->buffer->len + g_bytes_get_size (chunk) > call->budget.max_bytes)
     {
       guint status = soup_message_get_status (call->msg);
 
       g_clear_object (&call->stream);
       g_clear_pointer (&call->buffer, g_byte_array_unref);
       g_clear_object (&call->msg);
-      fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
-                                           "The server’s answer is larger than %u MB",
-                                           MAX_BODY_BYTES / (1024 * 1024)));
+      attempt_end (call);
+      fail (task, too_large_error (status, call->budget.max_bytes));
       return;
     }
   g_byte_array_append (call->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
@@ -1034,7 +1218,7 @@ read_next (GTask *task)
   Call *call = g_task_get_task_data (task);
 
   g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb, task);
+                                   call->attempt_cancellable, read_cb, task);
 }
 
 static void
@@ -1063,6 +1247,7 @@ send_cb (GObject      *object,
   if (status == SOUP_STATUS_NOT_MODIFIED)
     {
       g_clear_object (&call->msg);
+      attempt_end (call);
       fail (task, luma_api_error_new_full (LUMA_API_ERROR_NOT_MODIFIED, NULL, 304,
                                            "Not modified"));
       return;
@@ -1075,6 +1260,7 @@ send_cb (GObject      *object,
       g_autofree char *shown = g_strndup (location ? location : "", 200);
 
       g_clear_object (&call->msg);
+      attempt_end (call);
       fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
                                            "The server redirected the request (HTTP %u to “%s”); "
                                            "check the server address", status, shown));
@@ -1082,13 +1268,13 @@ send_cb (GObject      *object,
     }
 
   /* A hostile or broken server must not make the client hold gigabytes. */
+  call->budget = answer_budget (call->kind, status, call->limit);
   length = soup_message_headers_get_content_length (soup_message_get_response_headers (msg));
-  if (length > MAX_BODY_BYTES)
+  if (length > 0 && (guint64) length > call->budget.max_bytes)
     {
       g_clear_object (&call->msg);
-      fail (task, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, status,
-                                           "The server’s answer is larger than %u MB",
-                                           MAX_BODY_BYTES / (1024 * 1024)));
+      attempt_end (call);
+      fail (task, too_large_error (status, call->budget.max_bytes));
       return;
     }
 
@@ -1191,7 +1377,7 @@ call_send (GTask *task)
   g_clear_object (&call->msg);
   call->msg = g_object_ref (msg);
   soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), send_cb, task);
+                           attempt_begin (task), send_cb, task);
 }
 
 static GTask *

@@ -20,6 +20,7 @@ G_DECLARE_FINAL_TYPE (LumaApiClient, luma_api_client, LUMA, API_CLIENT, GObject)
 #define LUMA_API_CLIENT_DEFAULT_MAX_ATTEMPTS 5
 #define LUMA_API_CLIENT_DEFAULT_BASE_MS      250
 #define LUMA_API_CLIENT_DEFAULT_CAP_MS       8000
+#define LUMA_API_CLIENT_DEFAULT_DEADLINE     120  /* seconds */
 
 /* @base_url: e.g. https://luma.example/gateway/api/v1. Fails with
  * LUMA_API_ERROR_INVALID_URL when it is not an absolute http(s) URL. An
@@ -56,8 +57,14 @@ gboolean       luma_api_client_is_superadmin               (LumaApiClient  *self
 gboolean       luma_api_client_set_ca_file                 (LumaApiClient  *self,
                                                             const char     *path,
                                                             GError        **error);
-/* Per request: connecting and waiting for the answer. */
+/* Per read: connecting and waiting for the next bytes of the answer. */
 void           luma_api_client_set_timeout                 (LumaApiClient  *self,
+                                                            guint           seconds);
+/* The most one attempt of a request may take, from sending it to the last
+ * byte of the answer, however the bytes trickle in (0 = none; default
+ * LUMA_API_CLIENT_DEFAULT_DEADLINE). An attempt past it fails with
+ * LUMA_API_ERROR_TIMEOUT and is not retried. */
+void           luma_api_client_set_deadline                (LumaApiClient  *self,
                                                             guint           seconds);
 /* max_attempts counts the first try (1 = no retries); waits are
  * random(0, min(cap_ms, base_ms * 2^n)), at least Retry-After. */

@@ -28,6 +28,7 @@ typedef enum
   LUMA_PROTOCOL_ERROR_INVALID_UTF8,     /* a string that is not valid UTF-8 */
   LUMA_PROTOCOL_ERROR_INVALID_VALUE,    /* unknown enum value, bad date, bad id */
   LUMA_PROTOCOL_ERROR_INVALID_ENVELOPE, /* status/statusCode/errors/resultData wrong */
+  LUMA_PROTOCOL_ERROR_TOO_LARGE,        /* more JSON values than the answer can hold */
 } LumaProtocolError;
 
 GQuark luma_protocol_error_quark (void);

@@ -589,12 +589,20 @@ luma_consumption_page_from_json (JsonNode  *node,
   items = get_array (obj, path, "items", error);
   if (items == NULL)
     goto fail;
-  if (!get_string (obj, path, "nextCursor", FALSE, 1, 0, &page->next_cursor, error) ||
+  if (!get_string (obj, path, "nextCursor", FALSE, 1, LUMA_MAX_CURSOR_LENGTH, &page->next_cursor,
+                   error) ||
       !get_boolean (obj, path, "hasMore", &page->has_more, error) ||
       !get_count (obj, path, "remaining", &page->remaining, error))
     goto fail;
 
   n = json_array_get_length (items);
+  /* Such a page moves the feed by nothing and could be asked for forever. */
+  if (n == 0 && page->has_more)
+    {
+      set_error (error, path, "hasMore", LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+                 "true on a page without items (the feed does not move forward)");
+      goto fail;
+    }
   if (page->license_type == LUMA_LICENSE_TYPE_SESSION)
     {
       page->items = g_ptr_array_new_full (n, (GDestroyNotify) luma_session_record_free);
@@ -1133,33 +1141,75 @@ path_of_offset (const char *data,
  * levels. */
 #define MAX_JSON_DEPTH 64
 
-static gboolean
-nesting_ok (const char *data,
-            gsize       len)
+/* The depth and the number of values of a JSON text, from its bytes alone:
+ * every array element and object member is a value, and so is the root.
+ * For valid JSON that is 1 + the commas + the non-empty containers; for
+ * anything else an estimate, which the parser then refuses anyway. */
+static void
+scan_json (const char *data,
+           gsize       len,
+           guint      *depth_out,
+           guint64    *values_out)
 {
-  guint depth = 0;
-  gboolean in_string = FALSE;
+  guint depth = 0, max_depth = 0;
+  guint64 values = 1;
 
   for (gsize i = 0; i < len; i++)
     {
       char c = data[i];
 
-      if (in_string)
+      if (c == '"')
         {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
+          /* Skip the string: its bytes hold no structure. */
+          for (i++; i < len && data[i] != '"'; i++)
+            if (data[i] == '\\')
+              i++;
         }
-      else if (c == '"')
-        in_string = TRUE;
+      else if (c == ',')
+        values++;
       else if (c == '[' || c == '{')
         {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
+          gsize j = i + 1;
+
+          depth++;
+          max_depth = MAX (max_depth, depth);
+          while (j < len && (data[j] == ' ' || data[j] == '\n' || data[j] == '\r' || data[j] == '\t'))
+            j++;
+          if (j < len && data[j] != ']' && data[j] != '}')
+            values++;
         }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;
+    }
+  *depth_out = max_depth;
+  *values_out = values;
+}
+
+gboolean
+luma_json_check_budget (GBytes   *body,
+                        guint     max_values,
+                        GError  **error)
+{
+  gsize len = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  guint depth;
+  guint64 values;
+
+  if (data == NULL || len == 0)
+    return TRUE;
+  scan_json (data, len, &depth, &values);
+  if (depth > MAX_JSON_DEPTH)
+    {
+      g_set_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_INVALID_JSON,
+                   "(root): the answer nests deeper than %u levels", MAX_JSON_DEPTH);
+      return FALSE;
+    }
+  if (max_values > 0 && values > max_values)
+    {
+      g_set_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_TOO_LARGE,
+                   "(root): the answer holds %" G_GUINT64_FORMAT " JSON values, more than "
+                   "the %u this answer can hold", values, max_values);
+      return FALSE;
     }
   return TRUE;
 }
@@ -1180,12 +1230,10 @@ parse_json (GBytes      *body,
                            "(root): the answer has no body");
       return FALSE;
     }
-  if (!nesting_ok (data, len))
-    {
-      g_set_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_INVALID_JSON,
-                   "(root): the answer nests deeper than %u levels", MAX_JSON_DEPTH);
-      return FALSE;
-    }
+  /* Nothing builds a tree of more than LUMA_JSON_MAX_VALUES: a wide answer
+   * of empty objects costs json-glib about 100 times its size. */
+  if (!luma_json_check_budget (body, LUMA_JSON_MAX_VALUES, error))
+    return FALSE;
   if (json_parser_load_from_data (parser, data, (gssize) len, &local_error))
     return TRUE;
 

@@ -39,6 +39,19 @@ LumaRefillResult    *luma_refill_result_from_json     (JsonNode  *node,
 LumaLoginResult     *luma_login_result_from_json      (JsonNode  *node,
                                                        GError   **error);
 
+/* The most JSON values (array elements and object members, and the root)
+ * luma_envelope_parse() builds a tree of; the API client checks a smaller
+ * budget per endpoint first. */
+#define LUMA_JSON_MAX_VALUES 131072
+
+/* Counts the values of @body from its bytes, without building a tree, and
+ * fails with LUMA_PROTOCOL_ERROR_TOO_LARGE when there are more than
+ * @max_values (0 = no limit), or with LUMA_PROTOCOL_ERROR_INVALID_JSON when
+ * it nests deeper than json-glib's stack allows. An empty body passes. */
+gboolean             luma_json_check_budget           (GBytes     *body,
+                                                       guint       max_values,
+                                                       GError    **error);
+
 /**
  * luma_envelope_parse:
  * @body: the response body (NULL or empty is an error)
@@ -47,7 +60,8 @@ LumaLoginResult     *luma_login_result_from_json      (JsonNode  *node,
  *   (code, field, message), in order; an empty array on success
  * @error: a LUMA_PROTOCOL_ERROR when the body is not JSON
  *   (INVALID_JSON, INVALID_UTF8) or not a well-formed envelope
- *   (INVALID_ENVELOPE)
+ *   (INVALID_ENVELOPE), or holds more than LUMA_JSON_MAX_VALUES values
+ *   (TOO_LARGE)
  *
  * Checks the envelope of docs/api.md §1 and returns its `resultData`: a new
  * reference to an object node, or to a null node when resultData is null.

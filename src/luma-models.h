@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 /* Counts are non-negative integers below 2^53 (docs/api.md §1). */
 #define LUMA_MAX_COUNT ((gint64) 9007199254740991) /* 2^53 - 1 */
 
+/* The longest nextCursor a page may carry, in characters: real cursors are a
+ * few dozen; a longer one would be stored and sent back on every sync. */
+#define LUMA_MAX_CURSOR_LENGTH 1024
+
 /* Enumerations. _to_string() gives the wire string, _from_string() accepts
  * exactly the wire strings (unknown values are a protocol error, never a
  * default), _to_display() gives a translated label for the UI. */

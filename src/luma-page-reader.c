@@ -467,7 +467,7 @@ fast_page (Reader *r)
             }
         }
       else if (KEY_IS (key, n, "nextCursor"))
-        { SEEN (P_CURSOR); if (!read_text (r, 1, 0, &page->next_cursor)) goto fail; }
+        { SEEN (P_CURSOR); if (!read_text (r, 1, LUMA_MAX_CURSOR_LENGTH, &page->next_cursor)) goto fail; }
       else if (KEY_IS (key, n, "hasMore"))
         {
           SEEN (P_HAS_MORE);
@@ -485,6 +485,9 @@ fast_page (Reader *r)
     }
   while (expect (r, ','));
   if (!expect (r, '}') || seen != (P_LICENSE | P_ITEMS | P_CURSOR | P_HAS_MORE | P_REMAINING))
+    goto fail;
+  /* An empty page that says hasMore: the strict decoder names it. */
+  if (page->items->len == 0 && page->has_more)
     goto fail;
   /* A record twice: the strict decoder names it. */
   if (_luma_consumption_page_find_duplicate (page, &first) >= 0)

@@ -32,6 +32,18 @@
 
 #define META_PURCHASES_CHECKED "sync.purchases-checked"
 
+/* The feed's bounds, whatever the server announces: the records of one sync
+ * (fifty times the largest tenant measured in docs/performance.md), and the
+ * cursors the loop guard remembers (a loop longer than that ends at the
+ * record bound). */
+#define MAX_FEED_RECORDS ((gint64) 50000000)
+#define MAX_CURSORS_REMEMBERED 65536
+
+/* Runs in a row whose first request with the stored cursor failed although
+ * the server answered the requests before it; then the cursor is dropped. */
+#define META_CURSOR_FAILURES "sync.cursor-failures"
+#define MAX_CURSOR_FAILURES 3
+
 G_DEFINE_QUARK (luma-sync-error-quark, luma_sync_error)
 
 G_DEFINE_ENUM_TYPE (LumaSyncPhase, luma_sync_phase,
@@ -124,6 +136,8 @@ luma_sync_summary_to_string (const LumaSyncSummary *self)
     g_string_append (s, ", new contract term");
   if (self->license_type_changed)
     g_string_append (s, ", license type changed");
+  if (self->cursor_dropped != NULL)
+    g_string_append_printf (s, ", stored sync position dropped (%s)", self->cursor_dropped);
   if (self->contacts_pushed)
     g_string_append (s, ", email lists saved");
   if (self->conflict)
@@ -827,10 +841,12 @@ write_page_cb (GObject      *source,
   run_feed_maybe_continue (task);
 }
 
-/* The loop guard of the feed, for each page: its cursor never comes back
- * within a run (the cursor only moves forward), hasMore agrees with
- * remaining, and the feed ends within twice the records its first page
- * announced (records added meanwhile) plus a margin. Returns why not. */
+/* The loop guard of the feed, for each page: its license type is the one
+ * the feed started with, its cursor never comes back within a run (the
+ * cursor only moves forward), hasMore agrees with remaining, and the feed
+ * ends within twice the records its first page announced (records added
+ * meanwhile) plus a margin, and within MAX_FEED_RECORDS whatever the server
+ * announced. Returns why not. */
 static GError *
 feed_check_page (RunData                   *data,
                  const LumaConsumptionPage *page)
@@ -838,13 +854,27 @@ feed_check_page (RunData                   *data,
   gint64 n_items = page->items->len;
 
   data->pages++;
+  if (page->license_type != data->license_type)
+    return g_error_new (LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL,
+                        "The consumption feed changed its license type from %s to %s "
+                        "in the middle of a sync",
+                        luma_license_type_to_string (data->license_type),
+                        luma_license_type_to_string (page->license_type));
+  if (page->remaining > MAX_FEED_RECORDS - data->received - n_items)
+    return g_error_new (LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL,
+                        "The consumption feed announces %" G_GINT64_FORMAT " records remaining "
+                        "after %" G_GINT64_FORMAT ", more than one sync takes (%" G_GINT64_FORMAT ")",
+                        page->remaining, data->received + n_items, MAX_FEED_RECORDS);
   if (data->max_pages == 0)
     data->max_pages = 2 * (n_items + page->remaining) + 10;
 
   /* Nothing new since the cursor asked with: it stays, as it should. */
   if (n_items == 0 && !page->has_more && g_strcmp0 (page->next_cursor, data->last_cursor) == 0)
     return NULL;
-  if (!g_hash_table_add (data->cursors_seen, g_strdup (page->next_cursor)))
+  /* Digests: the set stays small however long the server's cursors are. */
+  if (g_hash_table_size (data->cursors_seen) < MAX_CURSORS_REMEMBERED &&
+      !g_hash_table_add (data->cursors_seen,
+                         g_compute_checksum_for_string (G_CHECKSUM_SHA256, page->next_cursor, -1)))
     return g_error_new (LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL,
                         "The consumption feed does not move forward: the server’s cursor "
                         "repeated or went back to one it gave before (a loop)");
@@ -860,6 +890,45 @@ feed_check_page (RunData                   *data,
                         "than the records its first page announced (received and remaining) "
                         "can fill", data->pages);
   return NULL;
+}
+
+/* A failure of the first request with the stored cursor that says nothing
+ * about the network: the server answered the requests before it. */
+static gboolean
+error_counts_against_cursor (const GError *error)
+{
+  return g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL) ||
+         g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_SERVER) ||
+         g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_BAD_REQUEST);
+}
+
+/* Counts one more run failed on the stored cursor; at MAX_CURSOR_FAILURES
+ * drops it, so the next sync starts over, and says so in @error. */
+static void
+feed_note_cursor_failure (LumaSync  *self,
+                          GError    *error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *value = luma_cache_get_meta (self->cache, META_CURSOR_FAILURES, &local_error);
+  g_autofree char *count_str = NULL;
+  guint64 count = 0;
+
+  if (local_error != NULL)
+    return;
+  if (value != NULL)
+    g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT, &count, NULL);
+  count++;
+  if (count < MAX_CURSOR_FAILURES)
+    {
+      count_str = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
+      luma_cache_set_meta (self->cache, META_CURSOR_FAILURES, count_str, NULL);
+      return;
+    }
+  if (!luma_cache_reset_cursor (self->cache, &local_error))
+    return;
+  luma_cache_set_meta (self->cache, META_CURSOR_FAILURES, NULL, NULL);
+  g_prefix_error (&error, "The stored sync position failed %u syncs in a row and was dropped: "
+                  "the next sync starts from the beginning. ", MAX_CURSOR_FAILURES);
 }
 
 /* The answer of the current request: the next page of the feed, or why
@@ -907,6 +976,9 @@ fetch_settle (GTask *task,
           return;
         }
 
+      if (!data->feed_started && !data->summary.full && data->error == NULL &&
+          error_counts_against_cursor (error))
+        feed_note_cursor_failure (self, error);
       run_feed_fail (task, g_steal_pointer (&error));
       return;
     }
@@ -940,6 +1012,13 @@ fetch_settle (GTask *task,
 
       data->feed_started = TRUE;
       data->license_type = page->license_type;
+      if (!data->summary.full)
+        {
+          g_autofree char *failures = luma_cache_get_meta (self->cache, META_CURSOR_FAILURES, NULL);
+
+          if (failures != NULL)
+            luma_cache_set_meta (self->cache, META_CURSOR_FAILURES, NULL, NULL);
+        }
       if (data->summary.full)
         luma_cache_begin_full_sync (self->cache, page->license_type, &local_error);
       if (local_error != NULL)
@@ -1038,6 +1117,19 @@ run_feed_start (GTask *task)
       run_feed_fail (task, cache_error_new (error, "read"));
       return;
     }
+  /* Stored by an older version that took any cursor: every request with it
+   * would fail, or hold a huge URL. */
+  if (data->last_cursor != NULL && g_utf8_strlen (data->last_cursor, -1) > LUMA_MAX_CURSOR_LENGTH)
+    {
+      g_debug ("The stored cursor is too long; syncing from the beginning");
+      g_clear_pointer (&data->last_cursor, g_free);
+      data->summary.cursor_dropped = "longer than the protocol allows";
+      if (!luma_cache_reset_cursor (self->cache, &error))
+        {
+          run_feed_fail (task, cache_error_new (error, "write to"));
+          return;
+        }
+    }
   data->summary.full = (data->last_cursor == NULL);
   data->received = 0;
   set_progress (self, 0, 0);
@@ -1046,7 +1138,8 @@ run_feed_start (GTask *task)
   g_clear_pointer (&data->cursors_seen, g_hash_table_unref);
   data->cursors_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (data->last_cursor != NULL)
-    g_hash_table_add (data->cursors_seen, g_strdup (data->last_cursor));
+    g_hash_table_add (data->cursors_seen,
+                      g_compute_checksum_for_string (G_CHECKSUM_SHA256, data->last_cursor, -1));
   data->pages = 0;
   data->max_pages = 0;
 

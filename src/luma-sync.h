@@ -64,6 +64,8 @@ typedef struct
   gboolean contacts_rejected;     /* the server refused the queued lists (422): still queued */
   gboolean conflict;              /* an edit met a newer version on the server (412) */
   gboolean indexing;              /* the background index build was started */
+  const char *cursor_dropped;     /* why the stored sync position was dropped before this
+                                   * full sync (a static string), or NULL */
 } LumaSyncSummary;
 
 LumaSyncSummary *luma_sync_summary_copy (const LumaSyncSummary *self);

@@ -2,13 +2,18 @@
  *
  * An in-process SoupServer (in a thread of its own, so a client that blocked its main loop
  * would show as a hang, not pass) first serves a good two-page feed, which LumaSync stores.
- * Then its consumption feed turns hostile: wrong types, missing fields, a 10 MB string,
- * 100000 nested arrays, numbers out of range, negative counts, bytes that are not UTF-8,
- * duplicate records in one page, cursors that repeat or go back, a feed that never ends.
- * For each, the sync must fail with a clear error (domain, code, and a message naming the
- * problem), leave every row of the cache file as it was (a SHA-256 over all the data tables,
- * read with plain SQLite), keep the process up with bounded memory (VmRSS), and the next
- * sync against the good feed must work again.
+ * Then its consumption feed turns hostile: wrong types, missing fields, a 3 MB string, a
+ * 10 MB page, 100000 nested arrays, numbers out of range, negative counts, bytes that are not
+ * UTF-8, duplicate records in one page, cursors that repeat or go back or are too long, feeds
+ * that never end or announce more than any tenant has, empty pages that say hasMore, a
+ * license type that changes mid-feed, pages of a million empty arrays or objects, error
+ * bodies of the same, and a body trickled byte by byte. For each, the sync must fail with a
+ * clear error (domain, code, and a message naming the problem), leave every row of the cache
+ * file as it was (a SHA-256 over all the data tables, read with plain SQLite) and pass
+ * PRAGMA integrity_check, keep the process up with bounded memory (its peak RSS, VmHWM,
+ * grows by less than 150 MB), and the next sync against the good feed must reach exactly
+ * the good records again. A stored cursor that keeps failing is dropped, and a stored
+ * cursor too long to send is not sent.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,8 +22,10 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "luma-api-client.h"
 #include "luma-cache.h"
@@ -31,6 +38,13 @@
 
 /* Generous: the client may hold one 10 MB answer a few times over while decoding it. */
 #define RSS_LIMIT_KB (512 * 1024)
+/* The budget of docs/reliability.md: no answer grows the peak RSS by this much. */
+#define RSS_GROWTH_LIMIT_KB (150 * 1024)
+
+/* The deadline of one request in these tests; the trickled body takes far longer. */
+#define TEST_DEADLINE_S 1
+#define TRICKLE_TICK_MS 100
+#define TRICKLE_TICKS 60
 
 /* Cursors with characters that must be escaped in a query string. */
 #define CURSOR_1 "c1 &limit=5/é%2F?#+"
@@ -53,6 +67,17 @@ typedef enum
   FEED_ENDLESS,
   FEED_ENDLESS_EMPTY,
   FEED_ENDLESS_REMAINING,
+  FEED_HUGE_PAGE,
+  FEED_WIDE_ARRAYS,
+  FEED_WIDE_OBJECTS,
+  FEED_WIDE_ERROR_OBJECTS,
+  FEED_WIDE_ERROR_ARRAYS,
+  FEED_LONG_CURSOR,
+  FEED_EMPTY_HAS_MORE,
+  FEED_REMAINING_HUGE,
+  FEED_LICENSE_CHANGE,
+  FEED_TRICKLE,
+  FEED_FAIL_ON_STORED,
 } FeedMode;
 
 typedef struct
@@ -135,12 +160,40 @@ good_page (const char *cursor)
 }
 
 static char *
+failure (guint       status,
+         const char *status_line,
+         const char *errors)
+{
+  return g_strdup_printf ("{\"status\":\"failure\",\"statusCode\":%u,\"statusLine\":\"%s\","
+                          "\"errors\":[%s],\"resultData\":null}", status, status_line, errors);
+}
+
+/* @n copies of @unit, joined by commas. */
+static char *
+repeated (const char *unit,
+          guint       n)
+{
+  GString *s = g_string_sized_new ((strlen (unit) + 1) * n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (s, ',');
+      g_string_append (s, unit);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static char *
 hostile_page (HostileServer *hs,
               FeedMode       mode,
-              const char    *cursor)
+              const char    *cursor,
+              guint         *status)
 {
   g_autofree char *item = NULL;
   char *body = NULL;
+
+  *status = 200;
 
   switch (mode)
     {
@@ -161,11 +214,14 @@ hostile_page (HostileServer *hs,
       break;
 
     case FEED_HUGE_STRING:
+    case FEED_HUGE_PAGE:
       {
-        GString *name = g_string_sized_new (10 * 1024 * 1024 + 2);
+        /* Within the 4 MB a page may take, then beyond it. */
+        gsize n = mode == FEED_HUGE_STRING ? 3 * 1024 * 1024 : 10 * 1024 * 1024;
+        GString *name = g_string_sized_new (n + 2);
 
         g_string_append_c (name, '"');
-        for (gsize i = 0; i < 10 * 1024 * 1024; i++)
+        for (gsize i = 0; i < n; i++)
           g_string_append_c (name, 'a' + (char) (i % 26));
         g_string_append_c (name, '"');
         item = session_item ("S-10", name->str, "1");
@@ -173,6 +229,94 @@ hostile_page (HostileServer *hs,
         body = page (item, "h1", FALSE, "0");
       }
       break;
+
+    case FEED_WIDE_ARRAYS:
+    case FEED_WIDE_OBJECTS:
+      /* 1.3 million values in 3.9 MB, under the byte limit of a page. */
+      {
+        g_autofree char *items = repeated (mode == FEED_WIDE_ARRAYS ? "[]" : "{}", 1300000);
+
+        body = page (items, "wide1", FALSE, "0");
+      }
+      break;
+
+    case FEED_WIDE_ERROR_OBJECTS:
+      /* 3 million empty objects (9 MB) in a 500, which is retried. */
+      {
+        g_autofree char *errors = repeated ("{}", 3000000);
+
+        *status = 500;
+        body = failure (500, "Internal Server Error", errors);
+      }
+      break;
+
+    case FEED_WIDE_ERROR_ARRAYS:
+      /* Under the 64 kB an error body may take, but 20000 values. */
+      {
+        g_autofree char *errors = repeated ("[]", 20000);
+
+        *status = 500;
+        body = failure (500, "Internal Server Error", errors);
+      }
+      break;
+
+    case FEED_LONG_CURSOR:
+      {
+        g_autofree char *cursor_text = g_strnfill (1024 * 1024, 'c');
+
+        item = session_item ("S-10", "\"x\"", "1");
+        body = page (item, cursor_text, FALSE, "0");
+      }
+      break;
+
+    case FEED_EMPTY_HAS_MORE:
+      /* A new cursor each time, so only the empty page itself gives it away. */
+      {
+        g_autofree char *next = g_strdup_printf ("eh%u", hs->serial++);
+
+        body = page ("", next, TRUE, "5");
+      }
+      break;
+
+    case FEED_REMAINING_HUGE:
+      /* Says 2^53 - 1 records remain, and then never ends. */
+      {
+        g_autofree char *id = g_strdup_printf ("S-H%u", hs->serial);
+        g_autofree char *next = g_strdup_printf ("rh%u", hs->serial);
+
+        hs->serial++;
+        item = session_item (id, "\"x\"", "1");
+        body = page (item, next, TRUE, "9007199254740991");
+      }
+      break;
+
+    case FEED_LICENSE_CHANGE:
+      if (g_strcmp0 (cursor, "lt1") == 0)
+        body = envelope ("{\"licenseType\":\"USER\",\"items\":[{\"userId\":\"U-1\","
+                         "\"userName\":\"zoe\",\"email\":\"zoe@acme.example\",\"firstName\":\"\","
+                         "\"lastName\":\"\",\"role\":\"Analyst\",\"status\":\"ACTIVE\","
+                         "\"createdOn\":\"2026-03-14T09:26:53Z\",\"conversations\":1}],"
+                         "\"nextCursor\":\"lt2\",\"hasMore\":false,\"remaining\":0}");
+      else
+        {
+          item = session_item ("S-L1", "\"x\"", "1");
+          body = page (item, "lt1", TRUE, "1");
+        }
+      break;
+
+    case FEED_FAIL_ON_STORED:
+      /* The stored cursor always fails; from the beginning the feed is good. */
+      if (g_strcmp0 (cursor, CURSOR_2) == 0)
+        {
+          *status = 500;
+          body = failure (500, "Internal Server Error", "{\"code\":\"SERVER_ERROR\"}");
+        }
+      else
+        body = good_page (cursor);
+      break;
+
+    case FEED_TRICKLE: /* see trickle_start() */
+      g_assert_not_reached ();
 
     case FEED_DEEP_NESTING:
       {
@@ -282,6 +426,75 @@ set_json (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, len);
 }
 
+/* A good page, one space at a time before it (JSON allows white space), each
+ * TRICKLE_TICK_MS apart: each read of the client gets a byte well within its time-out. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  char              *body;
+  guint              ticks;
+  gboolean           finished;
+} Trickle;
+
+static void
+trickle_finished_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  ((Trickle *) user_data)->finished = TRUE;
+}
+
+static void
+trickle_free (gpointer data)
+{
+  Trickle *t = data;
+
+  g_signal_handlers_disconnect_by_data (t->msg, t);
+  g_object_unref (t->msg);
+  g_free (t->body);
+  g_free (t);
+}
+
+static gboolean
+trickle_tick_cb (gpointer user_data)
+{
+  Trickle *t = user_data;
+  SoupMessageBody *body;
+
+  if (t->finished)
+    return G_SOURCE_REMOVE;
+  body = soup_server_message_get_response_body (t->msg);
+  if (++t->ticks < TRICKLE_TICKS)
+    {
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, " ", 1);
+      soup_server_message_unpause (t->msg);
+      return G_SOURCE_CONTINUE;
+    }
+  soup_message_body_append (body, SOUP_MEMORY_COPY, t->body, strlen (t->body));
+  soup_message_body_complete (body);
+  soup_server_message_unpause (t->msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+trickle_start (SoupServerMessage *msg,
+               const char        *cursor)
+{
+  Trickle *t = g_new0 (Trickle, 1);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  GSource *source = g_timeout_source_new (TRICKLE_TICK_MS);
+
+  t->msg = g_object_ref (msg);
+  t->body = good_page (cursor);
+  g_signal_connect (msg, "finished", G_CALLBACK (trickle_finished_cb), t);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_server_message_pause (msg);
+  g_source_set_callback (source, trickle_tick_cb, t, trickle_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}
+
 static void
 handle_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -347,7 +560,16 @@ handle_cb (SoupServer        *server,
       const char *cursor = query != NULL ? g_hash_table_lookup (query, "cursor") : NULL;
       FeedMode mode;
       gboolean cap;
+      guint status = 200;
       char *body;
+
+      /* As web servers do with a request line longer than they take. */
+      if (cursor != NULL && strlen (cursor) > 8192)
+        {
+          body = failure (414, "URI Too Long", "{\"code\":\"INVALID_PARAMETER\"}");
+          set_json (msg, 414, body, strlen (body), NULL);
+          return;
+        }
 
       g_mutex_lock (&hs->lock);
       g_ptr_array_add (hs->cursors_seen, g_strdup (cursor != NULL ? cursor : ""));
@@ -356,13 +578,19 @@ handle_cb (SoupServer        *server,
       if (cap)
         hs->cap_hit = TRUE;
       mode = hs->mode;
+      if (mode == FEED_TRICKLE && !cap)
+        {
+          g_mutex_unlock (&hs->lock);
+          trickle_start (msg, cursor);
+          return;
+        }
       if (cap)
         body = page ("", "capped", FALSE, "0");
       else
-        body = hostile_page (hs, mode, cursor);
+        body = hostile_page (hs, mode, cursor, &status);
       g_mutex_unlock (&hs->lock);
 
-      set_json (msg, 200, body, strlen (body), NULL);
+      set_json (msg, status, body, strlen (body), NULL);
       return;
     }
 
@@ -476,6 +704,7 @@ typedef struct
   LumaApiClient *client;
   LumaCache     *cache;
   LumaSync      *sync;
+  char          *good_records;   /* records_fingerprint() after the good feed */
 } Fixture;
 
 static void
@@ -519,7 +748,10 @@ cache_fingerprint (const char *path,
   sqlite3_busy_timeout (db, 5000);
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
     {
-      g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY 1, 2", tables[t]);
+      /* The count of syncs failed on the stored cursor is the one row a failure writes. */
+      g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s %s ORDER BY 1, 2", tables[t],
+                                              g_str_equal (tables[t], "meta")
+                                              ? "WHERE key <> 'sync.cursor-failures'" : "");
       sqlite3_stmt *stmt = NULL;
       int rc;
 
@@ -558,16 +790,99 @@ cache_fingerprint (const char *path,
   return g_strdup (g_checksum_get_string (checksum));
 }
 
+/* The records only: SHA-256 over the rows of the sessions and users tables. */
+static char *
+records_fingerprint (const char *path,
+                     gint64     *rows_out)
+{
+  static const char * const sql[] = {
+    "SELECT session_id, started_on, initiated_by, user_name, email, role, agent_name, channel, "
+    "conversations FROM sessions ORDER BY session_id",
+    "SELECT * FROM users ORDER BY 1",
+  };
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  sqlite3 *db = NULL;
+  gint64 rows = 0;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  for (guint t = 0; t < G_N_ELEMENTS (sql); t++)
+    {
+      sqlite3_stmt *stmt = NULL;
+      int rc;
+
+      if (sqlite3_prepare_v2 (db, sql[t], -1, &stmt, NULL) != SQLITE_OK)
+        g_error ("cannot read the records of the cache: %s", sqlite3_errmsg (db));
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          for (int c = 0; c < sqlite3_column_count (stmt); c++)
+            {
+              const void *blob = sqlite3_column_blob (stmt, c);
+
+              if (blob != NULL)
+                g_checksum_update (checksum, blob, sqlite3_column_bytes (stmt, c));
+              g_checksum_update (checksum, (const guchar *) "\x1f", 1);
+            }
+          rows++;
+        }
+      g_assert_cmpint (rc, ==, SQLITE_DONE);
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+  *rows_out = rows;
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+/* "ok", or what PRAGMA integrity_check found. */
+static char *
+integrity_check (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GString *result = g_string_new (NULL);
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (result->len > 0)
+        g_string_append (result, "; ");
+      g_string_append (result, (const char *) sqlite3_column_text (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_string_free (result, FALSE);
+}
+
 static gint64
-vm_rss_kb (void)
+proc_status_kb (const char *field)
 {
   g_autofree char *status = NULL;
   const char *line;
 
   g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
-  line = strstr (status, "VmRSS:");
+  line = strstr (status, field);
   g_assert_nonnull (line);
-  return g_ascii_strtoll (line + strlen ("VmRSS:"), NULL, 10);
+  return g_ascii_strtoll (line + strlen (field), NULL, 10);
+}
+
+static gint64
+vm_rss_kb (void)
+{
+  return proc_status_kb ("VmRSS:");
+}
+
+/* Starts a new peak: VmHWM is set back to the present VmRSS. */
+static void
+reset_peak_rss (void)
+{
+  int fd = open ("/proc/self/clear_refs", O_WRONLY);
+
+  if (fd < 0 || write (fd, "5", 1) != 1)
+    g_test_message ("cannot reset the peak RSS: the growth is measured from the start");
+  if (fd >= 0)
+    close (fd);
 }
 
 static void
@@ -588,6 +903,7 @@ fixture_setup (Fixture       *f,
   /* Broken bodies are retried like a 503: keep that short. */
   luma_api_client_set_retry_policy (f->client, 2, 1, 5);
   luma_api_client_set_timeout (f->client, 60);
+  luma_api_client_set_deadline (f->client, TEST_DEADLINE_S);
 
   f->cache = luma_cache_open_path (f->cache_path, NULL, &error);
   g_assert_no_error (error);
@@ -598,6 +914,12 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   g_assert_nonnull (summary);
   g_assert_cmpint (summary->total_records, ==, 3);
+  {
+    gint64 rows = 0;
+
+    f->good_records = records_fingerprint (f->cache_path, &rows);
+    g_assert_cmpint (rows, ==, 3);
+  }
 }
 
 static void
@@ -611,6 +933,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->client);
   hostile_server_stop (f->server);
   g_free (f->cache_path);
+  g_free (f->good_records);
 }
 
 /* Logs every failure (the TAP line shows only one) and marks the case failed. */
@@ -626,6 +949,7 @@ typedef struct
   FeedMode     mode;
   const char  *what;        /* for the test log */
   const char  *needles[3];  /* the message must name the problem: one of these (case-insensitive) */
+  gboolean     timeout;     /* LUMA_API_ERROR_TIMEOUT rather than LUMA_API_ERROR_PROTOCOL */
 } HostileCase;
 
 static gboolean
@@ -655,7 +979,10 @@ test_hostile (Fixture       *f,
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   gint64 rows_before = 0, rows_after = 0;
-  gint64 rss_kb;
+  g_autofree char *integrity = NULL;
+  g_autofree char *records = NULL;
+  gint64 rss_kb, rss_start_kb, peak_kb, records_rows = 0;
+  LumaApiError expected = hc->timeout ? LUMA_API_ERROR_TIMEOUT : LUMA_API_ERROR_PROTOCOL;
   guint requests;
   gboolean cap_hit;
 
@@ -663,7 +990,10 @@ test_hostile (Fixture       *f,
   g_assert_cmpint (rows_before, ==, 3);
 
   hostile_server_set_mode (f->server, hc->mode);
+  reset_peak_rss ();
+  rss_start_kb = vm_rss_kb ();
   summary = run_sync (f, &error);
+  peak_kb = proc_status_kb ("VmHWM:");
 
   g_mutex_lock (&f->server->lock);
   requests = f->server->consumption_requests;
@@ -678,13 +1008,13 @@ test_hostile (Fixture       *f,
                         "never ends; it should stop with a protocol error", hc->what, requests);
   if (error == NULL)
     {
-      hostile_fail ("%s: the sync succeeded (%s); expected LUMA_API_ERROR_PROTOCOL",
-                          hc->what, summary != NULL ? "a summary" : "no summary");
+      hostile_fail ("%s: the sync succeeded (%s); expected LumaApiError %d",
+                          hc->what, summary != NULL ? "a summary" : "no summary", expected);
     }
   else
     {
-      if (!g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL))
-        hostile_fail ("%s: expected LUMA_API_ERROR_PROTOCOL, got %s %d: %s", hc->what,
+      if (!g_error_matches (error, LUMA_API_ERROR, expected))
+        hostile_fail ("%s: expected LumaApiError %d, got %s %d: %s", hc->what, expected,
                             g_quark_to_string (error->domain), error->code, error->message);
       if (!message_names_problem (error->message, hc->needles))
         hostile_fail ("%s: the message does not name the problem (%s): %s", hc->what,
@@ -700,17 +1030,29 @@ test_hostile (Fixture       *f,
     hostile_fail ("%s: the cache changed (%" G_GINT64_FORMAT " session rows before, %"
                         G_GINT64_FORMAT " after)", hc->what, rows_before, rows_after);
 
+  integrity = integrity_check (f->cache_path);
+  if (g_strcmp0 (integrity, "ok") != 0)
+    hostile_fail ("%s: PRAGMA integrity_check: %s", hc->what, integrity);
+
   /* Memory stays bounded. */
   rss_kb = vm_rss_kb ();
-  g_test_message ("%s: VmRSS %" G_GINT64_FORMAT " kB", hc->what, rss_kb);
+  g_test_message ("%s: VmRSS %" G_GINT64_FORMAT " kB, peak %" G_GINT64_FORMAT " kB, %"
+                  G_GINT64_FORMAT " kB at the start", hc->what, rss_kb, peak_kb, rss_start_kb);
+  if (peak_kb - rss_start_kb >= RSS_GROWTH_LIMIT_KB)
+    hostile_fail ("%s: the peak RSS grew by %" G_GINT64_FORMAT " MB (limit %d MB)", hc->what,
+                  (peak_kb - rss_start_kb) / 1024, RSS_GROWTH_LIMIT_KB / 1024);
   g_assert_cmpint (rss_kb, <, RSS_LIMIT_KB);
 
-  /* Still up, and the good feed works again. */
+  /* Still up, and the good feed gives exactly the good records again. */
   hostile_server_set_mode (f->server, FEED_GOOD);
   g_clear_error (&error);
   again = run_sync (f, &error);
   g_assert_no_error (error);
   g_assert_nonnull (again);
+  g_assert_cmpint (again->total_records, ==, 3);
+  records = records_fingerprint (f->cache_path, &records_rows);
+  g_assert_cmpint (records_rows, ==, 3);
+  g_assert_cmpstr (records, ==, f->good_records);
 }
 
 /* The cursors of the good feed hold characters a query string must escape: each comes
@@ -747,6 +1089,129 @@ test_cursor_round_trip (Fixture       *f,
   g_mutex_unlock (&f->server->lock);
 }
 
+/* The runs in a row that may fail on the stored cursor before it is dropped
+ * (docs/reliability.md). */
+#define CURSOR_FAILURES 3
+
+/* A stored cursor on which the server always fails, although it answers everything else:
+ * after CURSOR_FAILURES failed syncs it is dropped, saying so, and the next sync starts
+ * over and reaches the good records. */
+static void
+test_cursor_keeps_failing (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaSyncSummary) summary = NULL;
+  g_autofree char *records = NULL;
+  g_autofree char *integrity = NULL;
+  gint64 rows = 0;
+
+  hostile_server_set_mode (f->server, FEED_FAIL_ON_STORED);
+  for (guint i = 1; i <= CURSOR_FAILURES; i++)
+    {
+      g_autoptr(LumaSyncSummary) failed = run_sync (f, &error);
+      g_autofree char *stored = NULL;
+
+      g_assert_null (failed);
+      g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_SERVER);
+      g_test_message ("run %u: %s", i, error->message);
+      g_clear_error (&error);
+      stored = luma_cache_get_cursor (f->cache, &error);
+      g_assert_no_error (error);
+      if (i < CURSOR_FAILURES)
+        g_assert_cmpstr (stored, ==, CURSOR_2);
+      else
+        g_assert_null (stored);
+    }
+
+  summary = run_sync (f, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (summary);
+  g_assert_true (summary->full);
+  g_assert_cmpint (summary->total_records, ==, 3);
+  records = records_fingerprint (f->cache_path, &rows);
+  g_assert_cmpint (rows, ==, 3);
+  g_assert_cmpstr (records, ==, f->good_records);
+  integrity = integrity_check (f->cache_path);
+  g_assert_cmpstr (integrity, ==, "ok");
+}
+
+/* Only the last failure says that the cursor was dropped; a success in between starts
+ * the count again. */
+static void
+test_cursor_failure_message (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(LumaSyncSummary) good = NULL;
+
+      hostile_server_set_mode (f->server, FEED_FAIL_ON_STORED);
+      for (guint i = 1; i < CURSOR_FAILURES; i++)
+        {
+          g_autoptr(LumaSyncSummary) failed = run_sync (f, &error);
+
+          g_assert_null (failed);
+          g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_SERVER);
+          g_assert_null (strstr (error->message, "dropped"));
+          g_clear_error (&error);
+        }
+      hostile_server_set_mode (f->server, FEED_GOOD);
+      good = run_sync (f, &error);
+      g_assert_no_error (error);
+      g_assert_false (good->full);
+    }
+
+  hostile_server_set_mode (f->server, FEED_FAIL_ON_STORED);
+  for (guint i = 1; i <= CURSOR_FAILURES; i++)
+    {
+      g_autoptr(LumaSyncSummary) failed = run_sync (f, &error);
+
+      g_assert_null (failed);
+      g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_SERVER);
+      if (i == CURSOR_FAILURES)
+        g_assert_nonnull (strstr (error->message, "dropped"));
+      g_clear_error (&error);
+    }
+}
+
+/* A cursor stored by a version that took any length, too long for a request line: it is
+ * never sent; the sync starts over, says why, and reaches the good records. */
+static void
+test_stored_long_cursor (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaSyncSummary) summary = NULL;
+  g_autofree char *long_cursor = g_strnfill (64 * 1024, 'q');
+  g_autofree char *records = NULL;
+  g_autofree char *text = NULL;
+  gint64 rows = 0;
+
+  luma_cache_commit_batch (f->cache, long_cursor, NULL, &error);
+  g_assert_no_error (error);
+
+  hostile_server_set_mode (f->server, FEED_GOOD);
+  summary = run_sync (f, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (summary);
+  g_assert_true (summary->full);
+  g_assert_nonnull (summary->cursor_dropped);
+  text = luma_sync_summary_to_string (summary);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "dropped"));
+  g_assert_cmpint (summary->total_records, ==, 3);
+  records = records_fingerprint (f->cache_path, &rows);
+  g_assert_cmpstr (records, ==, f->good_records);
+
+  g_mutex_lock (&f->server->lock);
+  for (guint i = 0; i < f->server->cursors_seen->len; i++)
+    g_assert_cmpuint (strlen (g_ptr_array_index (f->server->cursors_seen, i)), <=, 1024);
+  g_mutex_unlock (&f->server->lock);
+}
+
 static const HostileCase cases[] = {
   { FEED_WRONG_TYPE, "wrong-type", { "conversations", NULL } },
   { FEED_MISSING_FIELD, "missing-field", { "startedOn", NULL } },
@@ -762,6 +1227,16 @@ static const HostileCase cases[] = {
   { FEED_ENDLESS, "endless-feed", { "cursor", "never ends", "remaining" } },
   { FEED_ENDLESS_EMPTY, "endless-empty-feed", { "cursor", "forward", "loop" } },
   { FEED_ENDLESS_REMAINING, "endless-feed-remaining", { "never ends", "pages", NULL } },
+  { FEED_HUGE_PAGE, "huge-page", { "larger than 4 MB", NULL } },
+  { FEED_WIDE_ARRAYS, "wide-arrays", { "values", NULL } },
+  { FEED_WIDE_OBJECTS, "wide-objects", { "values", NULL } },
+  { FEED_WIDE_ERROR_OBJECTS, "wide-error-objects", { "larger than 64 kB", NULL } },
+  { FEED_WIDE_ERROR_ARRAYS, "wide-error-arrays", { "values", NULL } },
+  { FEED_LONG_CURSOR, "long-cursor", { "nextCursor", NULL } },
+  { FEED_EMPTY_HAS_MORE, "empty-page-has-more", { "hasMore", NULL } },
+  { FEED_REMAINING_HUGE, "remaining-huge", { "announces", NULL } },
+  { FEED_LICENSE_CHANGE, "license-type-changes", { "license type", NULL } },
+  { FEED_TRICKLE, "trickled-body", { "deadline", NULL }, TRUE },
 };
 
 int
@@ -780,6 +1255,12 @@ main (int   argc,
 
   g_test_add ("/hostile/cursor-round-trip", Fixture, NULL, fixture_setup,
               test_cursor_round_trip, fixture_teardown);
+  g_test_add ("/hostile/cursor-keeps-failing", Fixture, NULL, fixture_setup,
+              test_cursor_keeps_failing, fixture_teardown);
+  g_test_add ("/hostile/cursor-failure-message", Fixture, NULL, fixture_setup,
+              test_cursor_failure_message, fixture_teardown);
+  g_test_add ("/hostile/stored-long-cursor", Fixture, NULL, fixture_setup,
+              test_stored_long_cursor, fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/hostile/%s", cases[i].what);

@@ -1079,6 +1079,8 @@ test_page_from_bytes (void)
     /* the same record twice, and the same user twice */
     ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [" SESSION_ITEM ", " SESSION_ITEM_2 ", " SESSION_ITEM "], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
     ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [" USER_ITEM ", " USER_ITEM "], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    /* an empty page that says hasMore would be asked for again and again */
+    ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": true, \"remaining\": 5}}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
@@ -1101,6 +1103,94 @@ test_page_from_bytes (void)
                               luma_channel_to_string (i % LUMA_N_CHANNELS), i % 6);
     g_string_append (text, "], \"nextCursor\": \"djE6NTAw\", \"hasMore\": true, \"remaining\": 12}}");
     check_page_bytes (text->str);
+  }
+
+  /* a cursor of LUMA_MAX_CURSOR_LENGTH characters (outside ASCII: more bytes), then one more */
+  for (guint extra = 0; extra <= 1; extra++)
+    {
+      g_autoptr(GString) text = g_string_new (ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], "
+                                              "\"nextCursor\": \"");
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LumaConsumptionPage) page = NULL;
+
+      for (guint i = 0; i < LUMA_MAX_CURSOR_LENGTH + extra; i++)
+        g_string_append (text, "\u00e9");
+      g_string_append (text, "\", \"hasMore\": false, \"remaining\": 0}}");
+      check_page_bytes (text->str);
+      bytes = g_bytes_new (text->str, text->len);
+      page = luma_consumption_page_from_bytes (bytes, 200, &error);
+      if (extra == 0)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (g_utf8_strlen (page->next_cursor, -1), ==, LUMA_MAX_CURSOR_LENGTH);
+        }
+      else
+        {
+          g_assert_null (page);
+          g_assert_nonnull (strstr (error->message, "resultData.nextCursor"));
+        }
+    }
+}
+
+/* The values of an answer are counted from its bytes, strings and escapes aside. */
+static void
+test_json_budget (void)
+{
+  static const struct { const char *text; guint values; } cases[] = {
+    { "{}", 1 },
+    { "[]", 1 },
+    { "[ ]", 1 },
+    { "[1]", 2 },
+    { "[1, 2, 3]", 4 },
+    { "{\"a\": [], \"b\": {}}", 3 },
+    { "{\"a\": [{}, {}, [1, [2]]]}", 8 },
+    /* structure inside strings does not count, escaped quotes do not end them */
+    { "[\"[,{,]\", \"\\\",[\"]", 3 },
+    { "[{\"k\": \"\\\\\"}, 1]", 4 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (cases[i].text, strlen (cases[i].text));
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_true (luma_json_check_budget (bytes, cases[i].values, &error));
+      g_assert_no_error (error);
+      if (cases[i].values > 1)
+        {
+          g_assert_false (luma_json_check_budget (bytes, cases[i].values - 1, &error));
+          g_assert_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_TOO_LARGE);
+        }
+    }
+
+  /* a wide answer is refused before a tree is built, also by luma_envelope_parse() */
+  {
+    g_autoptr(GString) text = g_string_new ("{\"status\": \"success\", \"statusCode\": 200, "
+                                            "\"statusLine\": \"OK\", \"errors\": [], \"resultData\": {\"x\": [");
+    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    for (guint i = 0; i < LUMA_JSON_MAX_VALUES; i++)
+      g_string_append (text, i ? ",{}" : "{}");
+    g_string_append (text, "]}}");
+    bytes = g_bytes_new (text->str, text->len);
+    node = luma_envelope_parse (bytes, 200, NULL, &error);
+    g_assert_null (node);
+    g_assert_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_TOO_LARGE);
+    g_assert_nonnull (strstr (error->message, "values"));
+  }
+
+  /* nesting is bounded as before */
+  {
+    g_autofree char *deep = g_strnfill (65, '[');
+    g_autoptr(GBytes) bytes = g_bytes_new (deep, strlen (deep));
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (luma_json_check_budget (bytes, 0, &error));
+    g_assert_error (error, LUMA_PROTOCOL_ERROR, LUMA_PROTOCOL_ERROR_INVALID_JSON);
   }
 }
 
@@ -1126,6 +1216,7 @@ main (int   argc,
   g_test_add_func ("/models/envelope/invalid-utf8", test_envelope_invalid_utf8);
   g_test_add_func ("/models/envelope/page", test_envelope_page);
   g_test_add_func ("/models/consumption-page/from-bytes", test_page_from_bytes);
+  g_test_add_func ("/models/json-budget", test_json_budget);
 
   return g_test_run ();
 }
