@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "luma-api-client.h"
-#include "luma-cache.h"
+#include "luma-cache-private.h"
 #include "luma-sync.h"
 
 /* A feed that has not ended after this many pages in one sync is stopped by the test
