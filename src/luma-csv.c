@@ -22,16 +22,87 @@
 
 /* ---- The writer core ---------------------------------------------------------------------------- */
 
-/* Bytes that force a field into quotes (RFC 4180 §2.6). */
+/* Bytes that force a field into quotes: RFC 4180's comma, quote, CR and LF,
+ * and the other list separators spreadsheets use (semicolon in most of
+ * Europe, tab), so that a reader splitting on those keeps the field whole
+ * when it honours quotes. */
 static const guint8 quote_trigger[256] = {
-  [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
+  [','] = 1, [';'] = 1, ['\t'] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
 };
 
-/* First bytes a spreadsheet may read as the start of a formula (OWASP). */
+/* The formula guard (OWASP CSV injection, extended to every separator):
+ *
+ * A spreadsheet evaluates a cell whose text, after the white space it may
+ * trim, starts with = + - or @ (and, in East Asian input modes, their
+ * full-width forms). The report is comma-separated, but it is also opened
+ * with ";" or tab as the separator, and then a cell starts at every ";" or
+ * tab inside a field, quoted or not. So at every possible cell start of a
+ * text field (its first byte, and the byte after each , ; tab CR or LF in
+ * it), when what follows, past white space (Unicode's, NBSP included),
+ * zero-width characters and double quotes, is a trigger, a single quote (')
+ * is inserted right there: the cell then starts with ' in every convention
+ * and is read as text. A field starting with tab, CR or LF gets the quote too
+ * (OWASP's list). Separators other than these (a space, "|") are not
+ * guarded. */
 static inline gboolean
-is_formula_start (char c)
+is_trigger (gunichar c)
 {
-  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\n';
+  return c == '=' || c == '+' || c == '-' || c == '@' ||
+         c == 0xff1d || c == 0xff0b || c == 0xff0d || c == 0xff20;  /* ＝ ＋ － ＠ */
+}
+
+static inline gboolean
+is_skipped (gunichar c)
+{
+  return c == '"' || g_unichar_isspace (c) ||
+         c == 0x200b || c == 0x2060 || c == 0xfeff;  /* zero-width space, word joiner, ZWNBSP */
+}
+
+/* What a scan decided, reused by the boundaries inside the run it skipped:
+ * a field of many tabs costs one scan, not one per tab. */
+typedef struct
+{
+  const guchar *stop;     /* where the scan decided (or @end) */
+  gboolean      trigger;
+} Lookahead;
+
+static gboolean
+starts_formula (Lookahead    *la,
+                const guchar *p,
+                const guchar *end)
+{
+  if (la->stop != NULL && p <= la->stop)
+    return la->trigger;
+
+  la->trigger = FALSE;
+  while (p < end)
+    {
+      gunichar c;
+      int n;
+
+      if (*p < 0x80)
+        {
+          c = *p;
+          n = 1;
+        }
+      else
+        {
+          c = g_utf8_get_char_validated ((const char *) p, end - p);
+          if (c == (gunichar) -1 || c == (gunichar) -2)
+            break;
+          n = g_utf8_skip[*p];
+        }
+      if (is_trigger (c))
+        {
+          la->trigger = TRUE;
+          break;
+        }
+      if (!is_skipped (c))
+        break;
+      p += n;
+    }
+  la->stop = p;
+  return la->trigger;
 }
 
 void
@@ -40,9 +111,11 @@ luma_csv_append_field (GString    *out,
                        gssize      len,
                        gboolean    guard)
 {
-  const guchar *p;
+  const guchar *start;
   const guchar *end;
-  gboolean guarded;
+  const guchar *p;
+  const guchar *run;
+  Lookahead la = { NULL, FALSE };
 
   if (value == NULL)
     return;
@@ -51,40 +124,42 @@ luma_csv_append_field (GString    *out,
   if (len == 0)
     return;
 
-  p = (const guchar *) value;
-  end = p + len;
+  start = (const guchar *) value;
+  end = start + len;
+  p = start;
   while (p < end && !quote_trigger[*p])
     p++;
 
-  guarded = guard && is_formula_start (value[0]);
-
+  /* Neither quotes nor a cell boundary inside: only the start to guard. */
   if (p == end)
     {
-      if (guarded)
+      if (guard && starts_formula (&la, start, end))
         g_string_append_c (out, '\'');
       g_string_append_len (out, value, len);
       return;
     }
 
   g_string_append_c (out, '"');
-  if (guarded)
+  if (guard && (*start == '\t' || *start == '\r' || *start == '\n' ||
+                starts_formula (&la, start, end)))
     g_string_append_c (out, '\'');
 
-  /* Copy runs between double quotes, doubling each quote. */
-  p = (const guchar *) value;
-  while (p < end)
+  /* Copy runs between the bytes that need a look: a quote is doubled, a
+   * cell boundary may need the guard after it. */
+  run = start;
+  for (p = start; p < end; p++)
     {
-      const guchar *q = memchr (p, '"', end - p);
+      if (!quote_trigger[*p])
+        continue;
 
-      if (q == NULL)
-        {
-          g_string_append_len (out, (const char *) p, end - p);
-          break;
-        }
-      g_string_append_len (out, (const char *) p, q + 1 - p);
-      g_string_append_c (out, '"');
-      p = q + 1;
+      g_string_append_len (out, (const char *) run, p + 1 - run);
+      run = p + 1;
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      else if (guard && starts_formula (&la, p + 1, end))
+        g_string_append_c (out, '\'');
     }
+  g_string_append_len (out, (const char *) run, end - run);
 
   g_string_append_c (out, '"');
 }

@@ -148,18 +148,142 @@ csv_field (Csv   *csv,
 static gboolean
 needs_quotes (const char *s)
 {
-  return strpbrk (s, ",\"\r\n") != NULL;
+  return strpbrk (s, ",;\t\"\r\n") != NULL;
 }
 
-/* OWASP: =, +, -, @, tab, CR, LF at the start get a leading single quote. */
+/* What a spreadsheet may trim or step over before it looks for a formula. */
+static gboolean
+ref_skipped (gunichar c)
+{
+  return c == '"' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' ||
+         c == 0x00a0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200b) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x2060 || c == 0x3000 || c == 0xfeff;
+}
+
+static gboolean
+ref_trigger (gunichar c)
+{
+  return c == '=' || c == '+' || c == '-' || c == '@' ||
+         c == 0xff1d || c == 0xff0b || c == 0xff0d || c == 0xff20;
+}
+
+/* Whether the text at @p starts a formula once skipped characters are stepped over. */
+static gboolean
+ref_starts_formula (const char *p)
+{
+  for (; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (ref_trigger (c))
+        return TRUE;
+      if (!ref_skipped (c))
+        return FALSE;
+    }
+  return FALSE;
+}
+
+/* The guard: a single quote at every place a cell can start (the field's
+ * start, after each , ; tab CR LF) where a formula would begin; a field
+ * starting with tab, CR or LF gets it too (OWASP). Valid UTF-8 only. */
 static char *
 expected_text (const char *s)
 {
+  GString *out;
+
   if (s == NULL)
     return g_strdup ("");
-  if (s[0] != '\0' && strchr ("=+-@\t\r\n", s[0]) != NULL)
-    return g_strconcat ("'", s, NULL);
-  return g_strdup (s);
+  out = g_string_new (NULL);
+  for (const char *p = s; *p != '\0'; p++)
+    {
+      gboolean cell_start = p == s || strchr (",;\t\r\n", p[-1]) != NULL;
+
+      if (cell_start && (ref_starts_formula (p) || (p == s && strchr ("\t\r\n", *p) != NULL)))
+        g_string_append_c (out, '\'');
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- What a spreadsheet splitting on another separator sees ----------------------------------
+ *
+ * RFC 4180 with a chosen separator, read leniently the way spreadsheets do:
+ * a cell that starts with a quote runs to the closing quote (doubled quotes
+ * inside), then whatever follows up to the separator is appended; any other
+ * cell runs to the separator or the line end, quotes included. CRLF or LF
+ * outside quotes ends a row. */
+static GPtrArray *
+split_cells (const char *data,
+             gsize       len,
+             char        sep)
+{
+  GPtrArray *cells = g_ptr_array_new_with_free_func (g_free);
+  gsize i = 0;
+
+  while (i < len)
+    {
+      GString *cell = g_string_new (NULL);
+
+      if (data[i] == '"')
+        {
+          for (i++; i < len; i++)
+            {
+              if (data[i] == '"')
+                {
+                  if (i + 1 < len && data[i + 1] == '"')
+                    {
+                      g_string_append_c (cell, '"');
+                      i++;
+                      continue;
+                    }
+                  i++;
+                  break;
+                }
+              g_string_append_c (cell, data[i]);
+            }
+        }
+      while (i < len && data[i] != sep && data[i] != '\r' && data[i] != '\n')
+        g_string_append_c (cell, data[i++]);
+      g_ptr_array_add (cells, g_string_free (cell, FALSE));
+
+      if (i < len && data[i] == '\r')
+        i++;
+      if (i < len && (data[i] == sep || data[i] == '\n'))
+        i++;
+    }
+
+  return cells;
+}
+
+/* No cell, in any of the three conventions, starts a formula: after trimming
+ * white space (and quotes, which a reader may keep), its first character is
+ * not = + - @ or their full-width forms. */
+static void
+assert_no_formula_cell (const char *data,
+                        gsize       len)
+{
+  static const char separators[] = { ',', ';', '\t' };
+
+  for (guint s = 0; s < G_N_ELEMENTS (separators); s++)
+    {
+      g_autoptr(GPtrArray) cells = split_cells (data, len, separators[s]);
+
+      for (guint i = 0; i < cells->len; i++)
+        {
+          const char *cell = g_ptr_array_index (cells, i);
+
+          g_assert_true (g_utf8_validate (cell, -1, NULL));
+          if (ref_starts_formula (cell))
+            {
+              g_autofree char *escaped = g_strescape (cell, NULL);
+              g_autofree char *all = g_strndup (data, MIN (len, 400));
+              g_autofree char *all_escaped = g_strescape (all, NULL);
+
+              g_error ("separator 0x%02x: cell %u starts a formula: “%s” in “%s”", separators[s], i,
+                       escaped, all_escaped);
+            }
+        }
+    }
 }
 
 static char *
@@ -221,6 +345,28 @@ static const char * const tricky_names[] = {
   ",",
   "=",
   "plain",
+  /* Cells that start inside a field when a spreadsheet splits on ; or tab,
+   * white space a spreadsheet may trim, full-width forms. */
+  "Bob;=1000+337;x",
+  "Bob;-2+3",
+  "a;\"=1+2\"",
+  "a; \u00a0+cmd",
+  "a,=1+1",
+  "tab\t=1+1",
+  "tabs\t\t\t@SUM(1)",
+  "line\n=1+1",
+  " =1+2",
+  "\u00a0=1+2",
+  "\u2003+1",
+  "\u3000-1",
+  "\u200b=1",
+  "\uff1d1+2",
+  "\uff0b1",
+  "\uff0d1",
+  "\uff20SUM(1)",
+  "x;\u00a0\uff1d1",
+  ";",
+  "a;",
 };
 
 static char *
@@ -389,13 +535,40 @@ test_csv_field (void)
     { "+1 555", TRUE, "'+1 555" },
     { "-Dash", TRUE, "'-Dash" },
     { "@handle", TRUE, "'@handle" },
-    { "\tTab", TRUE, "'\tTab" },
+    { "\tTab", TRUE, "\"'\tTab\"" },
     { "\rCR", TRUE, "\"'\rCR\"" },
     { "\nLF", TRUE, "\"'\nLF\"" },
     { "=HYPERLINK(\"http://x\",\"y\")", TRUE, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" },
-    { " =not first", TRUE, " =not first" },
     { "a=b", TRUE, "a=b" },
     { "'quoted", TRUE, "'quoted" },
+    /* Semicolons and tabs are separators too: quoted, and guarded after. */
+    { "a;b", TRUE, "\"a;b\"" },
+    { "a\tb", TRUE, "\"a\tb\"" },
+    { "Bob;=1000+337;x", TRUE, "\"Bob;'=1000+337;x\"" },
+    { "Bob;-1;+2;@x", TRUE, "\"Bob;'-1;'+2;'@x\"" },
+    { "a,=1", TRUE, "\"a,'=1\"" },
+    { "a\t=1", TRUE, "\"a\t'=1\"" },
+    { "a;\t=1", TRUE, "\"a;'\t'=1\"" },
+    { "two\r\n=1", TRUE, "\"two\r'\n'=1\"" },
+    { "x;\"=1\"", TRUE, "\"x;'\"\"=1\"\"\"" },
+    { "a;b=1", TRUE, "\"a;b=1\"" },
+    { "a;", TRUE, "\"a;\"" },
+    /* White space a spreadsheet may trim, zero-width characters, full-width forms. */
+    { " =not first", TRUE, "' =not first" },
+    { "  +1", TRUE, "'  +1" },
+    { "\u00a0=1+2", TRUE, "'\u00a0=1+2" },
+    { "\u2003\u3000-1", TRUE, "'\u2003\u3000-1" },
+    { "\u200b\ufeff@x", TRUE, "'\u200b\ufeff@x" },
+    { "\uff1d1+2", TRUE, "'\uff1d1+2" },
+    { "\uff0b1", TRUE, "'\uff0b1" },
+    { "\uff0d1", TRUE, "'\uff0d1" },
+    { "\uff20x", TRUE, "'\uff20x" },
+    { "a;\u00a0\uff1d1", TRUE, "\"a;'\u00a0\uff1d1\"" },
+    { " plain", TRUE, " plain" },
+    { "\u00a0", TRUE, "\u00a0" },
+    { "x=\uff1d", TRUE, "x=\uff1d" },
+    /* Bytes that are not UTF-8 end the look-ahead: not a formula. */
+    { "\xff=1", TRUE, "\xff=1" },
     /* Numbers are not text: no guard. */
     { "-5", FALSE, "-5" },
     { "=x", FALSE, "=x" },
@@ -531,6 +704,7 @@ test_csv_random_rows (void)
 {
   static const char *alphabet[] = {
     "a", "Z", "0", " ", ",", "\"", "\r", "\n", "\r\n", "=", "+", "-", "@", "\t", "'", "ü", "李", ";",
+    "\u00a0", "\u3000", "\u200b", "\uff1d", "\uff0b", "\uff0d", "\uff20",
   };
   g_autoptr(GRand) rand = g_rand_new_with_seed (4180);
   guint round;
@@ -557,6 +731,8 @@ test_csv_random_rows (void)
       g_assert_true (g_str_has_suffix (out->str, "\r\n"));
       csv = csv_parse (out->str, out->len);
 
+      assert_no_formula_cell (out->str, out->len);
+
       /* One empty field alone is an empty line: still one record. */
       g_assert_cmpuint (csv->records->len, ==, 1);
       for (i = 0; i < n_fields; i++)
@@ -566,6 +742,44 @@ test_csv_random_rows (void)
           assert_cell (csv, 0, i, expected);
         }
     }
+}
+
+/* The report opened with ; or tab as the separator (German, French, ...
+ * spreadsheets; a paste into one) starts cells inside fields: none of them
+ * may start a formula. */
+static void
+test_csv_other_separators (void)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GPtrArray) cells = NULL;
+  const char *row[] = { "S-1", "Bob;=1000+337;x", "\u00a0=1+2", "a\t-1" };
+
+  luma_csv_append_row (out, row, G_N_ELEMENTS (row));
+  g_assert_cmpstr (out->str, ==, "S-1,\"Bob;'=1000+337;x\",'\u00a0=1+2,\"a\t'-1\"\r\n");
+
+  /* What a spreadsheet splitting on ; sees. */
+  cells = split_cells (out->str, out->len, ';');
+  g_assert_cmpuint (cells->len, ==, 3);
+  g_assert_cmpstr (cells->pdata[0], ==, "S-1,\"Bob");
+  g_assert_cmpstr (cells->pdata[1], ==, "'=1000+337");
+  g_assert_cmpstr (cells->pdata[2], ==, "x\",'\u00a0=1+2,\"a\t'-1\"");
+  g_clear_pointer (&cells, g_ptr_array_unref);
+
+  /* And on tab. */
+  cells = split_cells (out->str, out->len, '\t');
+  g_assert_cmpuint (cells->len, ==, 2);
+  g_assert_cmpstr (cells->pdata[1], ==, "'-1\"");
+
+  /* Every tricky name in every column position, in the three conventions. */
+  g_string_truncate (out, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (tricky_names); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (tricky_names); j++)
+      {
+        const char *pair[] = { tricky_names[i], tricky_names[j] };
+
+        luma_csv_append_row (out, pair, 2);
+      }
+  assert_no_formula_cell (out->str, out->len);
 }
 
 /* ---- With a real cache ------------------------------------------------------------------------ */
@@ -864,6 +1078,16 @@ test_csv_export_roundtrip (Fixture       *fx,
   order = mirror_query (mirror, 0, 0, NULL);
   sqlite3_close (mirror);
   assert_report_rows (csv, fx->type, fx->records, order);
+
+  /* Opened with ; or tab as the separator, no cell is a formula. */
+  {
+    g_autofree char *file_data = NULL;
+    gsize file_len;
+
+    g_file_get_contents (target, &file_data, &file_len, &error);
+    g_assert_no_error (error);
+    assert_no_formula_cell (file_data, file_len);
+  }
 
   /* Standard output gets the same bytes as the file. */
   {
@@ -1369,6 +1593,7 @@ main (int   argc,
   g_test_add_func ("/csv/labels", test_csv_labels);
   g_test_add_func ("/csv/rows-roundtrip", test_csv_rows_roundtrip);
   g_test_add_func ("/csv/random-rows", test_csv_random_rows);
+  g_test_add_func ("/csv/other-separators", test_csv_other_separators);
 
 #define ADD(path, setup, n, func) \
   g_test_add ("/csv/export/" path, Fixture, GUINT_TO_POINTER (n), setup, func, fixture_teardown)
