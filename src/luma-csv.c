@@ -8,11 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "luma-csv.h"
+#include "luma-csv-private.h"
 #include "luma-history-columns.h"
 
 /* Write through a large buffer: one write() per 256 KiB, never per row. */
@@ -570,6 +571,41 @@ luma_csv_export_to_stream (LumaCache              *cache,
   return ok;
 }
 
+static LumaCsvFsyncFunc fsync_func = fsync;
+
+void
+_luma_csv_set_fsync_func (LumaCsvFsyncFunc func)
+{
+  fsync_func = func != NULL ? func : fsync;
+}
+
+/* The longest file name the folder takes, in bytes. */
+static gsize
+name_max (const char *dir)
+{
+  long n = pathconf (dir, _PC_NAME_MAX);
+
+  return n > 0 ? (gsize) n : 255;
+}
+
+/* ".NAME.XXXXXX", NAME cut (at a character boundary) so that the whole fits
+ * in @max bytes: any name the folder takes can be saved to. */
+static char *
+temp_name_for (const char *base,
+               gsize       max)
+{
+  gsize len = strlen (base);
+  gsize keep = max > 8 ? max - 8 : 0;
+
+  if (len > keep)
+    {
+      len = keep;
+      while (len > 0 && ((guchar) base[len] & 0xc0) == 0x80)
+        len--;
+    }
+  return g_strdup_printf (".%.*s.XXXXXX", (int) len, base);
+}
+
 gboolean
 luma_csv_export_to_path (LumaCache              *cache,
                          const LumaHistoryQuery *query,
@@ -587,8 +623,12 @@ luma_csv_export_to_path (LumaCache              *cache,
   g_autofree char *tmp_path = NULL;
   g_autofree char *display_name = NULL;
   Export self;
+  GStatBuf st;
+  gsize max;
+  gboolean replaced;
   gboolean ok = FALSE;
   gboolean created = FALSE;
+  int dir_fd;
   int saved_errno;
 
   g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
@@ -608,8 +648,23 @@ luma_csv_export_to_path (LumaCache              *cache,
     }
 
   dir = g_path_get_dirname (path);
-  tmp_name = g_strdup_printf (".%s.XXXXXX", base);
+  max = name_max (dir);
+  if (strlen (base) > max)
+    {
+      g_autofree char *display_base = g_filename_display_name (base);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                   _("The file name “%s” is too long for this folder: it has %lu bytes, the "
+                     "folder takes at most %lu. Choose a shorter name."),
+                   display_base, (unsigned long) strlen (base), (unsigned long) max);
+      return FALSE;
+    }
+  tmp_name = temp_name_for (base, max);
   tmp_path = g_build_filename (dir, tmp_name, NULL);
+
+  /* A report saved over an existing file keeps that file's permissions (a
+   * 0600 billing document stays private). */
+  replaced = g_stat (path, &st) == 0 && S_ISREG (st.st_mode);
 
   export_init (&self, cancellable, progress, progress_data);
   self.display_name = display_name;
@@ -626,12 +681,20 @@ luma_csv_export_to_path (LumaCache              *cache,
     }
   created = TRUE;
 
+  if (replaced && fchmod (self.fd, st.st_mode & 0777) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not save “%s”: %s"), display_name, g_strerror (saved_errno));
+      goto out;
+    }
+
   if (!export_run (&self, cache, query, flags))
     goto out;
 
   /* On disk before it takes the name, so a crash cannot leave an empty or
    * partial file under it either. */
-  if (fsync (self.fd) != 0 && errno != EINVAL)
+  if (fsync_func (self.fd) != 0 && errno != EINVAL)
     {
       saved_errno = errno;
       g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
@@ -654,6 +717,26 @@ luma_csv_export_to_path (LumaCache              *cache,
       g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                    _("Could not save “%s”: %s"), display_name, g_strerror (saved_errno));
       goto out;
+    }
+  created = FALSE;
+
+  /* The new name is on disk only once the folder is: without this, a crash
+   * soon after can bring back the old file, or no file at all. A folder that
+   * cannot be opened (no read permission) is not synced. */
+  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0)
+    {
+      int r = fsync_func (dir_fd);
+
+      saved_errno = errno;
+      close (dir_fd);
+      if (r != 0 && saved_errno != EINVAL)
+        {
+          g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("“%s” was saved, but its folder could not be written to disk: %s"),
+                       display_name, g_strerror (saved_errno));
+          goto out;
+        }
     }
 
   ok = TRUE;

@@ -23,7 +23,11 @@
  *
  * A report saved to a file is written to a temporary file next to it and
  * renamed over the target only when complete, so a cancel, an error or a
- * full disk never leaves a partial report under the chosen name.
+ * full disk never leaves a partial report under the chosen name. The file is
+ * synced before the rename and the folder after it. A file replaced keeps its
+ * permissions (0600 stays 0600). Any name the folder takes works (the
+ * temporary name is shortened to fit); a longer one is refused with
+ * G_IO_ERROR_FILENAME_TOO_LONG before anything is written.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 
 #include "luma-cache.h"
-#include "luma-csv.h"
+#include "luma-csv-private.h"
 
 /* ---- A strict RFC 4180 reader ------------------------------------------------------------------
  *
@@ -1139,6 +1139,174 @@ test_csv_export_bom_and_replace (Fixture       *fx,
   g_assert_cmpuint (csv->records->len, ==, fx->records->len + 1);
 }
 
+/* Replacing a file keeps its permissions: a private report stays private. */
+static void
+test_csv_export_replace_keeps_mode (Fixture       *fx,
+                                    gconstpointer  data)
+{
+  g_autofree char *target = g_build_filename (fx->dir, "report.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) query = { 0, };
+  static const mode_t modes[] = { 0600, 0640, 0444 };
+
+  luma_history_query_init (&query, fx->type);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autoptr(Csv) csv = NULL;
+      g_autofree char *listing = NULL;
+      GStatBuf st;
+
+      g_file_set_contents (target, "old report", -1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_chmod (target, modes[i]), ==, 0);
+
+      g_assert_true (luma_csv_export_to_path (fx->cache, &query, target, LUMA_CSV_FLAGS_NONE,
+                                              NULL, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+
+      g_assert_cmpint (g_stat (target, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 07777, ==, modes[i]);
+      csv = read_report (target, FALSE);
+      g_assert_cmpuint (csv->records->len, ==, fx->records->len + 1);
+      listing = list_dir (fx->dir);
+      g_assert_cmpstr (listing, ==, "report.csv");
+      g_assert_cmpint (g_chmod (target, 0600), ==, 0);
+    }
+}
+
+/* What the fsync hook saw. */
+static struct
+{
+  const char *target;
+  dev_t       dir_dev;
+  ino_t       dir_ino;
+  guint       file_syncs;
+  guint       dir_syncs;
+  guint       file_syncs_before_dir;
+  gboolean    target_there_at_dir_sync;
+  int         dir_errno;        /* make the folder's fsync fail with this */
+} syncs;
+
+static int
+recording_fsync (int fd)
+{
+  struct stat st;
+
+  g_assert_cmpint (fstat (fd, &st), ==, 0);
+  if (S_ISDIR (st.st_mode))
+    {
+      if (st.st_dev == syncs.dir_dev && st.st_ino == syncs.dir_ino)
+        {
+          syncs.dir_syncs++;
+          syncs.file_syncs_before_dir = syncs.file_syncs;
+          syncs.target_there_at_dir_sync = g_file_test (syncs.target, G_FILE_TEST_IS_REGULAR);
+        }
+      if (syncs.dir_errno != 0)
+        {
+          errno = syncs.dir_errno;
+          return -1;
+        }
+    }
+  else
+    syncs.file_syncs++;
+
+  return fsync (fd);
+}
+
+/* The file is synced before the rename, the folder after it (a rename is
+ * durable only once the folder is); a folder that cannot be synced is
+ * reported, with the report in place. */
+static void
+test_csv_export_folder_synced (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autofree char *target = g_build_filename (fx->dir, "report.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) query = { 0, };
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (fx->dir, &st), ==, 0);
+  memset (&syncs, 0, sizeof syncs);
+  syncs.target = target;
+  syncs.dir_dev = st.st_dev;
+  syncs.dir_ino = st.st_ino;
+  _luma_csv_set_fsync_func (recording_fsync);
+
+  luma_history_query_init (&query, fx->type);
+  g_assert_true (luma_csv_export_to_path (fx->cache, &query, target, LUMA_CSV_FLAGS_NONE, NULL,
+                                          NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (syncs.file_syncs, ==, 1);
+  g_assert_cmpuint (syncs.dir_syncs, ==, 1);
+  g_assert_cmpuint (syncs.file_syncs_before_dir, ==, 1);
+  g_assert_true (syncs.target_there_at_dir_sync);
+
+  syncs.dir_errno = EIO;
+  g_assert_false (luma_csv_export_to_path (fx->cache, &query, target, LUMA_CSV_FLAGS_NONE, NULL,
+                                           NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "folder could not be written to disk"));
+  g_assert_true (g_file_test (target, G_FILE_TEST_IS_REGULAR));
+
+  _luma_csv_set_fsync_func (NULL);
+}
+
+/* The temporary name adds bytes: any name the folder takes must still work
+ * (the temporary name is shortened), and a name it does not take is refused
+ * before anything is written, saying why. */
+static void
+test_csv_export_long_name (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) query = { 0, };
+  long max = pathconf (fx->dir, _PC_NAME_MAX);
+  g_autoptr(GString) ascii = g_string_new (NULL);
+  g_autoptr(GString) utf8 = g_string_new (NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *listing = NULL;
+
+  g_assert_cmpint (max, >, 16);
+  luma_history_query_init (&query, fx->type);
+
+  /* Exactly as long as the folder takes, ASCII and two-byte characters. */
+  while (ascii->len + 4 < (gsize) max)
+    g_string_append_c (ascii, 'r');
+  g_string_append (ascii, ".csv");
+  g_assert_cmpuint (ascii->len, ==, max);
+  while (utf8->len + 2 + 4 <= (gsize) max)
+    g_string_append (utf8, "é");
+  g_string_append (utf8, ".csv");
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *name = i == 0 ? ascii->str : utf8->str;
+
+      g_clear_pointer (&path, g_free);
+      path = g_build_filename (fx->dir, name, NULL);
+      g_assert_true (luma_csv_export_to_path (fx->cache, &query, path, LUMA_CSV_FLAGS_NONE, NULL,
+                                              NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_clear_pointer (&listing, g_free);
+      listing = list_dir (fx->dir);
+      g_assert_cmpstr (listing, ==, name);
+      g_unlink (path);
+    }
+
+  /* One byte more: refused, saying so. */
+  g_string_prepend_c (ascii, 'r');
+  g_clear_pointer (&path, g_free);
+  path = g_build_filename (fx->dir, ascii->str, NULL);
+  g_assert_false (luma_csv_export_to_path (fx->cache, &query, path, LUMA_CSV_FLAGS_NONE, NULL,
+                                           NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "too long for this folder"));
+  g_clear_pointer (&listing, g_free);
+  listing = list_dir (fx->dir);
+  g_assert_cmpstr (listing, ==, "");
+}
+
 static void
 test_csv_export_filters (Fixture       *fx,
                          gconstpointer  data)
@@ -1601,6 +1769,9 @@ main (int   argc,
   ADD ("session/roundtrip", sessions_setup, 3000, test_csv_export_roundtrip);
   ADD ("user/roundtrip", users_setup, 3000, test_csv_export_roundtrip);
   ADD ("session/bom-and-replace", sessions_setup, 100, test_csv_export_bom_and_replace);
+  ADD ("session/replace-keeps-mode", sessions_setup, 100, test_csv_export_replace_keeps_mode);
+  ADD ("session/folder-synced", sessions_setup, 100, test_csv_export_folder_synced);
+  ADD ("session/long-name", sessions_setup, 100, test_csv_export_long_name);
   ADD ("session/filters", sessions_setup, 2000, test_csv_export_filters);
   ADD ("user/filters", users_setup, 2000, test_csv_export_filters);
   ADD ("session/cancel", sessions_setup, 12000, test_csv_export_cancel);
