@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
 #include "luma-account-page.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
@@ -1096,6 +1099,132 @@ test_tenants_offline (void)
   close_window (window);
 }
 
+/* ---- Plain text where server or user text meets markup -------------------------------------- */
+
+#define MARKUP_TEXT "<a href=\"x\">link</a> R&D.csv"
+
+/* Whether a label under @widget shows @text as is (not parsed as markup), alone or within
+ * a longer text. */
+static gboolean
+shows_literally (GtkWidget  *widget,
+                 const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_literally (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static GtkWidget *
+find_row_titled (GtkWidget  *widget,
+                 const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row_titled (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_plain_text (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(GSettings) settings = g_settings_new_with_backend (APP_ID, backend);
+  LumaPreferencesWindow *preferences;
+  GtkWidget *row;
+
+  /* A toast (server error texts and file names go there), through the action the pages use. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-toast", "s", MARKUP_TEXT);
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (GTK_WIDGET (window), MARKUP_TEXT));
+  close_window (window);
+
+  /* A row whose subtitle is a file name the user chose. */
+  g_settings_set_string (settings, "ca-file", "/tmp/" MARKUP_TEXT);
+  preferences = luma_preferences_window_new (settings);
+  gtk_window_present (GTK_WINDOW (preferences));
+  luma_ui_test_flush ();
+  row = find_row_titled (GTK_WIDGET (preferences), "Extra Trusted Certificate");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "/tmp/" MARKUP_TEXT);
+  g_assert_true (shows_literally (row, "/tmp/" MARKUP_TEXT));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static gboolean
+purchases_show_markup_text (gpointer data)
+{
+  return shows_literally (GTK_WIDGET (data), MARKUP_TEXT);
+}
+
+/* A tenant named in markup, as a superadmin sees it: the tenant list, the subscription page and a
+ * purchase's row show the name and the refill reason as they are. */
+static void
+test_plain_text_tenant (void)
+{
+  LumaTestSandbox *own = luma_test_sandbox_start ("--tenant", "rho", "--tenant-name", MARKUP_TEXT,
+                                                  "--api-key", "rho-key", "--seed", "30",
+                                                  "--superadmin", "boss:boss-pass", NULL);
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (own), "boss");
+  LumaTenantsPage *tenants;
+  LumaRefillDialog *dialog;
+  LumaWindow *window;
+
+  luma_account_set_secret (account, "boss-pass");
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (GTK_WIDGET (tenants), MARKUP_TEXT));
+
+  /* An answer that is not JSON (an HTML error page): the error text quotes it, and is shown
+   * as it is. */
+  luma_api_client_set_retry_policy (luma_window_get_client (window), 1, 0, 0);
+  luma_test_sandbox_set_faults (own, "{\"faults\": [{\"kind\": \"garbage\", \"rate\": 1, \"count\": 1}]}");
+  luma_tenants_page_refresh (tenants);
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  g_assert_nonnull (luma_tenants_page_get_error (tenants));
+  g_test_message ("%s", luma_tenants_page_get_error (tenants)->message);
+  g_assert_nonnull (strpbrk (luma_tenants_page_get_error (tenants)->message, "<&"));
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (GTK_WIDGET (tenants), luma_tenants_page_get_error (tenants)->message));
+  luma_api_client_set_retry_policy (luma_window_get_client (window), LUMA_API_CLIENT_DEFAULT_MAX_ATTEMPTS,
+                                    LUMA_API_CLIENT_DEFAULT_BASE_MS, LUMA_API_CLIENT_DEFAULT_CAP_MS);
+
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (luma_window_get_page_widget (window, "subscription"), MARKUP_TEXT));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refill", NULL);
+  g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
+  dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+  luma_refill_dialog_set_values (dialog, FALSE, 5, MARKUP_TEXT, NULL);
+  luma_refill_dialog_submit (dialog);
+  g_assert_true (luma_ui_test_wait (refill_dialog_closed, NULL, 30));
+  g_assert_true (luma_ui_test_wait (window_idle, window, 60));
+  luma_window_show_page (window, "purchases");
+  g_assert_true (luma_ui_test_wait (purchases_show_markup_text,
+                                    luma_window_get_page_widget (window, "purchases"), 30));
+
+  close_window (window);
+  luma_test_sandbox_stop (own);
+}
+
 /* ---- Keyboard ------------------------------------------------------------------------------ */
 
 /* The Escape shortcut of @widget's class, as a key press finds it. */
@@ -1423,6 +1552,8 @@ main (int   argc,
   g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/pages/offline", test_offline);
   g_test_add_func ("/ui/pages/tenants-offline", test_tenants_offline);
+  g_test_add_func ("/ui/pages/plain-text", test_plain_text);
+  g_test_add_func ("/ui/pages/plain-text-tenant", test_plain_text_tenant);
   g_test_add_func ("/ui/pages/keyboard", test_keyboard);
   g_test_add_func ("/ui/pages/account-errors", test_account_errors);
   g_test_add_func ("/ui/pages/command-line", test_command_line);
