@@ -209,7 +209,12 @@ fetch_cb (GObject      *source,
                                          _("These conversations were never viewed before and the "
                                            "server cannot be reached. Try again when online."));
       else
-        adw_status_page_set_description (self->error_page, error->message);
+        {
+          /* The description is markup; the message may quote the server. */
+          g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+
+          adw_status_page_set_description (self->error_page, escaped);
+        }
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
     }

@@ -21,8 +21,12 @@ struct _LumaRefillDialog
   LumaApiClient    *client;
   LumaSubscription *subscription;
   GCancellable     *cancellable;
-  char             *idempotency_key;
-  gboolean          answered;       /* the server gave a definitive answer for this key */
+  /* One Idempotency-Key per exact request body: a retry of the same body
+   * reuses its key (the server applies it once), another body gets its own
+   * (the server would refuse a key reused with another body). */
+  GHashTable       *sent_keys;      /* body sent without a definitive answer -> its key */
+  char             *unused_key;     /* the key of the next body not sent yet */
+  char             *sending_body;   /* the body of the request in flight */
   gboolean          busy;
 
   GtkButton        *cancel_button;
@@ -139,20 +143,24 @@ update (LumaRefillDialog *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->reason_row), "error");
 }
 
+/* The request body the controls give, exactly (change, reason, reference). */
+static char *
+dup_request_body (LumaRefillDialog *self)
+{
+  g_autofree char *reason = get_trimmed (self->reason_row);
+  g_autofree char *reference = get_trimmed (self->reference_row);
+  g_autoptr(GVariant) body = g_variant_ref_sink (g_variant_new ("(xsms)", get_change (self), reason,
+                                                                *reference != '\0' ? reference : NULL));
+
+  return g_variant_print (body, FALSE);
+}
+
 static void
 changed_cb (LumaRefillDialog *self)
 {
   if (self->busy)
     return;
 
-  /* Another refill than the one the server answered: it needs its own key,
-   * or the server would call the key reused. */
-  if (self->answered)
-    {
-      g_free (self->idempotency_key);
-      self->idempotency_key = g_uuid_string_random ();
-      self->answered = FALSE;
-    }
   set_error (self, NULL);
   update (self);
 }
@@ -171,6 +179,18 @@ set_busy (LumaRefillDialog *self,
   update (self);
 }
 
+/* Errors after which the refill may or may not have been applied: no answer,
+ * or one that cannot be read (a connection cut after the server applied it
+ * gives half a body). Only the same key can find out, by a retry. */
+static gboolean
+outcome_unknown (const GError *error)
+{
+  return error->domain == LUMA_API_ERROR &&
+         (error->code == LUMA_API_ERROR_NETWORK || error->code == LUMA_API_ERROR_TIMEOUT ||
+          error->code == LUMA_API_ERROR_SERVER || error->code == LUMA_API_ERROR_RATE_LIMITED ||
+          error->code == LUMA_API_ERROR_PROTOCOL);
+}
+
 static void
 refill_cb (GObject      *source,
            GAsyncResult *result,
@@ -187,6 +207,12 @@ refill_cb (GObject      *source,
 
   set_busy (self, FALSE);
 
+  /* A definitive answer spends the key: sending the same values again is
+   * another refill. Without an answer the key stays with its body. */
+  if (refill != NULL || !outcome_unknown (error))
+    g_hash_table_remove (self->sent_keys, self->sending_body);
+  g_clear_pointer (&self->sending_body, g_free);
+
   if (refill != NULL)
     {
       g_signal_emit (self, signals[SIGNAL_REFILLED], 0, refill);
@@ -200,7 +226,6 @@ refill_cb (GObject      *source,
       g_autofree char *consumed = luma_format_count (self->subscription->consumed);
       g_autofree char *message = NULL;
 
-      self->answered = TRUE;
       /* Translators: %s is the number of licenses consumed */
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The server refused the removal: "
                                               "the total purchase cannot go below the %s license "
@@ -211,18 +236,16 @@ refill_cb (GObject      *source,
                                  consumed);
       set_error (self, message);
     }
-  else if (error->domain == LUMA_API_ERROR &&
-           (error->code == LUMA_API_ERROR_NETWORK || error->code == LUMA_API_ERROR_TIMEOUT ||
-            error->code == LUMA_API_ERROR_SERVER || error->code == LUMA_API_ERROR_RATE_LIMITED))
+  else if (outcome_unknown (error))
     {
-      /* Not answered: the same key on the next try, so it is never applied twice. */
+      /* Not answered: the same body gets the same key on the next try, so it
+       * is never applied twice. */
       set_error (self, _("The refill could not be sent. Try again: it will be applied only once."));
     }
   else
     {
       g_autofree char *message = g_strdup_printf (_("The server refused the refill: %s"), error->message);
 
-      self->answered = TRUE;
       set_error (self, message);
     }
 }
@@ -240,6 +263,14 @@ luma_refill_dialog_submit (LumaRefillDialog *self)
 
   reason = get_trimmed (self->reason_row);
   reference = get_trimmed (self->reference_row);
+  g_free (self->sending_body);
+  self->sending_body = dup_request_body (self);
+  if (!g_hash_table_contains (self->sent_keys, self->sending_body))
+    {
+      g_hash_table_insert (self->sent_keys, g_strdup (self->sending_body),
+                           g_steal_pointer (&self->unused_key));
+      self->unused_key = g_uuid_string_random ();
+    }
   set_error (self, NULL);
   set_busy (self, TRUE);
 
@@ -251,7 +282,7 @@ luma_refill_dialog_submit (LumaRefillDialog *self)
                                 get_change (self),
                                 reason,
                                 *reference != '\0' ? reference : NULL,
-                                self->idempotency_key,
+                                g_hash_table_lookup (self->sent_keys, self->sending_body),
                                 self->cancellable,
                                 refill_cb,
                                 g_object_ref (self));
@@ -348,8 +379,14 @@ luma_refill_dialog_get_preview (LumaRefillDialog *self)
 const char *
 luma_refill_dialog_get_idempotency_key (LumaRefillDialog *self)
 {
+  g_autofree char *body = NULL;
+  const char *key;
+
   g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), NULL);
-  return self->idempotency_key;
+
+  body = dup_request_body (self);
+  key = g_hash_table_lookup (self->sent_keys, body);
+  return key != NULL ? key : self->unused_key;
 }
 
 static void
@@ -370,7 +407,9 @@ luma_refill_dialog_finalize (GObject *object)
 {
   LumaRefillDialog *self = LUMA_REFILL_DIALOG (object);
 
-  g_free (self->idempotency_key);
+  g_hash_table_unref (self->sent_keys);
+  g_free (self->unused_key);
+  g_free (self->sending_body);
 
   G_OBJECT_CLASS (luma_refill_dialog_parent_class)->finalize (object);
 }
@@ -411,7 +450,8 @@ luma_refill_dialog_class_init (LumaRefillDialogClass *klass)
 static void
 luma_refill_dialog_init (LumaRefillDialog *self)
 {
-  self->idempotency_key = g_uuid_string_random ();
+  self->sent_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->unused_key = g_uuid_string_random ();
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
   luma_a11y_name_from_mnemonic (self->cancel_button);

@@ -21,9 +21,11 @@ G_DECLARE_FINAL_TYPE (LumaRefillDialog, luma_refill_dialog, LUMA, REFILL_DIALOG,
 /* @subscription: the tenant's current numbers, for the preview. */
 LumaRefillDialog *luma_refill_dialog_new         (LumaApiClient          *client,
                                                   const LumaSubscription *subscription);
-/* The Idempotency-Key of the refill being prepared: made once per dialog,
- * kept for every retry of the same refill, renewed only when the user
- * changes the refill after the server answered. */
+/* The Idempotency-Key the refill as the controls now give it is sent with:
+ * one per exact request body (change, reason, reference). A body sent without
+ * a definitive answer (a network error, a time-out) keeps its key for every
+ * retry, also after edits and back; any other body gets a key of its own. A
+ * definitive answer spends the key. */
 const char       *luma_refill_dialog_get_idempotency_key (LumaRefillDialog *self);
 
 /* What the controls do, for tests. */

@@ -233,7 +233,10 @@ list_cb (GObject      *source,
   g_clear_error (&self->error);
   if (tenants == NULL)
     {
-      adw_status_page_set_description (self->error_page, error->message);
+      /* The description is markup; the message may quote the server. */
+      g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+
+      adw_status_page_set_description (self->error_page, escaped);
       self->error = g_steal_pointer (&error);
       /* Offline: the list of the last successful load stays usable. */
       if (self->cached_on > 0 || show_cached (self))

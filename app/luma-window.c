@@ -131,14 +131,18 @@ void
 luma_window_add_toast (LumaWindow *self,
                        const char *message)
 {
+  g_autofree char *escaped = NULL;
   AdwToast *toast;
 
   g_return_if_fail (LUMA_IS_WINDOW (self));
   g_return_if_fail (message != NULL);
 
+  escaped = g_markup_escape_text (message, -1);
   g_free (self->last_toast);
   self->last_toast = g_strdup (message);
-  toast = adw_toast_new (message);
+  /* A toast's title is markup in libadwaita 1.2 (no use-markup switch yet); messages carry
+   * server text and file names. */
+  toast = adw_toast_new (escaped);
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }

@@ -8,11 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "luma-csv.h"
+#include "luma-csv-private.h"
 #include "luma-history-columns.h"
 
 /* Write through a large buffer: one write() per 256 KiB, never per row. */
@@ -22,16 +23,87 @@
 
 /* ---- The writer core ---------------------------------------------------------------------------- */
 
-/* Bytes that force a field into quotes (RFC 4180 §2.6). */
+/* Bytes that force a field into quotes: RFC 4180's comma, quote, CR and LF,
+ * and the other list separators spreadsheets use (semicolon in most of
+ * Europe, tab), so that a reader splitting on those keeps the field whole
+ * when it honours quotes. */
 static const guint8 quote_trigger[256] = {
-  [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
+  [','] = 1, [';'] = 1, ['\t'] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
 };
 
-/* First bytes a spreadsheet may read as the start of a formula (OWASP). */
+/* The formula guard (OWASP CSV injection, extended to every separator):
+ *
+ * A spreadsheet evaluates a cell whose text, after the white space it may
+ * trim, starts with = + - or @ (and, in East Asian input modes, their
+ * full-width forms). The report is comma-separated, but it is also opened
+ * with ";" or tab as the separator, and then a cell starts at every ";" or
+ * tab inside a field, quoted or not. So at every possible cell start of a
+ * text field (its first byte, and the byte after each , ; tab CR or LF in
+ * it), when what follows, past white space (Unicode's, NBSP included),
+ * zero-width characters and double quotes, is a trigger, a single quote (')
+ * is inserted right there: the cell then starts with ' in every convention
+ * and is read as text. A field starting with tab, CR or LF gets the quote too
+ * (OWASP's list). Separators other than these (a space, "|") are not
+ * guarded. */
 static inline gboolean
-is_formula_start (char c)
+is_trigger (gunichar c)
 {
-  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\n';
+  return c == '=' || c == '+' || c == '-' || c == '@' ||
+         c == 0xff1d || c == 0xff0b || c == 0xff0d || c == 0xff20;  /* ＝ ＋ － ＠ */
+}
+
+static inline gboolean
+is_skipped (gunichar c)
+{
+  return c == '"' || g_unichar_isspace (c) ||
+         c == 0x200b || c == 0x2060 || c == 0xfeff;  /* zero-width space, word joiner, ZWNBSP */
+}
+
+/* What a scan decided, reused by the boundaries inside the run it skipped:
+ * a field of many tabs costs one scan, not one per tab. */
+typedef struct
+{
+  const guchar *stop;     /* where the scan decided (or @end) */
+  gboolean      trigger;
+} Lookahead;
+
+static gboolean
+starts_formula (Lookahead    *la,
+                const guchar *p,
+                const guchar *end)
+{
+  if (la->stop != NULL && p <= la->stop)
+    return la->trigger;
+
+  la->trigger = FALSE;
+  while (p < end)
+    {
+      gunichar c;
+      int n;
+
+      if (*p < 0x80)
+        {
+          c = *p;
+          n = 1;
+        }
+      else
+        {
+          c = g_utf8_get_char_validated ((const char *) p, end - p);
+          if (c == (gunichar) -1 || c == (gunichar) -2)
+            break;
+          n = g_utf8_skip[*p];
+        }
+      if (is_trigger (c))
+        {
+          la->trigger = TRUE;
+          break;
+        }
+      if (!is_skipped (c))
+        break;
+      p += n;
+    }
+  la->stop = p;
+  return la->trigger;
 }
 
 void
@@ -40,9 +112,11 @@ luma_csv_append_field (GString    *out,
                        gssize      len,
                        gboolean    guard)
 {
-  const guchar *p;
+  const guchar *start;
   const guchar *end;
-  gboolean guarded;
+  const guchar *p;
+  const guchar *run;
+  Lookahead la = { NULL, FALSE };
 
   if (value == NULL)
     return;
@@ -51,40 +125,42 @@ luma_csv_append_field (GString    *out,
   if (len == 0)
     return;
 
-  p = (const guchar *) value;
-  end = p + len;
+  start = (const guchar *) value;
+  end = start + len;
+  p = start;
   while (p < end && !quote_trigger[*p])
     p++;
 
-  guarded = guard && is_formula_start (value[0]);
-
+  /* Neither quotes nor a cell boundary inside: only the start to guard. */
   if (p == end)
     {
-      if (guarded)
+      if (guard && starts_formula (&la, start, end))
         g_string_append_c (out, '\'');
       g_string_append_len (out, value, len);
       return;
     }
 
   g_string_append_c (out, '"');
-  if (guarded)
+  if (guard && (*start == '\t' || *start == '\r' || *start == '\n' ||
+                starts_formula (&la, start, end)))
     g_string_append_c (out, '\'');
 
-  /* Copy runs between double quotes, doubling each quote. */
-  p = (const guchar *) value;
-  while (p < end)
+  /* Copy runs between the bytes that need a look: a quote is doubled, a
+   * cell boundary may need the guard after it. */
+  run = start;
+  for (p = start; p < end; p++)
     {
-      const guchar *q = memchr (p, '"', end - p);
+      if (!quote_trigger[*p])
+        continue;
 
-      if (q == NULL)
-        {
-          g_string_append_len (out, (const char *) p, end - p);
-          break;
-        }
-      g_string_append_len (out, (const char *) p, q + 1 - p);
-      g_string_append_c (out, '"');
-      p = q + 1;
+      g_string_append_len (out, (const char *) run, p + 1 - run);
+      run = p + 1;
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      else if (guard && starts_formula (&la, p + 1, end))
+        g_string_append_c (out, '\'');
     }
+  g_string_append_len (out, (const char *) run, end - run);
 
   g_string_append_c (out, '"');
 }
@@ -495,6 +571,41 @@ luma_csv_export_to_stream (LumaCache              *cache,
   return ok;
 }
 
+static LumaCsvFsyncFunc fsync_func = fsync;
+
+void
+_luma_csv_set_fsync_func (LumaCsvFsyncFunc func)
+{
+  fsync_func = func != NULL ? func : fsync;
+}
+
+/* The longest file name the folder takes, in bytes. */
+static gsize
+name_max (const char *dir)
+{
+  long n = pathconf (dir, _PC_NAME_MAX);
+
+  return n > 0 ? (gsize) n : 255;
+}
+
+/* ".NAME.XXXXXX", NAME cut (at a character boundary) so that the whole fits
+ * in @max bytes: any name the folder takes can be saved to. */
+static char *
+temp_name_for (const char *base,
+               gsize       max)
+{
+  gsize len = strlen (base);
+  gsize keep = max > 8 ? max - 8 : 0;
+
+  if (len > keep)
+    {
+      len = keep;
+      while (len > 0 && ((guchar) base[len] & 0xc0) == 0x80)
+        len--;
+    }
+  return g_strdup_printf (".%.*s.XXXXXX", (int) len, base);
+}
+
 gboolean
 luma_csv_export_to_path (LumaCache              *cache,
                          const LumaHistoryQuery *query,
@@ -512,8 +623,12 @@ luma_csv_export_to_path (LumaCache              *cache,
   g_autofree char *tmp_path = NULL;
   g_autofree char *display_name = NULL;
   Export self;
+  GStatBuf st;
+  gsize max;
+  gboolean replaced;
   gboolean ok = FALSE;
   gboolean created = FALSE;
+  int dir_fd;
   int saved_errno;
 
   g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
@@ -533,8 +648,23 @@ luma_csv_export_to_path (LumaCache              *cache,
     }
 
   dir = g_path_get_dirname (path);
-  tmp_name = g_strdup_printf (".%s.XXXXXX", base);
+  max = name_max (dir);
+  if (strlen (base) > max)
+    {
+      g_autofree char *display_base = g_filename_display_name (base);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                   _("The file name “%s” is too long for this folder: it has %lu bytes, the "
+                     "folder takes at most %lu. Choose a shorter name."),
+                   display_base, (unsigned long) strlen (base), (unsigned long) max);
+      return FALSE;
+    }
+  tmp_name = temp_name_for (base, max);
   tmp_path = g_build_filename (dir, tmp_name, NULL);
+
+  /* A report saved over an existing file keeps that file's permissions (a
+   * 0600 billing document stays private). */
+  replaced = g_stat (path, &st) == 0 && S_ISREG (st.st_mode);
 
   export_init (&self, cancellable, progress, progress_data);
   self.display_name = display_name;
@@ -551,12 +681,20 @@ luma_csv_export_to_path (LumaCache              *cache,
     }
   created = TRUE;
 
+  if (replaced && fchmod (self.fd, st.st_mode & 0777) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not save “%s”: %s"), display_name, g_strerror (saved_errno));
+      goto out;
+    }
+
   if (!export_run (&self, cache, query, flags))
     goto out;
 
   /* On disk before it takes the name, so a crash cannot leave an empty or
    * partial file under it either. */
-  if (fsync (self.fd) != 0 && errno != EINVAL)
+  if (fsync_func (self.fd) != 0 && errno != EINVAL)
     {
       saved_errno = errno;
       g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
@@ -579,6 +717,26 @@ luma_csv_export_to_path (LumaCache              *cache,
       g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                    _("Could not save “%s”: %s"), display_name, g_strerror (saved_errno));
       goto out;
+    }
+  created = FALSE;
+
+  /* The new name is on disk only once the folder is: without this, a crash
+   * soon after can bring back the old file, or no file at all. A folder that
+   * cannot be opened (no read permission) is not synced. */
+  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0)
+    {
+      int r = fsync_func (dir_fd);
+
+      saved_errno = errno;
+      close (dir_fd);
+      if (r != 0 && saved_errno != EINVAL)
+        {
+          g_set_error (&self.error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("“%s” was saved, but its folder could not be written to disk: %s"),
+                       display_name, g_strerror (saved_errno));
+          goto out;
+        }
     }
 
   ok = TRUE;

@@ -4,22 +4,30 @@
  * filters, from one LumaHistoryQuery), written as RFC 4180:
  *
  * - UTF-8, CRLF line ends, a header row;
- * - a field is quoted when it holds a comma, a double quote, CR or LF, and
- *   double quotes inside are doubled;
+ * - a field is quoted when it holds a comma, a semicolon, a tab, a double
+ *   quote, CR or LF, and double quotes inside are doubled;
  * - no byte-order mark by default (what RFC 4180, LibreOffice and scripts
  *   expect); LUMA_CSV_FLAGS_BOM adds one, which Excel on Windows needs to
  *   read UTF-8 rather than the ANSI code page;
  * - the header is translated like the view, the values are not: enumerations
  *   are written as their English labels ("End User", "MS Teams", "Active");
  * - times are ISO 8601 in UTC with the offset: 2026-03-14T09:26:53Z;
- * - formula injection is neutralised in every text field (OWASP CSV
- *   injection): a field starting with =, +, -, @, tab or CR or LF gets a
- *   leading single quote (') and is then quoted as needed; the numeric
- *   Conversations column is written as is.
+ * - formula injection is neutralised in every text field whichever of comma,
+ *   semicolon or tab a spreadsheet splits on (OWASP CSV injection): at the
+ *   start of the field and after each comma, semicolon, tab, CR or LF in
+ *   it, a single quote (') is inserted when what follows, past white space
+ *   (NBSP and other Unicode spaces included), zero-width characters and
+ *   double quotes, is =, +, -, @ or a full-width ＝ ＋ － ＠; a field
+ *   starting with tab, CR or LF gets it too. The numeric Conversations
+ *   column is written as is.
  *
  * A report saved to a file is written to a temporary file next to it and
  * renamed over the target only when complete, so a cancel, an error or a
- * full disk never leaves a partial report under the chosen name.
+ * full disk never leaves a partial report under the chosen name. The file is
+ * synced before the rename and the folder after it. A file replaced keeps its
+ * permissions (0600 stays 0600). Any name the folder takes works (the
+ * temporary name is shortened to fit); a longer one is refused with
+ * G_IO_ERROR_FILENAME_TOO_LONG before anything is written.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

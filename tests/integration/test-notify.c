@@ -608,6 +608,46 @@ test_notifier_withdraw_and_terms (void)
   g_clear_object (&ip.application);
 }
 
+/* The notification spec makes the body markup on servers with "body-markup" and the summary
+ * plain text. The tenant's name (server text) goes only into the summary, as it is; the body
+ * holds no character markup would read, so it shows the same on every server. */
+static void
+test_notifier_plain_text (void)
+{
+  const char *name = "<a href=\"x\">link</a> R&D.csv";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "notify-plain.sqlite", NULL);
+  g_autoptr(LumaSubscription) sub = subscription_new (1767225600, 760, 1000);
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(GArray) closed = NULL;
+  g_autofree char *summary = g_strdup_printf ("%s: 76 %% of licenses used", name);
+  LumaTestNotification *n;
+  InProcess ip = { 0 };
+
+  reset_server ();
+  ip.application = g_application_new (APP_ID, G_APPLICATION_NON_UNIQUE);
+  g_application_register (ip.application, NULL, &error);
+  g_assert_no_error (error);
+  ip.cache = luma_cache_open_path (path, NULL, &error);
+  g_assert_no_error (error);
+  ip.notifier = luma_notifier_new (ip.application, ip.cache);
+  luma_notifier_set_name_tenant (ip.notifier, TRUE);
+
+  g_free (sub->tenant_name);
+  sub->tenant_name = g_strdup (name);
+  g_assert_cmpint (evaluate (&ip, sub, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_75);
+  g_assert_cmpuint (sent->len, ==, 1);
+  n = sent->pdata[0];
+  g_assert_cmpstr (n->summary, ==, summary);
+  g_assert_null (strpbrk (n->body, "<>&"));
+  g_assert_null (strstr (n->body, "link"));
+
+  g_clear_object (&ip.notifier);
+  luma_cache_close (ip.cache);
+  g_clear_object (&ip.cache);
+  g_clear_object (&ip.application);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -626,6 +666,7 @@ main (int   argc,
   g_test_add_func ("/notify/cli/disabled", test_cli_disabled);
   g_test_add_func ("/notify/cli/no-session-bus", test_cli_no_session_bus);
   g_test_add_func ("/notify/notifier/withdraw-and-terms", test_notifier_withdraw_and_terms);
+  g_test_add_func ("/notify/notifier/plain-text", test_notifier_plain_text);
 
   status = g_test_run ();
   luma_test_notification_server_stop (server);

@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
 #include "luma-account-page.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
@@ -790,6 +793,140 @@ test_superadmin_refill (void)
   close_window (window);
 }
 
+static LumaRefillDialog *
+open_beta_refill (LumaWindow *window)
+{
+  LumaTenantsPage *tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  GListModel *shown;
+
+  if (g_strcmp0 (luma_window_get_tenant (window), BETA) != 0)
+    {
+      g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+      shown = luma_tenants_page_get_shown (tenants);
+      for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+        {
+          g_autoptr(LumaTenantItem) t = g_list_model_get_item (shown, i);
+
+          if (g_str_equal (luma_tenant_item_get_summary (t)->external_id, BETA))
+            luma_tenants_page_activate (tenants, i);
+        }
+    }
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  g_assert_cmpstr (luma_window_get_tenant (window), ==, BETA);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refill", NULL);
+  g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
+  return LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+}
+
+static gboolean
+window_idle (gpointer data)
+{
+  return luma_window_get_ready (LUMA_WINDOW (data)) &&
+         !luma_sync_get_running (luma_window_get_sync (LUMA_WINDOW (data)));
+}
+
+/* Sets a fault for the dialog's next request alone: the window's own requests are done. */
+static void
+set_refill_fault (LumaWindow *window,
+                  const char *faults_json)
+{
+  g_assert_true (luma_ui_test_wait (window_idle, window, 60));
+  luma_test_sandbox_set_faults (sandbox, faults_json);
+}
+
+static void
+submit_and_wait (LumaRefillDialog *dialog)
+{
+  g_assert_true (luma_refill_dialog_can_submit (dialog));
+  luma_refill_dialog_submit (dialog);
+  while (luma_refill_dialog_get_busy (dialog))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* The Idempotency-Key belongs to the exact request body: after a try that got
+ * no answer, an edited amount is another refill with its own key (the old key
+ * with another body would be refused as reused), and the same body again
+ * keeps its key, so a refill the server applied but whose answer was lost is
+ * not applied a second time. */
+static void
+test_refill_key_per_body (void)
+{
+  LumaWindow *window = open_window (LUMA_ACCOUNT_KIND_SUPERADMIN, ROOT_USER, ROOT_PASS);
+  LumaApiClient *client = luma_window_get_client (window);
+  LumaRefillDialog *dialog;
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autofree char *key = NULL;
+  guint purchases_before;
+
+  /* One attempt per request: each fault is an error the dialog sees. */
+  luma_api_client_set_retry_policy (client, 1, 0, 0);
+  dialog = open_beta_refill (window);
+  before = tenant_get (BETA, BETA_KEY, "/subscription");
+  purchases_before = count_purchases ();
+
+  /* A server error: not applied; the key stays with this body. */
+  luma_refill_dialog_set_values (dialog, FALSE, 7, "Key test", NULL);
+  key = g_strdup (luma_refill_dialog_get_idempotency_key (dialog));
+  set_refill_fault (window, "{\"faults\": [{\"kind\": \"500\", \"rate\": 1, \"count\": 1}]}");
+  submit_and_wait (dialog);
+  g_assert_nonnull (luma_refill_dialog_get_error (dialog));
+  g_assert_nonnull (strstr (luma_refill_dialog_get_error (dialog), "could not be sent"));
+  g_assert_cmpuint (count_purchases (), ==, purchases_before);
+
+  /* Edited: another body, another key; edited back: the key of that body. */
+  luma_refill_dialog_set_values (dialog, FALSE, 8, "Key test", NULL);
+  g_assert_cmpstr (luma_refill_dialog_get_idempotency_key (dialog), !=, key);
+  luma_refill_dialog_set_values (dialog, FALSE, 7, "Key test, edited", NULL);
+  g_assert_cmpstr (luma_refill_dialog_get_idempotency_key (dialog), !=, key);
+  luma_refill_dialog_set_values (dialog, FALSE, 7, "Key test", "PO-1");
+  g_assert_cmpstr (luma_refill_dialog_get_idempotency_key (dialog), !=, key);
+  luma_refill_dialog_set_values (dialog, FALSE, 7, "Key test", NULL);
+  g_assert_cmpstr (luma_refill_dialog_get_idempotency_key (dialog), ==, key);
+
+  /* The connection drops after the server applied it: half an answer, the
+   * outcome unknown to the dialog, which must not say the server refused. */
+  set_refill_fault (window, "{\"faults\": [{\"kind\": \"reset\", \"rate\": 1, \"count\": 1}]}");
+  submit_and_wait (dialog);
+  g_assert_nonnull (luma_refill_dialog_get_error (dialog));
+  g_assert_nonnull (strstr (luma_refill_dialog_get_error (dialog), "could not be sent"));
+  g_assert_cmpuint (count_purchases (), ==, purchases_before + 1);
+  g_assert_cmpstr (luma_refill_dialog_get_idempotency_key (dialog), ==, key);
+
+  /* Tried again: the server repeats its answer, nothing is applied twice. */
+  luma_test_sandbox_set_faults (sandbox, "{\"faults\": []}");
+  luma_refill_dialog_submit (dialog);
+  g_assert_true (luma_ui_test_wait (refill_dialog_closed, NULL, 30));
+  after = tenant_get (BETA, BETA_KEY, "/subscription");
+  g_assert_cmpint (json_object_get_int_member (after, "totalPurchase"), ==,
+                   json_object_get_int_member (before, "totalPurchase") + 7);
+  g_assert_cmpuint (count_purchases (), ==, purchases_before + 1);
+
+  /* The edited amount, sent after the failed try, is its own refill: applied, not refused
+   * as a reused key. */
+  dialog = open_beta_refill (window);
+  luma_refill_dialog_set_values (dialog, FALSE, 3, "Key test 2", NULL);
+  g_clear_pointer (&key, g_free);
+  key = g_strdup (luma_refill_dialog_get_idempotency_key (dialog));
+  set_refill_fault (window, "{\"faults\": [{\"kind\": \"500\", \"rate\": 1, \"count\": 1}]}");
+  submit_and_wait (dialog);
+  g_assert_nonnull (strstr (luma_refill_dialog_get_error (dialog), "could not be sent"));
+  luma_refill_dialog_set_values (dialog, FALSE, 4, "Key test 2", NULL);
+  g_assert_cmpstr (luma_refill_dialog_get_idempotency_key (dialog), !=, key);
+  luma_refill_dialog_submit (dialog);
+  g_assert_true (luma_ui_test_wait (refill_dialog_closed, NULL, 30));
+  g_clear_pointer (&after, json_object_unref);
+  after = tenant_get (BETA, BETA_KEY, "/subscription");
+  g_assert_cmpint (json_object_get_int_member (after, "totalPurchase"), ==,
+                   json_object_get_int_member (before, "totalPurchase") + 7 + 4);
+  g_assert_cmpuint (count_purchases (), ==, purchases_before + 2);
+
+  luma_api_client_set_retry_policy (client, LUMA_API_CLIENT_DEFAULT_MAX_ATTEMPTS,
+                                    LUMA_API_CLIENT_DEFAULT_BASE_MS, LUMA_API_CLIENT_DEFAULT_CAP_MS);
+  close_window (window);
+}
+
 static gboolean
 find_visible_refill_button (GtkWidget *widget)
 {
@@ -960,6 +1097,132 @@ test_tenants_offline (void)
   g_assert_cmpstr (luma_tenant_item_get_summary (item)->tenant_name, ==, "Delta Inc");
 
   close_window (window);
+}
+
+/* ---- Plain text where server or user text meets markup -------------------------------------- */
+
+#define MARKUP_TEXT "<a href=\"x\">link</a> R&D.csv"
+
+/* Whether a label under @widget shows @text as is (not parsed as markup), alone or within
+ * a longer text. */
+static gboolean
+shows_literally (GtkWidget  *widget,
+                 const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_literally (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static GtkWidget *
+find_row_titled (GtkWidget  *widget,
+                 const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row_titled (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_plain_text (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(GSettings) settings = g_settings_new_with_backend (APP_ID, backend);
+  LumaPreferencesWindow *preferences;
+  GtkWidget *row;
+
+  /* A toast (server error texts and file names go there), through the action the pages use. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-toast", "s", MARKUP_TEXT);
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (GTK_WIDGET (window), MARKUP_TEXT));
+  close_window (window);
+
+  /* A row whose subtitle is a file name the user chose. */
+  g_settings_set_string (settings, "ca-file", "/tmp/" MARKUP_TEXT);
+  preferences = luma_preferences_window_new (settings);
+  gtk_window_present (GTK_WINDOW (preferences));
+  luma_ui_test_flush ();
+  row = find_row_titled (GTK_WIDGET (preferences), "Extra Trusted Certificate");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "/tmp/" MARKUP_TEXT);
+  g_assert_true (shows_literally (row, "/tmp/" MARKUP_TEXT));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static gboolean
+purchases_show_markup_text (gpointer data)
+{
+  return shows_literally (GTK_WIDGET (data), MARKUP_TEXT);
+}
+
+/* A tenant named in markup, as a superadmin sees it: the tenant list, the subscription page and a
+ * purchase's row show the name and the refill reason as they are. */
+static void
+test_plain_text_tenant (void)
+{
+  LumaTestSandbox *own = luma_test_sandbox_start ("--tenant", "rho", "--tenant-name", MARKUP_TEXT,
+                                                  "--api-key", "rho-key", "--seed", "30",
+                                                  "--superadmin", "boss:boss-pass", NULL);
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (own), "boss");
+  LumaTenantsPage *tenants;
+  LumaRefillDialog *dialog;
+  LumaWindow *window;
+
+  luma_account_set_secret (account, "boss-pass");
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (GTK_WIDGET (tenants), MARKUP_TEXT));
+
+  /* An answer that is not JSON (an HTML error page): the error text quotes it, and is shown
+   * as it is. */
+  luma_api_client_set_retry_policy (luma_window_get_client (window), 1, 0, 0);
+  luma_test_sandbox_set_faults (own, "{\"faults\": [{\"kind\": \"garbage\", \"rate\": 1, \"count\": 1}]}");
+  luma_tenants_page_refresh (tenants);
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  g_assert_nonnull (luma_tenants_page_get_error (tenants));
+  g_test_message ("%s", luma_tenants_page_get_error (tenants)->message);
+  g_assert_nonnull (strpbrk (luma_tenants_page_get_error (tenants)->message, "<&"));
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (GTK_WIDGET (tenants), luma_tenants_page_get_error (tenants)->message));
+  luma_api_client_set_retry_policy (luma_window_get_client (window), LUMA_API_CLIENT_DEFAULT_MAX_ATTEMPTS,
+                                    LUMA_API_CLIENT_DEFAULT_BASE_MS, LUMA_API_CLIENT_DEFAULT_CAP_MS);
+
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  luma_ui_test_flush ();
+  g_assert_true (shows_literally (luma_window_get_page_widget (window, "subscription"), MARKUP_TEXT));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refill", NULL);
+  g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
+  dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+  luma_refill_dialog_set_values (dialog, FALSE, 5, MARKUP_TEXT, NULL);
+  luma_refill_dialog_submit (dialog);
+  g_assert_true (luma_ui_test_wait (refill_dialog_closed, NULL, 30));
+  g_assert_true (luma_ui_test_wait (window_idle, window, 60));
+  luma_window_show_page (window, "purchases");
+  g_assert_true (luma_ui_test_wait (purchases_show_markup_text,
+                                    luma_window_get_page_widget (window, "purchases"), 30));
+
+  close_window (window);
+  luma_test_sandbox_stop (own);
 }
 
 /* ---- Keyboard ------------------------------------------------------------------------------ */
@@ -1284,10 +1547,13 @@ main (int   argc,
   g_test_add_func ("/ui/pages/contacts-conflict", test_contacts_conflict);
   g_test_add_func ("/ui/pages/conversation-transcript", test_conversation_transcript);
   g_test_add_func ("/ui/pages/superadmin-refill", test_superadmin_refill);
+  g_test_add_func ("/ui/pages/refill-key-per-body", test_refill_key_per_body);
   g_test_add_func ("/ui/pages/tenant-has-no-refill", test_tenant_has_no_refill);
   g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/pages/offline", test_offline);
   g_test_add_func ("/ui/pages/tenants-offline", test_tenants_offline);
+  g_test_add_func ("/ui/pages/plain-text", test_plain_text);
+  g_test_add_func ("/ui/pages/plain-text-tenant", test_plain_text_tenant);
   g_test_add_func ("/ui/pages/keyboard", test_keyboard);
   g_test_add_func ("/ui/pages/account-errors", test_account_errors);
   g_test_add_func ("/ui/pages/command-line", test_command_line);

@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 
 #include "luma-cache-private.h"
-#include "luma-csv.h"
+#include "luma-csv-private.h"
 
 /* ---- A strict RFC 4180 reader ------------------------------------------------------------------
  *
@@ -148,18 +148,142 @@ csv_field (Csv   *csv,
 static gboolean
 needs_quotes (const char *s)
 {
-  return strpbrk (s, ",\"\r\n") != NULL;
+  return strpbrk (s, ",;\t\"\r\n") != NULL;
 }
 
-/* OWASP: =, +, -, @, tab, CR, LF at the start get a leading single quote. */
+/* What a spreadsheet may trim or step over before it looks for a formula. */
+static gboolean
+ref_skipped (gunichar c)
+{
+  return c == '"' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' ||
+         c == 0x00a0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200b) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x2060 || c == 0x3000 || c == 0xfeff;
+}
+
+static gboolean
+ref_trigger (gunichar c)
+{
+  return c == '=' || c == '+' || c == '-' || c == '@' ||
+         c == 0xff1d || c == 0xff0b || c == 0xff0d || c == 0xff20;
+}
+
+/* Whether the text at @p starts a formula once skipped characters are stepped over. */
+static gboolean
+ref_starts_formula (const char *p)
+{
+  for (; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (ref_trigger (c))
+        return TRUE;
+      if (!ref_skipped (c))
+        return FALSE;
+    }
+  return FALSE;
+}
+
+/* The guard: a single quote at every place a cell can start (the field's
+ * start, after each , ; tab CR LF) where a formula would begin; a field
+ * starting with tab, CR or LF gets it too (OWASP). Valid UTF-8 only. */
 static char *
 expected_text (const char *s)
 {
+  GString *out;
+
   if (s == NULL)
     return g_strdup ("");
-  if (s[0] != '\0' && strchr ("=+-@\t\r\n", s[0]) != NULL)
-    return g_strconcat ("'", s, NULL);
-  return g_strdup (s);
+  out = g_string_new (NULL);
+  for (const char *p = s; *p != '\0'; p++)
+    {
+      gboolean cell_start = p == s || strchr (",;\t\r\n", p[-1]) != NULL;
+
+      if (cell_start && (ref_starts_formula (p) || (p == s && strchr ("\t\r\n", *p) != NULL)))
+        g_string_append_c (out, '\'');
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- What a spreadsheet splitting on another separator sees ----------------------------------
+ *
+ * RFC 4180 with a chosen separator, read leniently the way spreadsheets do:
+ * a cell that starts with a quote runs to the closing quote (doubled quotes
+ * inside), then whatever follows up to the separator is appended; any other
+ * cell runs to the separator or the line end, quotes included. CRLF or LF
+ * outside quotes ends a row. */
+static GPtrArray *
+split_cells (const char *data,
+             gsize       len,
+             char        sep)
+{
+  GPtrArray *cells = g_ptr_array_new_with_free_func (g_free);
+  gsize i = 0;
+
+  while (i < len)
+    {
+      GString *cell = g_string_new (NULL);
+
+      if (data[i] == '"')
+        {
+          for (i++; i < len; i++)
+            {
+              if (data[i] == '"')
+                {
+                  if (i + 1 < len && data[i + 1] == '"')
+                    {
+                      g_string_append_c (cell, '"');
+                      i++;
+                      continue;
+                    }
+                  i++;
+                  break;
+                }
+              g_string_append_c (cell, data[i]);
+            }
+        }
+      while (i < len && data[i] != sep && data[i] != '\r' && data[i] != '\n')
+        g_string_append_c (cell, data[i++]);
+      g_ptr_array_add (cells, g_string_free (cell, FALSE));
+
+      if (i < len && data[i] == '\r')
+        i++;
+      if (i < len && (data[i] == sep || data[i] == '\n'))
+        i++;
+    }
+
+  return cells;
+}
+
+/* No cell, in any of the three conventions, starts a formula: after trimming
+ * white space (and quotes, which a reader may keep), its first character is
+ * not = + - @ or their full-width forms. */
+static void
+assert_no_formula_cell (const char *data,
+                        gsize       len)
+{
+  static const char separators[] = { ',', ';', '\t' };
+
+  for (guint s = 0; s < G_N_ELEMENTS (separators); s++)
+    {
+      g_autoptr(GPtrArray) cells = split_cells (data, len, separators[s]);
+
+      for (guint i = 0; i < cells->len; i++)
+        {
+          const char *cell = g_ptr_array_index (cells, i);
+
+          g_assert_true (g_utf8_validate (cell, -1, NULL));
+          if (ref_starts_formula (cell))
+            {
+              g_autofree char *escaped = g_strescape (cell, NULL);
+              g_autofree char *all = g_strndup (data, MIN (len, 400));
+              g_autofree char *all_escaped = g_strescape (all, NULL);
+
+              g_error ("separator 0x%02x: cell %u starts a formula: “%s” in “%s”", separators[s], i,
+                       escaped, all_escaped);
+            }
+        }
+    }
 }
 
 static char *
@@ -221,6 +345,28 @@ static const char * const tricky_names[] = {
   ",",
   "=",
   "plain",
+  /* Cells that start inside a field when a spreadsheet splits on ; or tab,
+   * white space a spreadsheet may trim, full-width forms. */
+  "Bob;=1000+337;x",
+  "Bob;-2+3",
+  "a;\"=1+2\"",
+  "a; \u00a0+cmd",
+  "a,=1+1",
+  "tab\t=1+1",
+  "tabs\t\t\t@SUM(1)",
+  "line\n=1+1",
+  " =1+2",
+  "\u00a0=1+2",
+  "\u2003+1",
+  "\u3000-1",
+  "\u200b=1",
+  "\uff1d1+2",
+  "\uff0b1",
+  "\uff0d1",
+  "\uff20SUM(1)",
+  "x;\u00a0\uff1d1",
+  ";",
+  "a;",
 };
 
 static char *
@@ -389,13 +535,40 @@ test_csv_field (void)
     { "+1 555", TRUE, "'+1 555" },
     { "-Dash", TRUE, "'-Dash" },
     { "@handle", TRUE, "'@handle" },
-    { "\tTab", TRUE, "'\tTab" },
+    { "\tTab", TRUE, "\"'\tTab\"" },
     { "\rCR", TRUE, "\"'\rCR\"" },
     { "\nLF", TRUE, "\"'\nLF\"" },
     { "=HYPERLINK(\"http://x\",\"y\")", TRUE, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" },
-    { " =not first", TRUE, " =not first" },
     { "a=b", TRUE, "a=b" },
     { "'quoted", TRUE, "'quoted" },
+    /* Semicolons and tabs are separators too: quoted, and guarded after. */
+    { "a;b", TRUE, "\"a;b\"" },
+    { "a\tb", TRUE, "\"a\tb\"" },
+    { "Bob;=1000+337;x", TRUE, "\"Bob;'=1000+337;x\"" },
+    { "Bob;-1;+2;@x", TRUE, "\"Bob;'-1;'+2;'@x\"" },
+    { "a,=1", TRUE, "\"a,'=1\"" },
+    { "a\t=1", TRUE, "\"a\t'=1\"" },
+    { "a;\t=1", TRUE, "\"a;'\t'=1\"" },
+    { "two\r\n=1", TRUE, "\"two\r'\n'=1\"" },
+    { "x;\"=1\"", TRUE, "\"x;'\"\"=1\"\"\"" },
+    { "a;b=1", TRUE, "\"a;b=1\"" },
+    { "a;", TRUE, "\"a;\"" },
+    /* White space a spreadsheet may trim, zero-width characters, full-width forms. */
+    { " =not first", TRUE, "' =not first" },
+    { "  +1", TRUE, "'  +1" },
+    { "\u00a0=1+2", TRUE, "'\u00a0=1+2" },
+    { "\u2003\u3000-1", TRUE, "'\u2003\u3000-1" },
+    { "\u200b\ufeff@x", TRUE, "'\u200b\ufeff@x" },
+    { "\uff1d1+2", TRUE, "'\uff1d1+2" },
+    { "\uff0b1", TRUE, "'\uff0b1" },
+    { "\uff0d1", TRUE, "'\uff0d1" },
+    { "\uff20x", TRUE, "'\uff20x" },
+    { "a;\u00a0\uff1d1", TRUE, "\"a;'\u00a0\uff1d1\"" },
+    { " plain", TRUE, " plain" },
+    { "\u00a0", TRUE, "\u00a0" },
+    { "x=\uff1d", TRUE, "x=\uff1d" },
+    /* Bytes that are not UTF-8 end the look-ahead: not a formula. */
+    { "\xff=1", TRUE, "\xff=1" },
     /* Numbers are not text: no guard. */
     { "-5", FALSE, "-5" },
     { "=x", FALSE, "=x" },
@@ -531,6 +704,7 @@ test_csv_random_rows (void)
 {
   static const char *alphabet[] = {
     "a", "Z", "0", " ", ",", "\"", "\r", "\n", "\r\n", "=", "+", "-", "@", "\t", "'", "ü", "李", ";",
+    "\u00a0", "\u3000", "\u200b", "\uff1d", "\uff0b", "\uff0d", "\uff20",
   };
   g_autoptr(GRand) rand = g_rand_new_with_seed (4180);
   guint round;
@@ -557,6 +731,8 @@ test_csv_random_rows (void)
       g_assert_true (g_str_has_suffix (out->str, "\r\n"));
       csv = csv_parse (out->str, out->len);
 
+      assert_no_formula_cell (out->str, out->len);
+
       /* One empty field alone is an empty line: still one record. */
       g_assert_cmpuint (csv->records->len, ==, 1);
       for (i = 0; i < n_fields; i++)
@@ -566,6 +742,44 @@ test_csv_random_rows (void)
           assert_cell (csv, 0, i, expected);
         }
     }
+}
+
+/* The report opened with ; or tab as the separator (German, French, ...
+ * spreadsheets; a paste into one) starts cells inside fields: none of them
+ * may start a formula. */
+static void
+test_csv_other_separators (void)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GPtrArray) cells = NULL;
+  const char *row[] = { "S-1", "Bob;=1000+337;x", "\u00a0=1+2", "a\t-1" };
+
+  luma_csv_append_row (out, row, G_N_ELEMENTS (row));
+  g_assert_cmpstr (out->str, ==, "S-1,\"Bob;'=1000+337;x\",'\u00a0=1+2,\"a\t'-1\"\r\n");
+
+  /* What a spreadsheet splitting on ; sees. */
+  cells = split_cells (out->str, out->len, ';');
+  g_assert_cmpuint (cells->len, ==, 3);
+  g_assert_cmpstr (cells->pdata[0], ==, "S-1,\"Bob");
+  g_assert_cmpstr (cells->pdata[1], ==, "'=1000+337");
+  g_assert_cmpstr (cells->pdata[2], ==, "x\",'\u00a0=1+2,\"a\t'-1\"");
+  g_clear_pointer (&cells, g_ptr_array_unref);
+
+  /* And on tab. */
+  cells = split_cells (out->str, out->len, '\t');
+  g_assert_cmpuint (cells->len, ==, 2);
+  g_assert_cmpstr (cells->pdata[1], ==, "'-1\"");
+
+  /* Every tricky name in every column position, in the three conventions. */
+  g_string_truncate (out, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (tricky_names); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (tricky_names); j++)
+      {
+        const char *pair[] = { tricky_names[i], tricky_names[j] };
+
+        luma_csv_append_row (out, pair, 2);
+      }
+  assert_no_formula_cell (out->str, out->len);
 }
 
 /* ---- With a real cache ------------------------------------------------------------------------ */
@@ -865,6 +1079,16 @@ test_csv_export_roundtrip (Fixture       *fx,
   sqlite3_close (mirror);
   assert_report_rows (csv, fx->type, fx->records, order);
 
+  /* Opened with ; or tab as the separator, no cell is a formula. */
+  {
+    g_autofree char *file_data = NULL;
+    gsize file_len;
+
+    g_file_get_contents (target, &file_data, &file_len, &error);
+    g_assert_no_error (error);
+    assert_no_formula_cell (file_data, file_len);
+  }
+
   /* Standard output gets the same bytes as the file. */
   {
     g_autoptr(GOutputStream) stream = g_memory_output_stream_new_resizable ();
@@ -913,6 +1137,174 @@ test_csv_export_bom_and_replace (Fixture       *fx,
 
   csv = read_report (target, TRUE);
   g_assert_cmpuint (csv->records->len, ==, fx->records->len + 1);
+}
+
+/* Replacing a file keeps its permissions: a private report stays private. */
+static void
+test_csv_export_replace_keeps_mode (Fixture       *fx,
+                                    gconstpointer  data)
+{
+  g_autofree char *target = g_build_filename (fx->dir, "report.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) query = { 0, };
+  static const mode_t modes[] = { 0600, 0640, 0444 };
+
+  luma_history_query_init (&query, fx->type);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autoptr(Csv) csv = NULL;
+      g_autofree char *listing = NULL;
+      GStatBuf st;
+
+      g_file_set_contents (target, "old report", -1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_chmod (target, modes[i]), ==, 0);
+
+      g_assert_true (luma_csv_export_to_path (fx->cache, &query, target, LUMA_CSV_FLAGS_NONE,
+                                              NULL, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+
+      g_assert_cmpint (g_stat (target, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 07777, ==, modes[i]);
+      csv = read_report (target, FALSE);
+      g_assert_cmpuint (csv->records->len, ==, fx->records->len + 1);
+      listing = list_dir (fx->dir);
+      g_assert_cmpstr (listing, ==, "report.csv");
+      g_assert_cmpint (g_chmod (target, 0600), ==, 0);
+    }
+}
+
+/* What the fsync hook saw. */
+static struct
+{
+  const char *target;
+  dev_t       dir_dev;
+  ino_t       dir_ino;
+  guint       file_syncs;
+  guint       dir_syncs;
+  guint       file_syncs_before_dir;
+  gboolean    target_there_at_dir_sync;
+  int         dir_errno;        /* make the folder's fsync fail with this */
+} syncs;
+
+static int
+recording_fsync (int fd)
+{
+  struct stat st;
+
+  g_assert_cmpint (fstat (fd, &st), ==, 0);
+  if (S_ISDIR (st.st_mode))
+    {
+      if (st.st_dev == syncs.dir_dev && st.st_ino == syncs.dir_ino)
+        {
+          syncs.dir_syncs++;
+          syncs.file_syncs_before_dir = syncs.file_syncs;
+          syncs.target_there_at_dir_sync = g_file_test (syncs.target, G_FILE_TEST_IS_REGULAR);
+        }
+      if (syncs.dir_errno != 0)
+        {
+          errno = syncs.dir_errno;
+          return -1;
+        }
+    }
+  else
+    syncs.file_syncs++;
+
+  return fsync (fd);
+}
+
+/* The file is synced before the rename, the folder after it (a rename is
+ * durable only once the folder is); a folder that cannot be synced is
+ * reported, with the report in place. */
+static void
+test_csv_export_folder_synced (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autofree char *target = g_build_filename (fx->dir, "report.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) query = { 0, };
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (fx->dir, &st), ==, 0);
+  memset (&syncs, 0, sizeof syncs);
+  syncs.target = target;
+  syncs.dir_dev = st.st_dev;
+  syncs.dir_ino = st.st_ino;
+  _luma_csv_set_fsync_func (recording_fsync);
+
+  luma_history_query_init (&query, fx->type);
+  g_assert_true (luma_csv_export_to_path (fx->cache, &query, target, LUMA_CSV_FLAGS_NONE, NULL,
+                                          NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (syncs.file_syncs, ==, 1);
+  g_assert_cmpuint (syncs.dir_syncs, ==, 1);
+  g_assert_cmpuint (syncs.file_syncs_before_dir, ==, 1);
+  g_assert_true (syncs.target_there_at_dir_sync);
+
+  syncs.dir_errno = EIO;
+  g_assert_false (luma_csv_export_to_path (fx->cache, &query, target, LUMA_CSV_FLAGS_NONE, NULL,
+                                           NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "folder could not be written to disk"));
+  g_assert_true (g_file_test (target, G_FILE_TEST_IS_REGULAR));
+
+  _luma_csv_set_fsync_func (NULL);
+}
+
+/* The temporary name adds bytes: any name the folder takes must still work
+ * (the temporary name is shortened), and a name it does not take is refused
+ * before anything is written, saying why. */
+static void
+test_csv_export_long_name (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) query = { 0, };
+  long max = pathconf (fx->dir, _PC_NAME_MAX);
+  g_autoptr(GString) ascii = g_string_new (NULL);
+  g_autoptr(GString) utf8 = g_string_new (NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *listing = NULL;
+
+  g_assert_cmpint (max, >, 16);
+  luma_history_query_init (&query, fx->type);
+
+  /* Exactly as long as the folder takes, ASCII and two-byte characters. */
+  while (ascii->len + 4 < (gsize) max)
+    g_string_append_c (ascii, 'r');
+  g_string_append (ascii, ".csv");
+  g_assert_cmpuint (ascii->len, ==, max);
+  while (utf8->len + 2 + 4 <= (gsize) max)
+    g_string_append (utf8, "é");
+  g_string_append (utf8, ".csv");
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *name = i == 0 ? ascii->str : utf8->str;
+
+      g_clear_pointer (&path, g_free);
+      path = g_build_filename (fx->dir, name, NULL);
+      g_assert_true (luma_csv_export_to_path (fx->cache, &query, path, LUMA_CSV_FLAGS_NONE, NULL,
+                                              NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_clear_pointer (&listing, g_free);
+      listing = list_dir (fx->dir);
+      g_assert_cmpstr (listing, ==, name);
+      g_unlink (path);
+    }
+
+  /* One byte more: refused, saying so. */
+  g_string_prepend_c (ascii, 'r');
+  g_clear_pointer (&path, g_free);
+  path = g_build_filename (fx->dir, ascii->str, NULL);
+  g_assert_false (luma_csv_export_to_path (fx->cache, &query, path, LUMA_CSV_FLAGS_NONE, NULL,
+                                           NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "too long for this folder"));
+  g_clear_pointer (&listing, g_free);
+  listing = list_dir (fx->dir);
+  g_assert_cmpstr (listing, ==, "");
 }
 
 static void
@@ -1369,6 +1761,7 @@ main (int   argc,
   g_test_add_func ("/csv/labels", test_csv_labels);
   g_test_add_func ("/csv/rows-roundtrip", test_csv_rows_roundtrip);
   g_test_add_func ("/csv/random-rows", test_csv_random_rows);
+  g_test_add_func ("/csv/other-separators", test_csv_other_separators);
 
 #define ADD(path, setup, n, func) \
   g_test_add ("/csv/export/" path, Fixture, GUINT_TO_POINTER (n), setup, func, fixture_teardown)
@@ -1376,6 +1769,9 @@ main (int   argc,
   ADD ("session/roundtrip", sessions_setup, 3000, test_csv_export_roundtrip);
   ADD ("user/roundtrip", users_setup, 3000, test_csv_export_roundtrip);
   ADD ("session/bom-and-replace", sessions_setup, 100, test_csv_export_bom_and_replace);
+  ADD ("session/replace-keeps-mode", sessions_setup, 100, test_csv_export_replace_keeps_mode);
+  ADD ("session/folder-synced", sessions_setup, 100, test_csv_export_folder_synced);
+  ADD ("session/long-name", sessions_setup, 100, test_csv_export_long_name);
   ADD ("session/filters", sessions_setup, 2000, test_csv_export_filters);
   ADD ("user/filters", users_setup, 2000, test_csv_export_filters);
   ADD ("session/cancel", sessions_setup, 12000, test_csv_export_cancel);
