@@ -223,6 +223,14 @@ gboolean      _luma_cache_create_file_0600    (const char          *path,
 /* NAME.open: there while the cache is open, left behind by a crash. */
 char         *_luma_cache_open_marker_path    (const char          *path);
 
+/* ---- The subscription (luma-cache-subscription.c) ---------------------------------------- */
+
+/* On the writer connection, inside the caller's transaction. */
+gboolean      _luma_cache_subscription_write  (LumaCache               *self,
+                                               const LumaSubscription  *subscription,
+                                               const char              *etag,
+                                               GError                 **error);
+
 /* ---- Keys and values (luma-cache-meta.c) -------------------------------------------------- */
 
 gboolean      _luma_cache_meta_set            (LumaCacheDb         *db,
@@ -262,6 +270,10 @@ gboolean    luma_cache_store_conversations     (LumaCache            *self,
 gboolean    luma_cache_resolve_conflict        (LumaCache            *self,
                                                 const LumaContacts   *chosen,
                                                 GError              **error);
+/* Keeps the writer thread busy for @msec, behind the writes queued before
+ * (as a long index build step would): the writes queued after wait. */
+void        luma_cache_hold_writer             (LumaCache            *self,
+                                                guint                 msec);
 /* What luma_cache_count_by_bucket_async() computes, in this thread. */
 GArray     *luma_cache_count_by_bucket         (LumaCache            *self,
                                                 LumaLicenseType       license_type,

@@ -326,3 +326,25 @@ _luma_cache_pool_release (LumaCache   *self,
       !g_main_context_is_owner (self->context))
     trim_heap ();
 }
+
+/* ---- Test hooks ----------------------------------------------------------------------------- */
+
+static gboolean
+hold_func (LumaCache          *self,
+           gpointer            data,
+           LumaCacheWriteJob  *job,
+           GCancellable       *cancellable,
+           GError            **error)
+{
+  g_usleep ((gulong) GPOINTER_TO_UINT (data) * 1000);
+  return TRUE;
+}
+
+void
+luma_cache_hold_writer (LumaCache *self,
+                        guint      msec)
+{
+  g_return_if_fail (LUMA_IS_CACHE (self));
+  _luma_cache_run_write_async (self, hold_func, GUINT_TO_POINTER (msec), NULL, LUMA_CACHE_JOB_NONE,
+                               luma_cache_hold_writer, NULL, NULL, NULL);
+}

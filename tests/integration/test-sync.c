@@ -799,6 +799,116 @@ test_contacts_conflict_during_sync (void)
   wait_for_indexes (account->sync);
 }
 
+/* Saves @first and, while its push is in flight (the sandbox holds the
+ * answer) and the cache's writer is busy, @second: the case where the
+ * outbox was read before the second save reached the disk. Returns both
+ * outcomes. */
+static void
+save_twice_during_push (Account             *account,
+                        LumaTestSandbox     *sb,
+                        const char * const  *technical_1,
+                        const char * const  *technical_2,
+                        const char * const  *billing,
+                        LumaContactsOutcome *outcome_1,
+                        LumaContactsOutcome *outcome_2)
+{
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  luma_test_sandbox_hold_next_answer (sb);
+  luma_sync_save_contacts_async (account->sync, technical_1, billing, NULL, store_result_cb, &r1);
+
+  /* The push reached the server; its answer is held for --slow-ms. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!luma_test_sandbox_faults_used_up (sb))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  g_assert_null (r1);
+
+  /* The second save waits for the writer until after the answer came. */
+  luma_cache_hold_writer (account->cache, 2500);
+  luma_sync_save_contacts_async (account->sync, technical_2, billing, NULL, store_result_cb, &r2);
+
+  *outcome_1 = luma_sync_save_contacts_finish (account->sync, wait_for (&r1), NULL, &error);
+  g_assert_no_error (error);
+  *outcome_2 = luma_sync_save_contacts_finish (account->sync, wait_for (&r2), NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* An edit saved while the push of the one before is in flight is kept and
+ * pushed next, never deleted as if it had been pushed. */
+static void
+test_contacts_edit_during_push (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("10", "--slow-ms", "1000", NULL);
+  g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
+  g_autoptr(LumaSyncSummary) first = NULL;
+  g_autoptr(LumaSyncSummary) later = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(JsonObject) server = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *technical_1[] = { "first@acme.example", NULL };
+  const char *technical_2[] = { "second@acme.example", NULL };
+  const char *billing[] = { "ap@acme.example", NULL };
+  LumaContactsOutcome o1, o2;
+
+  first = run_sync_ok (account->sync);
+  save_twice_during_push (account, sb, technical_1, technical_2, billing, &o1, &o2);
+  g_assert_cmpint (o1, ==, LUMA_CONTACTS_PUSHED);
+  g_assert_cmpint (o2, ==, LUMA_CONTACTS_PUSHED);
+
+  /* The last edit is what the server has; nothing is left to push. */
+  server = server_subscription (sb);
+  assert_json_strv (server, "technicalEmails", technical_2);
+  pending = luma_cache_outbox_peek (account->cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (pending);
+  later = run_sync_ok (account->sync);
+  g_assert_false (later->conflict);
+  g_assert_false (later->contacts_queued);
+  wait_for_indexes (account->sync);
+}
+
+/* The same during a push that meets a 412: the conflict holds the newer
+ * edit, which is never overwritten or deleted. */
+static void
+test_contacts_edit_during_conflicting_push (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("10", "--slow-ms", "1000", NULL);
+  g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
+  g_autoptr(LumaSyncSummary) first = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(LumaContacts) mine = NULL;
+  g_autoptr(LumaContacts) theirs = NULL;
+  g_autoptr(JsonNode) control = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *technical_1[] = { "first@acme.example", NULL };
+  const char *technical_2[] = { "second@acme.example", NULL };
+  const char *billing[] = { "finance@acme.example", NULL };
+  LumaContactsOutcome o1, o2;
+
+  first = run_sync_ok (account->sync);
+  control = luma_test_sandbox_control (sb, "PUT", "/sandbox/tenants/" ACME "/subscription",
+                                       "{\"billingEmails\": [\"ap@acme.example\"]}", NULL);
+
+  save_twice_during_push (account, sb, technical_1, technical_2, billing, &o1, &o2);
+  g_assert_cmpint (o1, ==, LUMA_CONTACTS_CONFLICT);
+  g_assert_cmpint (o2, ==, LUMA_CONTACTS_CONFLICT);
+
+  g_assert_true (luma_cache_get_conflict (account->cache, &mine, &theirs, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_strv_equal ((const char * const *) mine->technical_emails, technical_2));
+  g_assert_cmpstr (theirs->billing_emails[0], ==, "ap@acme.example");
+  pending = luma_cache_outbox_peek (account->cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (pending);
+}
+
 /* ---- Subscription changes and conversations --------------------------------------------------- */
 
 static void
@@ -935,6 +1045,9 @@ main (int   argc,
                    test_contacts_offline_edit_survives_restart);
   g_test_add_func ("/sync/contacts/conflict", test_contacts_conflict);
   g_test_add_func ("/sync/contacts/conflict-during-sync", test_contacts_conflict_during_sync);
+  g_test_add_func ("/sync/contacts/edit-during-push", test_contacts_edit_during_push);
+  g_test_add_func ("/sync/contacts/edit-during-conflicting-push",
+                   test_contacts_edit_during_conflicting_push);
   g_test_add_func ("/sync/term-change", test_term_change);
   g_test_add_func ("/sync/conversations", test_conversations);
 
