@@ -1403,6 +1403,69 @@ test_async_pages (void)
   g_assert_cmpuint (state.ready_notified, >=, 1);
 }
 
+/* ---- Closing ------------------------------------------------------------------------------- */
+
+static void
+store_error_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GError **slot = user_data;
+  GError *error = NULL;
+
+  if (!luma_cache_build_indexes_finish (LUMA_CACHE (source), result, &error))
+    *slot = error;
+  else
+    *slot = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "built");
+}
+
+/* The index build goes in steps, each queuing the next: closing between
+ * two steps ends the chain (its callback runs) and lets the cache go. */
+static void
+test_close_during_index_build (void)
+{
+  g_autofree char *path = test_path ("close-build.sqlite");
+  LumaCache *cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  GError *built = NULL;
+  gint64 deadline;
+
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error));
+  g_assert_no_error (error);
+  stage_sessions (cache, "b", 5000, 0);
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (luma_cache_get_indexes_ready (cache));
+
+  g_object_add_weak_pointer (G_OBJECT (cache), (gpointer *) &cache);
+  luma_cache_build_indexes_async (cache, NULL, store_error_cb, &built);
+  luma_cache_close (cache);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (built == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_error (built, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED);
+  g_clear_error (&built);
+
+  /* Nothing holds the cache any more. */
+  g_object_unref (cache);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (cache);
+
+  /* What was built stays, the rest is built next time. */
+  cache = open_ok (path);
+  g_assert_cmpint (count_sessions (cache), ==, 5000);
+  g_assert_true (luma_cache_build_indexes (cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+  g_object_unref (cache);
+}
+
 static void
 open_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -1890,6 +1953,7 @@ main (int   argc,
   g_test_add_func ("/cache/resources", test_subscription_purchases_conversations);
   g_test_add_func ("/cache/tenants", test_tenants);
   g_test_add_func ("/cache/async-pages", test_async_pages);
+  g_test_add_func ("/cache/close-during-index-build", test_close_during_index_build);
 
   return g_test_run ();
 }
