@@ -645,21 +645,6 @@ add_mask_filter (BuiltQuery *q,
 }
 
 static char *
-like_pattern (const char *search)
-{
-  GString *s = g_string_new ("%");
-
-  for (const char *p = search; *p != '\0'; p++)
-    {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        g_string_append_c (s, '\\');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '%');
-  return g_string_free (s, FALSE);
-}
-
-static char *
 fts_phrase (const char *search)
 {
   GString *s = g_string_new ("\"");
@@ -750,8 +735,8 @@ build_query (LumaCache              *self,
           return FALSE;
         }
       search = TRUE;
-      /* Trigrams need 3 characters; the trigram tokenizer folds case the
-       * same way as LIKE for ASCII. */
+      /* Trigrams need 3 characters. Both paths fold case the same way
+       * (see _luma_cache_fold()). */
       use_fts = g_atomic_int_get (&self->indexes_ready[query->license_type]) &&
                 g_utf8_strlen (query->search, -1) >= 3;
     }
@@ -809,10 +794,10 @@ build_query (LumaCache              *self,
         }
       else
         {
-          q->text = like_pattern (query->search);
+          q->text = _luma_cache_fold (query->search, -1);
           g_string_append (q->sql, " AND (");
           for (guint i = 0; i < G_N_ELEMENTS (t->search_cols) && t->search_cols[i] != NULL; i++)
-            g_string_append_printf (q->sql, "%s%s LIKE ?%d ESCAPE '\\'",
+            g_string_append_printf (q->sql, "%sluma_contains (%s, ?%d)",
                                     i > 0 ? " OR " : "", t->search_cols[i], q->text_index);
           g_string_append (q->sql, ")");
         }

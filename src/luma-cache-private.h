@@ -71,6 +71,11 @@ const char   *_luma_cache_column_text         (sqlite3_stmt        *stmt,
 char         *_luma_cache_strv_to_json        (const char *const   *strv);
 GStrv         _luma_cache_json_to_strv        (const char          *json,
                                                GError             **error);
+/* @text folded as the search index folds it (per character, simple case
+ * folding, no normalization); what the SQL function luma_contains(TEXT,
+ * FOLDED) of every connection compares with. */
+char         *_luma_cache_fold                (const char          *text,
+                                               gssize               len);
 /* Transactions on the writer connection. */
 gboolean      _luma_cache_begin               (LumaCache           *self,
                                                GError             **error);

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "luma-cache-private.h"
+#include "luma-csv.h"
 
 /* ---- Helpers -------------------------------------------------------------------------------- */
 
@@ -1403,6 +1404,144 @@ test_async_pages (void)
   g_assert_cmpuint (state.ready_notified, >=, 1);
 }
 
+/* ---- One case folding for every search ------------------------------------------------------ */
+
+static const char *const fold_names[] = {
+  "Ärger Müller", "ÄRGER", "ärgerlich", "Ωmega", "ωmega", "ΩMEGA", "Zoë", "ZOË",
+  "José Ñúñez", "JOSÉ ÑÚÑEZ", "Łukasz Żółć", "ŁUKASZ ŻÓŁĆ", "Straße", "plain", "Søren Ærø",
+};
+
+/* Bit i set: fold_names[i] is among the rows of @search, by each search path. */
+static guint
+fold_match_ids (LumaCache  *cache,
+                const char *search)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaHistoryQuery) query = luma_history_query_new (LUMA_LICENSE_TYPE_SESSION);
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  guint mask = 0;
+
+  query->search = g_strdup (search);
+  ids = luma_cache_query_ids (cache, query, NULL, &error);
+  g_assert_no_error (error);
+  rows = luma_cache_fetch_sessions_by_ids (cache, (const gint64 *) ids->data, ids->len, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      LumaSessionRecord *r = g_ptr_array_index (rows, i);
+
+      mask |= 1u << g_ascii_strtoull (r->session_id + 2, NULL, 10);
+    }
+  g_assert_cmpint (luma_cache_count_matching (cache, query, NULL, NULL), ==, rows->len);
+  return mask;
+}
+
+/* The same, through the CSV export's filter: by the ids in the report. */
+static guint
+fold_match_csv (LumaCache  *cache,
+                const char *search)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaHistoryQuery) query = luma_history_query_new (LUMA_LICENSE_TYPE_SESSION);
+  g_autoptr(GOutputStream) stream = g_memory_output_stream_new_resizable ();
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint64 n_rows = 0;
+  guint mask = 0;
+
+  query->search = g_strdup (search);
+  g_assert_true (luma_csv_export_to_stream (cache, query, stream, LUMA_CSV_FLAGS_NONE, NULL, NULL,
+                                            &n_rows, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (stream, NULL, NULL));
+  text = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (stream)),
+                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (stream)));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      const char *id = strstr (lines[i], "F-");
+
+      if (id != NULL)
+        mask |= 1u << g_ascii_strtoull (id + 2, NULL, 10);
+    }
+  {
+    guint64 n_bits = 0;
+
+    for (guint m = mask; m != 0; m &= m - 1)
+      n_bits++;
+    g_assert_cmpuint (n_rows, ==, n_bits);
+  }
+  return mask;
+}
+
+static guint
+fold_mask (const int *indexes)
+{
+  guint mask = 0;
+
+  for (guint i = 0; indexes[i] >= 0; i++)
+    mask |= 1u << indexes[i];
+  return mask;
+}
+
+/* Upper and lower case of letters outside ASCII find the same rows, by the
+ * search index, without it (a term under 3 characters, or while the index
+ * is being built) and in the CSV filter. */
+static void
+test_search_case_folding (void)
+{
+  g_autofree char *path = test_path ("fold.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GPtrArray) records = session_array ();
+  g_autoptr(GError) error = NULL;
+  static const int aerger[] = { 0, 1, 2, -1 };
+  static const int omega[] = { 3, 4, 5, -1 };
+  static const int zoe[] = { 6, 7, -1 };
+  static const int nunez[] = { 8, 9, -1 };
+  static const int zolc[] = { 10, 11, -1 };
+  static const struct { const char *term; const int *expected; } cases[] = {
+    { "ärger", aerger }, { "ÄRGER", aerger }, { "ÄrGeR", aerger }, { "äR", aerger }, { "Är", aerger },
+    { "Ω", omega }, { "ω", omega }, { "ωm", omega }, { "ΩM", omega }, { "ωmega", omega }, { "ΩMEGA", omega },
+    { "ZOË", zoe }, { "zoë", zoe }, { "oË", zoe },
+    { "ñúñez", nunez }, { "ÑÚÑ", nunez }, { "Ñ", nunez },
+    { "żółć", zolc }, { "ŻÓŁĆ", zolc }, { "ŁU", zolc },
+  };
+  guint by_index[G_N_ELEMENTS (cases)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (fold_names); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("F-%u", i);
+      g_ptr_array_add (records, make_session (id, 1000 + i, fold_names[i], "", NULL,
+                                              LUMA_CHANNEL_SLACK, LUMA_ROLE_GUEST,
+                                              LUMA_INITIATED_BY_END_USER, 1));
+    }
+  luma_cache_upsert_sessions (cache, records);
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+
+  /* With the search index (for terms of 3 characters or more). */
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("search \"%s\"", cases[i].term);
+      by_index[i] = fold_match_ids (cache, cases[i].term);
+      g_assert_cmphex (by_index[i], ==, fold_mask (cases[i].expected));
+      g_assert_cmphex (fold_match_csv (cache, cases[i].term), ==, by_index[i]);
+    }
+
+  /* While the index is being built: every term takes the other path. */
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error));
+  g_assert_no_error (error);
+  g_assert_false (luma_cache_get_indexes_ready (cache));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("search \"%s\" without the index", cases[i].term);
+      g_assert_cmphex (fold_match_ids (cache, cases[i].term), ==, by_index[i]);
+      g_assert_cmphex (fold_match_csv (cache, cases[i].term), ==, by_index[i]);
+    }
+}
+
 /* ---- Closing ------------------------------------------------------------------------------- */
 
 static void
@@ -1954,6 +2093,7 @@ main (int   argc,
   g_test_add_func ("/cache/tenants", test_tenants);
   g_test_add_func ("/cache/async-pages", test_async_pages);
   g_test_add_func ("/cache/close-during-index-build", test_close_during_index_build);
+  g_test_add_func ("/cache/query/case-folding", test_search_case_folding);
 
   return g_test_run ();
 }
