@@ -232,6 +232,64 @@ fts_update (LumaCache        *self,
   return _luma_cache_db_exec (self->wdb, sql, error);
 }
 
+/* The first commit of a full sync: the history (and the conversations
+ * cached for it) is replaced by what the feed sends from its start, so a
+ * tenant that was recreated on the server never mixes with the old one.
+ * Until this commit the old rows stay readable; from it on, only rows the
+ * feed sent again are there. The ids of the old rows are kept on the side
+ * (for this connection) so that a record that comes again counts as
+ * changed, not new. */
+static gboolean
+replace_history (LumaCache        *self,
+                 LumaLicenseType   type,
+                 GError          **error)
+{
+  const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
+  g_autofree char *sql = NULL;
+
+  sql = g_strdup_printf ("CREATE TEMP TABLE IF NOT EXISTS replaced_ids"
+                         " (kind INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;"
+                         "DELETE FROM temp.replaced_ids WHERE kind = %d;"
+                         "INSERT INTO temp.replaced_ids (kind, id) SELECT %d, %s FROM %s;"
+                         "DELETE FROM %s;"
+                         "INSERT INTO %s (%s) VALUES ('delete-all');"
+                         "DELETE FROM messages WHERE conversation IN"
+                         " (SELECT id FROM conversations WHERE record_kind = %d);"
+                         "DELETE FROM conversations WHERE record_kind = %d;"
+                         "DELETE FROM conversation_sets WHERE record_kind = %d;",
+                         (int) type, (int) type, t->id_col, t->table, t->table, t->fts, t->fts,
+                         (int) type, (int) type, (int) type);
+  return _luma_cache_db_exec (self->wdb, sql, error);
+}
+
+/* Of the staged records of @type, those that were replaced by this full
+ * sync and are not back yet: upserted, they count as changed. */
+static gboolean
+count_returning (LumaCache        *self,
+                 GPtrArray        *pages,
+                 LumaLicenseType   type,
+                 gint64           *n_out,
+                 GError          **error)
+{
+  const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
+  g_autofree char *sql = NULL;
+  int rc;
+
+  *n_out = 0;
+  if (!fts_stage_ids (self, pages, type, error))
+    return FALSE;
+  sql = g_strdup_printf ("SELECT count(*) FROM temp.staged_ids s WHERE"
+                         " s.id IN (SELECT id FROM temp.replaced_ids WHERE kind = %d)"
+                         " AND s.id NOT IN (SELECT %s FROM %s)",
+                         (int) type, t->id_col, t->table);
+  if (!_luma_cache_db_query_int (self->wdb, sql, n_out, &rc))
+    {
+      _luma_cache_set_sqlite_error (error, self->wdb->db, rc, "Cannot store a consumption record");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   GPtrArray *pages;   /* StagedPage* */
@@ -257,6 +315,10 @@ commit_func (LumaCache          *self,
 {
   CommitArgs *args = data;
   gint64 before[2], after[2];
+  gint64 returning[2] = { 0, 0 };
+  gboolean replaced[2] = { FALSE, FALSE };
+  gint64 tracking = 0;
+  int rc;
   gboolean fts_live[2] = { FALSE, FALSE };
   gboolean have_type = FALSE;
   LumaLicenseType type = LUMA_LICENSE_TYPE_SESSION;
@@ -265,6 +327,21 @@ commit_func (LumaCache          *self,
 
   if (!_luma_cache_begin (self, error))
     return FALSE;
+
+  /* After a replace, until the index build ends that full sync. */
+  _luma_cache_db_query_int (self->wdb, "SELECT count(*) FROM temp.sqlite_schema WHERE name = 'replaced_ids'",
+                            &tracking, &rc);
+  for (guint ty = 0; ty < 2; ty++)
+    if (self->replace_rows[ty])
+      {
+        if (!replace_history (self, ty, error))
+          goto fail;
+        replaced[ty] = TRUE;
+        tracking = TRUE;
+      }
+  for (guint ty = 0; ty < 2 && tracking && args->pages != NULL; ty++)
+    if (!count_returning (self, args->pages, ty, &returning[ty], error))
+      goto fail;
 
   before[0] = max_rowid (self, LUMA_LICENSE_TYPE_SESSION);
   before[1] = max_rowid (self, LUMA_LICENSE_TYPE_USER);
@@ -321,10 +398,14 @@ commit_func (LumaCache          *self,
   if (!_luma_cache_commit (self, error))
     return FALSE;
 
-  /* Row ids only grow and records are never deleted, so the new rows are
-   * exactly those above the old maximum. */
-  job->n_new = (after[0] - before[0]) + (after[1] - before[1]);
-  if (n_rows > 0)
+  /* Row ids only grow and records are deleted only before @before (by a
+   * replace), so the inserted rows are exactly those above the old
+   * maximum; of those, the replaced ones that came back are not new. */
+  job->n_new = (after[0] - before[0] - returning[0]) + (after[1] - before[1] - returning[1]);
+  for (guint ty = 0; ty < 2; ty++)
+    if (replaced[ty])
+      self->replace_rows[ty] = FALSE;
+  if (n_rows > 0 || replaced[0] || replaced[1])
     _luma_cache_emit (self, LUMA_CACHE_EMIT_HISTORY_CHANGED);
   return TRUE;
 

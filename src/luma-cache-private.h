@@ -114,6 +114,9 @@ struct _LumaCache
   guint         batch_size;
 
   gint          indexes_ready[2]; /* atomic */
+  /* Writer thread only: a full sync began (luma_cache_begin_full_sync())
+   * and its first commit has not replaced the rows yet. */
+  gboolean      replace_rows[2];
 };
 
 typedef enum

@@ -27,7 +27,14 @@ G_BEGIN_DECLS
  * indexes (all but Started On / Created On) and the search index of that
  * history so the rows go in quickly (the history stays browsable newest
  * first; other sorts and searches are slower until the indexes are back) and
- * records the license type. Afterwards call luma_cache_build_indexes_async(). */
+ * records the license type. Afterwards call luma_cache_build_indexes_async().
+ *
+ * The feed starts over, so what the history holds is replaced: the next
+ * commit first removes every row of that history and the conversations
+ * cached for them, in its transaction. Until that commit the old rows stay
+ * readable (the history never shows empty in between); from it on, counts,
+ * charts and reports see only records the feed sent again (after a reset:
+ * the new tenant's). A record that comes again counts as changed, not new. */
 gboolean    luma_cache_begin_full_sync         (LumaCache            *self,
                                                 LumaLicenseType       license_type,
                                                 GError              **error);

@@ -375,6 +375,67 @@ test_invalid_cursor (void)
   wait_for_indexes (account->sync);
 }
 
+/* The tenant was recreated on the server (another feed: the stored cursor
+ * is refused): the full sync that follows replaces the history and its
+ * cached conversations, so no count, chart or report mixes the two. */
+static void
+test_reset_replaces_rows (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("1200", NULL);
+  g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
+  g_autoptr(LumaSyncSummary) first = NULL;
+  g_autoptr(LumaSyncSummary) again = NULL;
+  g_autoptr(LumaSyncSummary) quiet = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session_id = NULL;
+  gint64 new_records = 0;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  luma_sync_set_batch_rows (account->sync, 500);
+  first = run_sync_ok (account->sync);
+  wait_for_indexes (account->sync);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "sessions"), ==, 1200);
+
+  /* Conversations viewed once are cached. */
+  db = open_cache_db (account->cache_path);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT session_id FROM sessions WHERE conversations > 0"
+                                       " ORDER BY id LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  session_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  luma_sync_fetch_conversations_async (account->sync, session_id, NULL, store_result_cb, &r);
+  conversations = luma_sync_fetch_conversations_finish (account->sync, wait_for (&r), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "conversations"), >, 0);
+
+  /* The tenant is recreated with other, fewer records. */
+  luma_test_sandbox_stop (g_steal_pointer (&sb));
+  sb = start_sandbox ("700", "--seed-value", "2", NULL);
+  luma_test_sandbox_get_checksum (sb, ACME, &new_records, NULL);
+  g_assert_cmpint (new_records, ==, 700);
+  account_reconnect (account, luma_test_sandbox_get_url (sb));
+  luma_sync_set_batch_rows (account->sync, 500);
+
+  again = run_sync_ok (account->sync);
+  g_assert_true (again->full);
+  g_assert_cmpint (again->total_records, ==, 700);
+  assert_cache_matches_sandbox (account->cache_path, sb, ACME, FALSE);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "conversations"), ==, 0);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "messages"), ==, 0);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "conversation_sets"), ==, 0);
+  wait_for_indexes (account->sync);
+
+  /* And it stays so: the next sync is incremental, with nothing new. */
+  quiet = run_sync_ok (account->sync);
+  g_assert_false (quiet->full);
+  g_assert_cmpint (quiet->new_records, ==, 0);
+  assert_cache_matches_sandbox (account->cache_path, sb, ACME, FALSE);
+}
+
 /* ---- Faults ----------------------------------------------------------------------------------- */
 
 /* Faults on part of the answers: the client's retries carry the sync through. */
@@ -1027,6 +1088,7 @@ main (int   argc,
   g_test_add_func ("/sync/incremental", test_incremental_sync);
   g_test_add_func ("/sync/user-licenses", test_user_licenses);
   g_test_add_func ("/sync/invalid-cursor", test_invalid_cursor);
+  g_test_add_func ("/sync/reset-replaces-rows", test_reset_replaces_rows);
   g_test_add_data_func ("/sync/faults/retried/500", "500", test_faults_retried);
   g_test_add_data_func ("/sync/faults/retried/429", "429", test_faults_retried);
   g_test_add_data_func ("/sync/faults/retried/reset", "reset", test_faults_retried);
