@@ -459,3 +459,97 @@ luma_cache_settle_push_finish (LumaCache     *self,
   args = g_task_get_task_data (G_TASK (result));
   return args->settled;
 }
+
+/* ---- Salvage from a damaged file ------------------------------------------------------------
+ *
+ * The pending edit and the conflict are the only things in the cache the
+ * server does not also have: when a damaged file is moved aside, they are
+ * copied from it into the new cache when they can still be read. */
+
+/* Copies the row of @table (@n_cols columns, @n_lists of them JSON lists
+ * first) from @damaged into @db. */
+static LumaCacheSalvage
+salvage_row (sqlite3     *damaged,
+             LumaCacheDb *db,
+             const char  *table,
+             const char  *columns,
+             guint        n_cols,
+             guint        n_lists,
+             LumaCacheSalvage kept,
+             LumaCacheSalvage lost)
+{
+  g_autofree char *select = g_strdup_printf ("SELECT %s FROM %s WHERE id = 1", columns, table);
+  g_autoptr(GString) insert = g_string_new (NULL);
+  sqlite3_stmt *from = NULL;
+  sqlite3_stmt *to = NULL;
+  LumaCacheSalvage result = lost;
+  int rc;
+
+  if (sqlite3_prepare_v2 (damaged, select, -1, &from, NULL) != SQLITE_OK)
+    goto out;
+  rc = sqlite3_step (from);
+  if (rc == SQLITE_DONE)
+    {
+      result = LUMA_CACHE_SALVAGE_NONE;
+      goto out;
+    }
+  if (rc != SQLITE_ROW)
+    goto out;
+
+  /* Only what still reads as what it should be. */
+  for (guint i = 0; i < n_cols; i++)
+    {
+      if (i < n_lists)
+        {
+          g_auto(GStrv) list = NULL;
+
+          if (sqlite3_column_type (from, i) != SQLITE_TEXT)
+            goto out;
+          list = _luma_cache_json_to_strv ((const char *) sqlite3_column_text (from, i), NULL);
+          if (list == NULL)
+            goto out;
+        }
+      else if (sqlite3_column_type (from, i) != SQLITE_INTEGER)
+        goto out;
+    }
+
+  g_string_printf (insert, "INSERT OR REPLACE INTO %s (id, %s) VALUES (1", table, columns);
+  for (guint i = 0; i < n_cols; i++)
+    g_string_append_printf (insert, ", ?%u", i + 1);
+  g_string_append (insert, ")");
+  if (sqlite3_prepare_v2 (db->db, insert->str, -1, &to, NULL) != SQLITE_OK)
+    goto out;
+  for (guint i = 0; i < n_cols; i++)
+    sqlite3_bind_value (to, i + 1, sqlite3_column_value (from, i));
+  if (sqlite3_step (to) == SQLITE_DONE)
+    result = kept;
+
+out:
+  sqlite3_finalize (from);
+  sqlite3_finalize (to);
+  return result;
+}
+
+LumaCacheSalvage
+_luma_cache_outbox_salvage (LumaCacheDb *db,
+                            const char  *damaged_path)
+{
+  sqlite3 *damaged = NULL;
+  LumaCacheSalvage result;
+
+  if (sqlite3_open_v2 (damaged_path, &damaged, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    {
+      sqlite3_close (damaged);
+      return LUMA_CACHE_SALVAGE_OUTBOX_LOST | LUMA_CACHE_SALVAGE_CONFLICT_LOST;
+    }
+  sqlite3_busy_timeout (damaged, 1000);
+
+  result = salvage_row (damaged, db, "outbox", "technical_emails, billing_emails, base_version, queued_on",
+                        4, 2, LUMA_CACHE_SALVAGE_OUTBOX_KEPT, LUMA_CACHE_SALVAGE_OUTBOX_LOST);
+  result |= salvage_row (damaged, db, "contacts_conflict",
+                         "mine_technical_emails, mine_billing_emails, theirs_technical_emails,"
+                         " theirs_billing_emails, mine_base_version, theirs_version, detected_on",
+                         7, 4, LUMA_CACHE_SALVAGE_CONFLICT_KEPT, LUMA_CACHE_SALVAGE_CONFLICT_LOST);
+  sqlite3_close (damaged);
+  return result;
+}

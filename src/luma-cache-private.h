@@ -92,6 +92,8 @@ struct _LumaCache
   char         *path;
   char         *corrupt_path;
   gboolean      rebuilt;
+  LumaCacheSalvage salvage;
+  char         *rebuild_message;
   GMainContext *context;
 
   LumaCacheDb  *wdb;          /* owned by the writer thread once it runs */
@@ -222,14 +224,23 @@ typedef struct
 extern const LumaCacheHistoryTable _luma_cache_history_tables[2];
 
 /* Opens, checks and migrates the file at @path (created 0600); a damaged
- * file is moved aside first (@moved_to: where to, else NULL). */
+ * file is moved aside first (@moved_to: where to, else NULL) and what it
+ * held of the outbox is salvaged (@salvage_out). */
 LumaCacheDb  *_luma_cache_schema_open         (const char          *path,
                                                char               **moved_to,
+                                               LumaCacheSalvage    *salvage_out,
                                                GError             **error);
 gboolean      _luma_cache_create_file_0600    (const char          *path,
                                                GError             **error);
 /* NAME.open: there while the cache is open, left behind by a crash. */
 char         *_luma_cache_open_marker_path    (const char          *path);
+
+/* ---- The outbox (luma-cache-outbox.c) ---------------------------------------------------- */
+
+/* Copies the pending edit and the conflict of the damaged file at
+ * @damaged_path (opened read-only) into @db, as far as they can be read. */
+LumaCacheSalvage _luma_cache_outbox_salvage   (LumaCacheDb         *db,
+                                               const char          *damaged_path);
 
 /* ---- The subscription (luma-cache-subscription.c) ---------------------------------------- */
 

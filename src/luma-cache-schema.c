@@ -558,9 +558,10 @@ fix_modes (const char  *path,
 }
 
 LumaCacheDb *
-_luma_cache_schema_open (const char  *path,
-                         char       **moved_to,
-                         GError     **error)
+_luma_cache_schema_open (const char        *path,
+                         char             **moved_to,
+                         LumaCacheSalvage  *salvage_out,
+                         GError           **error)
 {
   g_autofree char *why = NULL;
   g_autofree char *moved = NULL;
@@ -587,7 +588,10 @@ _luma_cache_schema_open (const char  *path,
                      "Cannot create a new cache at %s: %s", path, why);
       if (result != OPEN_OK)
         return NULL;
+      *salvage_out = _luma_cache_outbox_salvage (db, moved);
     }
+  else
+    *salvage_out = LUMA_CACHE_SALVAGE_NONE;
 
   if (!fix_modes (path, error))
     {

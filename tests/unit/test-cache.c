@@ -364,6 +364,110 @@ test_corrupt_pages (void)
   check_rebuilt (path, content, len);
 }
 
+/* A real cache with a pending edit and a conflict, closed (everything in
+ * the main file), for the salvage tests. */
+static void
+fill_for_salvage (const char *path)
+{
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  const char *t1[] = { "noc@acme.example", NULL };
+  const char *b1[] = { "ap@acme.example", NULL };
+  const char *t2[] = { "cto@acme.example", NULL };
+  g_autoptr(LumaContacts) mine = luma_contacts_new (t1, b1, 4);
+  g_autoptr(LumaContacts) theirs = luma_contacts_new (t2, b1, 5);
+  g_autoptr(LumaContacts) edit = luma_contacts_new (t2, t1, 5);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("p%u", i);
+      stage_sessions (cache, prefix, 1000, i * 1000);
+    }
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_store_conflict (cache, mine, theirs, &error));
+  g_assert_true (luma_cache_outbox_queue (cache, edit, &error));
+  g_assert_no_error (error);
+}
+
+static void
+corrupt_page (const char *path,
+              gint64      page)
+{
+  g_autofree char *content = NULL;
+  gint64 page_size = raw_int (path, "PRAGMA page_size");
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &content, &len, NULL));
+  g_assert_cmpint ((page - 1) * page_size + page_size, <=, len);
+  memset (content + (page - 1) * page_size, 0x5a, page_size);
+  g_assert_true (g_file_set_contents (path, content, len, NULL));
+}
+
+/* Pages of the history are damaged: the pending edit and the conflict are
+ * read from the damaged file into the new cache, and the user is told. */
+static void
+test_corrupt_salvage (void)
+{
+  g_autofree char *path = test_path ("salvage.sqlite");
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(LumaContacts) mine = NULL;
+  g_autoptr(LumaContacts) theirs = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 sessions_root, outbox_root;
+
+  fill_for_salvage (path);
+  sessions_root = raw_int (path, "SELECT rootpage FROM sqlite_schema WHERE name = 'sessions'");
+  outbox_root = raw_int (path, "SELECT rootpage FROM sqlite_schema WHERE name = 'outbox'");
+  g_assert_cmpint (sessions_root, !=, outbox_root);
+  corrupt_page (path, sessions_root);
+
+  cache = open_ok (path);
+  g_assert_true (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (count_sessions (cache), ==, 0);
+  g_assert_cmpint (luma_cache_get_salvage (cache), ==,
+                   LUMA_CACHE_SALVAGE_OUTBOX_KEPT | LUMA_CACHE_SALVAGE_CONFLICT_KEPT);
+  g_assert_nonnull (strstr (luma_cache_get_rebuild_message (cache), "were kept"));
+
+  pending = luma_cache_outbox_peek (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pending);
+  g_assert_cmpstr (pending->technical_emails[0], ==, "cto@acme.example");
+  g_assert_cmpstr (pending->billing_emails[0], ==, "noc@acme.example");
+  g_assert_cmpint (pending->version, ==, 5);
+  g_assert_true (luma_cache_get_conflict (cache, &mine, &theirs, &error));
+  g_assert_cmpstr (mine->technical_emails[0], ==, "noc@acme.example");
+  g_assert_cmpint (mine->version, ==, 4);
+  g_assert_cmpstr (theirs->technical_emails[0], ==, "cto@acme.example");
+  g_assert_cmpint (theirs->version, ==, 5);
+}
+
+/* The page of the pending edit itself is damaged: it cannot be kept, and
+ * the user is told so in words; the conflict still is. */
+static void
+test_corrupt_salvage_lost (void)
+{
+  g_autofree char *path = test_path ("salvage-lost.sqlite");
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fill_for_salvage (path);
+  corrupt_page (path, raw_int (path, "SELECT rootpage FROM sqlite_schema WHERE name = 'outbox'"));
+
+  cache = open_ok (path);
+  g_assert_true (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (luma_cache_get_salvage (cache), ==,
+                   LUMA_CACHE_SALVAGE_OUTBOX_LOST | LUMA_CACHE_SALVAGE_CONFLICT_KEPT);
+  g_assert_nonnull (strstr (luma_cache_get_rebuild_message (cache), "could not be recovered"));
+  g_assert_nonnull (strstr (luma_cache_get_rebuild_message (cache), "conflict over the email lists was kept"));
+  pending = luma_cache_outbox_peek (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (pending);
+  g_assert_true (luma_cache_get_conflict (cache, NULL, NULL, &error));
+}
+
 /* ---- Batches -------------------------------------------------------------------------------- */
 
 static void
@@ -2081,6 +2185,8 @@ main (int   argc,
   g_test_add_func ("/cache/corrupt/garbage", test_corrupt_garbage);
   g_test_add_func ("/cache/corrupt/foreign", test_corrupt_foreign);
   g_test_add_func ("/cache/corrupt/pages", test_corrupt_pages);
+  g_test_add_func ("/cache/corrupt/salvage", test_corrupt_salvage);
+  g_test_add_func ("/cache/corrupt/salvage-lost", test_corrupt_salvage_lost);
   g_test_add_func ("/cache/batch/atomicity", test_batch_atomicity);
   g_test_add_func ("/cache/batch/upsert", test_upsert);
   g_test_add_func ("/cache/query/independent", test_query_matches_independent);
