@@ -242,23 +242,37 @@ fts_update (LumaCache        *self,
 static gboolean
 replace_history (LumaCache        *self,
                  LumaLicenseType   type,
+                 gboolean         *had_rows,
                  GError          **error)
 {
   const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
+  g_autofree char *any = g_strdup_printf ("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1)", t->table);
+  g_autofree char *keep_ids = NULL;
   g_autofree char *sql = NULL;
+  gint64 n = 0;
+  int rc;
 
-  sql = g_strdup_printf ("CREATE TEMP TABLE IF NOT EXISTS replaced_ids"
-                         " (kind INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;"
-                         "DELETE FROM temp.replaced_ids WHERE kind = %d;"
-                         "INSERT INTO temp.replaced_ids (kind, id) SELECT %d, %s FROM %s;"
-                         "DELETE FROM %s;"
-                         "INSERT INTO %s (%s) VALUES ('delete-all');"
+  if (!_luma_cache_db_query_int (self->wdb, any, &n, &rc))
+    {
+      _luma_cache_set_sqlite_error (error, self->wdb->db, rc, "Cannot replace the history");
+      return FALSE;
+    }
+  /* The first sync into an empty cache stays as fast as before. */
+  *had_rows = n > 0;
+  if (*had_rows)
+    keep_ids = g_strdup_printf ("CREATE TEMP TABLE IF NOT EXISTS replaced_ids"
+                                " (kind INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;"
+                                "DELETE FROM temp.replaced_ids WHERE kind = %d;"
+                                "INSERT INTO temp.replaced_ids (kind, id) SELECT %d, %s FROM %s;"
+                                "DELETE FROM %s;"
+                                "INSERT INTO %s (%s) VALUES ('delete-all');",
+                                (int) type, (int) type, t->id_col, t->table, t->table, t->fts, t->fts);
+  sql = g_strdup_printf ("%s"
                          "DELETE FROM messages WHERE conversation IN"
                          " (SELECT id FROM conversations WHERE record_kind = %d);"
                          "DELETE FROM conversations WHERE record_kind = %d;"
                          "DELETE FROM conversation_sets WHERE record_kind = %d;",
-                         (int) type, (int) type, t->id_col, t->table, t->table, t->fts, t->fts,
-                         (int) type, (int) type, (int) type);
+                         keep_ids != NULL ? keep_ids : "", (int) type, (int) type, (int) type);
   return _luma_cache_db_exec (self->wdb, sql, error);
 }
 
@@ -334,10 +348,12 @@ commit_func (LumaCache          *self,
   for (guint ty = 0; ty < 2; ty++)
     if (self->replace_rows[ty])
       {
-        if (!replace_history (self, ty, error))
+        gboolean had_rows = FALSE;
+
+        if (!replace_history (self, ty, &had_rows, error))
           goto fail;
         replaced[ty] = TRUE;
-        tracking = TRUE;
+        tracking = tracking || had_rows;
       }
   for (guint ty = 0; ty < 2 && tracking && args->pages != NULL; ty++)
     if (!count_returning (self, args->pages, ty, &returning[ty], error))
