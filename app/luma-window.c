@@ -458,7 +458,7 @@ cache_opened (LumaWindow   *self,
 
   self->cache = cache;
   if (luma_cache_was_rebuilt (cache))
-    luma_window_add_toast (self, _("The local cache was damaged and was rebuilt: syncing everything again"));
+    luma_window_add_toast (self, luma_cache_get_rebuild_message (cache));
 
   self->sync = luma_sync_new (self->client, cache);
   self->notifier = luma_notifier_new (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),

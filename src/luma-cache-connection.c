@@ -84,6 +84,109 @@ finalize_stmt (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+/* ---- One case folding for every search ------------------------------------------------------
+ *
+ * The search index (FTS5's trigram tokenizer, case_sensitive 0) folds each
+ * character on its own by Unicode simple case folding and normalizes
+ * nothing. Searches that cannot use it (terms under 3 characters, while the
+ * index is being built) fold the same way here, so that `ÄRGER` finds
+ * `ärger` on every path, and the search and the CSV filter agree. */
+
+static gunichar
+fold_char (gunichar c)
+{
+  char utf8[6];
+  g_autofree char *folded = NULL;
+  int len;
+
+  len = g_unichar_to_utf8 (c, utf8);
+  folded = g_utf8_casefold (utf8, len);
+  /* Full folding that grows (ß -> ss) has no simple form: the index keeps
+   * such a letter, or takes its lower case (ẞ -> ß). */
+  if (g_utf8_strlen (folded, -1) == 1)
+    return g_utf8_get_char (folded);
+  return g_unichar_tolower (c);
+}
+
+char *
+_luma_cache_fold (const char *text,
+                  gssize      len)
+{
+  GString *out;
+  const char *end;
+
+  if (len < 0)
+    len = strlen (text);
+  end = text + len;
+  out = g_string_sized_new (len);
+  for (const char *p = text; p < end; )
+    {
+      if ((guchar) *p < 0x80)
+        {
+          g_string_append_c (out, g_ascii_tolower (*p));
+          p++;
+          continue;
+        }
+      {
+        gunichar c = g_utf8_get_char_validated (p, end - p);
+
+        if (c == (gunichar) -1 || c == (gunichar) -2)
+          {
+            /* Not UTF-8: kept as it is, byte by byte. */
+            g_string_append_c (out, *p);
+            p++;
+            continue;
+          }
+        g_string_append_unichar (out, fold_char (c));
+        p = g_utf8_next_char (p);
+      }
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* luma_contains(TEXT, FOLDED): whether TEXT, folded, holds FOLDED (a term
+ * folded with _luma_cache_fold()). NULL TEXT holds nothing. */
+static void
+contains_func (sqlite3_context  *ctx,
+               int               argc,
+               sqlite3_value   **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  const char *needle = (const char *) sqlite3_value_text (argv[1]);
+  gboolean ascii = TRUE;
+  int len;
+
+  if (text == NULL || needle == NULL)
+    {
+      sqlite3_result_int (ctx, 0);
+      return;
+    }
+  len = sqlite3_value_bytes (argv[0]);
+  for (int i = 0; i < len && ascii; i++)
+    ascii = (guchar) text[i] < 0x80;
+
+  /* The common case, without a copy: ASCII folds to ASCII. */
+  if (ascii)
+    {
+      gsize n = strlen (needle);
+
+      for (int i = 0; i + (int) n <= len; i++)
+        if (g_ascii_strncasecmp (text + i, needle, n) == 0)
+          {
+            sqlite3_result_int (ctx, 1);
+            return;
+          }
+      sqlite3_result_int (ctx, 0);
+      return;
+    }
+
+  {
+    g_autofree char *folded = _luma_cache_fold (text, len);
+
+    sqlite3_result_int (ctx, strstr (folded, needle) != NULL);
+  }
+}
+
 LumaCacheDb *
 _luma_cache_db_wrap (sqlite3 *handle)
 {
@@ -92,6 +195,9 @@ _luma_cache_db_wrap (sqlite3 *handle)
   db->db = handle;
   db->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_stmt);
   sqlite3_progress_handler (handle, 4000, progress_cb, db);
+  sqlite3_create_function (handle, "luma_contains", 2,
+                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                           NULL, contains_func, NULL, NULL);
   return db;
 }
 

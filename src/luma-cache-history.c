@@ -232,6 +232,78 @@ fts_update (LumaCache        *self,
   return _luma_cache_db_exec (self->wdb, sql, error);
 }
 
+/* The first commit of a full sync: the history (and the conversations
+ * cached for it) is replaced by what the feed sends from its start, so a
+ * tenant that was recreated on the server never mixes with the old one.
+ * Until this commit the old rows stay readable; from it on, only rows the
+ * feed sent again are there. The ids of the old rows are kept on the side
+ * (for this connection) so that a record that comes again counts as
+ * changed, not new. */
+static gboolean
+replace_history (LumaCache        *self,
+                 LumaLicenseType   type,
+                 gboolean         *had_rows,
+                 GError          **error)
+{
+  const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
+  g_autofree char *any = g_strdup_printf ("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1)", t->table);
+  g_autofree char *keep_ids = NULL;
+  g_autofree char *sql = NULL;
+  gint64 n = 0;
+  int rc;
+
+  if (!_luma_cache_db_query_int (self->wdb, any, &n, &rc))
+    {
+      _luma_cache_set_sqlite_error (error, self->wdb->db, rc, "Cannot replace the history");
+      return FALSE;
+    }
+  /* The first sync into an empty cache stays as fast as before. */
+  *had_rows = n > 0;
+  if (*had_rows)
+    keep_ids = g_strdup_printf ("CREATE TEMP TABLE IF NOT EXISTS replaced_ids"
+                                " (kind INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;"
+                                "DELETE FROM temp.replaced_ids WHERE kind = %d;"
+                                "INSERT INTO temp.replaced_ids (kind, id) SELECT %d, %s FROM %s;"
+                                "DELETE FROM %s;"
+                                "INSERT INTO %s (%s) VALUES ('delete-all');",
+                                (int) type, (int) type, t->id_col, t->table, t->table, t->fts, t->fts);
+  sql = g_strdup_printf ("%s"
+                         "DELETE FROM messages WHERE conversation IN"
+                         " (SELECT id FROM conversations WHERE record_kind = %d);"
+                         "DELETE FROM conversations WHERE record_kind = %d;"
+                         "DELETE FROM conversation_sets WHERE record_kind = %d;",
+                         keep_ids != NULL ? keep_ids : "", (int) type, (int) type, (int) type);
+  return _luma_cache_db_exec (self->wdb, sql, error);
+}
+
+/* Of the staged records of @type, those that were replaced by this full
+ * sync and are not back yet: upserted, they count as changed. */
+static gboolean
+count_returning (LumaCache        *self,
+                 GPtrArray        *pages,
+                 LumaLicenseType   type,
+                 gint64           *n_out,
+                 GError          **error)
+{
+  const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
+  g_autofree char *sql = NULL;
+  int rc;
+
+  *n_out = 0;
+  if (!fts_stage_ids (self, pages, type, error))
+    return FALSE;
+  sql = g_strdup_printf ("SELECT count(*) FROM temp.staged_ids s WHERE"
+                         " s.id IN (SELECT id FROM temp.replaced_ids WHERE kind = %d)"
+                         " AND s.id NOT IN (SELECT %s FROM %s)",
+                         (int) type, t->id_col, t->table);
+  if (!_luma_cache_db_query_int (self->wdb, sql, n_out, &rc))
+    {
+      _luma_cache_set_sqlite_error (error, self->wdb->db, rc, "Cannot store a consumption record");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   GPtrArray *pages;   /* StagedPage* */
@@ -257,6 +329,10 @@ commit_func (LumaCache          *self,
 {
   CommitArgs *args = data;
   gint64 before[2], after[2];
+  gint64 returning[2] = { 0, 0 };
+  gboolean replaced[2] = { FALSE, FALSE };
+  gint64 tracking = 0;
+  int rc;
   gboolean fts_live[2] = { FALSE, FALSE };
   gboolean have_type = FALSE;
   LumaLicenseType type = LUMA_LICENSE_TYPE_SESSION;
@@ -265,6 +341,23 @@ commit_func (LumaCache          *self,
 
   if (!_luma_cache_begin (self, error))
     return FALSE;
+
+  /* After a replace, until the index build ends that full sync. */
+  _luma_cache_db_query_int (self->wdb, "SELECT count(*) FROM temp.sqlite_schema WHERE name = 'replaced_ids'",
+                            &tracking, &rc);
+  for (guint ty = 0; ty < 2; ty++)
+    if (self->replace_rows[ty])
+      {
+        gboolean had_rows = FALSE;
+
+        if (!replace_history (self, ty, &had_rows, error))
+          goto fail;
+        replaced[ty] = TRUE;
+        tracking = tracking || had_rows;
+      }
+  for (guint ty = 0; ty < 2 && tracking && args->pages != NULL; ty++)
+    if (!count_returning (self, args->pages, ty, &returning[ty], error))
+      goto fail;
 
   before[0] = max_rowid (self, LUMA_LICENSE_TYPE_SESSION);
   before[1] = max_rowid (self, LUMA_LICENSE_TYPE_USER);
@@ -321,10 +414,14 @@ commit_func (LumaCache          *self,
   if (!_luma_cache_commit (self, error))
     return FALSE;
 
-  /* Row ids only grow and records are never deleted, so the new rows are
-   * exactly those above the old maximum. */
-  job->n_new = (after[0] - before[0]) + (after[1] - before[1]);
-  if (n_rows > 0)
+  /* Row ids only grow and records are deleted only before @before (by a
+   * replace), so the inserted rows are exactly those above the old
+   * maximum; of those, the replaced ones that came back are not new. */
+  job->n_new = (after[0] - before[0] - returning[0]) + (after[1] - before[1] - returning[1]);
+  for (guint ty = 0; ty < 2; ty++)
+    if (replaced[ty])
+      self->replace_rows[ty] = FALSE;
+  if (n_rows > 0 || replaced[0] || replaced[1])
     _luma_cache_emit (self, LUMA_CACHE_EMIT_HISTORY_CHANGED);
   return TRUE;
 
@@ -645,21 +742,6 @@ add_mask_filter (BuiltQuery *q,
 }
 
 static char *
-like_pattern (const char *search)
-{
-  GString *s = g_string_new ("%");
-
-  for (const char *p = search; *p != '\0'; p++)
-    {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        g_string_append_c (s, '\\');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '%');
-  return g_string_free (s, FALSE);
-}
-
-static char *
 fts_phrase (const char *search)
 {
   GString *s = g_string_new ("\"");
@@ -750,8 +832,8 @@ build_query (LumaCache              *self,
           return FALSE;
         }
       search = TRUE;
-      /* Trigrams need 3 characters; the trigram tokenizer folds case the
-       * same way as LIKE for ASCII. */
+      /* Trigrams need 3 characters. Both paths fold case the same way
+       * (see _luma_cache_fold()). */
       use_fts = g_atomic_int_get (&self->indexes_ready[query->license_type]) &&
                 g_utf8_strlen (query->search, -1) >= 3;
     }
@@ -809,10 +891,10 @@ build_query (LumaCache              *self,
         }
       else
         {
-          q->text = like_pattern (query->search);
+          q->text = _luma_cache_fold (query->search, -1);
           g_string_append (q->sql, " AND (");
           for (guint i = 0; i < G_N_ELEMENTS (t->search_cols) && t->search_cols[i] != NULL; i++)
-            g_string_append_printf (q->sql, "%s%s LIKE ?%d ESCAPE '\\'",
+            g_string_append_printf (q->sql, "%sluma_contains (%s, ?%d)",
                                     i > 0 ? " OR " : "", t->search_cols[i], q->text_index);
           g_string_append (q->sql, ")");
         }

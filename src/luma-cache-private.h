@@ -71,6 +71,11 @@ const char   *_luma_cache_column_text         (sqlite3_stmt        *stmt,
 char         *_luma_cache_strv_to_json        (const char *const   *strv);
 GStrv         _luma_cache_json_to_strv        (const char          *json,
                                                GError             **error);
+/* @text folded as the search index folds it (per character, simple case
+ * folding, no normalization); what the SQL function luma_contains(TEXT,
+ * FOLDED) of every connection compares with. */
+char         *_luma_cache_fold                (const char          *text,
+                                               gssize               len);
 /* Transactions on the writer connection. */
 gboolean      _luma_cache_begin               (LumaCache           *self,
                                                GError             **error);
@@ -87,6 +92,8 @@ struct _LumaCache
   char         *path;
   char         *corrupt_path;
   gboolean      rebuilt;
+  LumaCacheSalvage salvage;
+  char         *rebuild_message;
   GMainContext *context;
 
   LumaCacheDb  *wdb;          /* owned by the writer thread once it runs */
@@ -109,6 +116,9 @@ struct _LumaCache
   guint         batch_size;
 
   gint          indexes_ready[2]; /* atomic */
+  /* Writer thread only: a full sync began (luma_cache_begin_full_sync())
+   * and its first commit has not replaced the rows yet. */
+  gboolean      replace_rows[2];
 };
 
 typedef enum
@@ -214,14 +224,31 @@ typedef struct
 extern const LumaCacheHistoryTable _luma_cache_history_tables[2];
 
 /* Opens, checks and migrates the file at @path (created 0600); a damaged
- * file is moved aside first (@moved_to: where to, else NULL). */
+ * file is moved aside first (@moved_to: where to, else NULL) and what it
+ * held of the outbox is salvaged (@salvage_out). */
 LumaCacheDb  *_luma_cache_schema_open         (const char          *path,
                                                char               **moved_to,
+                                               LumaCacheSalvage    *salvage_out,
                                                GError             **error);
 gboolean      _luma_cache_create_file_0600    (const char          *path,
                                                GError             **error);
 /* NAME.open: there while the cache is open, left behind by a crash. */
 char         *_luma_cache_open_marker_path    (const char          *path);
+
+/* ---- The outbox (luma-cache-outbox.c) ---------------------------------------------------- */
+
+/* Copies the pending edit and the conflict of the damaged file at
+ * @damaged_path (opened read-only) into @db, as far as they can be read. */
+LumaCacheSalvage _luma_cache_outbox_salvage   (LumaCacheDb         *db,
+                                               const char          *damaged_path);
+
+/* ---- The subscription (luma-cache-subscription.c) ---------------------------------------- */
+
+/* On the writer connection, inside the caller's transaction. */
+gboolean      _luma_cache_subscription_write  (LumaCache               *self,
+                                               const LumaSubscription  *subscription,
+                                               const char              *etag,
+                                               GError                 **error);
 
 /* ---- Keys and values (luma-cache-meta.c) -------------------------------------------------- */
 
@@ -262,6 +289,10 @@ gboolean    luma_cache_store_conversations     (LumaCache            *self,
 gboolean    luma_cache_resolve_conflict        (LumaCache            *self,
                                                 const LumaContacts   *chosen,
                                                 GError              **error);
+/* Keeps the writer thread busy for @msec, behind the writes queued before
+ * (as a long index build step would): the writes queued after wait. */
+void        luma_cache_hold_writer             (LumaCache            *self,
+                                                guint                 msec);
 /* What luma_cache_count_by_bucket_async() computes, in this thread. */
 GArray     *luma_cache_count_by_bucket         (LumaCache            *self,
                                                 LumaLicenseType       license_type,

@@ -558,9 +558,10 @@ fix_modes (const char  *path,
 }
 
 LumaCacheDb *
-_luma_cache_schema_open (const char  *path,
-                         char       **moved_to,
-                         GError     **error)
+_luma_cache_schema_open (const char        *path,
+                         char             **moved_to,
+                         LumaCacheSalvage  *salvage_out,
+                         GError           **error)
 {
   g_autofree char *why = NULL;
   g_autofree char *moved = NULL;
@@ -587,7 +588,10 @@ _luma_cache_schema_open (const char  *path,
                      "Cannot create a new cache at %s: %s", path, why);
       if (result != OPEN_OK)
         return NULL;
+      *salvage_out = _luma_cache_outbox_salvage (db, moved);
     }
+  else
+    *salvage_out = LUMA_CACHE_SALVAGE_NONE;
 
   if (!fix_modes (path, error))
     {
@@ -642,6 +646,9 @@ begin_full_sync_func (LumaCache          *self,
 
   if (g_atomic_int_compare_and_exchange (&self->indexes_ready[type], TRUE, FALSE))
     _luma_cache_emit (self, LUMA_CACHE_EMIT_INDEXES_READY);
+  /* The feed comes again from its start: its first commit replaces what
+   * the history holds (see luma-cache-history.c). */
+  self->replace_rows[type] = TRUE;
   return TRUE;
 
 fail:
@@ -686,6 +693,8 @@ build_index_step (LumaCache                    *self,
                                                   t->fts, t->fts,
                                                   t->fts, t->fts, FTS_DEFAULT_HASH_BYTES);
 
+      /* The full sync before is over: what its commits counted on goes. */
+      sqlite3_exec (self->wdb->db, "DROP TABLE IF EXISTS temp.replaced_ids", NULL, NULL, NULL);
       ok = _luma_cache_begin (self, error);
       if (ok && (!_luma_cache_db_exec (self->wdb, rebuild, error) ||
                  !_luma_cache_meta_set (self->wdb, t->ready_key, "1", error) ||

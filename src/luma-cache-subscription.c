@@ -13,15 +13,12 @@ typedef struct
   const char             *etag;
 } StoreSubscriptionArgs;
 
-static gboolean
-store_subscription_func (LumaCache          *self,
-                         gpointer            data,
-                         LumaCacheWriteJob  *job,
-                         GCancellable       *cancellable,
-                         GError            **error)
+gboolean
+_luma_cache_subscription_write (LumaCache               *self,
+                                const LumaSubscription  *s,
+                                const char              *etag,
+                                GError                 **error)
 {
-  StoreSubscriptionArgs *args = data;
-  const LumaSubscription *s = args->subscription;
   g_autofree char *technical = _luma_cache_strv_to_json ((const char *const *) s->technical_emails);
   g_autofree char *billing = _luma_cache_strv_to_json ((const char *const *) s->billing_emails);
   sqlite3_stmt *stmt;
@@ -47,11 +44,23 @@ store_subscription_func (LumaCache          *self,
   _luma_cache_bind_text (stmt, 11, technical);
   _luma_cache_bind_text (stmt, 12, billing);
   sqlite3_bind_int64 (stmt, 13, s->version);
-  _luma_cache_bind_text (stmt, 14, args->etag);
+  _luma_cache_bind_text (stmt, 14, etag);
   sqlite3_bind_int64 (stmt, 15, g_get_real_time () / G_USEC_PER_SEC);
   return _luma_cache_db_step_done (self->wdb, stmt, error) &&
          _luma_cache_db_exec_bound (self->wdb, "UPDATE sync_state SET license_type = ?1 WHERE id = 1", error,
                                     "i", (gint64) s->license_type);
+}
+
+static gboolean
+store_subscription_func (LumaCache          *self,
+                         gpointer            data,
+                         LumaCacheWriteJob  *job,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  StoreSubscriptionArgs *args = data;
+
+  return _luma_cache_subscription_write (self, args->subscription, args->etag, error);
 }
 
 gboolean

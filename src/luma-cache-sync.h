@@ -27,7 +27,14 @@ G_BEGIN_DECLS
  * indexes (all but Started On / Created On) and the search index of that
  * history so the rows go in quickly (the history stays browsable newest
  * first; other sorts and searches are slower until the indexes are back) and
- * records the license type. Afterwards call luma_cache_build_indexes_async(). */
+ * records the license type. Afterwards call luma_cache_build_indexes_async().
+ *
+ * The feed starts over, so what the history holds is replaced: the next
+ * commit first removes every row of that history and the conversations
+ * cached for them, in its transaction. Until that commit the old rows stay
+ * readable (the history never shows empty in between); from it on, counts,
+ * charts and reports see only records the feed sent again (after a reset:
+ * the new tenant's). A record that comes again counts as changed, not new. */
 gboolean    luma_cache_begin_full_sync         (LumaCache            *self,
                                                 LumaLicenseType       license_type,
                                                 GError              **error);
@@ -151,5 +158,34 @@ gboolean      luma_cache_store_conflict        (LumaCache            *self,
                                                 const LumaContacts   *mine,
                                                 const LumaContacts   *theirs,
                                                 GError              **error);
+
+/* What luma_cache_settle_push*() did with the outbox. */
+typedef enum
+{
+  LUMA_PUSH_SETTLED_FAILED,    /* nothing: the cache failed (see the error) */
+  LUMA_PUSH_SETTLED_CLEARED,   /* the pushed lists were still pending: removed */
+  LUMA_PUSH_SETTLED_REBASED,   /* newer lists typed on the same base: kept, based on the new version */
+  LUMA_PUSH_SETTLED_KEPT,      /* nothing pending, or lists on another base: left as they were */
+  LUMA_PUSH_SETTLED_CONFLICT,  /* 412: the pending lists (or @pushed) stored as a conflict */
+} LumaPushSettled;
+
+/* The answer to a push of @pushed (the lists and base version sent), in
+ * ONE transaction with the outbox as it is then, after every write queued
+ * before: either the server took it (@subscription, stored without an ETag)
+ * or refused it with 412 (@theirs, the server's lists and version). Exactly
+ * one of @subscription and @theirs is set. Lists saved while the push was in
+ * flight are never removed: on the same base they are rebased on the new
+ * version (taken) or become "mine" of the conflict (412); on another base
+ * they stay. A 412 whose lists equal the pending ones clears the outbox
+ * (nothing to resolve). */
+void            luma_cache_settle_push_async  (LumaCache               *self,
+                                               const LumaContacts      *pushed,
+                                               const LumaSubscription  *subscription,
+                                               const LumaContacts      *theirs,
+                                               GAsyncReadyCallback      callback,
+                                               gpointer                 user_data);
+LumaPushSettled luma_cache_settle_push_finish (LumaCache               *self,
+                                               GAsyncResult            *result,
+                                               GError                 **error);
 
 G_END_DECLS

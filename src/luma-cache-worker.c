@@ -60,6 +60,50 @@ run_job (LumaCache          *self,
   return _luma_cache_commit (self, error);
 }
 
+/* Hands @job back without running it: the cache closed first. */
+static void
+refuse_job (LumaCacheWriteJob *job)
+{
+  GError *error = g_error_new_literal (LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED,
+                                       "The cache is closed");
+
+  if (job->quit)
+    {
+      g_error_free (error);
+      g_free (job);
+    }
+  else if (job->task != NULL)
+    {
+      GTask *task = job->task;
+
+      g_task_return_error (task, error);
+      g_main_context_invoke (g_task_get_context (task), unref_task_idle_cb, task);
+      g_free (job);
+    }
+  else
+    {
+      g_mutex_lock (job->lock);
+      job->ok = FALSE;
+      job->error = error;
+      job->done = TRUE;
+      g_cond_signal (job->cond);
+      g_mutex_unlock (job->lock);
+    }
+}
+
+/* What is left behind the quit job: a step of a long job that requeued
+ * itself (the index build) or a write that slipped in while the cache was
+ * closing. Each ends with LUMA_CACHE_ERROR_CLOSED, so no task, and with it
+ * no reference to the cache, is left waiting forever. */
+static void
+refuse_remaining (GAsyncQueue *jobs)
+{
+  LumaCacheWriteJob *job;
+
+  while ((job = g_async_queue_try_pop (jobs)) != NULL)
+    refuse_job (job);
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -96,6 +140,7 @@ writer_thread (gpointer data)
       if (job->quit)
         {
           g_free (job);
+          refuse_remaining (jobs);
           break;
         }
 
@@ -113,6 +158,7 @@ writer_thread (gpointer data)
 
       if (ok && job->requeue)
         {
+          /* Behind the quit job when the cache is closing: refused there. */
           g_async_queue_push (jobs, job);
           continue;
         }
@@ -160,7 +206,11 @@ _luma_cache_stop_writer (LumaCache *self)
   quit->quit = TRUE;
   g_async_queue_push (self->jobs, quit);
   if (g_thread_self () != self->writer)
-    g_thread_join (self->writer);
+    {
+      g_thread_join (self->writer);
+      /* Queued after the writer had gone. */
+      refuse_remaining (self->jobs);
+    }
   else
     g_thread_unref (self->writer);
   self->writer = NULL;
@@ -325,4 +375,26 @@ _luma_cache_pool_release (LumaCache   *self,
   if (g_atomic_int_dec_and_test (&self->busy_readers) &&
       !g_main_context_is_owner (self->context))
     trim_heap ();
+}
+
+/* ---- Test hooks ----------------------------------------------------------------------------- */
+
+static gboolean
+hold_func (LumaCache          *self,
+           gpointer            data,
+           LumaCacheWriteJob  *job,
+           GCancellable       *cancellable,
+           GError            **error)
+{
+  g_usleep ((gulong) GPOINTER_TO_UINT (data) * 1000);
+  return TRUE;
+}
+
+void
+luma_cache_hold_writer (LumaCache *self,
+                        guint      msec)
+{
+  g_return_if_fail (LUMA_IS_CACHE (self));
+  _luma_cache_run_write_async (self, hold_func, GUINT_TO_POINTER (msec), NULL, LUMA_CACHE_JOB_NONE,
+                               luma_cache_hold_writer, NULL, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (luma-cache-error-quark, luma_cache_error)
 
@@ -127,6 +128,26 @@ _luma_cache_check_license_type (LumaLicenseType   type,
 
 /* ---- Opening and closing ------------------------------------------------------------------- */
 
+/* Said once, in the user's words: see luma_cache_get_rebuild_message(). */
+static char *
+rebuild_message_new (LumaCacheSalvage salvage)
+{
+  GString *s = g_string_new (_("The local cache was damaged and was rebuilt: everything is synced again."));
+
+  if (salvage & LUMA_CACHE_SALVAGE_OUTBOX_KEPT)
+    g_string_append_printf (s, " %s", _("Your unsent changes to the email lists were kept."));
+  else if (salvage & LUMA_CACHE_SALVAGE_OUTBOX_LOST)
+    g_string_append_printf (s, " %s", _("Changes to the email lists that were not sent yet, "
+                                        "if there were any, could not be recovered: check the "
+                                        "lists and save them again."));
+  if (salvage & LUMA_CACHE_SALVAGE_CONFLICT_KEPT)
+    g_string_append_printf (s, " %s", _("The conflict over the email lists was kept."));
+  else if (salvage & LUMA_CACHE_SALVAGE_CONFLICT_LOST)
+    g_string_append_printf (s, " %s", _("A conflict over the email lists, if there was one, "
+                                        "could not be recovered."));
+  return g_string_free (s, FALSE);
+}
+
 /* @context: where signals are emitted; NULL for the thread-default one. */
 static LumaCache *
 open_internal (const char    *path,
@@ -137,6 +158,7 @@ open_internal (const char    *path,
   g_autoptr(LumaCache) self = NULL;
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *moved_to = NULL;
+  LumaCacheSalvage salvage = LUMA_CACHE_SALVAGE_NONE;
   LumaCacheDb *db = NULL;
   g_autofree char *ready = NULL;
 
@@ -150,7 +172,7 @@ open_internal (const char    *path,
                    "Cannot create the folder %s: %s", dir, g_strerror (saved));
       return NULL;
     }
-  db = _luma_cache_schema_open (path, &moved_to, error);
+  db = _luma_cache_schema_open (path, &moved_to, &salvage, error);
   if (db == NULL)
     return NULL;
 
@@ -159,6 +181,9 @@ open_internal (const char    *path,
   self->wdb = db;
   self->rebuilt = moved_to != NULL;
   self->corrupt_path = g_steal_pointer (&moved_to);
+  self->salvage = salvage;
+  if (self->rebuilt)
+    self->rebuild_message = rebuild_message_new (salvage);
   self->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
 
   for (guint t = 0; t < 2; t++)
@@ -338,6 +363,21 @@ luma_cache_get_corrupt_path (LumaCache *self)
   return self->corrupt_path;
 }
 
+const char *
+luma_cache_get_rebuild_message (LumaCache *self)
+{
+  g_return_val_if_fail (LUMA_IS_CACHE (self), NULL);
+  return self->rebuild_message;
+}
+
+LumaCacheSalvage
+luma_cache_get_salvage (LumaCache *self)
+{
+  g_return_val_if_fail (LUMA_IS_CACHE (self), LUMA_CACHE_SALVAGE_NONE);
+  return self->salvage;
+}
+
+
 void
 luma_cache_close (LumaCache *self)
 {
@@ -393,6 +433,7 @@ luma_cache_finalize (GObject *object)
 
   g_free (self->path);
   g_free (self->corrupt_path);
+  g_free (self->rebuild_message);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_async_queue_unref (self->jobs);
   g_ptr_array_unref (self->pool);

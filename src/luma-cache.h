@@ -190,6 +190,26 @@ gboolean    luma_cache_was_rebuilt             (LumaCache            *self);
 /* Where a damaged file was moved to when luma_cache_was_rebuilt(), else NULL. */
 const char *luma_cache_get_corrupt_path        (LumaCache            *self);
 
+/* What a rebuilt cache took over from the damaged file: the only things in
+ * it the server does not have are the pending edit of the email lists and a
+ * conflict over them. Read from the damaged file (read-only) as far as it
+ * can be; KEPT: copied into the new cache, LOST: could not be read (there
+ * may have been none). Neither bit: there was none. */
+typedef enum
+{
+  LUMA_CACHE_SALVAGE_NONE          = 0,
+  LUMA_CACHE_SALVAGE_OUTBOX_KEPT   = 1 << 0,
+  LUMA_CACHE_SALVAGE_OUTBOX_LOST   = 1 << 1,
+  LUMA_CACHE_SALVAGE_CONFLICT_KEPT = 1 << 2,
+  LUMA_CACHE_SALVAGE_CONFLICT_LOST = 1 << 3,
+} LumaCacheSalvage;
+
+LumaCacheSalvage luma_cache_get_salvage        (LumaCache            *self);
+/* For the user, when luma_cache_was_rebuilt() (else NULL): that the cache
+ * was rebuilt and what of their own was kept or lost, in words (translated,
+ * plain text without markup). */
+const char *luma_cache_get_rebuild_message     (LumaCache            *self);
+
 /* Waits for queued writes to finish and closes every connection. Called by
  * dispose too; later calls fail with LUMA_CACHE_ERROR_CLOSED. */
 void        luma_cache_close                   (LumaCache            *self);

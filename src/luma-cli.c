@@ -194,8 +194,8 @@ open_cache (const CliOptions  *options,
 
   cache = luma_cache_open_for_account (options->server, account, NULL, error);
   if (cache != NULL && luma_cache_was_rebuilt (cache))
-    print_error ("The local cache was damaged; it was moved to %s and will be filled again "
-                 "by a full sync", luma_cache_get_corrupt_path (cache));
+    print_error ("%s (the damaged file: %s)", luma_cache_get_rebuild_message (cache),
+                 luma_cache_get_corrupt_path (cache));
   return cache;
 }
 

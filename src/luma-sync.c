@@ -225,17 +225,6 @@ set_running (LumaSync *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
-static gboolean
-contacts_equal (const LumaContacts *a,
-                const LumaContacts *b)
-{
-  return a->version == b->version &&
-         g_strv_equal ((const char * const *) a->technical_emails,
-                       (const char * const *) b->technical_emails) &&
-         g_strv_equal ((const char * const *) a->billing_emails,
-                       (const char * const *) b->billing_emails);
-}
-
 static GError *
 cache_error_new (const GError *cause,
                  const char   *what)
@@ -255,6 +244,7 @@ typedef enum
   PUSH_NOTHING,   /* the outbox was empty */
   PUSH_PUSHED,
   PUSH_CONFLICT,
+  PUSH_QUEUED,    /* refused; other lists saved meanwhile wait for their turn */
 } PushOutcome;
 
 typedef struct
@@ -263,6 +253,7 @@ typedef struct
   PushOutcome   outcome;
   GPtrArray    *field_errors;
   gboolean      requested;   /* a request was sent */
+  gboolean      taken;       /* the server took the edit */
 } PushData;
 
 static void
@@ -295,6 +286,40 @@ push_done (LumaSync *self,
   g_object_unref (task);
 }
 
+/* The answer is in the cache, with the outbox as it is now (see
+ * luma_cache_settle_push_async()). */
+static void
+push_settled_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  LumaSync *self = g_task_get_source_object (task);
+  PushData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  switch (luma_cache_settle_push_finish (LUMA_CACHE (source), result, &error))
+    {
+    case LUMA_PUSH_SETTLED_FAILED:
+      push_done (self, task, cache_error_new (error, "write to"));
+      return;
+    case LUMA_PUSH_SETTLED_CONFLICT:
+      data->outcome = PUSH_CONFLICT;
+      g_signal_emit (self, signals[SIGNAL_CONFLICT], 0);
+      break;
+    case LUMA_PUSH_SETTLED_KEPT:
+      /* Refused, but the user saved other lists meanwhile: those go next. */
+      data->outcome = data->taken ? PUSH_PUSHED : PUSH_QUEUED;
+      break;
+    case LUMA_PUSH_SETTLED_CLEARED:
+    case LUMA_PUSH_SETTLED_REBASED:
+    default:
+      data->outcome = PUSH_PUSHED;
+      break;
+    }
+  push_done (self, task, NULL);
+}
+
 static void
 push_update_contacts_cb (GObject      *source,
                          GAsyncResult *result,
@@ -305,72 +330,26 @@ push_update_contacts_cb (GObject      *source,
   PushData *data = g_task_get_task_data (task);
   g_autoptr(LumaSubscription) subscription = NULL;
   g_autoptr(LumaContacts) theirs = NULL;
-  g_autoptr(LumaContacts) pending = NULL;
   g_autoptr(GPtrArray) field_errors = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   subscription = luma_api_client_update_contacts_finish (LUMA_API_CLIENT (source), result,
                                                          &theirs, &field_errors, &error);
   note_answer (self, error);
 
-  /* What the user typed last: normally the edit just pushed, but another
-   * save may have replaced it meanwhile (on the same base version). */
-  pending = luma_cache_outbox_peek (self->cache, NULL, &local_error);
-  if (local_error != NULL)
-    {
-      push_done (self, task, cache_error_new (local_error, "read the outbox of"));
-      return;
-    }
-
+  /* Compared with the outbox on the cache's writer, in the transaction
+   * that stores the answer: never with a copy read before. */
   if (subscription != NULL)
     {
-      /* The ETag of the new state is unknown: store none, so the next sync
-       * asks for the whole subscription again. */
-      if (!luma_cache_store_subscription (self->cache, subscription, NULL, &local_error))
-        {
-          push_done (self, task, cache_error_new (local_error, "write to"));
-          return;
-        }
-
-      if (pending != NULL && contacts_equal (pending, data->edit))
-        {
-          luma_cache_outbox_clear (self->cache, &local_error);
-        }
-      else if (pending != NULL && pending->version == data->edit->version)
-        {
-          /* Typed on top of the edit just pushed: it is now based on the
-           * version that edit created. */
-          pending->version = subscription->version;
-          luma_cache_outbox_queue (self->cache, pending, &local_error);
-        }
-      if (local_error != NULL)
-        {
-          push_done (self, task, cache_error_new (local_error, "update the outbox of"));
-          return;
-        }
-
-      data->outcome = PUSH_PUSHED;
-      push_done (self, task, NULL);
+      data->taken = TRUE;
+      luma_cache_settle_push_async (self->cache, data->edit, subscription, NULL,
+                                    push_settled_cb, task);
       return;
     }
-
   if (g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_VERSION_MISMATCH) && theirs != NULL)
     {
-      const LumaContacts *mine = data->edit;
-
-      if (pending != NULL && pending->version == data->edit->version)
-        mine = pending;
-
-      if (!luma_cache_store_conflict (self->cache, mine, theirs, &local_error))
-        {
-          push_done (self, task, cache_error_new (local_error, "write to"));
-          return;
-        }
-
-      data->outcome = PUSH_CONFLICT;
-      g_signal_emit (self, signals[SIGNAL_CONFLICT], 0);
-      push_done (self, task, NULL);
+      luma_cache_settle_push_async (self->cache, data->edit, NULL, theirs,
+                                    push_settled_cb, task);
       return;
     }
 
@@ -1356,6 +1335,8 @@ run_push_cb (GObject      *source,
   data->summary.requests += requested ? 1 : 0;
   data->summary.contacts_pushed = (outcome == PUSH_PUSHED);
   data->summary.conflict = (outcome == PUSH_CONFLICT);
+  if (outcome == PUSH_QUEUED)
+    data->summary.contacts_queued = TRUE;
 
   if (run_finish_if_cancelled (task))
     return;
@@ -1458,6 +1439,9 @@ save_push_cb (GObject      *source,
       break;
     case PUSH_CONFLICT:
       data->outcome = LUMA_CONTACTS_CONFLICT;
+      break;
+    case PUSH_QUEUED:
+      data->outcome = LUMA_CONTACTS_QUEUED;
       break;
     case PUSH_NOTHING:
     default:

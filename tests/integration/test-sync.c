@@ -375,6 +375,67 @@ test_invalid_cursor (void)
   wait_for_indexes (account->sync);
 }
 
+/* The tenant was recreated on the server (another feed: the stored cursor
+ * is refused): the full sync that follows replaces the history and its
+ * cached conversations, so no count, chart or report mixes the two. */
+static void
+test_reset_replaces_rows (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("1200", NULL);
+  g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
+  g_autoptr(LumaSyncSummary) first = NULL;
+  g_autoptr(LumaSyncSummary) again = NULL;
+  g_autoptr(LumaSyncSummary) quiet = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session_id = NULL;
+  gint64 new_records = 0;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  luma_sync_set_batch_rows (account->sync, 500);
+  first = run_sync_ok (account->sync);
+  wait_for_indexes (account->sync);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "sessions"), ==, 1200);
+
+  /* Conversations viewed once are cached. */
+  db = open_cache_db (account->cache_path);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT session_id FROM sessions WHERE conversations > 0"
+                                       " ORDER BY id LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  session_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  luma_sync_fetch_conversations_async (account->sync, session_id, NULL, store_result_cb, &r);
+  conversations = luma_sync_fetch_conversations_finish (account->sync, wait_for (&r), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "conversations"), >, 0);
+
+  /* The tenant is recreated with other, fewer records. */
+  luma_test_sandbox_stop (g_steal_pointer (&sb));
+  sb = start_sandbox ("700", "--seed-value", "2", NULL);
+  luma_test_sandbox_get_checksum (sb, ACME, &new_records, NULL);
+  g_assert_cmpint (new_records, ==, 700);
+  account_reconnect (account, luma_test_sandbox_get_url (sb));
+  luma_sync_set_batch_rows (account->sync, 500);
+
+  again = run_sync_ok (account->sync);
+  g_assert_true (again->full);
+  g_assert_cmpint (again->total_records, ==, 700);
+  assert_cache_matches_sandbox (account->cache_path, sb, ACME, FALSE);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "conversations"), ==, 0);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "messages"), ==, 0);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "conversation_sets"), ==, 0);
+  wait_for_indexes (account->sync);
+
+  /* And it stays so: the next sync is incremental, with nothing new. */
+  quiet = run_sync_ok (account->sync);
+  g_assert_false (quiet->full);
+  g_assert_cmpint (quiet->new_records, ==, 0);
+  assert_cache_matches_sandbox (account->cache_path, sb, ACME, FALSE);
+}
+
 /* ---- Faults ----------------------------------------------------------------------------------- */
 
 /* Faults on part of the answers: the client's retries carry the sync through. */
@@ -799,6 +860,116 @@ test_contacts_conflict_during_sync (void)
   wait_for_indexes (account->sync);
 }
 
+/* Saves @first and, while its push is in flight (the sandbox holds the
+ * answer) and the cache's writer is busy, @second: the case where the
+ * outbox was read before the second save reached the disk. Returns both
+ * outcomes. */
+static void
+save_twice_during_push (Account             *account,
+                        LumaTestSandbox     *sb,
+                        const char * const  *technical_1,
+                        const char * const  *technical_2,
+                        const char * const  *billing,
+                        LumaContactsOutcome *outcome_1,
+                        LumaContactsOutcome *outcome_2)
+{
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  luma_test_sandbox_hold_next_answer (sb);
+  luma_sync_save_contacts_async (account->sync, technical_1, billing, NULL, store_result_cb, &r1);
+
+  /* The push reached the server; its answer is held for --slow-ms. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!luma_test_sandbox_faults_used_up (sb))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  g_assert_null (r1);
+
+  /* The second save waits for the writer until after the answer came. */
+  luma_cache_hold_writer (account->cache, 2500);
+  luma_sync_save_contacts_async (account->sync, technical_2, billing, NULL, store_result_cb, &r2);
+
+  *outcome_1 = luma_sync_save_contacts_finish (account->sync, wait_for (&r1), NULL, &error);
+  g_assert_no_error (error);
+  *outcome_2 = luma_sync_save_contacts_finish (account->sync, wait_for (&r2), NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* An edit saved while the push of the one before is in flight is kept and
+ * pushed next, never deleted as if it had been pushed. */
+static void
+test_contacts_edit_during_push (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("10", "--slow-ms", "1000", NULL);
+  g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
+  g_autoptr(LumaSyncSummary) first = NULL;
+  g_autoptr(LumaSyncSummary) later = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(JsonObject) server = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *technical_1[] = { "first@acme.example", NULL };
+  const char *technical_2[] = { "second@acme.example", NULL };
+  const char *billing[] = { "ap@acme.example", NULL };
+  LumaContactsOutcome o1, o2;
+
+  first = run_sync_ok (account->sync);
+  save_twice_during_push (account, sb, technical_1, technical_2, billing, &o1, &o2);
+  g_assert_cmpint (o1, ==, LUMA_CONTACTS_PUSHED);
+  g_assert_cmpint (o2, ==, LUMA_CONTACTS_PUSHED);
+
+  /* The last edit is what the server has; nothing is left to push. */
+  server = server_subscription (sb);
+  assert_json_strv (server, "technicalEmails", technical_2);
+  pending = luma_cache_outbox_peek (account->cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (pending);
+  later = run_sync_ok (account->sync);
+  g_assert_false (later->conflict);
+  g_assert_false (later->contacts_queued);
+  wait_for_indexes (account->sync);
+}
+
+/* The same during a push that meets a 412: the conflict holds the newer
+ * edit, which is never overwritten or deleted. */
+static void
+test_contacts_edit_during_conflicting_push (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("10", "--slow-ms", "1000", NULL);
+  g_autoptr(Account) account = account_open (luma_test_sandbox_get_url (sb), NULL);
+  g_autoptr(LumaSyncSummary) first = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(LumaContacts) mine = NULL;
+  g_autoptr(LumaContacts) theirs = NULL;
+  g_autoptr(JsonNode) control = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *technical_1[] = { "first@acme.example", NULL };
+  const char *technical_2[] = { "second@acme.example", NULL };
+  const char *billing[] = { "finance@acme.example", NULL };
+  LumaContactsOutcome o1, o2;
+
+  first = run_sync_ok (account->sync);
+  control = luma_test_sandbox_control (sb, "PUT", "/sandbox/tenants/" ACME "/subscription",
+                                       "{\"billingEmails\": [\"ap@acme.example\"]}", NULL);
+
+  save_twice_during_push (account, sb, technical_1, technical_2, billing, &o1, &o2);
+  g_assert_cmpint (o1, ==, LUMA_CONTACTS_CONFLICT);
+  g_assert_cmpint (o2, ==, LUMA_CONTACTS_CONFLICT);
+
+  g_assert_true (luma_cache_get_conflict (account->cache, &mine, &theirs, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_strv_equal ((const char * const *) mine->technical_emails, technical_2));
+  g_assert_cmpstr (theirs->billing_emails[0], ==, "ap@acme.example");
+  pending = luma_cache_outbox_peek (account->cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (pending);
+}
+
 /* ---- Subscription changes and conversations --------------------------------------------------- */
 
 static void
@@ -917,6 +1088,7 @@ main (int   argc,
   g_test_add_func ("/sync/incremental", test_incremental_sync);
   g_test_add_func ("/sync/user-licenses", test_user_licenses);
   g_test_add_func ("/sync/invalid-cursor", test_invalid_cursor);
+  g_test_add_func ("/sync/reset-replaces-rows", test_reset_replaces_rows);
   g_test_add_data_func ("/sync/faults/retried/500", "500", test_faults_retried);
   g_test_add_data_func ("/sync/faults/retried/429", "429", test_faults_retried);
   g_test_add_data_func ("/sync/faults/retried/reset", "reset", test_faults_retried);
@@ -935,6 +1107,9 @@ main (int   argc,
                    test_contacts_offline_edit_survives_restart);
   g_test_add_func ("/sync/contacts/conflict", test_contacts_conflict);
   g_test_add_func ("/sync/contacts/conflict-during-sync", test_contacts_conflict_during_sync);
+  g_test_add_func ("/sync/contacts/edit-during-push", test_contacts_edit_during_push);
+  g_test_add_func ("/sync/contacts/edit-during-conflicting-push",
+                   test_contacts_edit_during_conflicting_push);
   g_test_add_func ("/sync/term-change", test_term_change);
   g_test_add_func ("/sync/conversations", test_conversations);
 

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "luma-cache-private.h"
+#include "luma-csv.h"
 
 /* ---- Helpers -------------------------------------------------------------------------------- */
 
@@ -361,6 +362,110 @@ test_corrupt_pages (void)
   g_assert_true (g_file_set_contents (path, content, len, NULL));
 
   check_rebuilt (path, content, len);
+}
+
+/* A real cache with a pending edit and a conflict, closed (everything in
+ * the main file), for the salvage tests. */
+static void
+fill_for_salvage (const char *path)
+{
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  const char *t1[] = { "noc@acme.example", NULL };
+  const char *b1[] = { "ap@acme.example", NULL };
+  const char *t2[] = { "cto@acme.example", NULL };
+  g_autoptr(LumaContacts) mine = luma_contacts_new (t1, b1, 4);
+  g_autoptr(LumaContacts) theirs = luma_contacts_new (t2, b1, 5);
+  g_autoptr(LumaContacts) edit = luma_contacts_new (t2, t1, 5);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("p%u", i);
+      stage_sessions (cache, prefix, 1000, i * 1000);
+    }
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_store_conflict (cache, mine, theirs, &error));
+  g_assert_true (luma_cache_outbox_queue (cache, edit, &error));
+  g_assert_no_error (error);
+}
+
+static void
+corrupt_page (const char *path,
+              gint64      page)
+{
+  g_autofree char *content = NULL;
+  gint64 page_size = raw_int (path, "PRAGMA page_size");
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &content, &len, NULL));
+  g_assert_cmpint ((page - 1) * page_size + page_size, <=, len);
+  memset (content + (page - 1) * page_size, 0x5a, page_size);
+  g_assert_true (g_file_set_contents (path, content, len, NULL));
+}
+
+/* Pages of the history are damaged: the pending edit and the conflict are
+ * read from the damaged file into the new cache, and the user is told. */
+static void
+test_corrupt_salvage (void)
+{
+  g_autofree char *path = test_path ("salvage.sqlite");
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(LumaContacts) mine = NULL;
+  g_autoptr(LumaContacts) theirs = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 sessions_root, outbox_root;
+
+  fill_for_salvage (path);
+  sessions_root = raw_int (path, "SELECT rootpage FROM sqlite_schema WHERE name = 'sessions'");
+  outbox_root = raw_int (path, "SELECT rootpage FROM sqlite_schema WHERE name = 'outbox'");
+  g_assert_cmpint (sessions_root, !=, outbox_root);
+  corrupt_page (path, sessions_root);
+
+  cache = open_ok (path);
+  g_assert_true (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (count_sessions (cache), ==, 0);
+  g_assert_cmpint (luma_cache_get_salvage (cache), ==,
+                   LUMA_CACHE_SALVAGE_OUTBOX_KEPT | LUMA_CACHE_SALVAGE_CONFLICT_KEPT);
+  g_assert_nonnull (strstr (luma_cache_get_rebuild_message (cache), "were kept"));
+
+  pending = luma_cache_outbox_peek (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pending);
+  g_assert_cmpstr (pending->technical_emails[0], ==, "cto@acme.example");
+  g_assert_cmpstr (pending->billing_emails[0], ==, "noc@acme.example");
+  g_assert_cmpint (pending->version, ==, 5);
+  g_assert_true (luma_cache_get_conflict (cache, &mine, &theirs, &error));
+  g_assert_cmpstr (mine->technical_emails[0], ==, "noc@acme.example");
+  g_assert_cmpint (mine->version, ==, 4);
+  g_assert_cmpstr (theirs->technical_emails[0], ==, "cto@acme.example");
+  g_assert_cmpint (theirs->version, ==, 5);
+}
+
+/* The page of the pending edit itself is damaged: it cannot be kept, and
+ * the user is told so in words; the conflict still is. */
+static void
+test_corrupt_salvage_lost (void)
+{
+  g_autofree char *path = test_path ("salvage-lost.sqlite");
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaContacts) pending = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fill_for_salvage (path);
+  corrupt_page (path, raw_int (path, "SELECT rootpage FROM sqlite_schema WHERE name = 'outbox'"));
+
+  cache = open_ok (path);
+  g_assert_true (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (luma_cache_get_salvage (cache), ==,
+                   LUMA_CACHE_SALVAGE_OUTBOX_LOST | LUMA_CACHE_SALVAGE_CONFLICT_KEPT);
+  g_assert_nonnull (strstr (luma_cache_get_rebuild_message (cache), "could not be recovered"));
+  g_assert_nonnull (strstr (luma_cache_get_rebuild_message (cache), "conflict over the email lists was kept"));
+  pending = luma_cache_outbox_peek (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (pending);
+  g_assert_true (luma_cache_get_conflict (cache, NULL, NULL, &error));
 }
 
 /* ---- Batches -------------------------------------------------------------------------------- */
@@ -1403,6 +1508,207 @@ test_async_pages (void)
   g_assert_cmpuint (state.ready_notified, >=, 1);
 }
 
+/* ---- One case folding for every search ------------------------------------------------------ */
+
+static const char *const fold_names[] = {
+  "Ärger Müller", "ÄRGER", "ärgerlich", "Ωmega", "ωmega", "ΩMEGA", "Zoë", "ZOË",
+  "José Ñúñez", "JOSÉ ÑÚÑEZ", "Łukasz Żółć", "ŁUKASZ ŻÓŁĆ", "Straße", "plain", "Søren Ærø",
+};
+
+/* Bit i set: fold_names[i] is among the rows of @search, by each search path. */
+static guint
+fold_match_ids (LumaCache  *cache,
+                const char *search)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaHistoryQuery) query = luma_history_query_new (LUMA_LICENSE_TYPE_SESSION);
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  guint mask = 0;
+
+  query->search = g_strdup (search);
+  ids = luma_cache_query_ids (cache, query, NULL, &error);
+  g_assert_no_error (error);
+  rows = luma_cache_fetch_sessions_by_ids (cache, (const gint64 *) ids->data, ids->len, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      LumaSessionRecord *r = g_ptr_array_index (rows, i);
+
+      mask |= 1u << g_ascii_strtoull (r->session_id + 2, NULL, 10);
+    }
+  g_assert_cmpint (luma_cache_count_matching (cache, query, NULL, NULL), ==, rows->len);
+  return mask;
+}
+
+/* The same, through the CSV export's filter: by the ids in the report. */
+static guint
+fold_match_csv (LumaCache  *cache,
+                const char *search)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaHistoryQuery) query = luma_history_query_new (LUMA_LICENSE_TYPE_SESSION);
+  g_autoptr(GOutputStream) stream = g_memory_output_stream_new_resizable ();
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint64 n_rows = 0;
+  guint mask = 0;
+
+  query->search = g_strdup (search);
+  g_assert_true (luma_csv_export_to_stream (cache, query, stream, LUMA_CSV_FLAGS_NONE, NULL, NULL,
+                                            &n_rows, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (stream, NULL, NULL));
+  text = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (stream)),
+                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (stream)));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      const char *id = strstr (lines[i], "F-");
+
+      if (id != NULL)
+        mask |= 1u << g_ascii_strtoull (id + 2, NULL, 10);
+    }
+  {
+    guint64 n_bits = 0;
+
+    for (guint m = mask; m != 0; m &= m - 1)
+      n_bits++;
+    g_assert_cmpuint (n_rows, ==, n_bits);
+  }
+  return mask;
+}
+
+static guint
+fold_mask (const int *indexes)
+{
+  guint mask = 0;
+
+  for (guint i = 0; indexes[i] >= 0; i++)
+    mask |= 1u << indexes[i];
+  return mask;
+}
+
+/* Upper and lower case of letters outside ASCII find the same rows, by the
+ * search index, without it (a term under 3 characters, or while the index
+ * is being built) and in the CSV filter. */
+static void
+test_search_case_folding (void)
+{
+  g_autofree char *path = test_path ("fold.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GPtrArray) records = session_array ();
+  g_autoptr(GError) error = NULL;
+  static const int aerger[] = { 0, 1, 2, -1 };
+  static const int omega[] = { 3, 4, 5, -1 };
+  static const int zoe[] = { 6, 7, -1 };
+  static const int nunez[] = { 8, 9, -1 };
+  static const int zolc[] = { 10, 11, -1 };
+  static const struct { const char *term; const int *expected; } cases[] = {
+    { "ärger", aerger }, { "ÄRGER", aerger }, { "ÄrGeR", aerger }, { "äR", aerger }, { "Är", aerger },
+    { "Ω", omega }, { "ω", omega }, { "ωm", omega }, { "ΩM", omega }, { "ωmega", omega }, { "ΩMEGA", omega },
+    { "ZOË", zoe }, { "zoë", zoe }, { "oË", zoe },
+    { "ñúñez", nunez }, { "ÑÚÑ", nunez }, { "Ñ", nunez },
+    { "żółć", zolc }, { "ŻÓŁĆ", zolc }, { "ŁU", zolc },
+  };
+  guint by_index[G_N_ELEMENTS (cases)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (fold_names); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("F-%u", i);
+      g_ptr_array_add (records, make_session (id, 1000 + i, fold_names[i], "", NULL,
+                                              LUMA_CHANNEL_SLACK, LUMA_ROLE_GUEST,
+                                              LUMA_INITIATED_BY_END_USER, 1));
+    }
+  luma_cache_upsert_sessions (cache, records);
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+
+  /* With the search index (for terms of 3 characters or more). */
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("search \"%s\"", cases[i].term);
+      by_index[i] = fold_match_ids (cache, cases[i].term);
+      g_assert_cmphex (by_index[i], ==, fold_mask (cases[i].expected));
+      g_assert_cmphex (fold_match_csv (cache, cases[i].term), ==, by_index[i]);
+    }
+
+  /* While the index is being built: every term takes the other path. */
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error));
+  g_assert_no_error (error);
+  g_assert_false (luma_cache_get_indexes_ready (cache));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("search \"%s\" without the index", cases[i].term);
+      g_assert_cmphex (fold_match_ids (cache, cases[i].term), ==, by_index[i]);
+      g_assert_cmphex (fold_match_csv (cache, cases[i].term), ==, by_index[i]);
+    }
+}
+
+/* ---- Closing ------------------------------------------------------------------------------- */
+
+static void
+store_error_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GError **slot = user_data;
+  GError *error = NULL;
+
+  if (!luma_cache_build_indexes_finish (LUMA_CACHE (source), result, &error))
+    *slot = error;
+  else
+    *slot = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "built");
+}
+
+/* The index build goes in steps, each queuing the next: closing between
+ * two steps ends the chain (its callback runs) and lets the cache go. */
+static void
+test_close_during_index_build (void)
+{
+  g_autofree char *path = test_path ("close-build.sqlite");
+  LumaCache *cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  GError *built = NULL;
+  gint64 deadline;
+
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_SESSION, &error));
+  g_assert_no_error (error);
+  stage_sessions (cache, "b", 5000, 0);
+  g_assert_true (luma_cache_commit_batch (cache, "c", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (luma_cache_get_indexes_ready (cache));
+
+  g_object_add_weak_pointer (G_OBJECT (cache), (gpointer *) &cache);
+  luma_cache_build_indexes_async (cache, NULL, store_error_cb, &built);
+  luma_cache_close (cache);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (built == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_error (built, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED);
+  g_clear_error (&built);
+
+  /* Nothing holds the cache any more. */
+  g_object_unref (cache);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (cache);
+
+  /* What was built stays, the rest is built next time. */
+  cache = open_ok (path);
+  g_assert_cmpint (count_sessions (cache), ==, 5000);
+  g_assert_true (luma_cache_build_indexes (cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_get_indexes_ready (cache));
+  g_object_unref (cache);
+}
+
 static void
 open_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -1879,6 +2185,8 @@ main (int   argc,
   g_test_add_func ("/cache/corrupt/garbage", test_corrupt_garbage);
   g_test_add_func ("/cache/corrupt/foreign", test_corrupt_foreign);
   g_test_add_func ("/cache/corrupt/pages", test_corrupt_pages);
+  g_test_add_func ("/cache/corrupt/salvage", test_corrupt_salvage);
+  g_test_add_func ("/cache/corrupt/salvage-lost", test_corrupt_salvage_lost);
   g_test_add_func ("/cache/batch/atomicity", test_batch_atomicity);
   g_test_add_func ("/cache/batch/upsert", test_upsert);
   g_test_add_func ("/cache/query/independent", test_query_matches_independent);
@@ -1890,6 +2198,8 @@ main (int   argc,
   g_test_add_func ("/cache/resources", test_subscription_purchases_conversations);
   g_test_add_func ("/cache/tenants", test_tenants);
   g_test_add_func ("/cache/async-pages", test_async_pages);
+  g_test_add_func ("/cache/close-during-index-build", test_close_during_index_build);
+  g_test_add_func ("/cache/query/case-folding", test_search_case_folding);
 
   return g_test_run ();
 }
