@@ -50,31 +50,6 @@ G_DEFINE_FINAL_TYPE (LumaAccountPage, luma_account_page, GTK_TYPE_WIDGET)
 enum { SIGNAL_CONNECTED, SIGNAL_OPEN, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-char *
-luma_account_normalize_server (const char *text)
-{
-  g_autofree char *s = g_strstrip (g_strdup (text != NULL ? text : ""));
-  g_autofree char *with_scheme = NULL;
-  gsize len;
-
-  if (*s == '\0')
-    return g_strdup ("");
-
-  if (strstr (s, "://") == NULL)
-    with_scheme = g_strconcat ("https://", s, NULL);
-  else
-    with_scheme = g_strdup (s);
-
-  len = strlen (with_scheme);
-  while (len > 0 && with_scheme[len - 1] == '/')
-    with_scheme[--len] = '\0';
-
-  if (g_str_has_suffix (with_scheme, "/gateway/api/v1"))
-    return g_steal_pointer (&with_scheme);
-
-  return g_strconcat (with_scheme, "/gateway/api/v1", NULL);
-}
-
 static GtkLabel *
 error_label (LumaAccountPage  *self,
              LumaAccountField  field)

@@ -52,8 +52,4 @@ void              luma_account_page_set_field    (LumaAccountPage  *self,
 void              luma_account_page_connect      (LumaAccountPage  *self);
 gboolean          luma_account_page_get_busy     (LumaAccountPage  *self);
 
-/* "https://luma.example" -> "https://luma.example/gateway/api/v1"; adds
- * https:// when no scheme is given. */
-char             *luma_account_normalize_server  (const char       *text);
-
 G_END_DECLS
