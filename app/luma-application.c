@@ -125,6 +125,15 @@ luma_application_dup_session (LumaApplication *self,
 
   id = luma_account_get_id (account);
   session = g_hash_table_lookup (self->sessions, id->key);
+  if (session != NULL &&
+      (luma_session_get_status (session) == LUMA_SESSION_STATUS_STOPPED ||
+       luma_session_get_status (session) == LUMA_SESSION_STATUS_FAILED))
+    {
+      /* Let go of: a new start begins afresh (a stopped one may still finish its callbacks). */
+      g_object_weak_unref (G_OBJECT (session), session_finalized_cb, self);
+      g_hash_table_remove (self->sessions, id->key);
+      session = NULL;
+    }
   if (session != NULL)
     {
       /* A secret given for this run replaces the one the session had. */
@@ -145,6 +154,25 @@ luma_application_dup_session (LumaApplication *self,
   g_hash_table_insert (self->sessions, g_strdup (id->key), session);
   g_object_weak_ref (G_OBJECT (session), session_finalized_cb, self);
   return session;
+}
+
+void
+luma_application_release_session (LumaApplication *self,
+                                  LumaSession     *session,
+                                  GtkWindow       *leaving)
+{
+  g_return_if_fail (LUMA_IS_APPLICATION (self));
+  g_return_if_fail (LUMA_IS_SESSION (session));
+
+  if (self->background != NULL && luma_background_get_session (self->background) == session)
+    return;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (l->data != (gpointer) leaving && LUMA_IS_WINDOW (l->data) &&
+        luma_window_get_session (l->data) == session)
+      return;
+
+  /* The last user: stop its sync and close its cache, as a window on its own did. */
+  luma_session_stop (session);
 }
 
 static void

@@ -32,6 +32,12 @@ GtkWindow       *luma_application_open_account (LumaApplication *self,
  * LUMA_SYNC_INTERVAL_SECONDS in the environment replaces it). */
 LumaSession     *luma_application_dup_session  (LumaApplication *self,
                                                 LumaAccount     *account);
+/* @leaving (a window, or NULL) no longer uses @session: when no other window
+ * and not the background mode does, the session stops (its sync is
+ * cancelled, its cache closed). */
+void             luma_application_release_session (LumaApplication *self,
+                                                   LumaSession     *session,
+                                                   GtkWindow       *leaving);
 /* Forgets @account: its windows go back to the first-run page, the session
  * removes the keyring item and the cache files, and the settings entry goes.
  * Also the action app.forget-account ("(sss)": kind, server, identity). */

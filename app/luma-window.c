@@ -22,6 +22,7 @@ struct _LumaWindow
 {
   AdwApplicationWindow  parent_instance;
 
+  LumaApplication      *application;     /* not owned: it outlives its windows */
   LumaAccount          *account;
   LumaSession          *session;         /* the application's, shared with the background mode */
   LumaCache            *cache;           /* the session's, of the tenant shown */
@@ -55,8 +56,9 @@ struct _LumaWindow
 
 G_DEFINE_FINAL_TYPE (LumaWindow, luma_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void start_session (LumaWindow *self);
-static void run_sync      (LumaWindow *self);
+static void start_session  (LumaWindow *self);
+static void detach_session (LumaWindow *self);
+static void run_sync       (LumaWindow *self);
 
 static LumaApiClient *
 get_client (LumaWindow *self)
@@ -535,7 +537,12 @@ detach_session (LumaWindow *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      /* Not gtk_window_get_application(): in dispose the window may have left it already. */
+      if (self->application != NULL)
+        luma_application_release_session (self->application, self->session, GTK_WINDOW (self));
+    }
   g_clear_object (&self->session);
   luma_tenants_page_set_cache (self->tenants_page, NULL);
 }
@@ -543,19 +550,17 @@ detach_session (LumaWindow *self)
 static void
 start_session (LumaWindow *self)
 {
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
   detach_session (self);
   update_header (self);
 
-  if (self->account == NULL || !LUMA_IS_APPLICATION (app))
+  if (self->account == NULL || self->application == NULL)
     {
       show_main (self, "account");
       return;
     }
 
   /* The application's session of the account: shared with the background mode. */
-  self->session = luma_application_dup_session (LUMA_APPLICATION (app), self->account);
+  self->session = luma_application_dup_session (self->application, self->account);
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (self->session, "sync-finished", G_CALLBACK (sync_finished_cb), self,
                            G_CONNECT_SWAPPED);
@@ -939,6 +944,7 @@ luma_window_new (LumaApplication *application,
   self = g_object_new (LUMA_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  self->application = application;
   settings = luma_application_get_settings (application);
   luma_account_page_set_settings (self->account_page, settings);
   restore_window_state (self);

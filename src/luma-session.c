@@ -18,6 +18,21 @@
 
 G_DEFINE_QUARK (luma-session-error-quark, luma_session_error)
 
+/* One run of the sync engine and the callers waiting for it. */
+typedef struct
+{
+  GCancellable *cancellable;
+  GPtrArray    *waiters;     /* GTask* */
+} SyncRun;
+
+static void
+sync_run_free (SyncRun *run)
+{
+  g_object_unref (run->cancellable);
+  g_ptr_array_unref (run->waiters);
+  g_free (run);
+}
+
 struct _LumaSession
 {
   GObject            parent_instance;
@@ -41,8 +56,7 @@ struct _LumaSession
   LumaNotifier      *notifier;
   GCancellable      *tenant_cancellable;
 
-  GCancellable      *sync_cancellable;
-  GPtrArray         *sync_waiters;       /* GTask* */
+  SyncRun           *run;                /* the running sync, or NULL */
   guint              n_syncs;
 
   guint              interval;
@@ -302,7 +316,14 @@ drop_tenant (LumaSession *self)
 
   g_cancellable_cancel (self->tenant_cancellable);
   g_clear_object (&self->tenant_cancellable);
-  g_cancellable_cancel (self->sync_cancellable);
+  if (self->run != NULL)
+    {
+      /* Its callers get the cancellation; the next tenant's sync is a run of its own. */
+      g_cancellable_cancel (self->run->cancellable);
+      self->run = NULL;
+      if (self->status == LUMA_SESSION_STATUS_SYNCING)
+        set_status (self, LUMA_SESSION_STATUS_READY);
+    }
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_object (&self->notifier);
   g_clear_object (&self->sync);
@@ -473,22 +494,15 @@ start_complete (LumaSession *self,
 }
 
 /* TRUE when the step that gave @result belongs to a start that was stopped
- * (its waiters get G_IO_ERROR_CANCELLED) or replaced by a newer start. */
+ * (luma_session_stop() answered its waiters) or replaced by a newer start. */
 static gboolean
 start_step_stale (LumaSession  *self,
                   GAsyncResult *result)
 {
   GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
 
-  if (cancellable != self->cancellable)
-    return TRUE;
-  if (g_cancellable_is_cancelled (cancellable))
-    {
-      start_complete (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 "The session was stopped"));
-      return TRUE;
-    }
-  return FALSE;
+  return cancellable == NULL || cancellable != self->cancellable ||
+         g_cancellable_is_cancelled (cancellable);
 }
 
 static void
@@ -673,30 +687,30 @@ sync_done_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(LumaSession) self = user_data;
+  SyncRun *run = user_data;
+  LumaSession *self = g_task_get_source_object (g_ptr_array_index (run->waiters, 0));
   g_autoptr(GError) error = NULL;
   g_autoptr(LumaSyncSummary) summary = NULL;
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->sync_waiters);
 
   summary = luma_sync_run_finish (LUMA_SYNC (source), result, &error);
-  self->sync_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  g_clear_object (&self->sync_cancellable);
 
-  if (self->status == LUMA_SESSION_STATUS_SYNCING)
-    set_status (self, LUMA_SESSION_STATUS_READY);
-
-  /* A sync of a tenant closed meanwhile says nothing about the open one. */
-  if (LUMA_SYNC (source) == self->sync && summary != NULL)
+  /* Not the run of a tenant closed meanwhile: tell everyone, and notify. */
+  if (self->run == run)
     {
-      self->n_syncs++;
-      notify_after_sync (self);
+      self->run = NULL;
+      if (self->status == LUMA_SESSION_STATUS_SYNCING)
+        set_status (self, LUMA_SESSION_STATUS_READY);
+      if (summary != NULL)
+        {
+          self->n_syncs++;
+          notify_after_sync (self);
+        }
+      g_signal_emit (self, signals[SIGNAL_SYNC_FINISHED], 0, summary, error);
     }
 
-  g_signal_emit (self, signals[SIGNAL_SYNC_FINISHED], 0, summary, error);
-
-  for (guint i = 0; i < waiters->len; i++)
+  for (guint i = 0; i < run->waiters->len; i++)
     {
-      GTask *task = g_ptr_array_index (waiters, i);
+      GTask *task = g_ptr_array_index (run->waiters, i);
 
       if (g_task_return_error_if_cancelled (task))
         continue;
@@ -706,6 +720,7 @@ sync_done_cb (GObject      *source,
       else
         g_task_return_error (task, g_error_copy (error));
     }
+  sync_run_free (run);
 }
 
 void
@@ -730,13 +745,20 @@ luma_session_sync_async (LumaSession         *self,
       return;
     }
 
-  g_ptr_array_add (self->sync_waiters, task);
-  if (self->sync_cancellable != NULL)
-    return;   /* joins the running sync */
+  if (self->run != NULL)
+    {
+      /* Joins the running sync. */
+      g_ptr_array_add (self->run->waiters, task);
+      return;
+    }
 
-  self->sync_cancellable = g_cancellable_new ();
+  /* The first waiter holds the session until the run ends. */
+  self->run = g_new0 (SyncRun, 1);
+  self->run->cancellable = g_cancellable_new ();
+  self->run->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->run->waiters, task);
   set_status (self, LUMA_SESSION_STATUS_SYNCING);
-  luma_sync_run_async (self->sync, self->sync_cancellable, sync_done_cb, g_object_ref (self));
+  luma_sync_run_async (self->sync, self->run->cancellable, sync_done_cb, self->run);
   g_signal_emit (self, signals[SIGNAL_SYNC_STARTED], 0);
 }
 
@@ -753,7 +775,9 @@ void
 luma_session_cancel_sync (LumaSession *self)
 {
   g_return_if_fail (LUMA_IS_SESSION (self));
-  g_cancellable_cancel (self->sync_cancellable);
+
+  if (self->run != NULL)
+    g_cancellable_cancel (self->run->cancellable);
 }
 
 /* ---- Stopping and forgetting ------------------------------------------------------------------ */
@@ -763,15 +787,19 @@ luma_session_stop (LumaSession *self)
 {
   g_return_if_fail (LUMA_IS_SESSION (self));
 
+  /* The steps of a start going on find another cancellable and drop their results. */
   g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   drop_tenant (self);
   if (self->account_cache != NULL)
     luma_cache_close (self->account_cache);
   g_clear_object (&self->account_cache);
   g_clear_object (&self->client);
   clear_secret (self);
-  if (self->status != LUMA_SESSION_STATUS_STARTING)
-    set_status (self, LUMA_SESSION_STATUS_STOPPED);
+  if (self->status == LUMA_SESSION_STATUS_STARTING)
+    start_complete (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                               "The session was stopped"));
+  set_status (self, LUMA_SESSION_STATUS_STOPPED);
 }
 
 /* Every file whose name starts with the cache file's name: the database, its
@@ -858,9 +886,16 @@ luma_session_forget_async (LumaSession         *self,
   if (is_superadmin (self))
     {
       g_autoptr(GPtrArray) tenants = NULL;
+      g_autoptr(LumaCache) closed = NULL;
+      LumaCache *list = self->account_cache;
 
-      if (self->account_cache != NULL)
-        tenants = luma_cache_get_tenants (self->account_cache, NULL, NULL);
+      /* Not started: the list is read from the file, if there is one. */
+      if (list == NULL && g_file_test (id->cache_path, G_FILE_TEST_EXISTS))
+        list = closed = luma_cache_open_for_account (id->server, id->cache_name, NULL, NULL);
+      if (list != NULL)
+        tenants = luma_cache_get_tenants (list, NULL, NULL);
+      if (closed != NULL)
+        luma_cache_close (closed);
       for (guint i = 0; tenants != NULL && i < tenants->len; i++)
         {
           LumaTenantSummary *summary = g_ptr_array_index (tenants, i);
@@ -1098,7 +1133,6 @@ luma_session_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   drop_tenant (self);
-  g_clear_object (&self->sync_cancellable);
   g_clear_object (&self->account_cache);
   g_clear_object (&self->client);
   g_clear_object (&self->cancellable);
@@ -1113,7 +1147,6 @@ luma_session_finalize (GObject *object)
 
   clear_secret (self);
   g_clear_pointer (&self->start_waiters, g_ptr_array_unref);
-  g_clear_pointer (&self->sync_waiters, g_ptr_array_unref);
   g_clear_object (&self->account);
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_error (&self->error);
@@ -1159,5 +1192,4 @@ luma_session_init (LumaSession *self)
 {
   self->notifications_enabled = TRUE;
   self->start_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  self->sync_waiters = g_ptr_array_new_with_free_func (g_object_unref);
 }

@@ -283,6 +283,53 @@ test_window_and_background_share (void)
   close_all_windows (app);
 }
 
+/* Stop in the window ends the session's held sync at once. */
+static gboolean
+sync_running (gpointer data)
+{
+  LumaSync *sync = luma_window_get_sync (data);
+
+  return sync != NULL && luma_sync_get_running (sync) && luma_test_sandbox_faults_used_up (sandbox);
+}
+
+static gboolean
+sync_stopped (gpointer data)
+{
+  LumaSync *sync = luma_window_get_sync (data);
+
+  return sync != NULL && !luma_sync_get_running (sync);
+}
+
+static gboolean
+stop_told (gpointer data)
+{
+  return g_strcmp0 (luma_window_get_last_toast (data), "Sync stopped. Refresh to continue.") == 0 &&
+         luma_window_get_ready (data);
+}
+
+static void
+test_stop_held_sync (void)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT,
+                                                     luma_test_sandbox_get_url (sandbox), TENANT);
+  LumaWindow *window;
+
+  luma_account_set_secret (account, TENANT_KEY);
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  g_assert_true (luma_ui_test_wait (window_synced, window, 60));
+
+  luma_test_sandbox_hold_next_answer (sandbox);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+  g_assert_true (luma_ui_test_wait (sync_running, window, 30));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-sync", NULL);
+  g_assert_true (luma_ui_test_wait (sync_stopped, window, 10));
+  g_assert_true (luma_ui_test_wait (stop_told, window, 10));
+
+  luma_test_sandbox_set_faults (sandbox, "{\"faults\": []}");
+  close_all_windows (app);
+}
+
 /* ---- Forget --------------------------------------------------------------------------------- */
 
 static gboolean
@@ -368,6 +415,7 @@ main (int   argc,
   g_test_add_func ("/ui/session/cancel-first-connection", test_cancel_first_connection);
   g_test_add_func ("/ui/session/failed-start-no-cache", test_failed_start_no_cache);
   g_test_add_func ("/ui/session/window-and-background", test_window_and_background_share);
+  g_test_add_func ("/ui/session/stop-held-sync", test_stop_held_sync);
   g_test_add_func ("/ui/session/forget", test_forget);
 
   status = g_test_run ();
