@@ -11,8 +11,8 @@
 
 #include "luma-a11y.h"
 #include "luma-account-page.h"
-#include "luma-api-client.h"
 #include "luma-credentials.h"
+#include "luma-session.h"
 
 struct _LumaAccountPage
 {
@@ -20,8 +20,8 @@ struct _LumaAccountPage
 
   GSettings           *settings;
   GCancellable        *cancellable;
-  LumaApiClient       *client;        /* the one being tried */
   LumaAccount         *pending;       /* the account being tried */
+  char                *tried_server;  /* its address: errors name it, not the field's text */
   gboolean             busy;
 
   GtkToggleButton     *tenant_toggle;
@@ -40,6 +40,7 @@ struct _LumaAccountPage
   GtkLabel            *password_error;
   GtkLabel            *general_error;
   GtkButton           *connect_button;
+  GtkButton           *cancel_button;
   GtkSpinner          *spinner;
   AdwPreferencesGroup *saved_group;
   GtkListBox          *saved_list;
@@ -49,31 +50,6 @@ G_DEFINE_FINAL_TYPE (LumaAccountPage, luma_account_page, GTK_TYPE_WIDGET)
 
 enum { SIGNAL_CONNECTED, SIGNAL_OPEN, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-char *
-luma_account_normalize_server (const char *text)
-{
-  g_autofree char *s = g_strstrip (g_strdup (text != NULL ? text : ""));
-  g_autofree char *with_scheme = NULL;
-  gsize len;
-
-  if (*s == '\0')
-    return g_strdup ("");
-
-  if (strstr (s, "://") == NULL)
-    with_scheme = g_strconcat ("https://", s, NULL);
-  else
-    with_scheme = g_strdup (s);
-
-  len = strlen (with_scheme);
-  while (len > 0 && with_scheme[len - 1] == '/')
-    with_scheme[--len] = '\0';
-
-  if (g_str_has_suffix (with_scheme, "/gateway/api/v1"))
-    return g_steal_pointer (&with_scheme);
-
-  return g_strconcat (with_scheme, "/gateway/api/v1", NULL);
-}
 
 static GtkLabel *
 error_label (LumaAccountPage  *self,
@@ -240,6 +216,7 @@ set_busy (LumaAccountPage *self,
   self->busy = busy;
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->connect_button), !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), busy);
 }
 
 /* The words for a failed connection, and the field at fault. */
@@ -250,6 +227,7 @@ explain_error (LumaAccountPage  *self,
 {
   gboolean superadmin = get_kind (self) == LUMA_ACCOUNT_KIND_SUPERADMIN;
   const char *code = error->domain == LUMA_API_ERROR ? luma_api_error_get_server_code (error) : NULL;
+  const char *url = self->tried_server != NULL ? self->tried_server : "";
 
   if (error->domain != LUMA_API_ERROR)
     {
@@ -261,14 +239,16 @@ explain_error (LumaAccountPage  *self,
     {
     case LUMA_API_ERROR_NETWORK:
     case LUMA_API_ERROR_TIMEOUT:
-      *message_out = g_strdup (_("The server cannot be reached. Check the address and your network connection."));
+      /* Translators: %s is the server address that was tried */
+      *message_out = g_strdup_printf (_("The server at %s cannot be reached. Check the address and your network connection."), url);
       return LUMA_ACCOUNT_FIELD_SERVER;
     case LUMA_API_ERROR_TLS:
-      /* Translators: %s says why the certificate is not trusted */
+      /* Translators: %s says why the certificate is not trusted, with the address tried */
       *message_out = g_strdup_printf (_("The server’s certificate is not trusted: %s"), error->message);
       return LUMA_ACCOUNT_FIELD_SERVER;
     case LUMA_API_ERROR_INSECURE_URL:
-      *message_out = g_strdup (_("Use an https:// address: unencrypted http:// is only allowed for this computer."));
+      /* Translators: %s is the server address that was tried */
+      *message_out = g_strdup_printf (_("%s is not encrypted. Use an https:// address: unencrypted http:// is only allowed for this computer."), url);
       return LUMA_ACCOUNT_FIELD_SERVER;
     case LUMA_API_ERROR_INVALID_URL:
       *message_out = g_strdup (_("This is not a server address. Enter it as https://luma.example.com"));
@@ -276,7 +256,8 @@ explain_error (LumaAccountPage  *self,
     case LUMA_API_ERROR_NOT_FOUND:
     case LUMA_API_ERROR_PROTOCOL:
     case LUMA_API_ERROR_BAD_REQUEST:
-      *message_out = g_strdup (_("No Luma server answers at this address."));
+      /* Translators: %s is the server address that was tried */
+      *message_out = g_strdup_printf (_("No Luma server answers at %s."), url);
       return LUMA_ACCOUNT_FIELD_SERVER;
     case LUMA_API_ERROR_AUTH:
       if (superadmin)
@@ -306,7 +287,8 @@ explain_error (LumaAccountPage  *self,
       return superadmin ? LUMA_ACCOUNT_FIELD_USER : LUMA_ACCOUNT_FIELD_API_KEY;
     case LUMA_API_ERROR_RATE_LIMITED:
     case LUMA_API_ERROR_SERVER:
-      *message_out = g_strdup (_("The server has a problem right now. Try again in a few minutes."));
+      /* Translators: %s is the server address that was tried */
+      *message_out = g_strdup_printf (_("The server at %s has a problem right now. Try again in a few minutes."), url);
       return LUMA_ACCOUNT_FIELD_NONE;
     default:
       *message_out = g_strdup (error->message);
@@ -321,7 +303,6 @@ finish_connected (LumaAccountPage *self)
   int index;
 
   set_busy (self, FALSE);
-  g_clear_object (&self->client);
 
   if (self->settings != NULL)
     {
@@ -399,35 +380,20 @@ check_done (LumaAccountPage *self,
 
   set_busy (self, FALSE);
   g_clear_object (&self->pending);
-  g_clear_object (&self->client);
   field = explain_error (self, error, &message);
   luma_account_page_show_error (self, field, message);
 }
 
 static void
-subscription_checked_cb (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  g_autoptr(LumaAccountPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LumaSubscription) s = NULL;
-
-  s = luma_api_client_get_subscription_finish (LUMA_API_CLIENT (source), result, NULL, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  check_done (self, error);
-}
-
-static void
-login_checked_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+checked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(LumaAccountPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  luma_api_client_login_finish (LUMA_API_CLIENT (source), result, &error);
+  luma_session_check_finish (result, &error);
+  /* Cancelled: by the Cancel button, which already said so, or the page went away. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   check_done (self, error);
@@ -436,8 +402,8 @@ login_checked_cb (GObject      *source,
 void
 luma_account_page_connect (LumaAccountPage *self)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *ca = NULL;
   g_autofree char *trimmed = NULL;
   LumaAccountKind kind;
   const char *identity;
@@ -490,58 +456,108 @@ luma_account_page_connect (LumaAccountPage *self)
       return;
     }
 
-  self->client = luma_api_client_new (server, &error);
-  if (self->client == NULL)
-    {
-      check_done (self, error);
-      return;
-    }
-  if (luma_api_client_is_insecure (self->client))
-    {
-      g_autoptr(GError) insecure = g_error_new_literal (LUMA_API_ERROR, LUMA_API_ERROR_INSECURE_URL, "");
-
-      check_done (self, insecure);
-      return;
-    }
-  if (self->settings != NULL)
-    {
-      g_autofree char *ca = g_settings_get_string (self->settings, "ca-file");
-
-      if (*ca != '\0' && !luma_api_client_set_ca_file (self->client, ca, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("The trusted certificate in the preferences cannot be used: %s"),
-                                                      error->message);
-
-          g_clear_object (&self->client);
-          luma_account_page_show_error (self, LUMA_ACCOUNT_FIELD_SERVER, message);
-          return;
-        }
-    }
-
   self->pending = luma_account_new (kind, server, identity);
   luma_account_set_secret (self->pending, secret);
+  g_free (self->tried_server);
+  self->tried_server = g_strdup (luma_account_get_server (self->pending));
   set_busy (self, TRUE);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  /* One real request proves the address, the identity and the secret. */
-  if (kind == LUMA_ACCOUNT_KIND_TENANT)
-    {
-      luma_api_client_set_tenant_credentials (self->client, luma_account_get_identity (self->pending), secret);
-      luma_api_client_get_subscription_async (self->client, NULL, self->cancellable,
-                                              subscription_checked_cb, g_object_ref (self));
-    }
-  else
-    {
-      luma_api_client_set_superadmin_credentials (self->client, luma_account_get_identity (self->pending), secret);
-      luma_api_client_login_async (self->client, self->cancellable, login_checked_cb,
-                                   g_object_ref (self));
-    }
+  if (self->settings != NULL)
+    ca = g_settings_get_string (self->settings, "ca-file");
+  /* One real request with a short time-out proves the address, the identity and the secret;
+   * nothing is written before it answered. */
+  luma_session_check_async (self->pending, ca, self->cancellable, checked_cb, g_object_ref (self));
+}
+
+void
+luma_account_page_cancel (LumaAccountPage *self)
+{
+  g_autofree char *message = NULL;
+
+  g_return_if_fail (LUMA_IS_ACCOUNT_PAGE (self));
+
+  if (!self->busy)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->pending);
+  set_busy (self, FALSE);
+  /* Translators: %s is the server address that was tried */
+  message = g_strdup_printf (_("Connecting to %s was cancelled."), self->tried_server);
+  luma_account_page_show_error (self, LUMA_ACCOUNT_FIELD_NONE, message);
+}
+
+const char *
+luma_account_page_get_tried_server (LumaAccountPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_ACCOUNT_PAGE (self), NULL);
+  return self->tried_server;
 }
 
 /* ---- Saved accounts ------------------------------------------------------------------------- */
+
+static void
+forget_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    LumaAccountPage  *self)
+{
+  LumaAccount *account = g_object_get_data (G_OBJECT (dialog), "account");
+
+  if (g_strcmp0 (response, "forget") != 0 || account == NULL)
+    return;
+
+  /* The application forgets it: the session's keyring item and cache files, then the settings entry. */
+  gtk_widget_activate_action (GTK_WIDGET (self), "app.forget-account", "(sss)",
+                              luma_account_get_kind (account) == LUMA_ACCOUNT_KIND_SUPERADMIN
+                              ? "superadmin" : "tenant",
+                              luma_account_get_server (account),
+                              luma_account_get_identity (account));
+}
+
+/* Asks first, saying what goes. Returns the dialog, for tests. */
+GtkWidget *
+luma_account_page_ask_forget (LumaAccountPage *self,
+                              LumaAccount     *account)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *label = luma_account_dup_label (account);
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  g_return_val_if_fail (LUMA_IS_ACCOUNT_PAGE (self), NULL);
+  g_return_val_if_fail (LUMA_IS_ACCOUNT (account), NULL);
+
+  /* Translators: %s names an account, e.g. "acme on luma.example" */
+  heading = g_strdup_printf (_("Forget %s?"), label);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, NULL);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                               luma_account_get_kind (account) == LUMA_ACCOUNT_KIND_SUPERADMIN
+                               ? _("The saved password is removed from the keyring, and the cached "
+                                   "history of its tenants is deleted from this computer, with the "
+                                   "user names, emails and conversation transcripts in it. The "
+                                   "data on the server stays.")
+                               : _("The saved API access key is removed from the keyring, and the "
+                                   "cached history is deleted from this computer, with the user "
+                                   "names, emails and conversation transcripts in it. The data on "
+                                   "the server stays."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "forget", _("_Forget"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "forget",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "account", g_object_ref (account), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (forget_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
 
 static void
 remove_saved_clicked_cb (GtkButton       *button,
@@ -549,8 +565,8 @@ remove_saved_clicked_cb (GtkButton       *button,
 {
   LumaAccount *account = g_object_get_data (G_OBJECT (button), "account");
 
-  if (self->settings != NULL && account != NULL)
-    luma_account_list_remove (self->settings, account);
+  if (account != NULL)
+    luma_account_page_ask_forget (self, account);
 }
 
 static void
@@ -646,8 +662,8 @@ luma_account_page_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->settings);
-  g_clear_object (&self->client);
   g_clear_object (&self->pending);
+  g_clear_pointer (&self->tried_server, g_free);
 
   G_OBJECT_CLASS (luma_account_page_parent_class)->dispose (object);
 }
@@ -686,12 +702,14 @@ luma_account_page_class_init (LumaAccountPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaAccountPage, password_error);
   gtk_widget_class_bind_template_child (widget_class, LumaAccountPage, general_error);
   gtk_widget_class_bind_template_child (widget_class, LumaAccountPage, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaAccountPage, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, LumaAccountPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, LumaAccountPage, saved_group);
   gtk_widget_class_bind_template_child (widget_class, LumaAccountPage, saved_list);
   gtk_widget_class_bind_template_callback (widget_class, kind_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, luma_account_page_connect);
+  gtk_widget_class_bind_template_callback (widget_class, luma_account_page_cancel);
   gtk_widget_class_bind_template_callback (widget_class, saved_activated_cb);
 }
 
@@ -703,6 +721,7 @@ luma_account_page_init (LumaAccountPage *self)
   luma_a11y_name_from_mnemonic (GTK_BUTTON (self->tenant_toggle));
   luma_a11y_name_from_mnemonic (GTK_BUTTON (self->superadmin_toggle));
   luma_a11y_name_from_mnemonic (self->connect_button);
+  luma_a11y_name_from_mnemonic (self->cancel_button);
   luma_a11y_label_password_peek (self->key_row, _("Show or hide the API access key"));
   luma_a11y_label_password_peek (self->password_row, _("Show or hide the password"));
 

@@ -28,7 +28,8 @@ typedef enum
 /* Signals: "connected" (LumaAccount *account) after the server accepted the
  * credentials; the account carries its secret for this run, it is stored in
  * GSettings and the secret in the keyring. "open" (LumaAccount *account) when
- * a saved account is chosen. */
+ * a saved account is chosen. Forgetting a saved account (after the user
+ * confirmed) activates app.forget-account with (kind, server, identity). */
 
 void              luma_account_page_set_settings (LumaAccountPage  *self,
                                                   GSettings        *settings);
@@ -50,10 +51,14 @@ void              luma_account_page_set_field    (LumaAccountPage  *self,
                                                   LumaAccountField  field,
                                                   const char       *text);
 void              luma_account_page_connect      (LumaAccountPage  *self);
+/* The confirmation before forgetting a saved account; its "forget" response
+ * activates app.forget-account. Returns the AdwMessageDialog shown. */
+GtkWidget        *luma_account_page_ask_forget   (LumaAccountPage  *self,
+                                                  LumaAccount      *account);
+/* Stops the connection being tried, at once. */
+void              luma_account_page_cancel       (LumaAccountPage  *self);
+/* The server address last tried (normalized), or NULL. */
+const char       *luma_account_page_get_tried_server (LumaAccountPage *self);
 gboolean          luma_account_page_get_busy     (LumaAccountPage  *self);
-
-/* "https://luma.example" -> "https://luma.example/gateway/api/v1"; adds
- * https:// when no scheme is given. */
-char             *luma_account_normalize_server  (const char       *text);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ struct _LumaApplication
 
   GSettings      *settings;
   LumaBackground *background;
+  GHashTable     *sessions;   /* LumaAccountIdentity key -> LumaSession: one per account */
 };
 
 G_DEFINE_FINAL_TYPE (LumaApplication, luma_application, ADW_TYPE_APPLICATION)
@@ -57,6 +58,206 @@ luma_application_get_settings (LumaApplication *self)
     self->settings = g_settings_new (APP_ID);
 
   return self->settings;
+}
+
+/* ---- Sessions: one per account, shared by its window and the background mode ------------------ */
+
+static guint
+read_sync_interval (LumaApplication *self)
+{
+  const char *test_seconds = g_getenv ("LUMA_SYNC_INTERVAL_SECONDS");
+  guint64 seconds;
+
+  /* A test hook: minutes are too long for a test run. */
+  if (test_seconds != NULL && g_ascii_string_to_unsigned (test_seconds, 10, 1, 86400, &seconds, NULL))
+    return (guint) seconds;
+  return MAX (g_settings_get_uint (luma_application_get_settings (self), "sync-interval"), 1) * 60;
+}
+
+static void
+session_settings_changed_cb (LumaApplication *self,
+                             const char      *key)
+{
+  GHashTableIter iter;
+  gpointer session;
+  g_autofree char *ca = NULL;
+
+  if (g_strcmp0 (key, "sync-interval") != 0 && g_strcmp0 (key, "ca-file") != 0)
+    return;
+
+  ca = g_settings_get_string (luma_application_get_settings (self), "ca-file");
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    {
+      luma_session_set_sync_interval (session, read_sync_interval (self));
+      luma_session_set_ca_file (session, ca);
+    }
+}
+
+static void
+session_finalized_cb (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  LumaApplication *self = data;
+  GHashTableIter iter;
+  gpointer session;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    if (session == (gpointer) where_the_object_was)
+      {
+        g_hash_table_iter_remove (&iter);
+        return;
+      }
+}
+
+LumaSession *
+luma_application_dup_session (LumaApplication *self,
+                              LumaAccount     *account)
+{
+  const LumaAccountIdentity *id;
+  GSettings *settings;
+  LumaSession *session;
+  g_autofree char *ca = NULL;
+
+  g_return_val_if_fail (LUMA_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (LUMA_IS_ACCOUNT (account), NULL);
+
+  id = luma_account_get_id (account);
+  session = g_hash_table_lookup (self->sessions, id->key);
+  if (session != NULL &&
+      (luma_session_get_status (session) == LUMA_SESSION_STATUS_STOPPED ||
+       luma_session_get_status (session) == LUMA_SESSION_STATUS_FAILED))
+    {
+      /* Let go of: a new start begins afresh (a stopped one may still finish its callbacks). */
+      g_object_weak_unref (G_OBJECT (session), session_finalized_cb, self);
+      g_hash_table_remove (self->sessions, id->key);
+      session = NULL;
+    }
+  if (session != NULL)
+    {
+      /* A secret given for this run replaces the one the session had. */
+      if (luma_account_get_secret (account) != NULL)
+        luma_account_set_secret (luma_session_get_account (session), luma_account_get_secret (account));
+      return g_object_ref (session);
+    }
+
+  settings = luma_application_get_settings (self);
+  session = luma_session_new (account);
+  luma_session_set_application (session, G_APPLICATION (self));
+  ca = g_settings_get_string (settings, "ca-file");
+  luma_session_set_ca_file (session, ca);
+  luma_session_set_sync_interval (session, read_sync_interval (self));
+  g_settings_bind (settings, "notifications-enabled", session, "notifications-enabled",
+                   G_SETTINGS_BIND_GET);
+  /* Kept while a window or the background mode uses it: the last one closes its cache. */
+  g_hash_table_insert (self->sessions, g_strdup (id->key), session);
+  g_object_weak_ref (G_OBJECT (session), session_finalized_cb, self);
+  return session;
+}
+
+void
+luma_application_release_session (LumaApplication *self,
+                                  LumaSession     *session,
+                                  GtkWindow       *leaving)
+{
+  g_return_if_fail (LUMA_IS_APPLICATION (self));
+  g_return_if_fail (LUMA_IS_SESSION (session));
+
+  if (self->background != NULL && luma_background_get_session (self->background) == session)
+    return;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (l->data != (gpointer) leaving && LUMA_IS_WINDOW (l->data) &&
+        luma_window_get_session (l->data) == session)
+      return;
+
+  /* The last user: stop its sync and close its cache, as a window on its own did. */
+  luma_session_stop (session);
+}
+
+static void
+forget_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LumaApplication *self = g_task_get_source_object (task);
+  LumaSession *session = LUMA_SESSION (source);
+  LumaAccount *account = luma_session_get_account (session);
+  GError *error = NULL;
+
+  /* The settings entry goes in any case: the user asked to forget it. */
+  luma_account_list_remove (luma_application_get_settings (self), account);
+
+  if (!luma_session_forget_finish (session, result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+luma_application_forget_account_async (LumaApplication     *self,
+                                       LumaAccount         *account,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(LumaSession) session = NULL;
+  GTask *task;
+
+  g_return_if_fail (LUMA_IS_APPLICATION (self));
+  g_return_if_fail (LUMA_IS_ACCOUNT (account));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, luma_application_forget_account_async);
+
+  /* The windows on it go back to the first-run page first: they let go of the cache. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (LUMA_IS_WINDOW (l->data) && luma_window_get_account (l->data) != NULL &&
+        luma_account_equal (luma_window_get_account (l->data), account))
+      luma_window_set_account (l->data, NULL);
+  if (self->background != NULL && luma_account_equal (luma_background_get_account (self->background), account))
+    g_clear_object (&self->background);
+
+  session = luma_application_dup_session (self, account);
+  luma_session_forget_async (session, cancellable, forget_done_cb, task);
+}
+
+gboolean
+luma_application_forget_account_finish (LumaApplication  *self,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+forget_action_done_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!luma_application_forget_account_finish (LUMA_APPLICATION (source), result, &error))
+    g_warning ("Cannot forget the account completely: %s", error->message);
+}
+
+/* app.forget-account (kind, server, identity): after the user confirmed. */
+static void
+forget_account_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  LumaApplication *self = user_data;
+  g_autoptr(LumaAccount) account = NULL;
+  const char *kind, *server, *identity;
+
+  g_variant_get (parameter, "(&s&s&s)", &kind, &server, &identity);
+  account = luma_account_new (g_str_equal (kind, "superadmin") ? LUMA_ACCOUNT_KIND_SUPERADMIN
+                                                               : LUMA_ACCOUNT_KIND_TENANT,
+                              server, identity);
+  luma_application_forget_account_async (self, account, NULL, forget_action_done_cb, NULL);
 }
 
 static LumaWindow *
@@ -153,8 +354,11 @@ start_background (LumaApplication         *self,
       return 1;
     }
 
-  self->background = luma_background_new (G_APPLICATION (self), luma_application_get_settings (self),
-                                          account);
+  {
+    g_autoptr(LumaSession) session = luma_application_dup_session (self, account);
+
+    self->background = luma_background_new (session);
+  }
   g_application_hold (G_APPLICATION (self));
   return 0;
 }
@@ -185,7 +389,6 @@ luma_application_command_line (GApplication            *app,
   LumaApplication *self = LUMA_APPLICATION (app);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   g_autoptr(LumaAccount) account = NULL;
-  g_autofree char *normalized = NULL;
   const char *server = NULL;
   const char *tenant = NULL;
   const char *superadmin = NULL;
@@ -218,18 +421,15 @@ luma_application_command_line (GApplication            *app,
       return 2;
     }
 
-  /* "https://luma.example" means its API at /gateway/api/v1, as on the first-run page. */
-  normalized = luma_account_normalize_server (server);
-
   if (tenant != NULL)
     {
-      account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, normalized, tenant);
+      account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, server, tenant);
       luma_account_set_secret (account,
                                g_application_command_line_getenv (command_line, "LUMA_API_KEY"));
     }
   else
     {
-      account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, normalized, superadmin);
+      account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, server, superadmin);
       luma_account_set_secret (account,
                                g_application_command_line_getenv (command_line, "LUMA_PASSWORD"));
     }
@@ -391,6 +591,7 @@ show_history_activated (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "show-page", show_page_activated, "s" },
+  { "forget-account", forget_account_activated, "(sss)" },
   { "show-subscription", show_subscription_activated, "s" },
   { "show-history", show_history_activated, "s" },
   { "quit", quit_activated },
@@ -425,6 +626,8 @@ luma_application_startup (GApplication *app)
                            G_CALLBACK (start_in_background_changed_cb), self, G_CONNECT_SWAPPED);
   if (g_settings_get_boolean (luma_application_get_settings (self), "start-in-background"))
     start_in_background_changed_cb (self);
+  g_signal_connect_object (luma_application_get_settings (self), "changed",
+                           G_CALLBACK (session_settings_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -433,6 +636,16 @@ luma_application_dispose (GObject *object)
   LumaApplication *self = LUMA_APPLICATION (object);
 
   g_clear_object (&self->background);
+  if (self->sessions != NULL)
+    {
+      GHashTableIter iter;
+      gpointer session;
+
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, NULL, &session))
+        g_object_weak_unref (session, session_finalized_cb, self);
+    }
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (luma_application_parent_class)->dispose (object);
@@ -456,6 +669,7 @@ luma_application_class_init (LumaApplicationClass *klass)
 static void
 luma_application_init (LumaApplication *self)
 {
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Follow the licenses of a Luma tenant."));

@@ -12,27 +12,15 @@
 #include <glib/gstdio.h>
 
 #include "luma-background.h"
-#include "luma-cache.h"
-#include "luma-credentials.h"
-#include "luma-notifier.h"
-#include "luma-sync.h"
 
 struct _LumaBackground
 {
-  GObject        parent_instance;
+  GObject       parent_instance;
 
-  GApplication  *application;   /* not owned: it owns us */
-  GSettings     *settings;
-  LumaAccount   *account;
-  LumaApiClient *client;
-  LumaCache     *cache;
-  LumaSync      *sync;
-  LumaNotifier  *notifier;
-  GCancellable  *cancellable;
-  GError        *error;
-  guint          timeout_id;
-  guint          interval;
-  guint          n_syncs;
+  LumaSession  *session;
+  GCancellable *cancellable;
+  GError       *error;
+  guint         n_syncs;
 };
 
 G_DEFINE_FINAL_TYPE (LumaBackground, luma_background, G_TYPE_OBJECT)
@@ -42,94 +30,34 @@ fail (LumaBackground *self,
       GError         *error)
 {
   g_message ("Background sync of %s stopped: %s",
-             luma_account_get_identity (self->account), error->message);
+             luma_account_get_identity (luma_session_get_account (self->session)), error->message);
   g_clear_error (&self->error);
   self->error = error;
 }
 
-/* ---- Syncing at the interval ------------------------------------------------------------------ */
-
+/* The session syncs at the interval and notifies; this only counts and logs. */
 static void
-sync_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+sync_finished_cb (LumaBackground        *self,
+                  const LumaSyncSummary *summary,
+                  const GError          *error)
 {
-  g_autoptr(LumaBackground) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LumaSyncSummary) summary = luma_sync_run_finish (LUMA_SYNC (source), result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (summary == NULL)
-    {
-      /* Offline or the server failing: the next interval tries again. */
-      g_message ("Background sync of %s failed: %s",
-                 luma_account_get_identity (self->account), error->message);
-      return;
-    }
-
-  self->n_syncs++;
-  if (self->notifier != NULL &&
-      !luma_notifier_evaluate_cached (self->notifier,
-                                      g_settings_get_boolean (self->settings, "notifications-enabled"),
-                                      NULL, &error))
-    g_warning ("Cannot evaluate the consumption thresholds: %s", error->message);
+  if (summary != NULL)
+    self->n_syncs++;
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* Offline or the server failing: the next interval tries again. */
+    g_message ("Background sync of %s failed: %s",
+               luma_account_get_identity (luma_session_get_account (self->session)), error->message);
 }
 
 static void
-run_sync (LumaBackground *self)
-{
-  if (self->sync == NULL || luma_sync_get_running (self->sync))
-    return;
-  luma_sync_run_async (self->sync, self->cancellable, sync_done_cb, g_object_ref (self));
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  run_sync (LUMA_BACKGROUND (user_data));
-  return G_SOURCE_CONTINUE;
-}
-
-static guint
-read_interval (LumaBackground *self)
-{
-  const char *test_seconds = g_getenv ("LUMA_SYNC_INTERVAL_SECONDS");
-  guint64 seconds;
-
-  /* A test hook: minutes are too long for a test run. */
-  if (test_seconds != NULL && g_ascii_string_to_unsigned (test_seconds, 10, 1, 86400, &seconds, NULL))
-    return (guint) seconds;
-  return MAX (g_settings_get_uint (self->settings, "sync-interval"), 1) * 60;
-}
-
-static void
-schedule (LumaBackground *self)
-{
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
-  self->interval = read_interval (self);
-  if (self->sync != NULL)
-    self->timeout_id = g_timeout_add_seconds (self->interval, timeout_cb, self);
-}
-
-static void
-interval_changed_cb (LumaBackground *self)
-{
-  schedule (self);
-}
-
-/* ---- Starting ------------------------------------------------------------------------------- */
-
-static void
-cache_open_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+started_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(LumaBackground) self = user_data;
   GError *error = NULL;
-  LumaCache *cache = luma_cache_open_for_account_finish (result, &error);
 
-  if (cache == NULL)
+  if (!luma_session_start_finish (LUMA_SESSION (source), result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         fail (self, error);
@@ -138,120 +66,46 @@ cache_open_cb (GObject      *source,
       return;
     }
 
-  self->cache = cache;
-  self->sync = luma_sync_new (self->client, cache);
-  self->notifier = luma_notifier_new (self->application, cache);
-  run_sync (self);
-  schedule (self);
-}
-
-static void
-connect_with_secret (LumaBackground *self,
-                     const char     *secret)
-{
-  const char *identity = luma_account_get_identity (self->account);
-
-  luma_api_client_set_tenant_credentials (self->client, identity, secret);
-  luma_cache_open_for_account_async (luma_account_get_server (self->account), identity,
-                                     self->cancellable, cache_open_cb, g_object_ref (self));
-}
-
-static void
-secret_looked_up_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(LumaBackground) self = user_data;
-  GError *error = NULL;
-  g_autofree char *secret = luma_credentials_lookup_api_key_finish (result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_error_free (error);
-      return;
-    }
-  if (secret == NULL)
-    {
-      if (error == NULL)
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                                     _("No API access key is stored for this account"));
-      fail (self, error);
-      return;
-    }
-  connect_with_secret (self, secret);
-  memset (secret, 0, strlen (secret));
-}
-
-static void
-start (LumaBackground *self)
-{
-  GError *error = NULL;
-  const char *server = luma_account_get_server (self->account);
-  g_autofree char *ca = NULL;
-
-  if (luma_account_get_kind (self->account) != LUMA_ACCOUNT_KIND_TENANT)
-    {
-      fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                       _("Background sync follows Tenant Administrator accounts only")));
-      return;
-    }
-
-  self->client = luma_api_client_new (server, &error);
-  if (self->client == NULL)
-    {
-      fail (self, error);
-      return;
-    }
-  if (luma_api_client_is_insecure (self->client))
-    {
-      g_clear_object (&self->client);
-      fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                                       _("Use an https:// address: unencrypted http:// is only allowed for this computer.")));
-      return;
-    }
-  ca = g_settings_get_string (self->settings, "ca-file");
-  if (*ca != '\0' && !luma_api_client_set_ca_file (self->client, ca, &error))
-    {
-      g_message ("The trusted certificate in the preferences cannot be used: %s", error->message);
-      g_clear_error (&error);
-    }
-
-  if (luma_account_get_secret (self->account) != NULL)
-    connect_with_secret (self, luma_account_get_secret (self->account));
-  else
-    luma_credentials_lookup_api_key_async (server, luma_account_get_identity (self->account),
-                                           self->cancellable, secret_looked_up_cb,
-                                           g_object_ref (self));
+  /* At once, then at the session's interval. */
+  luma_session_sync_async (self->session, NULL, NULL, NULL);
 }
 
 LumaBackground *
-luma_background_new (GApplication *application,
-                     GSettings    *settings,
-                     LumaAccount  *account)
+luma_background_new (LumaSession *session)
 {
   LumaBackground *self;
 
-  g_return_val_if_fail (G_IS_APPLICATION (application), NULL);
-  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
-  g_return_val_if_fail (LUMA_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (LUMA_IS_SESSION (session), NULL);
 
   self = g_object_new (LUMA_TYPE_BACKGROUND, NULL);
-  self->application = application;
-  self->settings = g_object_ref (settings);
-  self->account = g_object_ref (account);
+  self->session = g_object_ref (session);
   self->cancellable = g_cancellable_new ();
-  self->interval = read_interval (self);
-  g_signal_connect_object (settings, "changed::sync-interval", G_CALLBACK (interval_changed_cb),
-                           self, G_CONNECT_SWAPPED);
-  start (self);
+  g_signal_connect_object (session, "sync-finished", G_CALLBACK (sync_finished_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  if (luma_account_get_kind (luma_session_get_account (session)) != LUMA_ACCOUNT_KIND_TENANT)
+    {
+      fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                       _("Background sync follows Tenant Administrator accounts only")));
+      return self;
+    }
+
+  luma_session_start_async (session, self->cancellable, started_cb, g_object_ref (self));
   return self;
+}
+
+LumaSession *
+luma_background_get_session (LumaBackground *self)
+{
+  g_return_val_if_fail (LUMA_IS_BACKGROUND (self), NULL);
+  return self->session;
 }
 
 LumaAccount *
 luma_background_get_account (LumaBackground *self)
 {
   g_return_val_if_fail (LUMA_IS_BACKGROUND (self), NULL);
-  return self->account;
+  return luma_session_get_account (self->session);
 }
 
 guint
@@ -265,7 +119,7 @@ guint
 luma_background_get_interval (LumaBackground *self)
 {
   g_return_val_if_fail (LUMA_IS_BACKGROUND (self), 0);
-  return self->interval;
+  return luma_session_get_sync_interval (self->session);
 }
 
 const GError *
@@ -281,13 +135,9 @@ luma_background_dispose (GObject *object)
   LumaBackground *self = LUMA_BACKGROUND (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
-  g_clear_object (&self->notifier);
-  g_clear_object (&self->sync);
-  g_clear_object (&self->cache);
-  g_clear_object (&self->client);
-  g_clear_object (&self->settings);
-  g_clear_object (&self->account);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_error (&self->error);
 

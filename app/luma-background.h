@@ -7,7 +7,7 @@
 
 #include <gio/gio.h>
 
-#include "luma-account.h"
+#include "luma-session.h"
 
 G_BEGIN_DECLS
 
@@ -15,17 +15,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (LumaBackground, luma_background, LUMA, BACKGROUND, GObject)
 
-/* Follows one Tenant Administrator account: opens its cache, syncs at once
- * and then every "sync-interval" minutes of @settings (re-read when it
- * changes), and after each successful sync evaluates the 75/85/95/100 %
- * thresholds, notifying through @application when "notifications-enabled".
- * The key comes from @account's secret or the keyring.
- *
- * For tests only, LUMA_SYNC_INTERVAL_SECONDS in the environment replaces
- * the interval with that many seconds. */
-LumaBackground *luma_background_new            (GApplication   *application,
-                                                GSettings      *settings,
-                                                LumaAccount    *account);
+/* Follows one Tenant Administrator account through its @session (the
+ * application's, shared with a window on the same account): starts it, syncs
+ * at once and then at the session's interval; the session notifies after
+ * each successful sync. */
+LumaBackground *luma_background_new            (LumaSession    *session);
+LumaSession    *luma_background_get_session    (LumaBackground *self);
 LumaAccount    *luma_background_get_account    (LumaBackground *self);
 /* Successful syncs so far. */
 guint           luma_background_get_n_syncs    (LumaBackground *self);

@@ -10,10 +10,8 @@
 #include <glib/gi18n.h>
 
 #include "luma-account-page.h"
-#include "luma-credentials.h"
 #include "luma-format.h"
 #include "luma-history-page.h"
-#include "luma-notifier.h"
 #include "luma-purchases-page.h"
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page.h"
@@ -25,17 +23,15 @@ struct _LumaWindow
 {
   AdwApplicationWindow  parent_instance;
 
+  LumaApplication      *application;     /* not owned: it outlives its windows */
   LumaAccount          *account;
-  LumaApiClient        *client;
-  LumaCache            *cache;
+  LumaSession          *session;         /* the application's, shared with the background mode */
+  LumaCache            *cache;           /* the session's, of the tenant shown */
   LumaSync             *sync;
-  LumaNotifier         *notifier;
   char                 *tenant;          /* the tenant whose pages are shown */
-  GCancellable         *cancellable;     /* of the account's session */
+  GCancellable         *cancellable;     /* of this window's wait for the session */
   GCancellable         *tenant_cancellable;
-  GCancellable         *sync_cancellable;  /* of the running sync: Stop cancels only it */
   gboolean              sync_stopped;      /* the user stopped the running sync */
-  guint                 sync_timeout;
   gboolean              ready;
   char                 *last_toast;
 
@@ -61,8 +57,15 @@ struct _LumaWindow
 
 G_DEFINE_FINAL_TYPE (LumaWindow, luma_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void start_session (LumaWindow *self);
-static void run_sync      (LumaWindow *self);
+static void start_session  (LumaWindow *self);
+static void detach_session (LumaWindow *self);
+static void run_sync       (LumaWindow *self);
+
+static LumaApiClient *
+get_client (LumaWindow *self)
+{
+  return self->session != NULL ? luma_session_get_client (self->session) : NULL;
+}
 
 static GSettings *
 get_settings (LumaWindow *self)
@@ -120,7 +123,6 @@ luma_window_close_request (GtkWindow *window)
   save_window_state (self);
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->tenant_cancellable);
-  g_cancellable_cancel (self->sync_cancellable);
 
   return GTK_WINDOW_CLASS (luma_window_parent_class)->close_request (window);
 }
@@ -177,7 +179,7 @@ update_header (LumaWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", tenant_open && is_superadmin (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refill",
-                                 tenant_open && is_superadmin (self) && self->client != NULL);
+                                 tenant_open && is_superadmin (self) && get_client (self) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", tenant_open);
 
   if (self->account != NULL)
@@ -290,18 +292,16 @@ describe_sync_error (const GError *error)
   return g_strdup_printf (_("Sync failed: %s"), error->message);
 }
 
+/* What the session's sync did, told the way this window tells it. The notifications are the
+ * session's: each window and the background mode see the same syncs. */
 static void
-sync_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+sync_finished_cb (LumaWindow            *self,
+                  const LumaSyncSummary *summary,
+                  const GError          *error)
 {
-  g_autoptr(LumaWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LumaSyncSummary) summary = NULL;
-
-  summary = luma_sync_run_finish (LUMA_SYNC (source), result, &error);
-  if (LUMA_SYNC (source) != self->sync)
+  if (self->sync == NULL)
     return;
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Stopped by the user: what was committed stays, and the next sync resumes from there.
@@ -338,18 +338,6 @@ sync_done_cb (GObject      *source,
       return;
     }
 
-  /* The 75/85/95/100 % notifications, once per crossing. */
-  if (self->notifier != NULL)
-    {
-      GSettings *settings = get_settings (self);
-      gboolean enabled = settings != NULL ? g_settings_get_boolean (settings, "notifications-enabled")
-                                          : TRUE;
-      g_autoptr(GError) notify_error = NULL;
-
-      if (!luma_notifier_evaluate_cached (self->notifier, enabled, NULL, &notify_error))
-        g_warning ("Cannot evaluate the consumption alerts: %s", notify_error->message);
-    }
-
   if (summary->conflict)
     luma_window_add_toast (self, _("The contacts changed on the server meanwhile: choose the version to keep"));
   else if (summary->contacts_pushed)
@@ -363,51 +351,23 @@ sync_done_cb (GObject      *source,
 static void
 run_sync (LumaWindow *self)
 {
-  if (self->sync == NULL || luma_sync_get_running (self->sync))
+  if (self->session == NULL || self->sync == NULL)
     return;
 
-  /* A cancellable of its own, so Stop ends this run and leaves the tenant open. */
-  g_clear_object (&self->sync_cancellable);
-  self->sync_cancellable = g_cancellable_new ();
   self->sync_stopped = FALSE;
-  luma_sync_run_async (self->sync, self->sync_cancellable, sync_done_cb, g_object_ref (self));
+  /* Joins the running sync, if any: its end is seen through ::sync-finished. */
+  luma_session_sync_async (self->session, NULL, NULL, NULL);
   update_sync_state (self);
 }
 
 static void
 cancel_sync (LumaWindow *self)
 {
-  if (self->sync == NULL || !luma_sync_get_running (self->sync) || self->sync_cancellable == NULL)
+  if (self->sync == NULL || !luma_sync_get_running (self->sync))
     return;
 
   self->sync_stopped = TRUE;
-  g_cancellable_cancel (self->sync_cancellable);
-}
-
-static gboolean
-sync_timeout_cb (gpointer user_data)
-{
-  run_sync (LUMA_WINDOW (user_data));
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-schedule_sync (LumaWindow *self)
-{
-  GSettings *settings = get_settings (self);
-  guint minutes = settings != NULL ? g_settings_get_uint (settings, "sync-interval") : 15;
-
-  g_clear_handle_id (&self->sync_timeout, g_source_remove);
-  if (self->sync != NULL)
-    self->sync_timeout = g_timeout_add_seconds (MAX (minutes, 1) * 60, sync_timeout_cb, self);
-}
-
-static void
-settings_changed_cb (LumaWindow *self,
-                     const char *key)
-{
-  if (g_strcmp0 (key, "sync-interval") == 0)
-    schedule_sync (self);
+  luma_session_cancel_sync (self->session);
 }
 
 /* ---- Opening a tenant ----------------------------------------------------------------------- */
@@ -418,9 +378,6 @@ close_tenant (LumaWindow *self)
   g_cancellable_cancel (self->tenant_cancellable);
   g_clear_object (&self->tenant_cancellable);
   self->sync_stopped = FALSE;
-  g_cancellable_cancel (self->sync_cancellable);
-  g_clear_object (&self->sync_cancellable);
-  g_clear_handle_id (&self->sync_timeout, g_source_remove);
 
   if (self->sync != NULL)
     g_signal_handlers_disconnect_by_data (self->sync, self);
@@ -429,7 +386,6 @@ close_tenant (LumaWindow *self)
   luma_history_page_set_context (self->history_page, NULL, NULL);
   luma_purchases_page_set_cache (self->purchases_page, NULL);
 
-  g_clear_object (&self->notifier);
   g_clear_object (&self->sync);
   g_clear_object (&self->cache);
   g_clear_pointer (&self->tenant, g_free);
@@ -438,32 +394,19 @@ close_tenant (LumaWindow *self)
   update_offline (self);
 }
 
-/* Takes @cache. */
+/* The session's open tenant on the pages. */
 static void
-cache_opened (LumaWindow   *self,
-              LumaCache    *cache,
-              const GError *error)
+show_tenant (LumaWindow *self)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  LumaCache *cache = luma_session_get_cache (self->session);
 
-  if (cache == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Cannot open the local cache: %s"), error->message);
-
-      luma_window_add_toast (self, message);
-      show_main (self, is_superadmin (self) ? "tenants" : "account");
-      return;
-    }
-
-  self->cache = cache;
+  close_tenant (self);
+  self->tenant = g_strdup (luma_session_get_tenant (self->session));
+  self->cache = g_object_ref (cache);
+  self->sync = g_object_ref (luma_session_get_sync (self->session));
   if (luma_cache_was_rebuilt (cache))
     luma_window_add_toast (self, luma_cache_get_rebuild_message (cache));
 
-  self->sync = luma_sync_new (self->client, cache);
-  self->notifier = luma_notifier_new (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
-                                      cache);
-  luma_notifier_set_name_tenant (self->notifier, is_superadmin (self));
   g_signal_connect_swapped (self->sync, "notify::running", G_CALLBACK (sync_notify_cb), self);
   g_signal_connect_swapped (self->sync, "notify::done", G_CALLBACK (sync_notify_cb), self);
   g_signal_connect_swapped (self->sync, "notify::total", G_CALLBACK (sync_notify_cb), self);
@@ -477,61 +420,51 @@ cache_opened (LumaWindow   *self,
   show_main (self, "tenant");
 
   run_sync (self);
-  schedule_sync (self);
 }
 
 static void
-cache_open_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+tenant_opened_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(LumaWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  LumaCache *cache = luma_cache_open_for_account_finish (result, &error);
 
   /* Another tenant was opened or the window closed meanwhile. */
-  if (g_task_get_cancellable (G_TASK (result)) != self->tenant_cancellable ||
-      g_cancellable_is_cancelled (self->tenant_cancellable))
+  if (!luma_session_open_tenant_finish (LUMA_SESSION (source), result, &error))
     {
-      g_clear_object (&cache);
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+        return;
+      message = g_strdup_printf (_("Cannot open the local cache: %s"), error->message);
+      luma_window_add_toast (self, message);
+      show_main (self, is_superadmin (self) ? "tenants" : "account");
       return;
     }
-  cache_opened (self, cache, error);
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))) ||
+      LUMA_SESSION (source) != self->session)
+    return;
+  show_tenant (self);
 }
 
 void
 luma_window_open_tenant (LumaWindow *self,
                          const char *external_id)
 {
-  g_autofree char *cache_account = NULL;
-
   g_return_if_fail (LUMA_IS_WINDOW (self));
   g_return_if_fail (external_id != NULL);
 
-  if (self->client == NULL)
+  if (self->session == NULL || luma_session_get_client (self->session) == NULL)
     return;
 
   close_tenant (self);
-  self->tenant = g_strdup (external_id);
   self->tenant_cancellable = g_cancellable_new ();
-
-  if (is_superadmin (self))
-    {
-      luma_api_client_set_tenant (self->client, external_id);
-      cache_account = g_strdup_printf ("superadmin:%s/%s", luma_account_get_identity (self->account),
-                                       external_id);
-    }
-  else
-    {
-      cache_account = g_strdup (external_id);
-    }
-
   adw_view_stack_set_visible_child_name (self->view_stack, "subscription");
   show_main (self, "loading");
-  /* In a worker thread: checking a big cache at open can take a second. */
-  luma_cache_open_for_account_async (luma_account_get_server (self->account), cache_account,
-                                     self->tenant_cancellable, cache_open_cb,
-                                     g_object_ref (self));
+  luma_session_open_tenant_async (self->session, external_id, self->tenant_cancellable,
+                                  tenant_opened_cb, g_object_ref (self));
 }
 
 static void
@@ -556,146 +489,91 @@ ask_account (LumaWindow       *self,
   show_main (self, "account");
 }
 
+/* The started session on the pages: a tenant's, or a superadmin's list of tenants. */
 static void
-superadmin_cache_open_cb (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
+show_session (LumaWindow *self)
 {
-  g_autoptr(LumaWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LumaCache) cache = luma_cache_open_for_account_finish (result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_task_get_cancellable (G_TASK (result)) != self->cancellable || self->client == NULL)
-    return;
-  if (cache == NULL)
-    g_warning ("Cannot open the superadmin's cache: %s", error->message);
-  /* Without a cache the list still loads, it just does not work offline. */
-  luma_tenants_page_set_cache (self->tenants_page, cache);
-  luma_tenants_page_set_client (self->tenants_page, self->client);
-}
-
-static void
-connect_with_secret (LumaWindow *self,
-                     const char *secret)
-{
-  const char *identity = luma_account_get_identity (self->account);
-
-  if (luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_TENANT)
+  if (!is_superadmin (self))
     {
-      luma_api_client_set_tenant_credentials (self->client, identity, secret);
-      luma_window_open_tenant (self, identity);
-    }
-  else
-    {
-      g_autofree char *cache_account = g_strdup_printf ("superadmin:%s", identity);
-
-      luma_api_client_set_superadmin_credentials (self->client, identity, secret);
-      show_main (self, "tenants");
-      /* The tenant list is kept in the superadmin's own cache, for offline use. */
-      luma_cache_open_for_account_async (luma_account_get_server (self->account), cache_account,
-                                         self->cancellable, superadmin_cache_open_cb,
-                                         g_object_ref (self));
-    }
-}
-
-static void
-secret_looked_up_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(LumaWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *secret = NULL;
-  gboolean tenant;
-
-  if (self->account == NULL)
-    return;
-
-  tenant = luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_TENANT;
-  secret = tenant ? luma_credentials_lookup_api_key_finish (result, &error)
-                  : luma_credentials_lookup_password_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  if (secret == NULL)
-    {
-      ask_account (self, tenant ? LUMA_ACCOUNT_FIELD_API_KEY : LUMA_ACCOUNT_FIELD_PASSWORD,
-                   tenant ? _("No API access key is stored for this account: enter it to connect.")
-                          : _("No password is stored for this account: enter it to connect."));
+      show_tenant (self);
       return;
     }
 
-  connect_with_secret (self, secret);
-  if (secret != NULL)
-    memset (secret, 0, strlen (secret));
+  show_main (self, "tenants");
+  /* The tenant list is kept in the superadmin's own cache, for offline use. */
+  luma_tenants_page_set_cache (self->tenants_page, luma_session_get_account_cache (self->session));
+  luma_tenants_page_set_client (self->tenants_page, luma_session_get_client (self->session));
+  update_header (self);
+}
+
+static void
+session_started_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(LumaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean tenant;
+
+  if (!luma_session_start_finish (LUMA_SESSION (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          LUMA_SESSION (source) != self->session)
+        return;
+
+      tenant = luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_TENANT;
+      if (g_error_matches (error, LUMA_API_ERROR, LUMA_API_ERROR_NO_CREDENTIALS))
+        ask_account (self, tenant ? LUMA_ACCOUNT_FIELD_API_KEY : LUMA_ACCOUNT_FIELD_PASSWORD,
+                     tenant ? _("No API access key is stored for this account: enter it to connect.")
+                            : _("No password is stored for this account: enter it to connect."));
+      else
+        ask_account (self, LUMA_ACCOUNT_FIELD_SERVER, error->message);
+      return;
+    }
+  if (LUMA_SESSION (source) != self->session || g_cancellable_is_cancelled (self->cancellable))
+    return;
+  show_session (self);
+}
+
+static void
+detach_session (LumaWindow *self)
+{
+  close_tenant (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      /* Not gtk_window_get_application(): in dispose the window may have left it already. */
+      if (self->application != NULL)
+        luma_application_release_session (self->application, self->session, GTK_WINDOW (self));
+    }
+  g_clear_object (&self->session);
+  luma_tenants_page_set_cache (self->tenants_page, NULL);
 }
 
 static void
 start_session (LumaWindow *self)
 {
-  g_autoptr(GError) error = NULL;
-  GSettings *settings = get_settings (self);
-  const char *server;
-
-  close_tenant (self);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->client);
-  luma_tenants_page_set_cache (self->tenants_page, NULL);
+  detach_session (self);
   update_header (self);
 
-  if (self->account == NULL)
+  if (self->account == NULL || self->application == NULL)
     {
       show_main (self, "account");
       return;
     }
 
+  /* The application's session of the account: shared with the background mode. */
+  self->session = luma_application_dup_session (self->application, self->account);
   self->cancellable = g_cancellable_new ();
-  server = luma_account_get_server (self->account);
-  self->client = luma_api_client_new (server, &error);
-  if (self->client == NULL)
-    {
-      ask_account (self, LUMA_ACCOUNT_FIELD_SERVER, error->message);
-      return;
-    }
-  if (luma_api_client_is_insecure (self->client))
-    {
-      g_clear_object (&self->client);
-      ask_account (self, LUMA_ACCOUNT_FIELD_SERVER,
-                   _("Use an https:// address: unencrypted http:// is only allowed for this computer."));
-      return;
-    }
-  if (settings != NULL)
-    {
-      g_autofree char *ca = g_settings_get_string (settings, "ca-file");
+  g_signal_connect_object (self->session, "sync-finished", G_CALLBACK (sync_finished_cb), self,
+                           G_CONNECT_SWAPPED);
 
-      if (*ca != '\0' && !luma_api_client_set_ca_file (self->client, ca, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("The trusted certificate in the preferences cannot be used: %s"),
-                                                      error->message);
-
-          luma_window_add_toast (self, message);
-          g_clear_error (&error);
-        }
-    }
-
-  show_main (self, "loading");
-
-  if (luma_account_get_secret (self->account) != NULL)
-    {
-      connect_with_secret (self, luma_account_get_secret (self->account));
-      return;
-    }
-
-  if (luma_account_get_kind (self->account) == LUMA_ACCOUNT_KIND_TENANT)
-    luma_credentials_lookup_api_key_async (server, luma_account_get_identity (self->account),
-                                           self->cancellable, secret_looked_up_cb,
-                                           g_object_ref (self));
-  else
-    luma_credentials_lookup_password_async (server, luma_account_get_identity (self->account),
-                                            self->cancellable, secret_looked_up_cb,
-                                            g_object_ref (self));
+  /* A superadmin's list shows its loading state at once; it fills once started. */
+  show_main (self, is_superadmin (self) ? "tenants" : "loading");
+  luma_session_start_async (self->session, self->cancellable, session_started_cb,
+                            g_object_ref (self));
 }
 
 void
@@ -715,6 +593,13 @@ luma_window_get_account (LumaWindow *self)
 {
   g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
   return self->account;
+}
+
+LumaSession *
+luma_window_get_session (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
+  return self->session;
 }
 
 static void
@@ -749,7 +634,7 @@ refresh_action_cb (GtkWidget  *widget,
     luma_tenants_page_refresh (self->tenants_page);
   else if (self->sync != NULL)
     run_sync (self);
-  else if (self->account != NULL && self->client == NULL)
+  else if (self->account != NULL && get_client (self) == NULL)
     start_session (self);
 }
 
@@ -858,10 +743,10 @@ refill_action_cb (GtkWidget  *widget,
   LumaRefillDialog *dialog;
 
   /* Only a superadmin ever gets here: the action is disabled otherwise. */
-  if (!is_superadmin (self) || self->client == NULL || s == NULL)
+  if (!is_superadmin (self) || get_client (self) == NULL || s == NULL)
     return;
 
-  dialog = luma_refill_dialog_new (self->client, s);
+  dialog = luma_refill_dialog_new (get_client (self), s);
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
   g_signal_connect_object (dialog, "refilled", G_CALLBACK (refilled_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -873,7 +758,7 @@ LumaApiClient *
 luma_window_get_client (LumaWindow *self)
 {
   g_return_val_if_fail (LUMA_IS_WINDOW (self), NULL);
-  return self->client;
+  return get_client (self);
 }
 
 LumaCache *
@@ -978,13 +863,11 @@ luma_window_dispose (GObject *object)
 {
   LumaWindow *self = LUMA_WINDOW (object);
 
-  g_cancellable_cancel (self->cancellable);
   if (self->history_page != NULL)
-    close_tenant (self);
+    detach_session (self);
+  g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->sync_cancellable);
-  g_clear_handle_id (&self->sync_timeout, g_source_remove);
-  g_clear_object (&self->client);
+  g_clear_object (&self->session);
   g_clear_object (&self->account);
   g_clear_pointer (&self->last_toast, g_free);
 
@@ -1076,11 +959,10 @@ luma_window_new (LumaApplication *application,
   self = g_object_new (LUMA_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  self->application = application;
   settings = luma_application_get_settings (application);
   luma_account_page_set_settings (self->account_page, settings);
   luma_history_page_set_settings (self->history_page, settings);
-  g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), self,
-                           G_CONNECT_SWAPPED);
   restore_window_state (self);
   luma_window_set_account (self, account);
 

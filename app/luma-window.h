@@ -37,6 +37,8 @@ const char    *luma_window_get_last_toast (LumaWindow   *self);
 LumaApiClient *luma_window_get_client  (LumaWindow      *self);
 LumaCache     *luma_window_get_cache   (LumaWindow      *self);
 LumaSync      *luma_window_get_sync    (LumaWindow      *self);
+/* The application's session of the window's account, NULL without one. */
+LumaSession   *luma_window_get_session (LumaWindow      *self);
 /* The main page shown: "loading", "account", "tenants" or "tenant"; and the
  * tenant's page: "subscription", "history" or "purchases". */
 const char    *luma_window_get_page    (LumaWindow      *self);

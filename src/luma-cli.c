@@ -16,15 +16,12 @@
 #include <gio/gunixoutputstream.h>
 #include <unistd.h>
 
-#include "luma-api-client.h"
 #include "luma-cache.h"
 #include "luma-cli.h"
-#include "luma-credentials.h"
 #include "luma-csv.h"
 #include "luma-format.h"
 #include "luma-models.h"
-#include "luma-notifier.h"
-#include "luma-sync.h"
+#include "luma-session.h"
 
 typedef struct
 {
@@ -163,118 +160,89 @@ parse_date (const char  *text,
 
 /* ---- Opening the account ---------------------------------------------------------------------- */
 
-static char *
-cache_account_name (const CliOptions *options)
+/* The account named on the command line: a superadmin acting on the tenant, or the tenant's
+ * admin. The secret comes from the environment, else the session looks in the keyring. */
+static LumaAccount *
+cli_account (const CliOptions *options)
 {
+  LumaAccount *account;
+
   if (options->superadmin != NULL)
-    return g_strdup_printf ("superadmin:%s/%s", options->superadmin, options->tenant);
-  return g_strdup (options->tenant);
+    {
+      account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, options->server, options->superadmin);
+      luma_account_set_secret (account, g_getenv ("LUMA_PASSWORD"));
+    }
+  else
+    {
+      account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, options->server, options->tenant);
+      luma_account_set_secret (account, g_getenv ("LUMA_API_KEY"));
+    }
+  if (luma_account_get_secret (account) != NULL && *luma_account_get_secret (account) == '\0')
+    luma_account_set_secret (account, NULL);
+  return account;
 }
 
+/* The tenant's cache as it is, for the commands without network. */
 static LumaCache *
-open_cache (const CliOptions  *options,
-            gboolean           must_exist,
-            GError           **error)
+open_existing_cache (const CliOptions  *options,
+                     GError           **error)
 {
-  g_autofree char *account = cache_account_name (options);
+  g_autoptr(LumaAccount) account = cli_account (options);
+  g_autofree char *name = luma_account_dup_tenant_cache_name (account, options->tenant);
+  g_autofree char *path = luma_cache_path_for_account (luma_account_get_server (account), name);
   LumaCache *cache;
 
-  if (must_exist)
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_autofree char *path = luma_cache_path_for_account (options->server, account);
-
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                       "Nothing is cached for tenant \"%s\" at %s yet: run --sync first",
-                       options->tenant, options->server);
-          return NULL;
-        }
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "Nothing is cached for tenant \"%s\" at %s yet: run --sync first",
+                   options->tenant, luma_account_get_server (account));
+      return NULL;
     }
 
-  cache = luma_cache_open_for_account (options->server, account, NULL, error);
+  cache = luma_cache_open_for_account (luma_account_get_server (account), name, NULL, error);
   if (cache != NULL && luma_cache_was_rebuilt (cache))
     print_error ("%s (the damaged file: %s)", luma_cache_get_rebuild_message (cache),
                  luma_cache_get_corrupt_path (cache));
   return cache;
 }
 
-static char *
-lookup_secret (const CliOptions  *options,
+/* Starts the session and opens the tenant: secret, client, first connection, cache. */
+static gboolean
+start_session (LumaSession       *session,
+               const CliOptions  *options,
                GError           **error)
 {
-  const char *variable = options->superadmin != NULL ? "LUMA_PASSWORD" : "LUMA_API_KEY";
-  const char *from_env = g_getenv (variable);
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) opened = NULL;
   g_autoptr(GError) local_error = NULL;
-  char *secret;
+  LumaCache *cache;
 
-  if (from_env != NULL && *from_env != '\0')
-    return g_strdup (from_env);
+  luma_session_start_async (session, NULL, store_result_cb, &started);
+  if (!luma_session_start_finish (session, wait_for_result (&started), &local_error))
+    {
+      if (g_error_matches (local_error, LUMA_API_ERROR, LUMA_API_ERROR_NO_CREDENTIALS))
+        g_set_error (error, LUMA_API_ERROR, LUMA_API_ERROR_NO_CREDENTIALS,
+                     "%s: set %s in the environment or sign in once with the app",
+                     local_error->message,
+                     options->superadmin != NULL ? "LUMA_PASSWORD" : "LUMA_API_KEY");
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   if (options->superadmin != NULL)
     {
-      luma_credentials_lookup_password_async (options->server, options->superadmin, NULL,
-                                              store_result_cb, &result);
-      secret = luma_credentials_lookup_password_finish (wait_for_result (&result), &local_error);
-    }
-  else
-    {
-      luma_credentials_lookup_api_key_async (options->server, options->tenant, NULL,
-                                             store_result_cb, &result);
-      secret = luma_credentials_lookup_api_key_finish (wait_for_result (&result), &local_error);
+      luma_session_open_tenant_async (session, options->tenant, NULL, store_result_cb, &opened);
+      if (!luma_session_open_tenant_finish (session, wait_for_result (&opened), error))
+        return FALSE;
     }
 
-  if (secret != NULL)
-    return secret;
-
-  {
-    g_autofree char *keyring = NULL;
-
-    if (local_error != NULL)
-      keyring = g_strdup_printf (" (keyring: %s)", local_error->message);
-    g_set_error (error, LUMA_API_ERROR, LUMA_API_ERROR_NO_CREDENTIALS,
-                 "No %s for %s at %s: set %s in the environment or sign in once with the app%s",
-                 options->superadmin != NULL ? "password" : "API key",
-                 options->superadmin != NULL ? options->superadmin : options->tenant,
-                 options->server, variable, keyring != NULL ? keyring : "");
-  }
-  return NULL;
-}
-
-static LumaApiClient *
-create_client (const CliOptions  *options,
-               GError           **error)
-{
-  g_autoptr(LumaApiClient) client = NULL;
-  char *secret;
-
-  client = luma_api_client_new (options->server, error);
-  if (client == NULL)
-    return NULL;
-
-  if (options->ca_file != NULL && !luma_api_client_set_ca_file (client, options->ca_file, error))
-    return NULL;
-
-  secret = lookup_secret (options, error);
-  if (secret == NULL)
-    return NULL;
-
-  if (options->superadmin != NULL)
-    {
-      luma_api_client_set_superadmin_credentials (client, options->superadmin, secret);
-      luma_api_client_set_tenant (client, options->tenant);
-    }
-  else
-    {
-      luma_api_client_set_tenant_credentials (client, options->tenant, secret);
-    }
-
-  /* The client keeps its own copy: leave none behind in freed memory. */
-  explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-
-  return g_steal_pointer (&client);
+  cache = luma_session_get_cache (session);
+  if (luma_cache_was_rebuilt (cache))
+    print_error ("The local cache was damaged; it was moved to %s and will be filled again "
+                 "by a full sync", luma_cache_get_corrupt_path (cache));
+  return TRUE;
 }
 
 /* ---- The commands ----------------------------------------------------------------------------- */
@@ -282,39 +250,34 @@ create_client (const CliOptions  *options,
 static int
 command_sync (const CliOptions *options)
 {
-  g_autoptr(LumaApiClient) client = NULL;
-  g_autoptr(LumaCache) cache = NULL;
-  g_autoptr(LumaSync) sync = NULL;
+  g_autoptr(LumaAccount) account = cli_account (options);
+  g_autoptr(LumaSession) session = luma_session_new (account);
   g_autoptr(LumaSyncSummary) summary = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
+  LumaSync *sync;
   guint sigint_id, sigterm_id;
 
-  client = create_client (options, &error);
-  if (client == NULL)
+  luma_session_set_ca_file (session, options->ca_file);
+  if (!start_session (session, options, &error))
     {
       print_error ("%s", error->message);
       return LUMA_CLI_EXIT_FAILURE;
     }
-
-  cache = open_cache (options, FALSE, &error);
-  if (cache == NULL)
-    {
-      print_error ("Cannot open the local cache: %s", error->message);
-      return LUMA_CLI_EXIT_FAILURE;
-    }
-
-  sync = luma_sync_new (client, cache);
+  sync = luma_session_get_sync (session);
 
   /* Interrupted: stop at once; the committed part stays and the next
    * --sync resumes from it. */
   sigint_id = g_unix_signal_add (SIGINT, cancel_on_signal_cb, cancellable);
   sigterm_id = g_unix_signal_add (SIGTERM, cancel_on_signal_cb, cancellable);
+  g_signal_connect_swapped (cancellable, "cancelled", G_CALLBACK (luma_session_cancel_sync), session);
 
-  luma_sync_run_async (sync, cancellable, store_result_cb, &result);
-  summary = luma_sync_run_finish (sync, wait_for_result (&result), &error);
+  /* Desktop notifications when consumption crossed 75/85/95/100 % are the session's, after
+   * a successful sync (luma-notifier.h). */
+  luma_session_sync_async (session, NULL, store_result_cb, &result);
+  summary = luma_session_sync_finish (session, wait_for_result (&result), &error);
 
   /* The process ends here: finish the index build a full sync started, so
    * the cache is complete when the app opens it. */
@@ -323,6 +286,7 @@ command_sync (const CliOptions *options)
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_signal_handlers_disconnect_by_data (cancellable, session);
 
   if (summary == NULL)
     {
@@ -333,18 +297,14 @@ command_sync (const CliOptions *options)
                      error->message);
       else
         print_error ("Sync failed: %s", error->message);
+      luma_session_stop (session);
       return LUMA_CLI_EXIT_FAILURE;
     }
 
   line = luma_sync_summary_to_string (summary);
   g_print ("%s\n", line);
 
-  /* Desktop notification when consumption crossed 75/85/95/100 % (luma-notifier.h). The
-   * sync itself succeeded, so a failure here is reported but does not fail the command. */
-  if (!luma_notifier_notify_after_sync (cache, options->superadmin != NULL, &error))
-    print_error ("Cannot check the consumption thresholds: %s", error->message);
-
-  luma_cache_close (cache);
+  luma_session_stop (session);
   return LUMA_CLI_EXIT_OK;
 }
 
@@ -372,7 +332,7 @@ command_status (const CliOptions *options)
   gint64 records, last_synced;
   guint percent;
 
-  cache = open_cache (options, TRUE, &error);
+  cache = open_existing_cache (options, &error);
   if (cache == NULL)
     {
       print_error ("%s", error->message);
@@ -385,8 +345,8 @@ command_status (const CliOptions *options)
       if (error != NULL)
         print_error ("Cannot read the local cache: %s", error->message);
       else
-        print_error ("Nothing is cached for tenant \"%s\" at %s yet: run --sync first",
-                     options->tenant, options->server);
+        print_error ("Nothing is cached for tenant \"%s\" yet: run --sync first",
+                     options->tenant);
       return LUMA_CLI_EXIT_FAILURE;
     }
 
@@ -441,7 +401,7 @@ command_export (const CliOptions *options)
   LumaCsvFlags flags;
   guint64 rows = 0;
 
-  cache = open_cache (options, TRUE, &error);
+  cache = open_existing_cache (options, &error);
   if (cache == NULL)
     {
       print_error ("%s", error->message);
@@ -449,8 +409,8 @@ command_export (const CliOptions *options)
     }
   if (!luma_cache_get_license_type (cache, &license_type))
     {
-      print_error ("Nothing is cached for tenant \"%s\" at %s yet: run --sync first",
-                   options->tenant, options->server);
+      print_error ("Nothing is cached for tenant \"%s\" yet: run --sync first",
+                   options->tenant);
       return LUMA_CLI_EXIT_FAILURE;
     }
 
@@ -501,7 +461,7 @@ luma_cli_run (int    argc,
   int status;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &options.server,
-      N_("Base URL of the Luma server, e.g. https://luma.example/gateway/api/v1"), N_("URL") },
+      N_("Address of the Luma server, e.g. https://luma.example (its API base or just the origin)"), N_("URL") },
     { "tenant", 0, 0, G_OPTION_ARG_STRING, &options.tenant,
       N_("External id of the tenant"), N_("ID") },
     { "superadmin", 0, 0, G_OPTION_ARG_STRING, &options.superadmin,

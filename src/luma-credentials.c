@@ -43,16 +43,20 @@ session_key (const char *server,
   return g_strdup_printf ("%s\n%s\n%s", is_password ? "password" : "api-key", server, account);
 }
 
+void
+luma_credentials_free_secret (char *secret)
+{
+  if (secret == NULL)
+    return;
+  /* Unlike memset(), never optimized away before the free. */
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
 static void
 secret_string_free (gpointer data)
 {
-  char *secret = data;
-
-  if (secret != NULL)
-    {
-      memset (secret, 0, strlen (secret));
-      g_free (secret);
-    }
+  luma_credentials_free_secret (data);
 }
 
 void

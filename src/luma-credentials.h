@@ -21,6 +21,10 @@ typedef enum
 
 GQuark   luma_credentials_error_quark (void);
 
+/* Overwrites @secret (an API key or password, may be NULL) before freeing it, so no copy is
+ * left behind in freed memory. The one place secrets are wiped. */
+void     luma_credentials_free_secret (char *secret);
+
 /* A tenant API key: attributes server (the base URL) and tenant. */
 void     luma_credentials_store_api_key_async        (const char           *server,
                                                       const char           *tenant,

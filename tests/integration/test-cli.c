@@ -308,6 +308,95 @@ test_export_csv (void)
   }
 }
 
+/* Files in the cache folder, for "one account, one file". */
+static guint
+count_cache_files (const char *suffix)
+{
+  g_autofree char *dir_path = g_build_filename (g_get_user_cache_dir (), "luma-subscription", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (suffix == NULL || g_str_has_suffix (name, suffix))
+      n++;
+  return n;
+}
+
+/* The bare origin, with a trailing slash, and the full API base: one account, one cache file,
+ * --status answers for every spelling. */
+static void
+test_address_spellings (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("120");
+  const char *url = luma_test_sandbox_get_url (sb);
+  const char *root = luma_test_sandbox_get_root (sb);
+  g_autofree char *slash = g_strconcat (root, "/", NULL);
+  g_autofree char *url_slash = g_strconcat (url, "/", NULL);
+  g_autofree char *cache_path = cache_path_for (sb, ACME);
+  const char *spellings[] = { root, slash, url, url_slash };
+  g_autoptr(CliResult) synced = NULL;
+  g_autoptr(CliResult) again = NULL;
+  g_autofree char *first_status = NULL;
+
+  g_assert_false (g_str_has_suffix (root, "/gateway/api/v1"));
+
+  /* The bare origin, as a person types it, syncs (no "no such endpoint"). */
+  synced = run_cli (ACME_KEY, "--server", root, "--tenant", ACME, "--sync", NULL);
+  g_assert_cmpint (synced->status, ==, LUMA_CLI_EXIT_OK);
+  g_assert_true (g_str_has_prefix (synced->out, "full sync: 120 new"));
+  g_assert_true (g_file_test (cache_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_cache_files (".sqlite"), ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (spellings); i++)
+    {
+      g_autoptr(CliResult) status = run_cli (NULL, "--server", spellings[i], "--tenant", ACME,
+                                             "--status", NULL);
+
+      g_assert_cmpint (status->status, ==, LUMA_CLI_EXIT_OK);
+      g_assert_nonnull (strstr (status->out, "History: 120 records"));
+      if (first_status == NULL)
+        first_status = g_strdup (status->out);
+      g_assert_cmpstr (status->out, ==, first_status);
+    }
+
+  /* Syncing with another spelling goes on in the same file. */
+  luma_test_sandbox_add_records (sb, ACME, 5);
+  again = run_cli (ACME_KEY, "--server", url_slash, "--tenant", ACME, "--sync", NULL);
+  g_assert_cmpint (again->status, ==, LUMA_CLI_EXIT_OK);
+  g_assert_true (g_str_has_prefix (again->out, "incremental sync: 5 new"));
+  g_assert_cmpuint (count_cache_files (".sqlite"), ==, 1);
+  assert_cache_matches_sandbox (cache_path, sb, ACME, FALSE);
+}
+
+/* A first sync that fails leaves nothing behind: no server there, a wrong key, a wrong path. */
+static void
+test_failed_first_sync (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ("10");
+  g_autofree char *wrong_path = g_strconcat (luma_test_sandbox_get_root (sb), "/elsewhere", NULL);
+  g_autoptr(CliResult) nobody = NULL;
+  g_autoptr(CliResult) wrong_key = NULL;
+  g_autoptr(CliResult) not_luma = NULL;
+
+  /* Port 9 (discard): nothing listens there on a test machine. */
+  nobody = run_cli (ACME_KEY, "--server", "127.0.0.1:9", "--tenant", ACME, "--sync", NULL);
+  g_assert_cmpint (nobody->status, ==, LUMA_CLI_EXIT_FAILURE);
+  /* Without a scheme a loopback address is tried over http, and the error says so. */
+  g_assert_nonnull (strstr (nobody->err, "http://127.0.0.1:9/gateway/api/v1"));
+  g_assert_cmpuint (count_cache_files (NULL), ==, 0);
+
+  wrong_key = run_cli ("not-the-key", "--server", luma_test_sandbox_get_url (sb), "--tenant", ACME,
+                       "--sync", NULL);
+  g_assert_cmpint (wrong_key->status, ==, LUMA_CLI_EXIT_FAILURE);
+  g_assert_cmpuint (count_cache_files (NULL), ==, 0);
+
+  not_luma = run_cli (ACME_KEY, "--server", wrong_path, "--tenant", ACME, "--sync", NULL);
+  g_assert_cmpint (not_luma->status, ==, LUMA_CLI_EXIT_FAILURE);
+  g_assert_nonnull (strstr (not_luma->err, wrong_path));
+  g_assert_cmpuint (count_cache_files (NULL), ==, 0);
+}
+
 /* --ca-file: the sandbox over HTTPS with a certificate of its own is refused until its CA is
  * given. */
 static void
@@ -403,6 +492,8 @@ main (int   argc,
   g_test_add_func ("/cli/sync-and-status", test_sync_and_status);
   g_test_add_func ("/cli/credentials", test_credentials);
   g_test_add_func ("/cli/export-csv", test_export_csv);
+  g_test_add_func ("/cli/address-spellings", test_address_spellings);
+  g_test_add_func ("/cli/failed-first-sync", test_failed_first_sync);
   g_test_add_func ("/cli/ca-file", test_ca_file);
   g_test_add_func ("/cli/kill-and-resume", test_kill_and_resume);
 
