@@ -1878,14 +1878,13 @@ luma_history_page_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (luma_history_page_parent_class)->map (widget);
 
-  /* Shown: the keyboard lands on the rows (or on the search when there is
-   * none), unless it is in the page already. */
+  /* Shown: the keyboard lands on the search, unless it is in the page
+   * already. From there Tab reaches the filters, Download and the rows; in
+   * GTK 4.8 Tab inside the list walks row by row, so starting there would
+   * hide the controls above it. */
   root = gtk_widget_get_root (widget);
   focus = root != NULL ? gtk_root_get_focus (root) : NULL;
   if (focus != NULL && gtk_widget_is_ancestor (focus, widget))
-    return;
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "list") == 0 &&
-      gtk_widget_grab_focus (GTK_WIDGET (self->view)))
     return;
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }

@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "luma-api-client.h"
+#include "luma-conversation-window.h"
 #include "luma-format.h"
 #include "luma-history-page-private.h"
 #include "luma-test-sandbox.h"
@@ -825,14 +826,38 @@ test_keyboard (void)
   settle (&f);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (luma_history_page_get_model (f.page))), >, 0);
 
-  /* Shown again, the keyboard is on the rows */
+  /* Activating a row (Enter, a double click) opens its conversations */
+  {
+    LumaHistoryModel *model = luma_history_page_get_model (f.page);
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+    guint position = G_MAXUINT;
+    GtkWindow *conversations;
+
+    for (guint i = 0; i < n && position == G_MAXUINT; i++)
+      {
+        g_autoptr(LumaHistoryItem) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+        if (luma_history_item_get_conversations (item) > 0)
+          position = i;
+      }
+    g_assert_cmpuint (position, !=, G_MAXUINT);
+    g_assert_null (luma_ui_test_find_toplevel (LUMA_TYPE_CONVERSATION_WINDOW));
+    g_signal_emit_by_name (luma_history_page_get_view (f.page), "activate", position);
+    conversations = luma_ui_test_find_toplevel (LUMA_TYPE_CONVERSATION_WINDOW);
+    g_assert_nonnull (conversations);
+    g_assert_true (gtk_window_get_transient_for (conversations) == f.window);
+    gtk_window_destroy (conversations);
+    luma_ui_test_flush ();
+  }
+
+  /* Shown again, the keyboard is on the search (Tab goes on to the filters and the rows) */
   gtk_widget_set_visible (GTK_WIDGET (f.page), FALSE);
   gtk_window_set_focus (f.window, NULL);
   gtk_widget_set_visible (GTK_WIDGET (f.page), TRUE);
   luma_ui_test_flush ();
   focus = gtk_root_get_focus (GTK_ROOT (f.window));
   g_assert_nonnull (focus);
-  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (luma_history_page_get_view (f.page))));
+  g_assert_true (gtk_widget_get_ancestor (focus, GTK_TYPE_SEARCH_ENTRY) == search);
 
   fixture_close (&f);
 }
