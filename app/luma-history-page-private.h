@@ -21,6 +21,24 @@ const char             *luma_history_page_get_count_text (LumaHistoryPage *self)
 /* Changes the filters as the controls do (and updates the controls). */
 void                    luma_history_page_set_search   (LumaHistoryPage *self,
                                                         const char      *text);
+/* Types these days into the From and To fields (NULL or "" for none) and
+ * commits them as Enter does. */
+void                    luma_history_page_set_dates    (LumaHistoryPage *self,
+                                                        const char      *from,
+                                                        const char      *to);
+/* The texts of the From and To fields (borrowed). */
+void                    luma_history_page_get_dates    (LumaHistoryPage  *self,
+                                                        const char      **from,
+                                                        const char      **to);
+/* The message shown beside the date fields, or NULL when none is shown. */
+const char             *luma_history_page_get_date_message (LumaHistoryPage *self);
+/* A filter's drop-down: "channel", "initiated-by", "role" or "status";
+ * position 0 is "all", then the enumeration's values in order. */
+GtkDropDown            *luma_history_page_get_filter   (LumaHistoryPage *self,
+                                                        const char      *filter);
+void                    luma_history_page_select_filter (LumaHistoryPage *self,
+                                                         const char      *filter,
+                                                         guint            position);
 /* Sorts as a click on that column's header does. */
 void                    luma_history_page_sort_by      (LumaHistoryPage   *self,
                                                         LumaHistoryColumn  column,

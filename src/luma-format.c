@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <stdio.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "luma-format.h"
@@ -121,6 +123,108 @@ luma_format_record_time (gint64 unix_seconds)
    * format of g_date_time_format(); put them in your language's order, e.g.
    * "%d.%m.%Y %H:%M:%S". */
   return or_empty (format_at (unix_seconds, FALSE, _("%Y-%m-%d %H:%M:%S")));
+}
+
+/* ---- Days of the viewer's calendar ------------------------------------------------------------ */
+
+char *
+luma_format_calendar_day (const GDate *day)
+{
+  char buffer[64];
+
+  if (day == NULL || !g_date_valid (day))
+    return g_strdup ("");
+  if (g_date_strftime (buffer, sizeof buffer, "%x", day) == 0)
+    return g_strdup ("");
+  return g_strdup (buffer);
+}
+
+static gboolean
+parse_iso8601_day (const char *text,
+                   GDate      *out)
+{
+  int y, m, d, n = 0;
+
+  if (sscanf (text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || text[n] != '\0')
+    return FALSE;
+  if (!g_date_valid_dmy (d, m, y))
+    return FALSE;
+  g_date_set_dmy (out, d, m, y);
+  return TRUE;
+}
+
+gboolean
+luma_parse_day (const char *text,
+                GDate      *out)
+{
+  g_autofree char *stripped = NULL;
+  guint numbers = 0;
+  gboolean in_number = FALSE, word = FALSE;
+  GDate date;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (text == NULL)
+    return FALSE;
+  stripped = g_strstrip (g_strdup (text));
+  if (*stripped == '\0')
+    return FALSE;
+
+  if (parse_iso8601_day (stripped, out))
+    return TRUE;
+
+  /* g_date_set_parse() reads the locale's order, but also makes a day of
+   * "3" or "3/14" (filling in the rest): a day half typed is not one yet. */
+  for (const char *p = stripped; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isdigit (c))
+        {
+          if (!in_number)
+            numbers++;
+          in_number = TRUE;
+        }
+      else
+        {
+          in_number = FALSE;
+          if (g_unichar_isalpha (c))
+            word = TRUE;
+        }
+    }
+  if (numbers < 2 || (numbers < 3 && !word))
+    return FALSE;
+
+  g_date_clear (&date, 1);
+  g_date_set_parse (&date, stripped);
+  if (!g_date_valid (&date) || g_date_get_year (&date) < 1000)
+    return FALSE;
+  *out = date;
+  return TRUE;
+}
+
+gint64
+luma_local_day_start (const GDate *day)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  g_return_val_if_fail (day != NULL && g_date_valid (day), 0);
+
+  dt = g_date_time_new_local (g_date_get_year (day), g_date_get_month (day),
+                              g_date_get_day (day), 0, 0, 0);
+  return dt != NULL ? g_date_time_to_unix (dt) : 0;
+}
+
+void
+luma_local_today (GDate *out)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  g_return_if_fail (out != NULL);
+
+  g_date_clear (out, 1);
+  g_date_set_dmy (out, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                  g_date_time_get_year (now));
 }
 
 /* ---- Sentences ------------------------------------------------------------------------------- */

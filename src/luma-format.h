@@ -46,6 +46,23 @@ char   *luma_format_month        (gint64                  unix_seconds);
 /* YYYY-MM-DD, for the command line and file names; NULL when out of range. */
 char   *luma_format_iso8601_day  (gint64                  unix_seconds);
 
+/* ---- Days of the viewer's calendar ------------------------------------------------------------ */
+
+/* A day of the local calendar in the locale's short format ("03/14/2026",
+ * "14.03.2026"), as luma_parse_day() reads it back; "" when not valid. */
+char    *luma_format_calendar_day (const GDate           *day);
+/* Reads a day a person typed: ISO 8601 ("2026-03-14") or the locale's short
+ * format (%x: "03/14/2026" in English, "14.03.2026" in German; a month name
+ * is understood too). FALSE unless @text names a whole, valid day: day,
+ * month and year. */
+gboolean luma_parse_day           (const char            *text,
+                                   GDate                 *out);
+/* The first second of @day in the local time zone (unix seconds): days of
+ * the viewer's calendar, with a daylight saving change, last 23 or 25 hours. */
+gint64   luma_local_day_start     (const GDate           *day);
+/* Today in the local time zone. */
+void     luma_local_today         (GDate                 *out);
+
 /* ---- Moments (the viewer's time zone) ----------------------------------------------------------- */
 
 /* Date and time in the locale's format ("03/14/2026 09:26:53 AM"); "" when

@@ -668,8 +668,18 @@ def main():
     ok(bool(conversations), 'history: each Conversations cell is a button named after its session',
        sorted({f'{n[1]} "{n[2]}"' for n in tree.nodes if n[1] == 'push button'})[:30])
 
+    # Shown, the history page puts the keyboard on its search (the search entry or its text
+    # holds the focus); Tab goes on from there to the filters, Download and the rows.
+    searches = [i for i, n in enumerate(tree.nodes) if re.search(r'^Search\b.*history', n[2])]
+    search_focused = any(has_state(Atspi, n[0], Atspi.StateType.FOCUSED)
+                         for i, n in enumerate(tree.nodes)
+                         if i in searches or n[4] in searches)
+    ok(search_focused, 'history: the search has the keyboard focus when the page is shown')
+
     # Keyboard only on the history page: Tab reaches the search, the filters and Download.
     focused = tab_walk(Atspi, GLib, app_acc, 24)
+    if focused is not None and search_focused:
+        focused.insert(0, ('text', 'Search the history', ''))
     keyboard_check(focused, 'keyboard: Tab reaches the history search, filters and Download',
                    [r'^Search\b.*history', r'^Channel\b.*filter', r'^From\b', r'^To\b',
                     r'^Download\b'])

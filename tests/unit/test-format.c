@@ -386,6 +386,79 @@ test_history_cells (void)
   g_assert_null (luma_history_record_get_text (LUMA_LICENSE_TYPE_USER, &u, LUMA_HISTORY_COLUMN_TIME));
 }
 
+static void
+check_day (const char *text,
+           int         year,
+           int         month,
+           int         day)
+{
+  GDate d;
+
+  g_assert_true (luma_parse_day (text, &d));
+  g_assert_cmpint (g_date_get_year (&d), ==, year);
+  g_assert_cmpint (g_date_get_month (&d), ==, month);
+  g_assert_cmpint (g_date_get_day (&d), ==, day);
+}
+
+static void
+test_calendar_days (void)
+{
+  GDate d, next;
+  g_autofree char *written = NULL;
+
+  /* ISO 8601 in any locale; the locale's own format read back */
+  set_c_locale ();
+  check_day ("2026-11-01", 2026, 11, 1);
+  check_day ("  2026-03-08 ", 2026, 3, 8);
+  if (set_english ())
+    {
+      g_date_clear (&d, 1);
+      g_date_set_dmy (&d, 14, 3, 2026);
+      written = luma_format_calendar_day (&d);
+      g_assert_cmpstr (written, ==, "03/14/2026");
+      check_day (written, 2026, 3, 14);
+      check_day ("11/01/2026", 2026, 11, 1);
+      check_day ("2026-11-01", 2026, 11, 1);
+      g_clear_pointer (&written, g_free);
+    }
+  if (setlocale (LC_ALL, "de_DE.UTF-8") != NULL)
+    {
+      g_date_clear (&d, 1);
+      g_date_set_dmy (&d, 14, 3, 2026);
+      written = luma_format_calendar_day (&d);
+      g_assert_cmpstr (written, ==, "14.03.2026");
+      check_day (written, 2026, 3, 14);
+      check_day ("2026-03-14", 2026, 3, 14);
+      g_clear_pointer (&written, g_free);
+    }
+  set_c_locale ();
+
+  /* Half typed, impossible or not a date: not a day */
+  g_assert_false (luma_parse_day ("", &d));
+  g_assert_false (luma_parse_day ("3", &d));
+  g_assert_false (luma_parse_day ("11/01", &d));
+  g_assert_false (luma_parse_day ("2026-02-30", &d));
+  g_assert_false (luma_parse_day ("2026-13-01", &d));
+  g_assert_false (luma_parse_day ("yesterday", &d));
+  g_assert_false (luma_parse_day (NULL, &d));
+
+  /* Local days: 23 and 25 hours long when the clocks change */
+  set_time_zone ("America/New_York");
+  g_date_clear (&d, 1);
+  g_date_set_dmy (&d, 8, 3, 2026);
+  next = d;
+  g_date_add_days (&next, 1);
+  g_assert_cmpint (luma_local_day_start (&d), ==, 1772946000);  /* 2026-03-08T05:00:00Z */
+  g_assert_cmpint (luma_local_day_start (&next) - luma_local_day_start (&d), ==, 23 * 3600);
+  g_date_set_dmy (&d, 1, 11, 2026);
+  next = d;
+  g_date_add_days (&next, 1);
+  g_assert_cmpint (luma_local_day_start (&next) - luma_local_day_start (&d), ==, 25 * 3600);
+  set_time_zone ("UTC");
+  g_date_set_dmy (&d, 1, 11, 2026);
+  g_assert_cmpint (luma_local_day_start (&d), ==, 1793491200);  /* 2026-11-01T00:00:00Z */
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -399,6 +472,7 @@ main (int   argc,
   g_test_add_func ("/format/moments-dst", test_format_moments_dst);
   g_test_add_func ("/format/last-synced", test_format_last_synced);
   g_test_add_func ("/format/forecast", test_format_forecast);
+  g_test_add_func ("/format/calendar-days", test_calendar_days);
   g_test_add_func ("/history-columns/table", test_history_columns);
   g_test_add_func ("/history-columns/cells", test_history_cells);
 
