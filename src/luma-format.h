@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "luma-capacity.h"
 #include "luma-models.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,11 @@ gulong  luma_plural_n            (gint64                  n);
 char   *luma_format_percent      (double                  percent);
 /* "30 minutes". */
 char   *luma_format_minutes      (gint64                  minutes);
+/* Whole days left, rounded down: "12 days", "0 days"; "—" when @days is
+ * negative (unknown), as luma_capacity_days_left() gives it. */
+char   *luma_format_days_left    (double                  days);
+/* "OK", "Near capacity", "At or over capacity". */
+const char *luma_format_capacity (LumaCapacity            capacity);
 
 /* ---- Days of the contract (UTC) --------------------------------------------------------------- */
 
