@@ -49,7 +49,7 @@ typedef struct
  * Days until the available licenses are used at the recent rate: the rate
  * from @oldest to now when @oldest is of the same term, within the window
  * and at least an hour old; otherwise the average since the start of the
- * term. 0 when nothing is available.
+ * term. 0 when nothing is available. The time is rounded to whole seconds.
  *
  * Returns: the days (fractional), or a negative value when unknown: the term
  * has not started or is over, or consumption does not grow.

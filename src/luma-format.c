@@ -186,6 +186,25 @@ luma_format_last_synced (gint64 synced,
 }
 
 char *
+luma_format_refill_done (gint64 change,
+                         gint64 total_after)
+{
+  g_autofree char *total = luma_format_count (total_after);
+
+  if (change < 0)
+    /* Translators: %s is the new total purchase, a number of licenses */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Licenses removed: the total purchase is now %s license",
+                                         "Licenses removed: the total purchase is now %s licenses",
+                                         luma_plural_n (total_after)),
+                            total);
+  /* Translators: %s is the new total purchase, a number of licenses */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Licenses added: the total purchase is now %s license",
+                                       "Licenses added: the total purchase is now %s licenses",
+                                       luma_plural_n (total_after)),
+                          total);
+}
+
+char *
 luma_format_forecast (const LumaSubscription *s,
                       gint64                  now)
 {

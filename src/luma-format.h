@@ -71,6 +71,10 @@ char   *luma_format_record_time  (gint64                  unix_seconds);
  * "Never synced" (@synced <= 0); @now and @synced in unix seconds. */
 char   *luma_format_last_synced  (gint64                  synced,
                                   gint64                  now);
+/* After a refill: "Licenses added: the total purchase is now 55,000
+ * licenses", or "Licenses removed: ..." for a negative @change. */
+char   *luma_format_refill_done  (gint64                  change,
+                                  gint64                  total_after);
 /* "At the current rate the licenses run out on ..." / "... last past the end
  * date (...)", from the consumption since the start of the term; or why there
  * is no forecast (term over, not started, nothing used, all used). */
