@@ -13,5 +13,9 @@ G_BEGIN_DECLS
 void           _luma_tenants_page_set_now  (LumaTenantsPage *self,
                                             gint64           now);
 GtkColumnView *_luma_tenants_page_get_view (LumaTenantsPage *self);
+/* When the last tenant list (or failure) arrived: g_get_monotonic_time(). */
+gint64         _luma_tenants_page_get_answered_at (LumaTenantsPage *self);
+/* The offline banner's text, or NULL when it is hidden. */
+const char    *_luma_tenants_page_get_offline_banner (LumaTenantsPage *self);
 
 G_END_DECLS

@@ -22,6 +22,7 @@ struct _LumaTenantsPage
   LumaCache          *cache;            /* the superadmin's own: the list offline */
   gint64              cached_on;        /* when the list shown was stored; 0 if fresh */
   gint64              now;              /* for tests: the time of the days left; 0 = real */
+  gint64              answered_at;      /* monotonic µs the last list arrived, for the benchmark */
   GCancellable       *cancellable;
   GListStore         *store;
   GtkSortListModel   *sorted;
@@ -398,6 +399,7 @@ list_cb (GObject      *source,
   g_autoptr(GHashTable) samples = NULL;
   gint64 now;
 
+  self->answered_at = g_get_monotonic_time ();
   tenants = luma_api_client_list_tenants_finish (LUMA_API_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -566,6 +568,21 @@ _luma_tenants_page_set_now (LumaTenantsPage *self,
 {
   g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
   self->now = now;
+}
+
+gint64
+_luma_tenants_page_get_answered_at (LumaTenantsPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), 0);
+  return self->answered_at;
+}
+
+const char *
+_luma_tenants_page_get_offline_banner (LumaTenantsPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), NULL);
+  return gtk_revealer_get_reveal_child (self->offline_revealer)
+         ? gtk_label_get_label (self->offline_label) : NULL;
 }
 
 GtkColumnView *

@@ -16,7 +16,7 @@
 #include "luma-purchases-page.h"
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page-private.h"
-#include "luma-tenants-page.h"
+#include "luma-tenants-page-private.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
 #include "luma-window.h"
@@ -1184,15 +1184,34 @@ test_tenants_offline (void)
   g_assert_null (luma_tenants_page_get_error (tenants));
   g_assert_false (luma_tenants_page_get_from_cache (tenants));
   g_assert_cmpuint (g_list_model_get_n_items (luma_tenants_page_get_shown (tenants)), ==, 1);
-  close_window (window);
 
-  luma_test_sandbox_stop (gone);
+  /* Offline, the button that opens the refill dialog is disabled and says why. */
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (window_synced, window, 60));
+  {
+    GtkWidget *page = luma_window_get_page_widget (window, "subscription");
+    GtkWidget *opener = find_button_labelled (page, "_Add or Remove Licenses…");
+
+    g_assert_nonnull (opener);
+    g_assert_true (gtk_widget_get_sensitive (opener));
+    g_assert_null (gtk_widget_get_tooltip_text (opener));
+    luma_test_sandbox_stop (gone);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+    g_assert_true (luma_ui_test_wait (window_offline, window, 60));
+    g_assert_false (gtk_widget_get_sensitive (opener));
+    g_assert_nonnull (gtk_widget_get_tooltip_text (opener));
+    g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (opener), "Offline"));
+  }
+  close_window (window);
 
   window = LUMA_WINDOW (luma_application_open_account (app, account));
   tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
   g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 60));
   g_assert_nonnull (luma_tenants_page_get_error (tenants));
   g_assert_true (luma_tenants_page_get_from_cache (tenants));
+  /* The same kind of banner as the tenant pages */
+  g_assert_nonnull (_luma_tenants_page_get_offline_banner (tenants));
+  g_assert_true (g_str_has_prefix (_luma_tenants_page_get_offline_banner (tenants), "Offline"));
   g_assert_cmpuint (g_list_model_get_n_items (luma_tenants_page_get_shown (tenants)), ==, 1);
   item = g_list_model_get_item (luma_tenants_page_get_shown (tenants), 0);
   g_assert_cmpstr (luma_tenant_item_get_summary (item)->external_id, ==, "delta");
