@@ -17,6 +17,8 @@ struct _LumaTenantItem
   LumaCapacity       capacity;
   double             days_left;    /* negative: unknown */
   char              *search_key;
+  char              *name_key;     /* collation keys, made on the first sort by them */
+  char              *type_key;
 };
 
 G_DEFINE_FINAL_TYPE (LumaTenantItem, luma_tenant_item, G_TYPE_OBJECT)
@@ -101,6 +103,8 @@ luma_tenant_item_finalize (GObject *object)
 
   g_clear_pointer (&self->summary, luma_tenant_summary_free);
   g_clear_pointer (&self->search_key, g_free);
+  g_clear_pointer (&self->name_key, g_free);
+  g_clear_pointer (&self->type_key, g_free);
 
   G_OBJECT_CLASS (luma_tenant_item_parent_class)->finalize (object);
 }
@@ -214,6 +218,72 @@ luma_tenant_item_compare_risk (gconstpointer a,
     return c;
   c = strcmp (x->summary->external_id, y->summary->external_id);
   return (c > 0) - (c < 0);
+}
+
+static const char *
+name_key (LumaTenantItem *self)
+{
+  if (self->name_key == NULL)
+    {
+      const LumaTenantSummary *s = self->summary;
+
+      self->name_key = g_utf8_collate_key (s->tenant_name != NULL && *s->tenant_name != '\0'
+                                           ? s->tenant_name : s->external_id, -1);
+    }
+  return self->name_key;
+}
+
+static const char *
+type_key (LumaTenantItem *self)
+{
+  if (self->type_key == NULL)
+    self->type_key = g_utf8_collate_key (luma_license_type_to_display (self->summary->license_type), -1);
+  return self->type_key;
+}
+
+static int
+sign (int c)
+{
+  return (c > 0) - (c < 0);
+}
+
+/* Each column's order, then by risk; plain field reads, so a sort of
+ * 10,000 items makes no property or collation calls per comparison. */
+int
+luma_tenant_item_compare_column (gconstpointer a,
+                                 gconstpointer b,
+                                 gpointer      user_data)
+{
+  LumaTenantItem *x = (LumaTenantItem *) a;
+  LumaTenantItem *y = (LumaTenantItem *) b;
+  int c = 0;
+
+  switch ((LumaTenantColumn) GPOINTER_TO_INT (user_data))
+    {
+    case LUMA_TENANT_COLUMN_NAME:
+      c = sign (strcmp (name_key (x), name_key (y)));
+      break;
+    case LUMA_TENANT_COLUMN_LICENSE_TYPE:
+      c = sign (strcmp (type_key (x), type_key (y)));
+      break;
+    case LUMA_TENANT_COLUMN_USED:
+      {
+        double px = luma_tenant_item_get_percent (x), py = luma_tenant_item_get_percent (y);
+
+        c = (px > py) - (px < py);
+      }
+      break;
+    case LUMA_TENANT_COLUMN_END_DATE:
+      c = (x->summary->end_date > y->summary->end_date) - (x->summary->end_date < y->summary->end_date);
+      break;
+    case LUMA_TENANT_COLUMN_DAYS_LEFT:
+      c = compare_days (x->days_left, y->days_left);
+      break;
+    case LUMA_TENANT_COLUMN_STATUS:
+    default:
+      break;
+    }
+  return c != 0 ? c : luma_tenant_item_compare_risk (a, b, NULL);
 }
 
 int

@@ -40,6 +40,21 @@ const char              *luma_tenant_item_get_search_key (LumaTenantItem        
 int                      luma_tenant_item_compare_risk  (gconstpointer                a,
                                                          gconstpointer                b,
                                                          gpointer                     user_data);
+typedef enum
+{
+  LUMA_TENANT_COLUMN_NAME,
+  LUMA_TENANT_COLUMN_LICENSE_TYPE,
+  LUMA_TENANT_COLUMN_USED,           /* by percent */
+  LUMA_TENANT_COLUMN_STATUS,         /* by risk */
+  LUMA_TENANT_COLUMN_END_DATE,
+  LUMA_TENANT_COLUMN_DAYS_LEFT,      /* unknown last */
+} LumaTenantColumn;
+
+/* The order of a column of the board (GINT_TO_POINTER (LumaTenantColumn) as
+ * @user_data), ties by risk. A GCompareDataFunc for GtkCustomSorter. */
+int                      luma_tenant_item_compare_column (gconstpointer               a,
+                                                          gconstpointer               b,
+                                                          gpointer                    user_data);
 /* Fewest days left first, unknown last, then by risk. */
 int                      luma_tenant_item_compare_days_left (gconstpointer            a,
                                                              gconstpointer            b,

@@ -28,7 +28,7 @@ struct _LumaTenantsPage
   GtkSortListModel   *sorted;
   GtkFilterListModel *filtered;
   GtkCustomFilter    *filter;
-  GtkMultiSorter     *sorter;           /* the column's, then by risk */
+  GtkSorter          *sorter;           /* the view's: the column's, ties by risk */
   GtkColumnViewColumn *status_column;
   char               *search;
   int                 status_filter;    /* LumaCapacity, or -1 */
@@ -220,14 +220,9 @@ add_column (LumaTenantsPage *self,
 }
 
 static GtkSorter *
-property_sorter (const char *property,
-                 gboolean    numeric)
+column_sorter (LumaTenantColumn column)
 {
-  GtkExpression *expression = gtk_property_expression_new (LUMA_TYPE_TENANT_ITEM, NULL, property);
-
-  if (numeric)
-    return GTK_SORTER (gtk_numeric_sorter_new (expression));
-  return GTK_SORTER (gtk_string_sorter_new (expression));
+  return GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_column, GINT_TO_POINTER (column), NULL));
 }
 
 static gboolean
@@ -286,6 +281,14 @@ update_offline (LumaTenantsPage *self)
   gtk_revealer_set_reveal_child (self->offline_revealer, offline);
 }
 
+static int
+compare_items_by_risk (gconstpointer a,
+                       gconstpointer b,
+                       gpointer      user_data)
+{
+  return luma_tenant_item_compare_risk (*(gpointer const *) a, *(gpointer const *) b, NULL);
+}
+
 static void
 fill_store (LumaTenantsPage *self,
             GPtrArray       *tenants,
@@ -304,6 +307,8 @@ fill_store (LumaTenantsPage *self,
       self->counts[luma_tenant_item_get_capacity (item)]++;
       g_ptr_array_add (items, item);
     }
+  /* In the order shown by default: the model's merge sort then only checks it. */
+  g_ptr_array_sort_with_data (items, compare_items_by_risk, NULL);
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        items->pdata, items->len);
   update_count (self);
@@ -642,6 +647,7 @@ luma_tenants_page_dispose (GObject *object)
   g_clear_object (&self->cache);
   g_clear_object (&self->filtered);
   g_clear_object (&self->sorted);
+  g_clear_object (&self->sorter);
   g_clear_object (&self->store);
   g_clear_error (&self->error);
   g_clear_pointer (&self->search, g_free);
@@ -688,34 +694,29 @@ static void
 luma_tenants_page_init (LumaTenantsPage *self)
 {
   GtkSelectionModel *selection;
-  GtkSorter *risk;
 
   self->status_filter = -1;
   self->type_filter = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
 
-  add_column (self, _("Tenant"), CELL_NAME, property_sorter ("tenant-name", FALSE), TRUE);
-  add_column (self, _("License Type"), CELL_TYPE, property_sorter ("license-type", FALSE), FALSE);
+  add_column (self, _("Tenant"), CELL_NAME, column_sorter (LUMA_TENANT_COLUMN_NAME), TRUE);
+  add_column (self, _("License Type"), CELL_TYPE, column_sorter (LUMA_TENANT_COLUMN_LICENSE_TYPE), FALSE);
   /* Translators: a column heading: licenses used of the total purchase */
-  add_column (self, C_("licenses", "Used"), CELL_USED, property_sorter ("percent", TRUE), FALSE);
+  add_column (self, C_("licenses", "Used"), CELL_USED, column_sorter (LUMA_TENANT_COLUMN_USED), FALSE);
   self->status_column = add_column (self, _("Status"), CELL_STATUS,
-                                    GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_risk, NULL, NULL)),
-                                    FALSE);
-  add_column (self, _("Contract End"), CELL_END, property_sorter ("end-date", TRUE), FALSE);
-  add_column (self, _("Days Left"), CELL_DAYS,
-              GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_days_left, NULL, NULL)), FALSE);
+                                    column_sorter (LUMA_TENANT_COLUMN_STATUS), FALSE);
+  add_column (self, _("Contract End"), CELL_END, column_sorter (LUMA_TENANT_COLUMN_END_DATE), FALSE);
+  add_column (self, _("Days Left"), CELL_DAYS, column_sorter (LUMA_TENANT_COLUMN_DAYS_LEFT), FALSE);
 
-  /* Ties of a column are ordered by risk. */
-  risk = GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_risk, NULL, NULL));
-  self->sorter = gtk_multi_sorter_new ();
-  gtk_multi_sorter_append (self->sorter, g_object_ref (gtk_column_view_get_sorter (self->view)));
-  gtk_multi_sorter_append (self->sorter, risk);
+  /* The view's sorter alone: each column's sorter breaks its ties by risk,
+   * and none is unsorted (the view starts sorted by Status). */
+  self->sorter = g_object_ref (gtk_column_view_get_sorter (self->view));
 
   /* Sorted before filtered: a filter or a search keeps the order, no new sort. */
   self->store = g_list_store_new (LUMA_TYPE_TENANT_ITEM);
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
-                                          GTK_SORTER (self->sorter));
+                                          g_object_ref (self->sorter));
   self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)),
                                               GTK_FILTER (self->filter));
