@@ -196,6 +196,12 @@ bind_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_label (GTK_LABEL (child), text);
 }
 
+/* Widths that keep every cell readable: a narrow window scrolls sideways. */
+static const int column_widths[] = {
+  [CELL_NAME] = 200, [CELL_TYPE] = 125, [CELL_USED] = 150, [CELL_STATUS] = 160,
+  [CELL_END] = 110, [CELL_DAYS] = 90,
+};
+
 static GtkColumnViewColumn *
 add_column (LumaTenantsPage *self,
             const char      *title,
@@ -213,6 +219,7 @@ add_column (LumaTenantsPage *self,
   gtk_column_view_column_set_sorter (column, sorter);
   g_object_unref (sorter);
   gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_fixed_width (column, column_widths[cell]);
   gtk_column_view_column_set_expand (column, expand);
   gtk_column_view_append_column (self->view, column);
   g_object_unref (column);
