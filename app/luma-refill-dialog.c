@@ -28,6 +28,7 @@ struct _LumaRefillDialog
   char             *unused_key;     /* the key of the next body not sent yet */
   char             *sending_body;   /* the body of the request in flight */
   gboolean          busy;
+  gboolean          reason_touched; /* left empty, or a confirmation was tried */
 
   GtkButton        *cancel_button;
   GtkButton        *refill_button;
@@ -113,13 +114,58 @@ set_error (LumaRefillDialog *self,
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }
 
-static void
-update (LumaRefillDialog *self)
+/* What the controls give, checked: NULL when they make a valid request,
+ * otherwise why not (with @local_error, a message to show at once). */
+static gboolean
+values_valid (LumaRefillDialog  *self,
+              char             **local_error)
 {
   gint64 change = get_change (self);
   g_autofree char *reason = get_trimmed (self->reason_row);
   g_autofree char *reference = get_trimmed (self->reference_row);
   const LumaSubscription *s = self->subscription;
+  gint64 removable = MAX (0, s->total_purchase - s->consumed);
+
+  if (local_error != NULL)
+    *local_error = NULL;
+  /* The server would refuse it (BELOW_CONSUMED): said here, before any confirmation. */
+  if (change < 0 && -change > removable)
+    {
+      if (local_error != NULL)
+        {
+          g_autofree char *n = luma_format_count (removable);
+          g_autofree char *consumed = luma_format_count (s->consumed);
+
+          if (removable == 0)
+            /* Translators: %s is the number of licenses consumed */
+            *local_error = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                         "No license can be removed: all are consumed (%s).",
+                                                         "No license can be removed: all are consumed (%s).",
+                                                         luma_plural_n (s->consumed)),
+                                            consumed);
+          else
+            /* Translators: the first %s is a number of licenses, the second the number consumed */
+            *local_error = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                         "At most %s license can be removed: %s are consumed.",
+                                                         "At most %s licenses can be removed: %s are consumed.",
+                                                         luma_plural_n (removable)),
+                                            n, consumed);
+        }
+      return FALSE;
+    }
+  return change != 0 && *reason != '\0' && g_utf8_strlen (reason, -1) <= MAX_REASON &&
+         g_utf8_strlen (reference, -1) <= MAX_REFERENCE && s->total_purchase + change >= 0;
+}
+
+static void
+update (LumaRefillDialog *self)
+{
+  gint64 change = get_change (self);
+  gboolean removing = gtk_toggle_button_get_active (self->remove_toggle);
+  g_autofree char *reason = get_trimmed (self->reason_row);
+  g_autofree char *reference = get_trimmed (self->reference_row);
+  const LumaSubscription *s = self->subscription;
+  const char *tenant = s->tenant_name != NULL ? s->tenant_name : s->external_id;
   gint64 total_after = s->total_purchase + change;
   gint64 available_after = MAX (0, total_after - s->consumed);
   g_autofree char *t0 = luma_format_count (s->total_purchase);
@@ -127,20 +173,55 @@ update (LumaRefillDialog *self)
   g_autofree char *a0 = luma_format_count (s->available);
   g_autofree char *a1 = luma_format_count (available_after);
   g_autofree char *preview = NULL;
-  gboolean ok;
+  g_autofree char *title = NULL;
+  g_autofree char *refused = NULL;
+  gboolean enough;
 
-  /* Translators: the refill preview: "Total purchase: 50,000 → 55,000. Available: 1,787 → 6,787." */
-  preview = g_strdup_printf (_("Total purchase: %s → %s. Available: %s → %s."), t0, t1, a0, a1);
-  gtk_label_set_label (self->preview_label, preview);
+  /* Translators: the title of the dialog that adds licenses; %s is the tenant */
+  title = removing ? g_strdup_printf (_("Remove Licenses from %s"), tenant)
+  /* Translators: the title of the dialog that removes licenses; %s is the tenant */
+                   : g_strdup_printf (_("Add Licenses to %s"), tenant);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_button_set_label (self->refill_button, removing ? _("_Remove Licenses…") : _("_Add Licenses…"));
+  luma_a11y_name_from_mnemonic (self->refill_button);
 
-  ok = change != 0 && *reason != '\0' && g_utf8_strlen (reason, -1) <= MAX_REASON &&
-       g_utf8_strlen (reference, -1) <= MAX_REFERENCE && total_after >= 0;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->refill_button), ok && !self->busy);
+  values_valid (self, &refused);
+  if (refused != NULL)
+    {
+      /* No preview of a removal that cannot happen ("Available: 500 → 0"). */
+      gtk_label_set_label (self->preview_label, "");
+      gtk_widget_set_visible (GTK_WIDGET (self->preview_label), FALSE);
+      set_error (self, refused);
+    }
+  else
+    {
+      /* Translators: the refill preview: "Total purchase: 50,000 → 55,000. Available: 1,787 → 6,787." */
+      preview = g_strdup_printf (_("Total purchase: %s → %s. Available: %s → %s."), t0, t1, a0, a1);
+      gtk_label_set_label (self->preview_label, preview);
+      gtk_widget_set_visible (GTK_WIDGET (self->preview_label), TRUE);
+    }
 
-  if (*reason == '\0')
+  /* The button stays usable without a reason: trying it says what is missing. */
+  enough = change != 0 && refused == NULL && g_utf8_strlen (reason, -1) <= MAX_REASON &&
+           g_utf8_strlen (reference, -1) <= MAX_REFERENCE && total_after >= 0;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->refill_button), enough && !self->busy);
+
+  if (*reason == '\0' && self->reason_touched)
     gtk_widget_add_css_class (GTK_WIDGET (self->reason_row), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->reason_row), "error");
+}
+
+static void
+reason_left_cb (LumaRefillDialog *self)
+{
+  g_autofree char *reason = get_trimmed (self->reason_row);
+
+  if (*reason == '\0' && !self->reason_touched)
+    {
+      self->reason_touched = TRUE;
+      update (self);
+    }
 }
 
 /* The request body the controls give, exactly (change, reason, reference). */
@@ -301,11 +382,23 @@ static void
 refill_clicked_cb (LumaRefillDialog *self)
 {
   gint64 change = get_change (self);
+  g_autofree char *reason = get_trimmed (self->reason_row);
   g_autofree char *n = luma_format_count (ABS (change));
   const char *tenant = self->subscription->tenant_name != NULL ? self->subscription->tenant_name
                                                                : self->subscription->external_id;
   g_autofree char *heading = NULL;
   GtkWidget *dialog;
+
+  if (*reason == '\0')
+    {
+      self->reason_touched = TRUE;
+      update (self);
+      set_error (self, _("Enter a reason: it is kept in the purchase history."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->reason_row));
+      return;
+    }
+  if (!values_valid (self, NULL))
+    return;
 
   if (change > 0)
     /* Translators: "Add 5,000 licenses to Acme Corporation?", the first %s is the number */
@@ -322,7 +415,7 @@ refill_clicked_cb (LumaRefillDialog *self)
                                    gtk_label_get_label (self->preview_label));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
-                                    "refill", change > 0 ? _("_Add") : _("_Remove"),
+                                    "refill", change > 0 ? _("_Add Licenses") : _("_Remove Licenses"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "refill",
                                               change > 0 ? ADW_RESPONSE_SUGGESTED
@@ -351,7 +444,7 @@ gboolean
 luma_refill_dialog_can_submit (LumaRefillDialog *self)
 {
   g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), FALSE);
-  return !self->busy && gtk_widget_get_sensitive (GTK_WIDGET (self->refill_button));
+  return !self->busy && values_valid (self, NULL);
 }
 
 gboolean
@@ -443,6 +536,7 @@ luma_refill_dialog_class_init (LumaRefillDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, amount_output_cb);
   gtk_widget_class_bind_template_callback (widget_class, amount_input_cb);
   gtk_widget_class_bind_template_callback (widget_class, refill_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reason_left_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -456,6 +550,14 @@ luma_refill_dialog_init (LumaRefillDialog *self)
   luma_a11y_fix_names (GTK_WIDGET (self));
   luma_a11y_name_from_mnemonic (self->cancel_button);
   luma_a11y_name_from_mnemonic (self->refill_button);
+
+  {
+    GtkEventController *focus = gtk_event_controller_focus_new ();
+
+    /* The reason is marked missing only once it was left empty. */
+    g_signal_connect_swapped (focus, "leave", G_CALLBACK (reason_left_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->reason_row), focus);
+  }
 }
 
 LumaRefillDialog *
@@ -463,7 +565,6 @@ luma_refill_dialog_new (LumaApiClient          *client,
                         const LumaSubscription *subscription)
 {
   LumaRefillDialog *self;
-  g_autofree char *title = NULL;
 
   g_return_val_if_fail (LUMA_IS_API_CLIENT (client), NULL);
   g_return_val_if_fail (subscription != NULL, NULL);
@@ -471,12 +572,6 @@ luma_refill_dialog_new (LumaApiClient          *client,
   self = g_object_new (LUMA_TYPE_REFILL_DIALOG, NULL);
   self->client = g_object_ref (client);
   self->subscription = luma_subscription_copy (subscription);
-
-  /* Translators: the title of the dialog that adds or removes licenses (a verb, as in "Refill
-   * Acme Corporation"); %s is the tenant */
-  title = g_strdup_printf (_("Refill %s"), subscription->tenant_name != NULL
-                                           ? subscription->tenant_name : subscription->external_id);
-  gtk_window_set_title (GTK_WINDOW (self), title);
   update (self);
 
   return self;

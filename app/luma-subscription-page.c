@@ -229,6 +229,17 @@ luma_subscription_page_reload (LumaSubscriptionPage *self)
   start_chart (self);
 }
 
+/* The window disables win.refill offline; this says why. */
+static void
+sync_offline_cb (LumaSubscriptionPage *self)
+{
+  gboolean offline = self->sync != NULL && luma_sync_get_offline (self->sync);
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->refill_button),
+                               offline ? _("Offline: adding or removing licenses needs a connection to the server")
+                                       : NULL);
+}
+
 void
 luma_subscription_page_set_context (LumaSubscriptionPage *self,
                                     LumaCache            *cache,
@@ -240,7 +251,16 @@ luma_subscription_page_set_context (LumaSubscriptionPage *self,
   g_return_if_fail (sync == NULL || LUMA_IS_SYNC (sync));
 
   g_set_object (&self->cache, cache);
-  g_set_object (&self->sync, sync);
+  if (self->sync != sync)
+    {
+      if (self->sync != NULL)
+        g_signal_handlers_disconnect_by_func (self->sync, sync_offline_cb, self);
+      g_set_object (&self->sync, sync);
+      if (sync != NULL)
+        g_signal_connect_object (sync, "notify::offline", G_CALLBACK (sync_offline_cb), self,
+                                 G_CONNECT_SWAPPED);
+    }
+  sync_offline_cb (self);
   gtk_widget_set_visible (GTK_WIDGET (self->refill_button), superadmin);
   luma_contacts_editor_set_context (self->contacts_editor, cache, sync);
 

@@ -1,4 +1,4 @@
-/* luma-tenant-item.h: one tenant of the superadmin's list, for list models
+/* luma-tenant-item.h: one tenant of the superadmin's board, for list models
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "luma-capacity.h"
 #include "luma-models.h"
 
 G_BEGIN_DECLS
@@ -16,10 +17,47 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LumaTenantItem, luma_tenant_item, LUMA, TENANT_ITEM, GObject)
 
 /* Properties (for sorters and filters): "external-id", "tenant-name",
- * "license-type" (display label), "total-purchase", "consumed", "available"
- * (gint64) and "percent" (double, consumed / total purchase * 100). */
-LumaTenantItem          *luma_tenant_item_new         (const LumaTenantSummary *summary);
-const LumaTenantSummary *luma_tenant_item_get_summary (LumaTenantItem          *self);
-double                   luma_tenant_item_get_percent (LumaTenantItem          *self);
+ * "license-type" (display label), "total-purchase", "consumed", "available",
+ * "end-date" (gint64), "percent" (double, consumed / total purchase * 100),
+ * "capacity" (LumaCapacity as int) and "days-left" (double, negative when
+ * unknown). */
+LumaTenantItem          *luma_tenant_item_new           (const LumaTenantSummary     *summary);
+/* With the status and the days left as of @now, from the oldest sample of
+ * the last 30 days (nullable): see luma_capacity_days_left(). */
+LumaTenantItem          *luma_tenant_item_new_at        (const LumaTenantSummary     *summary,
+                                                         const LumaConsumptionSample *oldest,
+                                                         gint64                       now);
+const LumaTenantSummary *luma_tenant_item_get_summary   (LumaTenantItem              *self);
+double                   luma_tenant_item_get_percent   (LumaTenantItem              *self);
+LumaCapacity             luma_tenant_item_get_capacity  (LumaTenantItem              *self);
+double                   luma_tenant_item_get_days_left (LumaTenantItem              *self);
+/* The name and the id, case-folded, for the search. */
+const char              *luma_tenant_item_get_search_key (LumaTenantItem             *self);
+
+/* The board's order by risk: at or over capacity first, then near capacity,
+ * then the rest; within each the fewest days left first (unknown last);
+ * then by external id. A GCompareDataFunc for GtkCustomSorter. */
+int                      luma_tenant_item_compare_risk  (gconstpointer                a,
+                                                         gconstpointer                b,
+                                                         gpointer                     user_data);
+typedef enum
+{
+  LUMA_TENANT_COLUMN_NAME,
+  LUMA_TENANT_COLUMN_LICENSE_TYPE,
+  LUMA_TENANT_COLUMN_USED,           /* by percent */
+  LUMA_TENANT_COLUMN_STATUS,         /* by risk */
+  LUMA_TENANT_COLUMN_END_DATE,
+  LUMA_TENANT_COLUMN_DAYS_LEFT,      /* unknown last */
+} LumaTenantColumn;
+
+/* The order of a column of the board (GINT_TO_POINTER (LumaTenantColumn) as
+ * @user_data), ties by risk. A GCompareDataFunc for GtkCustomSorter. */
+int                      luma_tenant_item_compare_column (gconstpointer               a,
+                                                          gconstpointer               b,
+                                                          gpointer                    user_data);
+/* Fewest days left first, unknown last, then by risk. */
+int                      luma_tenant_item_compare_days_left (gconstpointer            a,
+                                                             gconstpointer            b,
+                                                             gpointer                 user_data);
 
 G_END_DECLS

@@ -1,4 +1,5 @@
-/* luma-tenants-page.c: the superadmin's home: every tenant with its consumption
+/* luma-tenants-page.c: the superadmin's home: the tenants board, every tenant
+ * with its consumption, status and days left, ranked by risk
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,7 +12,7 @@
 
 #include "luma-format.h"
 #include "luma-a11y.h"
-#include "luma-tenants-page.h"
+#include "luma-tenants-page-private.h"
 
 struct _LumaTenantsPage
 {
@@ -20,16 +21,27 @@ struct _LumaTenantsPage
   LumaApiClient      *client;
   LumaCache          *cache;            /* the superadmin's own: the list offline */
   gint64              cached_on;        /* when the list shown was stored; 0 if fresh */
+  gint64              now;              /* for tests: the time of the days left; 0 = real */
+  gint64              answered_at;      /* monotonic µs the last list arrived, for the benchmark */
   GCancellable       *cancellable;
   GListStore         *store;
-  GtkFilterListModel *filtered;
   GtkSortListModel   *sorted;
+  GtkFilterListModel *filtered;
   GtkCustomFilter    *filter;
+  GtkSorter          *sorter;           /* the view's: the column's, ties by risk */
+  GtkColumnViewColumn *status_column;
   char               *search;
+  int                 status_filter;    /* LumaCapacity, or -1 */
+  int                 type_filter;      /* LumaLicenseType, or -1 */
+  guint               counts[LUMA_CAPACITY_N];
   gboolean            loaded;
   GError             *error;
 
+  GtkRevealer        *offline_revealer;
+  GtkLabel           *offline_label;
   GtkSearchEntry     *search_entry;
+  GtkDropDown        *status_dropdown;
+  GtkDropDown        *type_dropdown;
   GtkStack           *stack;
   AdwStatusPage      *error_page;
   GtkColumnView      *view;
@@ -41,21 +53,93 @@ G_DEFINE_FINAL_TYPE (LumaTenantsPage, luma_tenants_page, GTK_TYPE_WIDGET)
 enum { SIGNAL_TENANT_ACTIVATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-typedef enum { CELL_NAME, CELL_ID, CELL_TYPE, CELL_TOTAL, CELL_CONSUMED, CELL_AVAILABLE, CELL_PERCENT } Cell;
+typedef enum { CELL_NAME, CELL_TYPE, CELL_USED, CELL_STATUS, CELL_END, CELL_DAYS } Cell;
+
+static const char *const capacity_classes[LUMA_CAPACITY_N] = {
+  [LUMA_CAPACITY_OK] = "luma-capacity-ok",
+  [LUMA_CAPACITY_NEAR] = "luma-capacity-near",
+  [LUMA_CAPACITY_AT_OR_OVER] = "luma-capacity-over",
+};
+
+static gint64
+page_now (LumaTenantsPage *self)
+{
+  return self->now > 0 ? self->now : g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static GtkWidget *
+cell_label (gboolean numeric)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1.0 : 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (numeric)
+    gtk_widget_add_css_class (label, "numeric");
+  return label;
+}
 
 static void
 setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           gpointer                  user_data)
 {
-  GtkWidget *label = gtk_label_new (NULL);
   Cell cell = GPOINTER_TO_INT (user_data);
+  GtkWidget *child;
 
-  gtk_label_set_xalign (GTK_LABEL (label), cell >= CELL_TOTAL ? 1.0 : 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  if (cell >= CELL_TOTAL)
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
+  switch (cell)
+    {
+    case CELL_NAME:
+      {
+        GtkWidget *id = cell_label (FALSE);
+
+        child = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+        gtk_box_append (GTK_BOX (child), cell_label (FALSE));
+        gtk_widget_add_css_class (id, "dim-label");
+        gtk_widget_add_css_class (id, "caption");
+        gtk_box_append (GTK_BOX (child), id);
+      }
+      break;
+    case CELL_USED:
+      {
+        GtkWidget *bar = gtk_level_bar_new_for_interval (0, 1);
+
+        /* The colours come from the status, not from the bar's own offsets. */
+        gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW);
+        gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH);
+        gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_FULL);
+        gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
+        child = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+        gtk_widget_set_valign (child, GTK_ALIGN_CENTER);
+        gtk_box_append (GTK_BOX (child), cell_label (TRUE));
+        gtk_box_append (GTK_BOX (child), bar);
+      }
+      break;
+    case CELL_STATUS:
+      child = cell_label (FALSE);
+      gtk_widget_add_css_class (child, "luma-capacity");
+      break;
+    case CELL_DAYS:
+      child = cell_label (TRUE);
+      break;
+    case CELL_TYPE:
+    case CELL_END:
+    default:
+      child = cell_label (FALSE);
+      break;
+    }
+  gtk_list_item_set_child (item, child);
+}
+
+static void
+set_capacity_class (GtkWidget    *widget,
+                    LumaCapacity  capacity)
+{
+  for (guint i = 0; i < LUMA_CAPACITY_N; i++)
+    if (i == capacity)
+      gtk_widget_add_css_class (widget, capacity_classes[i]);
+    else
+      gtk_widget_remove_css_class (widget, capacity_classes[i]);
 }
 
 static void
@@ -65,66 +149,87 @@ bind_cb (GtkSignalListItemFactory *factory,
 {
   LumaTenantItem *tenant = gtk_list_item_get_item (item);
   const LumaTenantSummary *s = luma_tenant_item_get_summary (tenant);
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  LumaCapacity capacity = luma_tenant_item_get_capacity (tenant);
+  GtkWidget *child = gtk_list_item_get_child (item);
   g_autofree char *text = NULL;
 
   switch ((Cell) GPOINTER_TO_INT (user_data))
     {
     case CELL_NAME:
-      text = g_strdup (s->tenant_name != NULL ? s->tenant_name : s->external_id);
-      break;
-    case CELL_ID:
-      text = g_strdup (s->external_id);
-      break;
+      gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (child)),
+                           s->tenant_name != NULL && *s->tenant_name != '\0' ? s->tenant_name : s->external_id);
+      gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (child)), s->external_id);
+      set_capacity_class (child, capacity);
+      return;
+    case CELL_USED:
+      {
+        GtkWidget *bar = gtk_widget_get_last_child (child);
+        g_autofree char *used = luma_format_count (s->consumed);
+        g_autofree char *total = luma_format_count (s->total_purchase);
+        g_autofree char *percent = luma_format_percent (luma_tenant_item_get_percent (tenant));
+
+        /* Translators: licenses used of the total purchase, and the percentage: "286 / 320 (89 %)" */
+        text = g_strdup_printf (_("%s / %s (%s)"), used, total, percent);
+        gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (child)), text);
+        gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), MIN (luma_tenant_item_get_percent (tenant) / 100.0, 1.0));
+        set_capacity_class (bar, capacity);
+        gtk_accessible_update_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text, -1);
+      }
+      return;
     case CELL_TYPE:
       text = g_strdup (luma_license_type_to_display (s->license_type));
       break;
-    case CELL_TOTAL:
-      text = luma_format_count (s->total_purchase);
+    case CELL_STATUS:
+      text = g_strdup (luma_format_capacity (capacity));
+      set_capacity_class (child, capacity);
       break;
-    case CELL_CONSUMED:
-      text = luma_format_count (s->consumed);
+    case CELL_END:
+      text = luma_format_day (s->end_date);
       break;
-    case CELL_AVAILABLE:
-      text = luma_format_count (s->available);
-      break;
-    case CELL_PERCENT:
+    case CELL_DAYS:
     default:
-      text = luma_format_percent (luma_tenant_item_get_percent (tenant));
+      text = luma_format_days_left (luma_tenant_item_get_days_left (tenant));
+      set_capacity_class (child, capacity);
       break;
     }
 
-  gtk_label_set_label (label, text);
+  gtk_label_set_label (GTK_LABEL (child), text);
 }
 
-static void
+/* Widths that keep every cell readable: a narrow window scrolls sideways. */
+static const int column_widths[] = {
+  [CELL_NAME] = 200, [CELL_TYPE] = 125, [CELL_USED] = 150, [CELL_STATUS] = 160,
+  [CELL_END] = 110, [CELL_DAYS] = 90,
+};
+
+static GtkColumnViewColumn *
 add_column (LumaTenantsPage *self,
             const char      *title,
             Cell             cell,
-            const char      *property,
-            gboolean         numeric,
+            GtkSorter       *sorter, /* owned */
             gboolean         expand)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  g_autoptr(GtkColumnViewColumn) column = NULL;
-  GtkExpression *expression;
-  GtkSorter *sorter;
+  GtkColumnViewColumn *column;
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), GINT_TO_POINTER (cell));
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), GINT_TO_POINTER (cell));
-
-  expression = gtk_property_expression_new (LUMA_TYPE_TENANT_ITEM, NULL, property);
-  if (numeric)
-    sorter = GTK_SORTER (gtk_numeric_sorter_new (expression));
-  else
-    sorter = GTK_SORTER (gtk_string_sorter_new (expression));
 
   column = gtk_column_view_column_new (title, factory);
   gtk_column_view_column_set_sorter (column, sorter);
   g_object_unref (sorter);
   gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_fixed_width (column, column_widths[cell]);
   gtk_column_view_column_set_expand (column, expand);
   gtk_column_view_append_column (self->view, column);
+  g_object_unref (column);
+  return column;
+}
+
+static GtkSorter *
+column_sorter (LumaTenantColumn column)
+{
+  return GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_column, GINT_TO_POINTER (column), NULL));
 }
 
 static gboolean
@@ -132,53 +237,103 @@ filter_cb (gpointer item,
            gpointer user_data)
 {
   LumaTenantsPage *self = user_data;
-  const LumaTenantSummary *s = luma_tenant_item_get_summary (item);
-  g_autofree char *name = NULL;
-  g_autofree char *id = NULL;
 
-  if (self->search == NULL || *self->search == '\0')
-    return TRUE;
-
-  name = g_utf8_casefold (s->tenant_name != NULL ? s->tenant_name : "", -1);
-  id = g_utf8_casefold (s->external_id, -1);
-  return strstr (name, self->search) != NULL || strstr (id, self->search) != NULL;
+  if (self->status_filter >= 0 && (int) luma_tenant_item_get_capacity (item) != self->status_filter)
+    return FALSE;
+  if (self->type_filter >= 0 && (int) luma_tenant_item_get_summary (item)->license_type != self->type_filter)
+    return FALSE;
+  if (self->search != NULL && *self->search != '\0' &&
+      strstr (luma_tenant_item_get_search_key (item), self->search) == NULL)
+    return FALSE;
+  return TRUE;
 }
 
 static void
 update_count (LumaTenantsPage *self)
 {
-  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
   guint total = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  g_autofree char *shown_text = luma_format_count (shown);
+  g_autofree char *total_text = luma_format_count (total);
+  g_autofree char *over = luma_format_count (self->counts[LUMA_CAPACITY_AT_OR_OVER]);
+  g_autofree char *near = luma_format_count (self->counts[LUMA_CAPACITY_NEAR]);
   g_autofree char *text = NULL;
+  g_autofree char *with_status = NULL;
 
   if (shown == total)
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tenant", "%u tenants", total), total);
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s tenant", "%s tenants", total), total_text);
   else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u tenant", "%u of %u tenants", total),
-                            shown, total);
-  if (self->cached_on > 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s tenant", "%s of %s tenants", total),
+                            shown_text, total_text);
+  /* Translators: "120 tenants · 12 at or over capacity · 30 near capacity" */
+  with_status = g_strdup_printf (_("%s · %s at or over capacity · %s near capacity"), text, over, near);
+  gtk_label_set_label (self->count_label, with_status);
+}
+
+static void
+update_offline (LumaTenantsPage *self)
+{
+  gboolean offline = self->error != NULL && self->cached_on > 0;
+
+  if (offline)
     {
       g_autofree char *when = luma_format_last_synced (self->cached_on, g_get_real_time () / G_USEC_PER_SEC);
-      g_autofree char *with_age = NULL;
+      g_autofree char *text = NULL;
 
-      /* Translators: "12 tenants — Last synced 5 minutes ago (offline)" */
-      with_age = g_strdup_printf (_("%s — %s (offline)"), text, when);
-      g_free (text);
-      text = g_steal_pointer (&with_age);
+      /* Translators: %s is "Last synced 5 minutes ago" or the like */
+      text = g_strdup_printf (_("Offline: showing the tenant list as stored. %s"), when);
+      gtk_label_set_label (self->offline_label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->offline_label), self->error->message);
     }
-  gtk_label_set_label (self->count_label, text);
+  gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+}
+
+static int
+compare_items_by_risk (gconstpointer a,
+                       gconstpointer b,
+                       gpointer      user_data)
+{
+  return luma_tenant_item_compare_risk (*(gpointer const *) a, *(gpointer const *) b, NULL);
 }
 
 static void
 fill_store (LumaTenantsPage *self,
-            GPtrArray       *tenants)
+            GPtrArray       *tenants,
+            GHashTable      *samples, /* nullable */
+            gint64           now)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_full (tenants->len, g_object_unref);
 
+  memset (self->counts, 0, sizeof self->counts);
   for (guint i = 0; i < tenants->len; i++)
-    g_ptr_array_add (items, luma_tenant_item_new (g_ptr_array_index (tenants, i)));
+    {
+      const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
+      const LumaConsumptionSample *oldest = samples != NULL ? g_hash_table_lookup (samples, t->external_id) : NULL;
+      LumaTenantItem *item = luma_tenant_item_new_at (t, oldest, now);
+
+      self->counts[luma_tenant_item_get_capacity (item)]++;
+      g_ptr_array_add (items, item);
+    }
+  /* In the order shown by default: the model's merge sort then only checks it. */
+  g_ptr_array_sort_with_data (items, compare_items_by_risk, NULL);
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        items->pdata, items->len);
+  update_count (self);
+}
+
+static GHashTable *
+read_samples (LumaTenantsPage *self,
+              gint64           now)
+{
+  g_autoptr(GError) error = NULL;
+  GHashTable *samples;
+
+  if (self->cache == NULL)
+    return NULL;
+  samples = luma_cache_get_tenant_samples (self->cache, now - LUMA_CAPACITY_RATE_WINDOW_S, &error);
+  if (samples == NULL)
+    g_warning ("Cannot read the tenants' consumption over time: %s", error->message);
+  return samples;
 }
 
 /* The list stored at the last successful load, when nothing newer is shown. */
@@ -187,6 +342,7 @@ show_cached (LumaTenantsPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GHashTable) samples = NULL;
   gint64 stored_on = 0;
 
   if (self->cache == NULL)
@@ -199,9 +355,11 @@ show_cached (LumaTenantsPage *self)
       return FALSE;
     }
   self->cached_on = MAX (stored_on, 1);
-  fill_store (self, tenants);
+  /* The days left as of the list: the consumption is of then. */
+  samples = read_samples (self, self->cached_on);
+  fill_store (self, tenants, samples, self->cached_on);
   gtk_stack_set_visible_child_name (self->stack, "list");
-  update_count (self);
+  update_offline (self);
   return TRUE;
 }
 
@@ -217,6 +375,32 @@ search_changed_cb (LumaTenantsPage *self)
 }
 
 static void
+filters_changed_cb (LumaTenantsPage *self)
+{
+  static const int statuses[] = { -1, LUMA_CAPACITY_AT_OR_OVER, LUMA_CAPACITY_NEAR, LUMA_CAPACITY_OK };
+  static const int types[] = { -1, LUMA_LICENSE_TYPE_SESSION, LUMA_LICENSE_TYPE_USER };
+  guint status = gtk_drop_down_get_selected (self->status_dropdown);
+  guint type = gtk_drop_down_get_selected (self->type_dropdown);
+
+  self->status_filter = status < G_N_ELEMENTS (statuses) ? statuses[status] : -1;
+  self->type_filter = type < G_N_ELEMENTS (types) ? types[type] : -1;
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_count (self);
+}
+
+static void
+stored_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!luma_cache_store_tenants_finish (LUMA_CACHE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Cannot cache the tenant list: %s", error->message);
+}
+
+static void
 list_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
@@ -224,7 +408,10 @@ list_cb (GObject      *source,
   g_autoptr(LumaTenantsPage) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GHashTable) samples = NULL;
+  gint64 now;
 
+  self->answered_at = g_get_monotonic_time ();
   tenants = luma_api_client_list_tenants_finish (LUMA_API_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -243,17 +430,22 @@ list_cb (GObject      *source,
         gtk_stack_set_visible_child_name (self->stack, "list");
       else
         gtk_stack_set_visible_child_name (self->stack, "error");
+      update_offline (self);
       g_object_notify (G_OBJECT (self), "loaded");
       return;
     }
 
+  now = page_now (self);
   self->cached_on = 0;
-  fill_store (self, tenants);
-  if (self->cache != NULL && !luma_cache_store_tenants (self->cache, tenants, &error))
-    g_warning ("Cannot cache the tenant list: %s", error->message);
+  /* The samples before this answer's own: the rate is from then to now. */
+  samples = read_samples (self, now);
+  fill_store (self, tenants, samples, now);
+  /* Not cancelled with the page: the list is kept even when the window closes at once. */
+  if (self->cache != NULL)
+    luma_cache_store_tenants_async (self->cache, tenants, now, NULL, stored_cb, NULL);
 
   gtk_stack_set_visible_child_name (self->stack, "list");
-  update_count (self);
+  update_offline (self);
   g_object_notify (G_OBJECT (self), "loaded");
 }
 
@@ -286,6 +478,7 @@ luma_tenants_page_set_client (LumaTenantsPage *self,
   self->cached_on = 0;
   self->loaded = FALSE;
   g_clear_error (&self->error);
+  update_offline (self);
   show_cached (self);
   luma_tenants_page_refresh (self);
 }
@@ -345,7 +538,70 @@ GListModel *
 luma_tenants_page_get_shown (LumaTenantsPage *self)
 {
   g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), NULL);
-  return G_LIST_MODEL (self->sorted);
+  return G_LIST_MODEL (self->filtered);
+}
+
+guint
+luma_tenants_page_count_status (LumaTenantsPage *self,
+                                LumaCapacity     capacity)
+{
+  g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), 0);
+  g_return_val_if_fail (capacity < LUMA_CAPACITY_N, 0);
+  return self->counts[capacity];
+}
+
+void
+luma_tenants_page_set_filters (LumaTenantsPage *self,
+                               int              capacity,
+                               int              license_type)
+{
+  g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
+
+  gtk_drop_down_set_selected (self->status_dropdown,
+                              capacity == LUMA_CAPACITY_AT_OR_OVER ? 1 :
+                              capacity == LUMA_CAPACITY_NEAR ? 2 :
+                              capacity == LUMA_CAPACITY_OK ? 3 : 0);
+  gtk_drop_down_set_selected (self->type_dropdown,
+                              license_type == LUMA_LICENSE_TYPE_SESSION ? 1 :
+                              license_type == LUMA_LICENSE_TYPE_USER ? 2 : 0);
+  filters_changed_cb (self);
+}
+
+void
+luma_tenants_page_sort_by_risk (LumaTenantsPage *self)
+{
+  g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
+  gtk_column_view_sort_by_column (self->view, self->status_column, GTK_SORT_ASCENDING);
+}
+
+void
+_luma_tenants_page_set_now (LumaTenantsPage *self,
+                            gint64           now)
+{
+  g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
+  self->now = now;
+}
+
+gint64
+_luma_tenants_page_get_answered_at (LumaTenantsPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), 0);
+  return self->answered_at;
+}
+
+const char *
+_luma_tenants_page_get_offline_banner (LumaTenantsPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), NULL);
+  return gtk_revealer_get_reveal_child (self->offline_revealer)
+         ? gtk_label_get_label (self->offline_label) : NULL;
+}
+
+GtkColumnView *
+_luma_tenants_page_get_view (LumaTenantsPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), NULL);
+  return self->view;
 }
 
 void
@@ -356,7 +612,7 @@ luma_tenants_page_activate (LumaTenantsPage *self,
 
   g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
 
-  item = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
+  item = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
   if (item != NULL)
     g_signal_emit (self, signals[SIGNAL_TENANT_ACTIVATED], 0, item);
 }
@@ -396,7 +652,9 @@ luma_tenants_page_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->client);
   g_clear_object (&self->cache);
+  g_clear_object (&self->filtered);
   g_clear_object (&self->sorted);
+  g_clear_object (&self->sorter);
   g_clear_object (&self->store);
   g_clear_error (&self->error);
   g_clear_pointer (&self->search, g_free);
@@ -424,12 +682,17 @@ luma_tenants_page_class_init (LumaTenantsPageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/lumadesk/Subscription/luma-tenants-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, offline_label);
   gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, type_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, error_page);
   gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, view);
   gtk_widget_class_bind_template_child (widget_class, LumaTenantsPage, count_label);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, filters_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, luma_tenants_page_refresh);
   gtk_widget_class_bind_template_callback (widget_class, view_activate_cb);
 }
@@ -439,26 +702,36 @@ luma_tenants_page_init (LumaTenantsPage *self)
 {
   GtkSelectionModel *selection;
 
+  self->status_filter = -1;
+  self->type_filter = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
 
-  add_column (self, _("Tenant"), CELL_NAME, "tenant-name", FALSE, TRUE);
-  add_column (self, _("Tenant ID"), CELL_ID, "external-id", FALSE, FALSE);
-  add_column (self, _("License Type"), CELL_TYPE, "license-type", FALSE, FALSE);
-  add_column (self, _("Total Purchase"), CELL_TOTAL, "total-purchase", TRUE, FALSE);
-  /* Translators: column headings, numbers of licenses */
-  add_column (self, C_("licenses", "Consumed"), CELL_CONSUMED, "consumed", TRUE, FALSE);
-  add_column (self, C_("licenses", "Available"), CELL_AVAILABLE, "available", TRUE, FALSE);
-  add_column (self, _("Consumption"), CELL_PERCENT, "percent", TRUE, FALSE);
+  add_column (self, _("Tenant"), CELL_NAME, column_sorter (LUMA_TENANT_COLUMN_NAME), TRUE);
+  add_column (self, _("License Type"), CELL_TYPE, column_sorter (LUMA_TENANT_COLUMN_LICENSE_TYPE), FALSE);
+  /* Translators: a column heading: licenses used of the total purchase */
+  add_column (self, C_("licenses", "Used"), CELL_USED, column_sorter (LUMA_TENANT_COLUMN_USED), FALSE);
+  self->status_column = add_column (self, _("Status"), CELL_STATUS,
+                                    column_sorter (LUMA_TENANT_COLUMN_STATUS), FALSE);
+  add_column (self, _("Contract End"), CELL_END, column_sorter (LUMA_TENANT_COLUMN_END_DATE), FALSE);
+  add_column (self, _("Days Left"), CELL_DAYS, column_sorter (LUMA_TENANT_COLUMN_DAYS_LEFT), FALSE);
 
+  /* The view's sorter alone: each column's sorter breaks its ties by risk,
+   * and none is unsorted (the view starts sorted by Status). */
+  self->sorter = g_object_ref (gtk_column_view_get_sorter (self->view));
+
+  /* Sorted before filtered: a filter or a search keeps the order, no new sort. */
   self->store = g_list_store_new (LUMA_TYPE_TENANT_ITEM);
+  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
+                                          g_object_ref (self->sorter));
   self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
-  self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
+  self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)),
                                               GTK_FILTER (self->filter));
-  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (self->filtered),
-                                          g_object_ref (gtk_column_view_get_sorter (self->view)));
-  selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sorted))));
+  selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->filtered))));
   gtk_column_view_set_model (self->view, selection);
   g_object_unref (selection);
-  g_signal_connect_swapped (self->sorted, "items-changed", G_CALLBACK (update_count), self);
+  g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (update_count), self);
+
+  /* By risk until a column heading is chosen. */
+  luma_tenants_page_sort_by_risk (self);
 }

@@ -37,6 +37,16 @@ void        luma_tenants_page_set_search   (LumaTenantsPage *self,
                                             const char      *text);
 /* The tenants shown, sorted and filtered (LumaTenantItem). */
 GListModel *luma_tenants_page_get_shown    (LumaTenantsPage *self);
+/* How many of all tenants (not only those shown) have that status. */
+guint       luma_tenants_page_count_status (LumaTenantsPage *self,
+                                            LumaCapacity     capacity);
+/* Shows only the tenants of a status (LumaCapacity) and of a license type
+ * (LumaLicenseType); -1 for any. */
+void        luma_tenants_page_set_filters  (LumaTenantsPage *self,
+                                            int              capacity,
+                                            int              license_type);
+/* Back to the default order: by risk (see luma_tenant_item_compare_risk()). */
+void        luma_tenants_page_sort_by_risk (LumaTenantsPage *self);
 /* Opens the tenant as activating its row does. */
 void        luma_tenants_page_activate     (LumaTenantsPage *self,
                                             guint            position);

@@ -179,7 +179,8 @@ update_header (LumaWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", tenant_open && is_superadmin (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refill",
-                                 tenant_open && is_superadmin (self) && get_client (self) != NULL);
+                                 tenant_open && is_superadmin (self) && get_client (self) != NULL &&
+                                 !(self->sync != NULL && luma_sync_get_offline (self->sync)));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", tenant_open);
 
   if (self->account != NULL)
@@ -253,6 +254,7 @@ update_offline (LumaWindow *self)
   gboolean offline = self->sync != NULL && luma_sync_get_offline (self->sync);
 
   gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+  update_header (self);
 }
 
 static void
@@ -713,14 +715,8 @@ refilled_cb (LumaRefillDialog *dialog,
              LumaWindow       *self)
 {
   const LumaRefillResult *refill = result;
-  g_autofree char *total = luma_format_count (refill->total_purchase);
-  g_autofree char *message = NULL;
+  g_autofree char *message = luma_format_refill_done (refill->purchase->change, refill->total_purchase);
 
-  /* Translators: %s is the new total purchase, a number of licenses */
-  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Refill done: the total purchase is now %s license",
-                                          "Refill done: the total purchase is now %s licenses",
-                                          luma_plural_n (refill->total_purchase)),
-                             total);
   luma_window_add_toast (self, message);
   run_sync (self);
 }

@@ -633,8 +633,8 @@ decode_thread (GTask        *task,
           result->value_free = (GDestroyNotify) g_ptr_array_unref;
           break;
         case CALL_TENANTS:
-          result->value = luma_tenant_list_from_json (node, &result->decode_error);
-          result->value_free = (GDestroyNotify) g_ptr_array_unref;
+          result->value = luma_tenant_page_from_json (node, &result->decode_error);
+          result->value_free = (GDestroyNotify) luma_tenant_page_free;
           break;
         case CALL_REFILL:
           result->value = luma_refill_result_from_json (node, &result->decode_error);
@@ -692,7 +692,8 @@ answer_budget (CallKind kind,
     case CALL_PURCHASES:
     case CALL_CONVERSATIONS:
     case CALL_TENANTS:
-      /* Lists without a page limit: thousands of items fit. */
+      /* Lists without a page limit, and pages of up to 1,000 tenants of
+       * 11 values each: thousands of items fit. */
       return (AnswerBudget) { MB (4), 65536 };
     case CALL_LOGIN:
     case CALL_REFILL:
@@ -1783,7 +1784,91 @@ luma_api_client_login_finish (LumaApiClient  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* GET /platform/tenants */
+/* GET /platform/tenants, every page */
+
+/* Far more than any platform has, and a bound on a server whose cursors
+ * never end. */
+#define MAX_TENANT_PAGES 10000
+
+typedef struct
+{
+  GPtrArray *tenants;   /* LumaTenantSummary* */
+  char      *cursor;    /* of the page asked for; NULL for the first */
+  guint      pages;
+} ListTenants;
+
+static void
+list_tenants_free (ListTenants *list)
+{
+  g_ptr_array_unref (list->tenants);
+  g_free (list->cursor);
+  g_free (list);
+}
+
+static void list_tenants_page_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+list_tenants_next (GTask *outer)
+{
+  LumaApiClient *self = g_task_get_source_object (outer);
+  ListTenants *list = g_task_get_task_data (outer);
+  g_autofree char *escaped = NULL;
+  char *path;
+  GTask *task;
+
+  /* The first request has no parameters: a server before paging answers
+   * it with the whole list. */
+  if (list->cursor == NULL)
+    path = g_strdup ("/platform/tenants");
+  else
+    {
+      escaped = g_uri_escape_string (list->cursor, NULL, FALSE);
+      path = g_strconcat ("/platform/tenants?cursor=", escaped, NULL);
+    }
+  task = call_new (self, CALL_TENANTS, "GET", path, NULL, list_tenants_next,
+                   g_task_get_cancellable (outer), list_tenants_page_cb, outer);
+  if (call_check (task, FALSE))
+    call_send (task);
+}
+
+static void
+list_tenants_page_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *outer = user_data;
+  ListTenants *list = g_task_get_task_data (outer);
+  g_autoptr(LumaTenantPage) page = NULL;
+  GError *error = NULL;
+
+  page = g_task_propagate_pointer (G_TASK (result), &error);
+  if (page == NULL)
+    {
+      g_task_return_error (outer, error);
+      g_object_unref (outer);
+      return;
+    }
+  list->pages++;
+  g_ptr_array_extend_and_steal (list->tenants, g_steal_pointer (&page->items));
+  if (!page->has_more)
+    {
+      g_task_return_pointer (outer, g_ptr_array_ref (list->tenants), (GDestroyNotify) g_ptr_array_unref);
+      g_object_unref (outer);
+      return;
+    }
+  if (g_strcmp0 (page->next_cursor, list->cursor) == 0 || list->pages >= MAX_TENANT_PAGES)
+    {
+      g_task_return_error (outer, luma_api_error_new_full (LUMA_API_ERROR_PROTOCOL, NULL, 200,
+                                                           "The server’s answer does not follow the protocol: "
+                                                           "the tenant list does not move forward after %u pages",
+                                                           list->pages));
+      g_object_unref (outer);
+      return;
+    }
+  g_free (list->cursor);
+  list->cursor = g_steal_pointer (&page->next_cursor);
+  list_tenants_next (outer);
+}
 
 void
 luma_api_client_list_tenants_async (LumaApiClient       *self,
@@ -1791,14 +1876,17 @@ luma_api_client_list_tenants_async (LumaApiClient       *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  GTask *task;
+  ListTenants *list;
+  GTask *outer;
 
   g_return_if_fail (LUMA_IS_API_CLIENT (self));
 
-  task = call_new (self, CALL_TENANTS, "GET", g_strdup ("/platform/tenants"), NULL,
-                   luma_api_client_list_tenants_async, cancellable, callback, user_data);
-  if (call_check (task, FALSE))
-    call_send (task);
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, luma_api_client_list_tenants_async);
+  list = g_new0 (ListTenants, 1);
+  list->tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
+  g_task_set_task_data (outer, list, (GDestroyNotify) list_tenants_free);
+  list_tenants_next (outer);
 }
 
 GPtrArray *

@@ -165,7 +165,8 @@ gboolean           luma_api_client_login_finish               (LumaApiClient    
                                                                GAsyncResult         *result,
                                                                GError              **error);
 
-/* GET /platform/tenants -> LumaTenantSummary*. */
+/* GET /platform/tenants -> LumaTenantSummary*, every tenant: follows the
+ * pages (docs/api.md §3.2) and returns them all, in the server's order. */
 void               luma_api_client_list_tenants_async         (LumaApiClient        *self,
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,

@@ -179,6 +179,17 @@ static const char *const migrations[] = {
   "  available INTEGER NOT NULL,"
   "  overage INTEGER NOT NULL"
   ");",
+
+  /* 4 -> 5: the consumption of each tenant over time, from the tenant list,
+   * for the board's recent rate: the first sample of each day */
+  "CREATE TABLE IF NOT EXISTS tenant_samples ("
+  "  external_id TEXT NOT NULL,"
+  "  day INTEGER NOT NULL,"
+  "  term_start INTEGER NOT NULL,"
+  "  sampled_on INTEGER NOT NULL,"
+  "  consumed INTEGER NOT NULL,"
+  "  PRIMARY KEY (external_id, day)"
+  ") WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "luma-models.h"
+#include "luma-capacity.h"
 
 G_BEGIN_DECLS
 
@@ -326,6 +327,24 @@ gboolean    luma_cache_store_tenants           (LumaCache            *self,
  * stored; @stored_on_out: (optional) unix seconds UTC of the store. */
 GPtrArray  *luma_cache_get_tenants             (LumaCache            *self,
                                                 gint64               *stored_on_out,
+                                                GError              **error);
+/* luma_cache_store_tenants() on the writer thread, stored as of @now (unix
+ * seconds UTC). Each store also keeps every tenant's consumption as a
+ * sample, the first of each day, for a month and a day. */
+void        luma_cache_store_tenants_async     (LumaCache            *self,
+                                                GPtrArray            *tenants,
+                                                gint64                now,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    luma_cache_store_tenants_finish    (LumaCache            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+/* The oldest consumption sample of each tenant taken at or after @since
+ * (external id -> LumaConsumptionSample*, of the latest term when the
+ * window holds two); empty when none. */
+GHashTable *luma_cache_get_tenant_samples      (LumaCache            *self,
+                                                gint64                since,
                                                 GError              **error);
 
 /* The cached conversations of a record, or NULL without error when they are

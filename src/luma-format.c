@@ -73,6 +73,37 @@ or_empty (char *text)
 }
 
 char *
+luma_format_days_left (double days)
+{
+  g_autofree char *count = NULL;
+  gint64 whole;
+
+  if (days < 0)
+    /* Translators: a days-left cell when it is not known */
+    return g_strdup (_("—"));
+  whole = days >= (double) LUMA_MAX_COUNT ? LUMA_MAX_COUNT : (gint64) days;
+  count = luma_format_count (whole);
+  /* Translators: %s is a number of days */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s day", "%s days", luma_plural_n (whole)), count);
+}
+
+const char *
+luma_format_capacity (LumaCapacity capacity)
+{
+  switch (capacity)
+    {
+    case LUMA_CAPACITY_AT_OR_OVER:
+      return _("At or over capacity");
+    case LUMA_CAPACITY_NEAR:
+      return _("Near capacity");
+    case LUMA_CAPACITY_OK:
+    default:
+      /* Translators: the status of a tenant with enough licenses left */
+      return C_("capacity", "OK");
+    }
+}
+
+char *
 luma_format_day (gint64 unix_seconds)
 {
   return or_empty (format_at (unix_seconds, TRUE, "%x"));
@@ -256,6 +287,25 @@ luma_format_last_synced (gint64 synced,
       /* Translators: %s is a date and time */
       return g_strdup_printf (_("Last synced on %s"), when);
     }
+}
+
+char *
+luma_format_refill_done (gint64 change,
+                         gint64 total_after)
+{
+  g_autofree char *total = luma_format_count (total_after);
+
+  if (change < 0)
+    /* Translators: %s is the new total purchase, a number of licenses */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Licenses removed: the total purchase is now %s license",
+                                         "Licenses removed: the total purchase is now %s licenses",
+                                         luma_plural_n (total_after)),
+                            total);
+  /* Translators: %s is the new total purchase, a number of licenses */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Licenses added: the total purchase is now %s license",
+                                       "Licenses added: the total purchase is now %s licenses",
+                                       luma_plural_n (total_after)),
+                          total);
 }
 
 char *

@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "luma-capacity.h"
 #include "luma-models.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,11 @@ gulong  luma_plural_n            (gint64                  n);
 char   *luma_format_percent      (double                  percent);
 /* "30 minutes". */
 char   *luma_format_minutes      (gint64                  minutes);
+/* Whole days left, rounded down: "12 days", "0 days"; "—" when @days is
+ * negative (unknown), as luma_capacity_days_left() gives it. */
+char   *luma_format_days_left    (double                  days);
+/* "OK", "Near capacity", "At or over capacity". */
+const char *luma_format_capacity (LumaCapacity            capacity);
 
 /* ---- Days of the contract (UTC) --------------------------------------------------------------- */
 
@@ -82,6 +88,10 @@ char   *luma_format_record_time  (gint64                  unix_seconds);
  * "Never synced" (@synced <= 0); @now and @synced in unix seconds. */
 char   *luma_format_last_synced  (gint64                  synced,
                                   gint64                  now);
+/* After a refill: "Licenses added: the total purchase is now 55,000
+ * licenses", or "Licenses removed: ..." for a negative @change. */
+char   *luma_format_refill_done  (gint64                  change,
+                                  gint64                  total_after);
 /* "At the current rate the licenses run out on ..." / "... last past the end
  * date (...)", from the consumption since the start of the term; or why there
  * is no forecast (term over, not started, nothing used, all used). */

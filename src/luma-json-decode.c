@@ -963,6 +963,36 @@ luma_tenant_list_from_json (JsonNode  *node,
                            (GDestroyNotify) luma_tenant_summary_free, error);
 }
 
+LumaTenantPage *
+luma_tenant_page_from_json (JsonNode  *node,
+                            GError   **error)
+{
+  const Path *path = &result_data_path;
+  g_autoptr(LumaTenantPage) page = g_new0 (LumaTenantPage, 1);
+  JsonObject *obj;
+
+  page->items = luma_tenant_list_from_json (node, error);
+  if (page->items == NULL)
+    return NULL;
+  obj = json_node_get_object (node);
+  if (!json_object_has_member (obj, "hasMore"))
+    return g_steal_pointer (&page);
+  if (!get_boolean (obj, path, "hasMore", &page->has_more, error))
+    return NULL;
+  if ((page->has_more || json_object_has_member (obj, "nextCursor")) &&
+      !get_string (obj, path, "nextCursor", !page->has_more, 1, LUMA_MAX_CURSOR_LENGTH,
+                   &page->next_cursor, error))
+    return NULL;
+  /* Such a page moves the listing by nothing and could be asked for forever. */
+  if (page->has_more && page->items->len == 0)
+    {
+      set_error (error, path, "hasMore", LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+                 "true on a page without items (the list does not move forward)");
+      return NULL;
+    }
+  return g_steal_pointer (&page);
+}
+
 LumaRefillResult *
 luma_refill_result_from_json (JsonNode  *node,
                               GError   **error)

@@ -34,6 +34,11 @@ GPtrArray           *luma_conversation_list_from_json (JsonNode  *node,
 /* resultData {"items": [tenant...]} -> GPtrArray of LumaTenantSummary* */
 GPtrArray           *luma_tenant_list_from_json       (JsonNode  *node,
                                                        GError   **error);
+/* resultData {"items": [tenant...], "nextCursor": ..., "hasMore": ...}: one
+ * page of the tenant list. An answer without hasMore (servers before paging)
+ * is the whole list. */
+LumaTenantPage      *luma_tenant_page_from_json       (JsonNode  *node,
+                                                       GError   **error);
 LumaRefillResult    *luma_refill_result_from_json     (JsonNode  *node,
                                                        GError   **error);
 LumaLoginResult     *luma_login_result_from_json      (JsonNode  *node,

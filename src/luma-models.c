@@ -253,6 +253,16 @@ luma_consumption_page_free (LumaConsumptionPage *self)
   g_free (self);
 }
 
+void
+luma_tenant_page_free (LumaTenantPage *self)
+{
+  if (self == NULL)
+    return;
+  ptr_array_unref0 (self->items);
+  g_free (self->next_cursor);
+  g_free (self);
+}
+
 LumaSubscription *
 luma_subscription_copy (const LumaSubscription *self)
 {

@@ -153,6 +153,14 @@ typedef struct
   gint64           remaining;
 } LumaConsumptionPage;
 
+/* One page of GET /platform/tenants. */
+typedef struct
+{
+  GPtrArray       *items;           /* LumaTenantSummary*; owns them */
+  char            *next_cursor;     /* NULL on the last page */
+  gboolean         has_more;
+} LumaTenantPage;
+
 typedef struct
 {
   char            *external_id;
@@ -252,6 +260,7 @@ LumaUserRecord      *luma_user_record_copy       (const LumaUserRecord      *sel
 void                 luma_user_record_free       (LumaUserRecord            *self);
 
 void                 luma_consumption_page_free  (LumaConsumptionPage       *self);
+void                 luma_tenant_page_free       (LumaTenantPage            *self);
 
 LumaSubscription    *luma_subscription_copy      (const LumaSubscription    *self);
 void                 luma_subscription_free      (LumaSubscription          *self);
@@ -287,6 +296,7 @@ void                 luma_login_result_free      (LumaLoginResult           *sel
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaSessionRecord, luma_session_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaUserRecord, luma_user_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaConsumptionPage, luma_consumption_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaTenantPage, luma_tenant_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaSubscription, luma_subscription_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaContacts, luma_contacts_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaPurchase, luma_purchase_free)

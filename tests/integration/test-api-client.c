@@ -744,6 +744,31 @@ test_auth_errors (void)
 
 /* Platform */
 
+/* 2,500 tenants are three pages; the client follows them. */
+static void
+test_tenant_pages (void)
+{
+  g_autoptr(LumaTestSandbox) many = luma_test_sandbox_start ("--generate-tenants", "2500",
+                                                             "--superadmin", ROOT_USER ":" ROOT_PASS,
+                                                             NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaApiClient) root = luma_api_client_new (luma_test_sandbox_get_url (many), &error);
+  g_autoptr(GPtrArray) tenants = NULL;
+
+  g_assert_no_error (error);
+  luma_api_client_set_superadmin_credentials (root, ROOT_USER, ROOT_PASS);
+  tenants = list_tenants (root, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tenants->len, ==, 2500);
+  for (guint i = 0; i < tenants->len; i++)
+    {
+      LumaTenantSummary *t = g_ptr_array_index (tenants, i);
+      g_autofree char *id = g_strdup_printf ("t-%04u", i + 1);
+
+      g_assert_cmpstr (t->external_id, ==, id);
+    }
+}
+
 static void
 test_platform (void)
 {
@@ -1228,6 +1253,7 @@ main (int   argc,
   g_test_add_func ("/api-client/contacts", test_contacts);
   g_test_add_func ("/api-client/errors/auth", test_auth_errors);
   g_test_add_func ("/api-client/platform", test_platform);
+  g_test_add_func ("/api-client/platform/tenant-pages", test_tenant_pages);
   g_test_add_func ("/api-client/faults/retries", test_retries);
   g_test_add_func ("/api-client/faults/retry-after", test_retry_after);
   g_test_add_func ("/api-client/faults/exhausted", test_retries_exhausted);

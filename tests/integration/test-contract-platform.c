@@ -96,6 +96,150 @@ test_platform_tenants (void)
                    "Zeta & Söhne");
 }
 
+/* GET /platform/tenants with a query; the items' externalIds go to @ids. */
+static JsonObject *
+tenant_page (LumaTestSandbox   *sb,
+             const char        *token,
+             const char        *query,
+             GPtrArray         *ids,
+             LumaTestResponse **response_out)
+{
+  g_autofree char *path = g_strconcat ("/platform/tenants", query, NULL);
+  LumaTestResponse *r = platform_request (sb, "GET", path, token, NULL, NULL, NULL);
+  JsonObject *result;
+  JsonArray *items;
+
+  luma_test_assert_response (r, 200, NULL);
+  result = luma_test_response_get_result (r);
+  items = get_arr (result, "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    g_ptr_array_add (ids, g_strdup (get_str (json_array_get_object_element (items, i), "externalId")));
+  *response_out = r;
+  return result;
+}
+
+static void
+test_platform_tenant_pages (void)
+{
+  g_autoptr(LumaTestSandbox) sb = luma_test_sandbox_start ("--tenant", ACME, "--api-key", ACME_KEY,
+                                                           "--generate-tenants", "25",
+                                                           "--superadmin", ROOT_USER ":" ROOT_PASS,
+                                                           NULL);
+  g_autoptr(LumaTestSandbox) again = luma_test_sandbox_start ("--generate-tenants", "25",
+                                                              "--superadmin", ROOT_USER ":" ROOT_PASS,
+                                                              NULL);
+  g_autofree char *token = platform_login (sb, ROOT_USER, ROOT_PASS);
+  g_autofree char *token_again = platform_login (again, ROOT_USER, ROOT_PASS);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) paged = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(LumaTestResponse) whole = NULL;
+  g_autoptr(LumaTestResponse) whole_again = NULL;
+  g_autofree char *cursor = NULL;
+  JsonObject *result;
+  JsonArray *items, *items_again;
+  guint pages = 0, sessions = 0;
+
+  /* Without parameters: one page, as before paging. */
+  result = tenant_page (sb, token, "", all, &whole);
+  g_assert_cmpuint (all->len, ==, 26);
+  g_assert_false (get_bool (result, "hasMore"));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (result, "nextCursor")));
+  for (guint i = 1; i < all->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (all, i - 1), <, g_ptr_array_index (all, i));
+  g_assert_cmpstr (g_ptr_array_index (all, 1), ==, "t-0001");
+  g_assert_cmpstr (g_ptr_array_index (all, 25), ==, "t-0025");
+
+  /* Pages of 10 give the same tenants once each, in the same order. */
+  do
+    {
+      g_autoptr(LumaTestResponse) r = NULL;
+      g_autofree char *query = cursor != NULL
+        ? g_strdup_printf ("?limit=10&cursor=%s", cursor) : g_strdup ("?limit=10");
+      guint before = paged->len;
+
+      result = tenant_page (sb, token, query, paged, &r);
+      pages++;
+      g_assert_cmpuint (paged->len - before, <=, 10);
+      g_clear_pointer (&cursor, g_free);
+      if (get_bool (result, "hasMore"))
+        {
+          g_assert_cmpuint (paged->len - before, ==, 10);
+          cursor = g_strdup (get_str (result, "nextCursor"));
+          g_assert_cmpuint (strlen (cursor), >=, 1);
+          g_assert_cmpuint (strlen (cursor), <=, 1024);
+        }
+      else
+        g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (result, "nextCursor")));
+    }
+  while (cursor != NULL);
+  g_assert_cmpuint (pages, ==, 3);
+  g_assert_cmpuint (paged->len, ==, all->len);
+  for (guint i = 0; i < all->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (paged, i), ==, g_ptr_array_index (all, i));
+
+  /* Wrong parameters */
+  {
+    const char *bad_limits[] = { "?limit=0", "?limit=1001", "?limit=ten", "?limit=" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad_limits); i++)
+      {
+        g_autofree char *path = g_strconcat ("/platform/tenants", bad_limits[i], NULL);
+        g_autoptr(LumaTestResponse) r = platform_request (sb, "GET", path, token, NULL, NULL, NULL);
+
+        luma_test_assert_response (r, 400, "INVALID_PARAMETER");
+      }
+  }
+  {
+    /* Not base64url, another list's prefix, a feed cursor, not canonical. */
+    const char *bad_cursors[] = { "?cursor=%21%21", "?cursor=djE6MDAwMDAwMDA6MQ", "?cursor=dDE6",
+                                  "?cursor=dDE6YWNtZQ==" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad_cursors); i++)
+      {
+        g_autofree char *path = g_strconcat ("/platform/tenants", bad_cursors[i], NULL);
+        g_autoptr(LumaTestResponse) r = platform_request (sb, "GET", path, token, NULL, NULL, NULL);
+
+        luma_test_assert_response (r, 400, "INVALID_CURSOR");
+      }
+  }
+  {
+    g_autoptr(LumaTestResponse) r = platform_request (sb, "GET", "/platform/tenants?page=2", token,
+                                                      NULL, NULL, NULL);
+
+    luma_test_assert_response (r, 400, "INVALID_PARAMETER");
+  }
+
+  /* Generated tenants depend on the seed value only: another sandbox has the
+   * same ones (the consumption of the current hour aside). */
+  tenant_page (again, token_again, "", ignored, &whole_again);
+  items = get_arr (luma_test_response_get_result (whole), "items");
+  items_again = get_arr (luma_test_response_get_result (whole_again), "items");
+  g_assert_cmpuint (json_array_get_length (items_again), ==, 25);
+  for (guint i = 0; i < 25; i++)
+    {
+      JsonObject *a = json_array_get_object_element (items, i + 1);
+      JsonObject *b = json_array_get_object_element (items_again, i);
+      const char *same[] = { "externalId", "tenantName", "licenseType", "startDate", "endDate" };
+      g_autoptr(GDateTime) start = parse_server_time (get_str (a, "startDate"));
+      g_autoptr(GDateTime) end = parse_server_time (get_str (a, "endDate"));
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+      for (guint m = 0; m < G_N_ELEMENTS (same); m++)
+        g_assert_cmpstr (get_str (a, same[m]), ==, get_str (b, same[m]));
+      g_assert_cmpint (get_int (a, "totalPurchase"), ==, get_int (b, "totalPurchase"));
+      g_assert_cmpint (get_int (a, "totalPurchase"), >=, 10);
+      /* Every generated term holds today. */
+      g_assert_cmpint (g_date_time_compare (start, now), <=, 0);
+      g_assert_cmpint (g_date_time_compare (end, now), >=, 0);
+      if (g_strcmp0 (get_str (a, "licenseType"), "SESSION") == 0)
+        sessions++;
+    }
+  /* Both license types are there. */
+  g_assert_cmpuint (sessions, >, 0);
+  g_assert_cmpuint (sessions, <, 25);
+}
+
 static void
 assert_same_result (LumaTestResponse *a,
                     LumaTestResponse *b)
@@ -452,6 +596,7 @@ main (int   argc,
 
   g_test_add_func ("/contract/platform/login", test_platform_login);
   g_test_add_func ("/contract/platform/tenants", test_platform_tenants);
+  g_test_add_func ("/contract/platform/tenant-pages", test_platform_tenant_pages);
   g_test_add_func ("/contract/platform/tenant-resources", test_platform_tenant_resources);
   g_test_add_func ("/contract/platform/refill", test_platform_refill);
   g_test_add_func ("/contract/platform/refill-idempotency", test_platform_refill_idempotency);

@@ -312,6 +312,94 @@ append_message (GString    *out,
   g_string_append_c (out, '}');
 }
 
+static const char * const tenant_stems[] = {
+  "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Soylent", "Tyrell",
+  "Cyberdyne", "Wonka", "Nordlicht", "Café Müller", "Ærø Shipping", "Łódź Logistics",
+  "Société Lumière", "Zürich Re", "Ñandú Foods", "Østfold Energi", "Kraków Steel",
+  "O'Brien & Daughters", "\"Blue\" Harbour", "Smith, Jones", "Sakura Trading",
+  "Ventura", "Pioneer", "Atlas", "Meridian", "Halcyon", "Bluebird", "Ironwood",
+};
+
+static const char * const tenant_suffixes[] = {
+  "Corporation", "Ltd.", "GmbH", "S.A.", "AB", "Inc.", "Group", "Holding", "KG", "B.V.",
+};
+
+static const char * const tenant_units[] = {
+  "", "", "", " Europe", " North America", " Labs", " Retail", " Services", " APAC",
+};
+
+void
+sandbox_generate_tenant (guint64                 seed,
+                         gint64                  number,
+                         gint64                  count,
+                         gint64                  now,
+                         SandboxGeneratedTenant *tenant)
+{
+  static const int term_months[] = { 12, 12, 12, 12, 12, 12, 6, 24, 24, 12 };
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_utc (now);
+  SandboxRng rng;
+  guint64 r;
+  gint64 year, month, first, last;
+  int months, ago, width = 1;
+  double percent;
+
+  sandbox_rng_init (&rng, seed ^ 0x7e4a47, (guint64) number);
+  for (gint64 c = count; c >= 10; c /= 10)
+    width++;
+  g_snprintf (tenant->external_id, sizeof tenant->external_id, "t-%0*" G_GINT64_FORMAT,
+              MAX (width, 4), number);
+
+  g_string_truncate (tenant->name, 0);
+  r = sandbox_rng_next (&rng);
+  g_string_append_printf (tenant->name, "%s %s%s",
+                          tenant_stems[r % G_N_ELEMENTS (tenant_stems)],
+                          tenant_suffixes[(r >> 16) % G_N_ELEMENTS (tenant_suffixes)],
+                          tenant_units[(r >> 32) % G_N_ELEMENTS (tenant_units)]);
+
+  tenant->license = sandbox_rng_next (&rng) % 10 < 7 ? SANDBOX_LICENSE_SESSION : SANDBOX_LICENSE_USER;
+
+  /* Whole months, started up to a term ago: every term holds today. */
+  months = term_months[sandbox_rng_next (&rng) % G_N_ELEMENTS (term_months)];
+  ago = (int) (sandbox_rng_next (&rng) % (guint64) months);
+  year = g_date_time_get_year (today);
+  month = g_date_time_get_month (today) - 1 - ago;
+  while (month < 0)
+    month += 12, year--;
+  first = sandbox_days_from_civil (year, month + 1, 1);
+  month += months;
+  year += month / 12;
+  month %= 12;
+  last = sandbox_days_from_civil (year, month + 1, 1);
+  tenant->start = first * 86400;
+  tenant->end = last * 86400 - 1;
+
+  /* 10 to 640 licenses, now and then up to 90 % more: about 1.5 million
+   * records for 10,000 tenants, seeded in a few seconds. */
+  tenant->licenses = (gint64) 10 << (sandbox_rng_next (&rng) % 7);
+  r = sandbox_rng_next (&rng);
+  if (r % 4 == 0)
+    tenant->licenses += tenant->licenses * (gint64) ((r >> 8) % 10) / 10;
+
+  /* About half comfortable, a quarter near the thresholds, a quarter at or past the total. */
+  r = sandbox_rng_next (&rng);
+  switch (r % 8)
+    {
+    case 0: case 1: case 2: case 3:
+      percent = sandbox_rng_double (&rng) * 75.0;
+      break;
+    case 4: case 5:
+      percent = 75.0 + sandbox_rng_double (&rng) * 25.0;
+      break;
+    case 6:
+      percent = 100.0;
+      break;
+    default:
+      percent = 100.0 + sandbox_rng_double (&rng) * 20.0;
+      break;
+    }
+  tenant->records = (gint64) (tenant->licenses * percent / 100.0 + 0.5);
+}
+
 void
 sandbox_generate_conversations (GString             *out,
                                 guint64              seed,

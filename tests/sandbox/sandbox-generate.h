@@ -80,6 +80,27 @@ void     sandbox_generate_record   (guint64          seed,
                                     SandboxScratch  *scratch,
                                     SandboxRecord   *record);
 
+/* One of the tenants of --generate-tenants: a mix of license types,
+ * contract terms of 6, 12 or 24 months started up to a term ago, totals of
+ * 10 to about 1,200 licenses and consumption from none to past the total,
+ * weighted so that every status of the tenants board is common. */
+typedef struct
+{
+  char            external_id[16];
+  GString        *name;
+  SandboxLicense  license;
+  gint64          licenses;
+  gint64          records;       /* history records to seed */
+  gint64          start;
+  gint64          end;
+} SandboxGeneratedTenant;
+
+void     sandbox_generate_tenant   (guint64                 seed,
+                                    gint64                  number,   /* 1-based */
+                                    gint64                  count,    /* how many are generated */
+                                    gint64                  now,
+                                    SandboxGeneratedTenant *tenant);
+
 void     sandbox_generate_conversations (GString             *out,
                                          guint64              seed,
                                          SandboxLicense       license,

@@ -33,6 +33,8 @@ static const char usage[] =
   "  --fault KIND:RATE         500, 429, reset, truncate, garbage or slow (repeatable)\n"
   "  --slow-ms MS              how long a slow answer stalls (default 30000)\n"
   "  --seed-value N            random seed (before any --tenant: for all)\n"
+  "  --generate-tenants N      add N generated tenants t-0001..: varied terms,\n"
+  "                            license types, totals and consumption\n"
   "\n"
   "Tenant options (after --tenant ID, up to the next --tenant):\n"
   "  --tenant ID               a tenant; repeat for several\n"
@@ -56,6 +58,7 @@ typedef struct
   guint             latency_ms;
   guint             slow_ms;
   guint64           seed_value;
+  gint64            generate_tenants;
   GHashTable       *superadmins;
   GPtrArray        *tenants;     /* SandboxTenantSpec */
   GPtrArray        *fault_specs; /* char * */
@@ -171,7 +174,7 @@ static const char * const known_options[] = {
   "--port", "--listen", "--db", "--config", "--superadmin", "--token-lifetime", "--tls-cert",
   "--tls-key", "--latency", "--fault", "--slow-ms", "--seed-value", "--tenant", "--tenant-name",
   "--api-key", "--license-model", "--licenses", "--seed", "--start", "--end", "--session-duration",
-  NULL
+  "--generate-tenants", NULL
 };
 
 static gboolean
@@ -265,6 +268,11 @@ parse_args (Options  *options,
             tenant->seed_value = n;
           else
             options->seed_value = n;
+        }
+      else if (strcmp (name, "--generate-tenants") == 0)
+        {
+          if (!parse_int (name, value, 0, 100000, &options->generate_tenants, error))
+            return FALSE;
         }
       else if (strcmp (name, "--tenant") == 0)
         {
@@ -408,10 +416,39 @@ parse_config (Options     *options,
   return TRUE;
 }
 
+/* After the tenants given one by one, which keep their options. */
+static void
+generate_tenants (Options *options)
+{
+  SandboxGeneratedTenant generated = { .name = g_string_new (NULL) };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (gint64 i = 1; i <= options->generate_tenants; i++)
+    {
+      SandboxTenantSpec *spec;
+
+      sandbox_generate_tenant (options->seed_value, i, options->generate_tenants, now, &generated);
+      spec = tenant_spec_new (options, generated.external_id);
+      spec->name = g_strdup (generated.name->str);
+      spec->license = generated.license;
+      spec->licenses = generated.licenses;
+      spec->seed_count = generated.records;
+      spec->start = generated.start;
+      spec->end = generated.end;
+      spec->generated = TRUE;
+      g_ptr_array_add (options->tenants, spec);
+    }
+  g_string_free (generated.name, TRUE);
+}
+
 static gboolean
 check_tenants (Options  *options,
                GError  **error)
 {
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+
+  generate_tenants (options);
   if (options->tenants->len == 0)
     {
       SandboxTenantSpec *spec = tenant_spec_new (options, "acme");
@@ -422,20 +459,18 @@ check_tenants (Options  *options,
   for (guint i = 0; i < options->tenants->len; i++)
     {
       SandboxTenantSpec *spec = g_ptr_array_index (options->tenants, i);
+      SandboxTenantSpec *other;
 
       if (spec->api_key == NULL)
         spec->api_key = g_strdup_printf ("sandbox-key-%s", spec->external_id);
       if (spec->end < spec->start)
         return fail (error, "tenant %s: --end is before --start", spec->external_id);
-      for (guint j = 0; j < i; j++)
-        {
-          SandboxTenantSpec *other = g_ptr_array_index (options->tenants, j);
-
-          if (strcmp (other->external_id, spec->external_id) == 0)
-            return fail (error, "tenant %s is given twice", spec->external_id);
-          if (strcmp (other->api_key, spec->api_key) == 0)
-            return fail (error, "tenants %s and %s have the same API key", other->external_id, spec->external_id);
-        }
+      if (g_hash_table_contains (ids, spec->external_id))
+        return fail (error, "tenant %s is given twice", spec->external_id);
+      if ((other = g_hash_table_lookup (keys, spec->api_key)) != NULL)
+        return fail (error, "tenants %s and %s have the same API key", other->external_id, spec->external_id);
+      g_hash_table_add (ids, spec->external_id);
+      g_hash_table_insert (keys, spec->api_key, spec);
     }
   return TRUE;
 }
@@ -544,10 +579,16 @@ main (int   argc,
       SandboxTenantSpec *spec = g_ptr_array_index (options.tenants, i);
       SandboxTenant *t = sandbox_store_lookup (store, spec->external_id);
 
+      if (spec->generated)
+        continue;
       g_printerr ("luma-sandbox: tenant %s (%s), key %s, %s records\n", t->external_id,
                   sandbox_license_names[t->license], t->api_key,
                   t->last_seq > 0 ? "with" : "no");
     }
+
+  if (options.generate_tenants > 0)
+    g_printerr ("luma-sandbox: %" G_GINT64_FORMAT " generated tenants, keys sandbox-key-ID\n",
+                options.generate_tenants);
 
   g_main_loop_run (main_loop);
   status = 0;

@@ -586,22 +586,17 @@ cursor_encode (SandboxTenant *t,
   return base64url ((const guchar *) plain, strlen (plain));
 }
 
-static gboolean
-cursor_decode (SandboxTenant *t,
-               const char    *cursor,
-               gint64        *seq)
+/* The text of a base64url string without padding; NULL when it is not one
+ * or holds a NUL byte. */
+static char *
+base64url_to_text (const char *encoded)
 {
-  g_autofree char *expected = NULL;
   g_autoptr(GString) b64 = g_string_new (NULL);
   g_autofree guchar *plain = NULL;
-  g_autofree char *text = NULL;
+  char *text;
   gsize len;
-  const char *p;
-  gint64 value = 0;
 
-  if (strlen (cursor) > 128)
-    return FALSE;
-  for (p = cursor; *p != '\0'; p++)
+  for (const char *p = encoded; *p != '\0'; p++)
     {
       if (*p == '-')
         g_string_append_c (b64, '+');
@@ -610,15 +605,33 @@ cursor_decode (SandboxTenant *t,
       else if (g_ascii_isalnum (*p))
         g_string_append_c (b64, *p);
       else
-        return FALSE;
+        return NULL;
     }
   if (b64->len % 4 == 1)
-    return FALSE;
+    return NULL;
   while (b64->len % 4 != 0)
     g_string_append_c (b64, '=');
   plain = g_base64_decode (b64->str, &len);
   text = g_strndup ((const char *) plain, len);
   if (strlen (text) != len)
+    {
+      g_free (text);
+      return NULL;
+    }
+  return text;
+}
+
+static gboolean
+cursor_decode (SandboxTenant *t,
+               const char    *cursor,
+               gint64        *seq)
+{
+  g_autofree char *expected = NULL;
+  g_autofree char *text = NULL;
+  const char *p;
+  gint64 value = 0;
+
+  if (strlen (cursor) > 128 || (text = base64url_to_text (cursor)) == NULL)
     return FALSE;
 
   expected = g_strdup_printf ("v1:%08" G_GINT64_MODIFIER "x:", t->feed_id);
@@ -643,6 +656,41 @@ cursor_decode (SandboxTenant *t,
     return FALSE;
   *seq = value;
   return TRUE;
+}
+
+/* A page of the tenant list ends after a tenant: the cursor names it, so a
+ * tenant added while a client pages appears once or not at all. */
+static char *
+tenant_cursor_encode (const char *external_id)
+{
+  g_autofree char *plain = g_strconcat ("t1:", external_id, NULL);
+
+  return base64url ((const guchar *) plain, strlen (plain));
+}
+
+/* Returns the external id a cursor names (which need not exist any more). */
+static char *
+tenant_cursor_decode (const char *cursor)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *canonical = NULL;
+  const char *id;
+  gsize len;
+
+  if (strlen (cursor) > 128 || (text = base64url_to_text (cursor)) == NULL ||
+      !g_str_has_prefix (text, "t1:"))
+    return NULL;
+  id = text + 3;
+  len = strlen (id);
+  if (len < 1 || len > 64)
+    return NULL;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("._-", *p) == NULL)
+      return NULL;
+  canonical = tenant_cursor_encode (id);
+  if (strcmp (canonical, cursor) != 0)
+    return NULL;
+  return g_strdup (id);
 }
 
 /* ---- tenant resources ---- */
@@ -1205,20 +1253,86 @@ handle_login (SandboxServer     *self,
   reply_ok (msg, 200, out->str);
 }
 
+/* Reads an optional limit of 1 to 1000; FALSE (answered) when invalid. */
+static gboolean
+read_limit (SoupServerMessage *msg,
+            GHashTable        *query,
+            gint64            *limit)
+{
+  const char *limit_text = query != NULL ? g_hash_table_lookup (query, "limit") : NULL;
+  gsize len;
+
+  if (limit_text == NULL)
+    return TRUE;
+  len = strlen (limit_text);
+  *limit = 0;
+  for (gsize i = 0; i < len && *limit <= 1000; i++)
+    *limit = g_ascii_isdigit (limit_text[i]) ? *limit * 10 + (limit_text[i] - '0') : 1001;
+  if (len == 0 || *limit < 1 || *limit > 1000)
+    {
+      reply_error (msg, 400, "INVALID_PARAMETER", "limit",
+                   "limit must be an integer from 1 to 1000, not \"%s\"", limit_text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 handle_tenants (SandboxServer     *self,
-                SoupServerMessage *msg)
+                SoupServerMessage *msg,
+                GHashTable        *query)
 {
-  g_autoptr(GPtrArray) tenants = sandbox_store_list_tenants (self->store);
-  g_autoptr(GString) out = g_string_new ("{\"items\":[");
+  static const char * const params[] = { "cursor", "limit", NULL };
+  const char *cursor = query != NULL ? g_hash_table_lookup (query, "cursor") : NULL;
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GString) out = NULL;
+  g_autofree char *after = NULL;
+  gint64 limit = 1000;
+  guint first = 0, end;
 
-  for (guint i = 0; i < tenants->len; i++)
+  if (!check_query (msg, query, params) || !read_limit (msg, query, &limit))
+    return;
+  if (cursor != NULL && *cursor != '\0' && (after = tenant_cursor_decode (cursor)) == NULL)
     {
-      if (i > 0)
+      reply_error (msg, 400, "INVALID_CURSOR", "cursor", "the cursor is not one of this list's");
+      return;
+    }
+
+  tenants = sandbox_store_list_tenants (self->store);
+  if (after != NULL)
+    {
+      guint lo = 0, hi = tenants->len;
+
+      /* The first tenant after the cursor, in externalId order. */
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+
+          if (strcmp (((SandboxTenant *) g_ptr_array_index (tenants, mid))->external_id, after) <= 0)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      first = lo;
+    }
+  end = MIN (tenants->len, first + (guint) limit);
+
+  out = g_string_new ("{\"items\":[");
+  for (guint i = first; i < end; i++)
+    {
+      if (i > first)
         g_string_append_c (out, ',');
       append_summary (out, g_ptr_array_index (tenants, i), TRUE);
     }
-  g_string_append (out, "]}");
+  g_string_append (out, "],\"nextCursor\":");
+  if (end < tenants->len)
+    {
+      g_autofree char *next = tenant_cursor_encode (((SandboxTenant *) g_ptr_array_index (tenants, end - 1))->external_id);
+
+      g_string_append_printf (out, "\"%s\",\"hasMore\":true}", next);
+    }
+  else
+    g_string_append (out, "null,\"hasMore\":false}");
   reply_ok (msg, 200, out->str);
 }
 
@@ -1322,9 +1436,8 @@ handle_api (SandboxServer     *self,
         }
       if (n == 2 && strcmp (segments[1], "tenants") == 0)
         {
-          if (method_allowed (msg, "GET") && authenticate_platform (self, msg) != NULL &&
-              check_query (msg, query, no_params))
-            handle_tenants (self, msg);
+          if (method_allowed (msg, "GET") && authenticate_platform (self, msg) != NULL)
+            handle_tenants (self, msg, query);
           return;
         }
       if (n >= 4 && strcmp (segments[1], "tenants") == 0)

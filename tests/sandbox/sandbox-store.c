@@ -35,6 +35,7 @@ struct _SandboxStore
 {
   sqlite3      *db;
   GPtrArray    *tenants;
+  GHashTable   *by_external_id;  /* borrowed SandboxTenant*: thousands are generated */
   sqlite3_stmt *insert_record;
   sqlite3_stmt *page;
   sqlite3_stmt *count_vacated;
@@ -173,6 +174,7 @@ load_tenants (SandboxStore  *store,
       t->feed_id = sqlite3_column_int64 (stmt, 20);
       t->domain = g_strdup ((const char *) sqlite3_column_text (stmt, 21));
       g_ptr_array_add (store->tenants, t);
+      g_hash_table_insert (store->by_external_id, t->external_id, t);
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -188,6 +190,7 @@ sandbox_store_open (const char  *path,
   SandboxStore *store = g_new0 (SandboxStore, 1);
 
   store->tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) tenant_free);
+  store->by_external_id = g_hash_table_new (g_str_hash, g_str_equal);
   /* One thread only: no mutexes. */
   if (sqlite3_open_v2 (path, &store->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -224,6 +227,7 @@ sandbox_store_free (SandboxStore *store)
   sqlite3_finalize (store->get_record);
   if (store->db != NULL)
     sqlite3_close (store->db);
+  g_hash_table_unref (store->by_external_id);
   g_ptr_array_unref (store->tenants);
   g_free (store);
 }
@@ -252,14 +256,7 @@ SandboxTenant *
 sandbox_store_lookup (SandboxStore *store,
                       const char   *external_id)
 {
-  for (guint i = 0; i < store->tenants->len; i++)
-    {
-      SandboxTenant *t = g_ptr_array_index (store->tenants, i);
-
-      if (strcmp (t->external_id, external_id) == 0)
-        return t;
-    }
-  return NULL;
+  return g_hash_table_lookup (store->by_external_id, external_id);
 }
 
 SandboxTenant *
@@ -1140,6 +1137,7 @@ sandbox_store_add_tenants (SandboxStore  *store,
       t->last_time = t->start;
       t->feed_id = g_random_int () & 0x7fffffff;
       g_ptr_array_add (store->tenants, t);
+      g_hash_table_insert (store->by_external_id, t->external_id, t);
 
       /* Whole hours keep two runs started close together identical. */
       upper = MIN (t->end, now - now % 3600);

@@ -52,6 +52,7 @@ typedef struct
   gint64          start;
   gint64          end;
   gint64          session_minutes;
+  gboolean        generated;     /* by --generate-tenants */
 } SandboxTenantSpec;
 
 void            sandbox_tenant_spec_free     (SandboxTenantSpec *spec);

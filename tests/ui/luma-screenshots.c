@@ -220,8 +220,14 @@ make_screenshots (void)
   save_png (GTK_WIDGET (window), "purchases.png");
   gtk_window_destroy (window);
 
-  /* A superadmin: the tenants and the refill dialog */
-  window = open (LUMA_ACCOUNT_KIND_SUPERADMIN, "root", "s3cret", 1100, 520);
+  /* A superadmin: the tenants board, also on a phone, and the refill dialog */
+  window = open (LUMA_ACCOUNT_KIND_SUPERADMIN, "root", "s3cret", 360, 720);
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  save_png (GTK_WIDGET (window), "tenants-narrow.png");
+  gtk_window_destroy (window);
+
+  window = open (LUMA_ACCOUNT_KIND_SUPERADMIN, "root", "s3cret", 1000, 720);
   tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "tenants"));
   g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
   save_png (GTK_WIDGET (window), "tenants.png");
@@ -278,6 +284,7 @@ main (int   argc,
                                      "--api-key", "hooli-key",
                                      "--licenses", "50000",
                                      "--seed", "9100",
+                                     "--generate-tenants", "300",
                                      "--superadmin", "root:s3cret",
                                      NULL);
 

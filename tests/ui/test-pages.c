@@ -16,7 +16,7 @@
 #include "luma-purchases-page.h"
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page-private.h"
-#include "luma-tenants-page.h"
+#include "luma-tenants-page-private.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
 #include "luma-window.h"
@@ -676,6 +676,55 @@ find_spin_button (GtkWidget *widget)
   return NULL;
 }
 
+static GtkWidget *
+find_button_labelled (GtkWidget  *widget,
+                      const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button_labelled (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_entry_row (GtkWidget  *widget,
+                const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ENTRY_ROW (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return child;
+      if ((found = find_entry_row (child, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The sync after a refill is done: the dialog gets the new numbers. */
+static gboolean
+window_synced (gpointer data)
+{
+  return luma_window_get_ready (LUMA_WINDOW (data)) &&
+         !luma_sync_get_running (luma_window_get_sync (LUMA_WINDOW (data)));
+}
+
+static gboolean
+refill_confirmation_open (gpointer data)
+{
+  return luma_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
 static void
 test_superadmin_refill (void)
 {
@@ -763,19 +812,72 @@ test_superadmin_refill (void)
                    json_object_get_int_member (before, "totalPurchase") + 25);
   g_assert_cmpuint (count_purchases (), ==, purchases_before + 1);
 
-  /* A removal below consumed: the server's refusal is shown, nothing changes */
+  /* A removal above what is available: refused in the dialog before any
+   * confirmation, with the number that can be removed; nothing changes */
+  g_assert_true (luma_ui_test_wait (window_synced, window, 60));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refill", NULL);
   g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
   dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
+  g_assert_true (g_str_has_prefix (gtk_window_get_title (GTK_WINDOW (dialog)), "Add Licenses to "));
+  g_assert_nonnull (find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…"));
   luma_refill_dialog_set_values (dialog, TRUE,
                                  json_object_get_int_member (after, "available") + 1,
                                  "Too many", NULL);
-  luma_refill_dialog_submit (dialog);
-  while (luma_refill_dialog_get_busy (dialog))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_nonnull (luma_refill_dialog_get_error (dialog));
-  g_assert_true (strstr (luma_refill_dialog_get_error (dialog), "below") != NULL);
+  g_assert_true (g_str_has_prefix (gtk_window_get_title (GTK_WINDOW (dialog)), "Remove Licenses from "));
+  {
+    GtkWidget *remove = find_button_labelled (GTK_WIDGET (dialog), "_Remove Licenses…");
+    g_autofree char *most = g_strdup_printf ("At most %'" G_GINT64_FORMAT " licenses can be removed",
+                                             json_object_get_int_member (after, "available"));
+
+    g_assert_nonnull (remove);
+    g_assert_null (find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…"));
+    g_assert_false (gtk_widget_get_sensitive (remove));
+    g_assert_false (luma_refill_dialog_can_submit (dialog));
+    g_assert_nonnull (luma_refill_dialog_get_error (dialog));
+    g_test_message ("%s", luma_refill_dialog_get_error (dialog));
+    g_assert_true (g_str_has_prefix (luma_refill_dialog_get_error (dialog), most));
+    /* No preview of the impossible ("Available: 100 → 0") */
+    g_assert_null (strstr (luma_refill_dialog_get_preview (dialog), "→"));
+    luma_refill_dialog_submit (dialog);
+    g_assert_false (luma_refill_dialog_get_busy (dialog));
+    g_assert_false (refill_confirmation_open (NULL));
+  }
   g_assert_cmpuint (count_purchases (), ==, purchases_before + 1);
+
+  /* Exactly what is available can be removed; the confirmation says Remove */
+  luma_refill_dialog_set_values (dialog, TRUE, json_object_get_int_member (after, "available"),
+                                 "Unused licenses", NULL);
+  g_assert_true (luma_refill_dialog_can_submit (dialog));
+  g_assert_null (luma_refill_dialog_get_error (dialog));
+  gtk_widget_activate (find_button_labelled (GTK_WIDGET (dialog), "_Remove Licenses…"));
+  g_assert_true (luma_ui_test_wait (refill_confirmation_open, NULL, 10));
+  {
+    AdwMessageDialog *confirm = ADW_MESSAGE_DIALOG (luma_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+
+    g_assert_true (g_str_has_prefix (adw_message_dialog_get_heading (confirm), "Remove "));
+    g_assert_cmpstr (adw_message_dialog_get_response_label (confirm, "refill"), ==, "_Remove Licenses");
+    adw_message_dialog_response (confirm, "cancel");
+    gtk_window_destroy (GTK_WINDOW (confirm));
+  }
+
+  /* The reason is not marked before the user left it empty or tried to confirm */
+  luma_refill_dialog_set_values (dialog, FALSE, 5, "", NULL);
+  {
+    GtkWidget *reason = find_entry_row (GTK_WIDGET (dialog), "Reason (required)");
+    GtkWidget *add = find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…");
+
+    g_assert_nonnull (reason);
+    g_assert_false (gtk_widget_has_css_class (reason, "error"));
+    g_assert_false (luma_refill_dialog_can_submit (dialog));
+    g_assert_true (gtk_widget_get_sensitive (add));
+    g_signal_emit_by_name (add, "clicked");
+    g_assert_true (gtk_widget_has_css_class (reason, "error"));
+    g_assert_false (refill_confirmation_open (NULL));
+    g_assert_nonnull (luma_refill_dialog_get_error (dialog));
+    gtk_editable_set_text (GTK_EDITABLE (reason), "Order 77");
+    g_assert_false (gtk_widget_has_css_class (reason, "error"));
+    g_assert_null (luma_refill_dialog_get_error (dialog));
+  }
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   /* A notification's "Show History" opens that tenant's history */
@@ -1084,15 +1186,34 @@ test_tenants_offline (void)
   g_assert_null (luma_tenants_page_get_error (tenants));
   g_assert_false (luma_tenants_page_get_from_cache (tenants));
   g_assert_cmpuint (g_list_model_get_n_items (luma_tenants_page_get_shown (tenants)), ==, 1);
-  close_window (window);
 
-  luma_test_sandbox_stop (gone);
+  /* Offline, the button that opens the refill dialog is disabled and says why. */
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (window_synced, window, 60));
+  {
+    GtkWidget *page = luma_window_get_page_widget (window, "subscription");
+    GtkWidget *opener = find_button_labelled (page, "_Add or Remove Licenses…");
+
+    g_assert_nonnull (opener);
+    g_assert_true (gtk_widget_get_sensitive (opener));
+    g_assert_null (gtk_widget_get_tooltip_text (opener));
+    luma_test_sandbox_stop (gone);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+    g_assert_true (luma_ui_test_wait (window_offline, window, 60));
+    g_assert_false (gtk_widget_get_sensitive (opener));
+    g_assert_nonnull (gtk_widget_get_tooltip_text (opener));
+    g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (opener), "Offline"));
+  }
+  close_window (window);
 
   window = LUMA_WINDOW (luma_application_open_account (app, account));
   tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
   g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 60));
   g_assert_nonnull (luma_tenants_page_get_error (tenants));
   g_assert_true (luma_tenants_page_get_from_cache (tenants));
+  /* The same kind of banner as the tenant pages */
+  g_assert_nonnull (_luma_tenants_page_get_offline_banner (tenants));
+  g_assert_true (g_str_has_prefix (_luma_tenants_page_get_offline_banner (tenants), "Offline"));
   g_assert_cmpuint (g_list_model_get_n_items (luma_tenants_page_get_shown (tenants)), ==, 1);
   item = g_list_model_get_item (luma_tenants_page_get_shown (tenants), 0);
   g_assert_cmpstr (luma_tenant_item_get_summary (item)->external_id, ==, "delta");

@@ -2113,6 +2113,79 @@ test_tenants (void)
   g_assert_cmpint (raw_int (path, "SELECT count(*) FROM tenants"), ==, 0);
 }
 
+static void
+stored_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+store_at (LumaCache *cache,
+          GPtrArray *tenants,
+          gint64     now)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  luma_cache_store_tenants_async (cache, tenants, now, NULL, stored_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (luma_cache_store_tenants_finish (cache, result, &error));
+  g_assert_no_error (error);
+}
+
+/* Each tenant's consumption over time: the first sample of a day, the oldest in the window. */
+static void
+test_tenant_samples (void)
+{
+  g_autofree char *path = test_path ("tenant-samples.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
+  g_autoptr(GHashTable) samples = NULL;
+  LumaTenantSummary *acme;
+  const LumaConsumptionSample *sample;
+  gint64 day = 86400;
+  gint64 t0 = (g_get_real_time () / G_USEC_PER_SEC) / day * day - 40 * day;
+
+  acme = make_tenant ("acme", "Acme", LUMA_LICENSE_TYPE_SESSION, 1000, 100);
+  g_ptr_array_add (tenants, acme);
+  g_ptr_array_add (tenants, make_tenant ("zeta", "Zeta", LUMA_LICENSE_TYPE_USER, 50, 10));
+
+  samples = luma_cache_get_tenant_samples (cache, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (samples), ==, 0);
+  g_clear_pointer (&samples, g_hash_table_unref);
+
+  /* Day 0 (kept past the window of 31 days? no: pruned), day 5 twice, day 20 */
+  store_at (cache, tenants, t0);
+  acme->consumed = 200;
+  store_at (cache, tenants, t0 + 5 * day + 60);
+  acme->consumed = 250;
+  store_at (cache, tenants, t0 + 5 * day + 7200);
+  acme->consumed = 400;
+  store_at (cache, tenants, t0 + 20 * day);
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM tenant_samples WHERE external_id = 'acme'"), ==, 3);
+
+  /* The oldest at or after the start of the window, the first of its day */
+  samples = luma_cache_get_tenant_samples (cache, t0 + day, &error);
+  g_assert_no_error (error);
+  sample = g_hash_table_lookup (samples, "acme");
+  g_assert_nonnull (sample);
+  g_assert_cmpint (sample->sampled_on, ==, t0 + 5 * day + 60);
+  g_assert_cmpint (sample->consumed, ==, 200);
+  g_assert_cmpint (sample->term_start, ==, acme->start_date);
+  g_assert_nonnull (g_hash_table_lookup (samples, "zeta"));
+  g_clear_pointer (&samples, g_hash_table_unref);
+
+  /* Samples older than a month and a day go with the next store */
+  store_at (cache, tenants, t0 + 33 * day);
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM tenant_samples WHERE external_id = 'acme'"), ==, 3);
+  g_assert_cmpint (raw_int (path, "SELECT min(sampled_on) FROM tenant_samples") - t0, ==, 5 * day + 60);
+}
+
 static gboolean
 stop_after_two_cb (LumaLicenseType  type,
                    gconstpointer    record,
@@ -2197,6 +2270,7 @@ main (int   argc,
   g_test_add_func ("/cache/thresholds", test_thresholds);
   g_test_add_func ("/cache/resources", test_subscription_purchases_conversations);
   g_test_add_func ("/cache/tenants", test_tenants);
+  g_test_add_func ("/cache/tenant-samples", test_tenant_samples);
   g_test_add_func ("/cache/async-pages", test_async_pages);
   g_test_add_func ("/cache/close-during-index-build", test_close_during_index_build);
   g_test_add_func ("/cache/query/case-folding", test_search_case_folding);

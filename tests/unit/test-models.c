@@ -758,6 +758,47 @@ test_platform (void)
 
   run_bad_cases (TENANTS, (Decoder) luma_tenant_list_from_json,
                  (GDestroyNotify) g_ptr_array_unref, tenant_cases, G_N_ELEMENTS (tenant_cases));
+  /* Pages of the tenant list; an answer without hasMore is the whole list. */
+  {
+    g_autoptr(LumaTenantPage) whole = luma_tenant_page_from_json (tenants_node, &error);
+    static const char *bad_pages[] = {
+      "{\"items\": [], \"nextCursor\": \"dDE6YQ\", \"hasMore\": true}",
+      "{\"items\": [], \"nextCursor\": null, \"hasMore\": \"no\"}",
+    };
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (whole->items->len, ==, 2);
+    g_assert_false (whole->has_more);
+    g_assert_null (whole->next_cursor);
+    for (guint i = 0; i < G_N_ELEMENTS (bad_pages); i++)
+      {
+        g_autoptr(JsonNode) node = parse (bad_pages[i]);
+        g_autoptr(LumaTenantPage) page = luma_tenant_page_from_json (node, &error);
+        int code = i == 0 ? LUMA_PROTOCOL_ERROR_INVALID_VALUE : LUMA_PROTOCOL_ERROR_WRONG_TYPE;
+
+        g_assert_null (page);
+        g_assert_error (error, LUMA_PROTOCOL_ERROR, code);
+        g_assert_nonnull (strstr (error->message, "resultData.hasMore"));
+        g_clear_error (&error);
+      }
+  }
+  {
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(LumaTenantPage) page = NULL;
+    g_autofree char *text = g_strdup (TENANTS);
+    g_autofree char *first_page = NULL;
+
+    /* The same items, as a first page of several. */
+    text[strlen (text) - 1] = '\0';
+    first_page = g_strconcat (text, ", \"nextCursor\": \"dDE6Z2xvYmV4\", \"hasMore\": true}", NULL);
+    node = parse (first_page);
+    page = luma_tenant_page_from_json (node, &error);
+    g_assert_no_error (error);
+    g_assert_true (page->has_more);
+    g_assert_cmpstr (page->next_cursor, ==, "dDE6Z2xvYmV4");
+    g_assert_cmpuint (page->items->len, ==, 2);
+  }
+
   run_bad_cases (REFILL, (Decoder) luma_refill_result_from_json,
                  (GDestroyNotify) luma_refill_result_free, refill_cases, G_N_ELEMENTS (refill_cases));
   run_bad_cases (LOGIN, (Decoder) luma_login_result_from_json,

@@ -9,6 +9,7 @@
 #include <locale.h>
 #include <glib.h>
 
+#include "luma-capacity.h"
 #include "luma-thresholds.h"
 
 /* Contract terms of the calendar years 2026 and 2027 (docs/api.md §1). */
@@ -299,6 +300,51 @@ test_thresholds_text_grouping (void)
   setlocale (LC_NUMERIC, saved);
 }
 
+/* The tenants board's status and days left (luma-capacity.h). */
+static void
+test_capacity (void)
+{
+  LumaTenantSummary t = { .external_id = (char *) "acme", .start_date = TERM_2026_START,
+                          .end_date = TERM_2026_END, .total_purchase = 1000 };
+  gint64 day = 86400;
+  gint64 now = TERM_2026_START + 100 * day;
+  LumaConsumptionSample sample = { TERM_2026_START, now - 10 * day, 400 };
+
+  g_assert_cmpint (luma_capacity_of (0, 0), ==, LUMA_CAPACITY_OK);
+  g_assert_cmpint (luma_capacity_of (1, 0), ==, LUMA_CAPACITY_AT_OR_OVER);
+  g_assert_cmpint (luma_capacity_of (749, 1000), ==, LUMA_CAPACITY_OK);
+  g_assert_cmpint (luma_capacity_of (750, 1000), ==, LUMA_CAPACITY_NEAR);
+  g_assert_cmpint (luma_capacity_of (999, 1000), ==, LUMA_CAPACITY_NEAR);
+  g_assert_cmpint (luma_capacity_of (1000, 1000), ==, LUMA_CAPACITY_AT_OR_OVER);
+  g_assert_cmpint (luma_capacity_of (1010, 1000), ==, LUMA_CAPACITY_AT_OR_OVER);
+
+  /* One sample: the term's average, 500 in 100 days, 500 left: 100 days */
+  t.consumed = 500;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, NULL, now), ==, 100.0);
+  /* The recent rate: 100 in the last 10 days, 500 left: 50 days */
+  g_assert_cmpfloat (luma_capacity_days_left (&t, &sample, now), ==, 50.0);
+  /* A sample of another term, older than the window or younger than an hour: the average */
+  sample.term_start = TERM_2026_START - 365 * day;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, &sample, now), ==, 100.0);
+  sample.term_start = TERM_2026_START;
+  sample.sampled_on = now - 31 * day;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, &sample, now), ==, 100.0);
+  sample.sampled_on = now - 60;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, &sample, now), ==, 100.0);
+  /* Consumption that does not grow: unknown */
+  sample.sampled_on = now - 10 * day;
+  sample.consumed = 500;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, &sample, now), <, 0);
+  t.consumed = 0;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, NULL, now), <, 0);
+  /* Nothing left: 0; outside the term: unknown */
+  t.consumed = 1000;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, NULL, now), ==, 0);
+  t.consumed = 500;
+  g_assert_cmpfloat (luma_capacity_days_left (&t, NULL, TERM_2026_END + 1), <, 0);
+  g_assert_cmpfloat (luma_capacity_days_left (&t, NULL, TERM_2026_START - 1), <, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,6 +361,7 @@ main (int   argc,
   g_test_add_func ("/thresholds/priority-and-id", test_thresholds_priority_and_id);
   g_test_add_func ("/thresholds/text", test_thresholds_text);
   g_test_add_func ("/thresholds/text-grouping", test_thresholds_text_grouping);
+  g_test_add_func ("/thresholds/capacity", test_capacity);
 
   return g_test_run ();
 }
