@@ -76,7 +76,8 @@ month_labels (GtkWidget    *widget,
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
   for (guint i = 0; i < n; i++)
     {
-      gint64 t = time_of (self, i);
+      /* A first day cut short by the term's start belongs to the month of the next. */
+      gint64 t = time_of (self, i == 0 && n > 1 && local ? 1 : i);
       g_autoptr(GDateTime) dt = local ? g_date_time_new_from_unix_local (t)
                                       : g_date_time_new_from_unix_utc (t);
 
@@ -295,7 +296,8 @@ luma_chart_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = 100;
+      /* Room for the labels of the total, the estimate and the run-out day. */
+      *minimum = 140;
       *natural = 160;
     }
 }
