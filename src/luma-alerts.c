@@ -580,10 +580,17 @@ luma_alerts_request_uri (const LumaSubscription *s,
   outlook = forecast != NULL ? luma_format_forecast_recent (forecast) : luma_format_forecast (s, now);
   /* Translators: the body of the message asking for more licenses: the usage ("850 of
    * 1,000 sessions used, 150 left."), the end date of the contract, the forecast sentence */
-  body = g_strdup_printf (_("Hello,\r\n\r\nOur Luma subscription needs more licenses.\r\n\r\n"
-                            "%s\r\nThe contract ends on %s.\r\n%s\r\n\r\n"
-                            "Could you add licenses to it?\r\n\r\nThank you.\r\n"),
+  body = g_strdup_printf (_("Hello,\n\nOur Luma subscription needs more licenses.\n\n"
+                            "%s\nThe contract ends on %s.\n%s\n\n"
+                            "Could you add licenses to it?\n\nThank you.\n"),
                           usage, end != NULL ? end : "", outlook);
+  /* A mail body's line ends are CRLF (RFC 6068). */
+  {
+    g_auto(GStrv) lines = g_strsplit (body, "\n", -1);
+
+    g_free (body);
+    body = g_strjoinv ("\r\n", lines);
+  }
 
   escaped = g_uri_escape_string (subject, NULL, FALSE);
   g_string_append_printf (uri, "?subject=%s", escaped);
