@@ -499,6 +499,8 @@ preferences_activated (GSimpleAction *action,
   LumaPreferencesWindow *prefs;
 
   prefs = luma_preferences_window_new (luma_application_get_settings (self));
+  if (LUMA_IS_WINDOW (parent))
+    luma_preferences_window_set_cache (prefs, luma_window_get_cache (LUMA_WINDOW (parent)));
   if (parent != NULL)
     {
       gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);

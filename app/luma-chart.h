@@ -1,4 +1,5 @@
-/* luma-chart.h: consumption per day or week over the contract term, as bars
+/* luma-chart.h: consumption over the contract term: bars per day or week, or the
+ * cumulative consumption with the total purchase and the estimate to the end of the term
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +8,8 @@
 
 #include <gtk/gtk.h>
 
+#include "luma-forecast.h"
+
 G_BEGIN_DECLS
 
 #define LUMA_TYPE_CHART (luma_chart_get_type ())
@@ -14,17 +17,34 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LumaChart, luma_chart, LUMA, CHART, GtkWidget)
 
 GtkWidget  *luma_chart_new       (void);
-/* @counts: one value per bucket, the first starting at @start (unix seconds
- * UTC), each @bucket_seconds long. Copied. */
+/* Bars. @counts: one value per bucket, the first starting at @start (unix
+ * seconds UTC), each @bucket_seconds long. Copied. */
 void        luma_chart_set_data  (LumaChart    *self,
                                   const gint64 *counts,
                                   guint         n_counts,
                                   gint64        start,
                                   gint64        bucket_seconds);
+/* The cumulative view: consumed up to today, the total purchase as a line,
+ * the estimate (dashed) from the recent rate and the run-out day. Copied.
+ * A bucket is then a day (luma_chart_get_bucket() gives its cumulative
+ * value). */
+void        luma_chart_set_forecast (LumaChart          *self,
+                                     const LumaForecast *forecast);
+gboolean    luma_chart_get_cumulative (LumaChart *self);
 guint       luma_chart_get_n_buckets (LumaChart *self);
 gint64      luma_chart_get_bucket    (LumaChart *self,
                                       guint      index);
 /* The text alternative (also the accessible description). */
 const char *luma_chart_get_text  (LumaChart    *self);
+
+/* The bucket the keyboard highlights (Left, Right, Home, End), -1 for none;
+ * its text is what the tooltip shows and the accessible name announces. */
+gint        luma_chart_get_highlight      (LumaChart *self);
+void        luma_chart_set_highlight      (LumaChart *self,
+                                           gint       index);
+/* The value of a bucket in words: "Saturday, 03/14/2026: 12 used, 340 in
+ * total"; "... (estimate)" after today. */
+char       *luma_chart_dup_bucket_text    (LumaChart *self,
+                                           guint      index);
 
 G_END_DECLS

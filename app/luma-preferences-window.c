@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-alerts.h"
 #include "luma-background.h"
 #include "luma-a11y.h"
 #include "luma-preferences-window.h"
@@ -26,6 +27,15 @@ struct _LumaPreferencesWindow
   AdwActionRow         *ca_row;
   GtkButton            *ca_clear_button;
   GtkFileChooserNative *chooser;
+
+  LumaCache            *cache;
+  LumaSubscription     *subscription;
+  gboolean              loading;
+  char                 *alerts_error;
+  AdwPreferencesGroup  *alerts_group;
+  AdwEntryRow          *percents_row;
+  GtkSpinButton        *run_out_spin;
+  GtkSpinButton        *contract_end_spin;
 };
 
 G_DEFINE_FINAL_TYPE (LumaPreferencesWindow, luma_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -128,6 +138,115 @@ ca_clear_clicked_cb (LumaPreferencesWindow *self)
   g_settings_set_string (self->settings, "ca-file", "");
 }
 
+/* ---- Alerts of the tenant ------------------------------------------------------------------- */
+
+static void
+save_alerts (LumaPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  LumaAlertSettings settings;
+
+  if (self->loading || self->cache == NULL || self->subscription == NULL)
+    return;
+
+  luma_alert_settings_init_default (&settings);
+  g_clear_pointer (&self->alerts_error, g_free);
+  if (!luma_alert_settings_parse_percents (&settings, gtk_editable_get_text (GTK_EDITABLE (self->percents_row))))
+    {
+      self->alerts_error = g_strdup_printf (_("Whole numbers from 1 to 100, separated by commas, at most %d"),
+                                            LUMA_ALERTS_MAX_PERCENTS);
+      gtk_widget_add_css_class (GTK_WIDGET (self->percents_row), "error");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->percents_row),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->alerts_error, -1);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->percents_row), "error");
+  gtk_accessible_reset_property (GTK_ACCESSIBLE (self->percents_row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  settings.run_out_days = (guint) gtk_spin_button_get_value_as_int (self->run_out_spin);
+  settings.contract_end_days = (guint) gtk_spin_button_get_value_as_int (self->contract_end_spin);
+
+  /* With the subscription: what the new choice finds due now is not replayed. */
+  if (!luma_alert_settings_save (&settings, self->cache, self->subscription->external_id,
+                                 self->subscription, &error))
+    g_warning ("Cannot store the alert settings: %s", error->message);
+}
+
+static void
+percents_apply_cb (LumaPreferencesWindow *self)
+{
+  save_alerts (self);
+}
+
+static void
+percents_changed_cb (LumaPreferencesWindow *self)
+{
+  /* An error goes away as soon as the text is edited again. */
+  if (self->alerts_error != NULL)
+    {
+      g_clear_pointer (&self->alerts_error, g_free);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->percents_row), "error");
+    }
+}
+
+static void
+days_changed_cb (LumaPreferencesWindow *self)
+{
+  save_alerts (self);
+}
+
+void
+luma_preferences_window_set_cache (LumaPreferencesWindow *self,
+                                   LumaCache             *cache)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *percents = NULL;
+  g_autofree char *title = NULL;
+  LumaAlertSettings settings;
+
+  g_return_if_fail (LUMA_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (cache == NULL || LUMA_IS_CACHE (cache));
+
+  g_set_object (&self->cache, cache);
+  g_clear_pointer (&self->subscription, luma_subscription_free);
+  if (cache != NULL)
+    self->subscription = luma_cache_get_subscription (cache, NULL, &error);
+  if (error != NULL)
+    g_warning ("Cannot read the cached subscription: %s", error->message);
+  g_clear_error (&error);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->alerts_group), self->subscription != NULL);
+  if (self->subscription == NULL)
+    return;
+
+  if (!luma_alert_settings_load (&settings, cache, self->subscription->external_id, &error))
+    {
+      g_warning ("Cannot read the alert settings: %s", error->message);
+      luma_alert_settings_init_default (&settings);
+    }
+
+  /* Translators: the title of the group of alerts in the preferences; %s is the tenant */
+  title = g_strdup_printf (_("Alerts for %s"), self->subscription->tenant_name != NULL
+                                               ? self->subscription->tenant_name
+                                               : self->subscription->external_id);
+  adw_preferences_group_set_title (self->alerts_group, title);
+  adw_preferences_group_set_description (self->alerts_group,
+                                         _("Each alert is told once per contract term."));
+
+  self->loading = TRUE;
+  percents = luma_alert_settings_format_percents (&settings);
+  gtk_editable_set_text (GTK_EDITABLE (self->percents_row), percents);
+  gtk_spin_button_set_value (self->run_out_spin, settings.run_out_days);
+  gtk_spin_button_set_value (self->contract_end_spin, settings.contract_end_days);
+  self->loading = FALSE;
+}
+
+const char *
+luma_preferences_window_get_alerts_error (LumaPreferencesWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_PREFERENCES_WINDOW (self), NULL);
+  return self->alerts_error;
+}
+
 static void
 luma_preferences_window_dispose (GObject *object)
 {
@@ -137,6 +256,9 @@ luma_preferences_window_dispose (GObject *object)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
   g_clear_object (&self->settings);
+  g_clear_object (&self->cache);
+  g_clear_pointer (&self->subscription, luma_subscription_free);
+  g_clear_pointer (&self->alerts_error, g_free);
 
   G_OBJECT_CLASS (luma_preferences_window_parent_class)->dispose (object);
 }
@@ -159,6 +281,13 @@ luma_preferences_window_class_init (LumaPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, bom_switch);
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, ca_row);
   gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, ca_clear_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, alerts_group);
+  gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, percents_row);
+  gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, run_out_spin);
+  gtk_widget_class_bind_template_child (widget_class, LumaPreferencesWindow, contract_end_spin);
+  gtk_widget_class_bind_template_callback (widget_class, percents_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, percents_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, days_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_choose_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_clear_clicked_cb);
 }

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "luma-alerts.h"
 #include "luma-chart.h"
 #include "luma-contacts-editor.h"
 #include "luma-format.h"
@@ -26,6 +27,13 @@ struct _LumaSubscriptionPage
   LumaSubscription  *subscription;
   GCancellable      *chart_cancellable;
   gboolean           chart_ready;
+  GCancellable      *forecast_cancellable;
+  LumaForecast      *forecast;
+  gboolean           forecast_ready;
+  gboolean           superadmin;
+  LumaAlertSettings  alerts;
+  gulong             root_active_handler;
+  GtkWidget         *root;
   guint              synced_timeout;
 
   GtkStack          *stack;
@@ -47,6 +55,11 @@ struct _LumaSubscriptionPage
   GtkLabel          *chart_title;
   GtkToggleButton   *per_day_button;
   GtkToggleButton   *per_week_button;
+  GtkToggleButton   *per_term_button;
+  GtkRevealer       *alert_revealer;
+  GtkLabel          *alert_label;
+  GtkButton         *request_button;
+  GtkButton         *alert_history_button;
   LumaContactsEditor *contacts_editor;
 };
 
@@ -92,6 +105,26 @@ count_done_cb (GObject      *source,
 }
 
 static void
+show_forecast_chart (LumaSubscriptionPage *self)
+{
+  gtk_label_set_label (self->chart_title, _("Consumption over the Term"));
+  if (self->forecast != NULL)
+    {
+      luma_chart_set_forecast (self->chart, self->forecast);
+      gtk_label_set_label (self->chart_label, luma_chart_get_text (self->chart));
+    }
+  else if (self->forecast_ready)
+    {
+      static const gint64 none = 0;
+
+      /* No days to draw (a term of no length or of decades). */
+      luma_chart_set_data (self->chart, &none, 0, 0, DAY);
+      gtk_label_set_label (self->chart_label, "");
+    }
+  self->chart_ready = TRUE;
+}
+
+static void
 start_chart (LumaSubscriptionPage *self)
 {
   gint64 bucket = chart_bucket_seconds (self);
@@ -104,6 +137,13 @@ start_chart (LumaSubscriptionPage *self)
 
   if (self->cache == NULL || self->subscription == NULL || self->chart == NULL)
     return;
+
+  /* The cumulative view draws the forecast, counted once per reload. */
+  if (gtk_toggle_button_get_active (self->per_term_button))
+    {
+      show_forecast_chart (self);
+      return;
+    }
 
   self->chart_cancellable = g_cancellable_new ();
   /* At most about ten years of buckets, whatever the server says. */
@@ -124,6 +164,187 @@ chart_bucket_toggled_cb (LumaSubscriptionPage *self,
   /* Each group change toggles two buttons: count once, for the active one. */
   if (gtk_toggle_button_get_active (button))
     start_chart (self);
+}
+
+/* ---- The forecast, from the consumption of each local day ------------------------------------ */
+
+static void
+update_alert_banner (LumaSubscriptionPage *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->subscription != NULL)
+    text = luma_alerts_describe_active (&self->alerts, self->subscription, self->forecast,
+                                        g_get_real_time () / G_USEC_PER_SEC);
+  gtk_label_set_label (self->alert_label, text != NULL ? text : "");
+  /* The action that fits: a tenant administrator asks for licenses, a superadmin (who can
+   * refill them) looks at where they went. */
+  gtk_widget_set_visible (GTK_WIDGET (self->request_button), !self->superadmin);
+  gtk_widget_set_visible (GTK_WIDGET (self->alert_history_button), self->superadmin);
+  gtk_revealer_set_reveal_child (self->alert_revealer, text != NULL);
+}
+
+static void
+load_alerts (LumaSubscriptionPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  luma_alert_settings_init_default (&self->alerts);
+  if (self->cache != NULL && self->subscription != NULL &&
+      !luma_alert_settings_load (&self->alerts, self->cache, self->subscription->external_id, &error))
+    g_warning ("Cannot read the alert settings: %s", error->message);
+}
+
+static void
+days_counted_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(LumaSubscriptionPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) counts = luma_cache_count_in_ranges_finish (LUMA_CACHE (source), result, &error);
+  g_autoptr(GArray) bounds = NULL;
+  g_autofree char *sentence = NULL;
+  const LumaSubscription *s;
+
+  if (counts == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
+        g_warning ("Cannot count the consumption of each day: %s", error->message);
+      return;
+    }
+  if (g_task_get_cancellable (G_TASK (result)) != self->forecast_cancellable ||
+      self->subscription == NULL)
+    return;
+
+  s = self->subscription;
+  bounds = luma_forecast_day_bounds (s->start_date, s->end_date);
+  if (bounds != NULL && bounds->len == counts->len + 1)
+    {
+      g_clear_pointer (&self->forecast, luma_forecast_free);
+      self->forecast = luma_forecast_new ((const gint64 *) (gpointer) bounds->data,
+                                          (const gint64 *) (gpointer) counts->data, counts->len,
+                                          g_get_real_time () / G_USEC_PER_SEC,
+                                          s->consumed, s->total_purchase);
+      /* The sentence from the same rate as the chart. */
+      sentence = luma_format_forecast_recent (self->forecast);
+      gtk_label_set_label (self->forecast_label, sentence);
+    }
+  self->forecast_ready = TRUE;
+  update_alert_banner (self);
+  if (gtk_toggle_button_get_active (self->per_term_button))
+    show_forecast_chart (self);
+}
+
+static void
+start_forecast (LumaSubscriptionPage *self)
+{
+  g_autoptr(GArray) bounds = NULL;
+
+  if (self->forecast_cancellable != NULL)
+    g_cancellable_cancel (self->forecast_cancellable);
+  g_clear_object (&self->forecast_cancellable);
+  g_clear_pointer (&self->forecast, luma_forecast_free);
+  self->forecast_ready = FALSE;
+
+  if (self->cache == NULL || self->subscription == NULL)
+    {
+      self->forecast_ready = TRUE;
+      return;
+    }
+
+  bounds = luma_forecast_day_bounds (self->subscription->start_date, self->subscription->end_date);
+  if (bounds == NULL)
+    {
+      /* A term the days cannot cut: the whole-term sentence stays. */
+      self->forecast_ready = TRUE;
+      return;
+    }
+
+  self->forecast_cancellable = g_cancellable_new ();
+  luma_cache_count_in_ranges_async (self->cache, self->subscription->license_type,
+                                    LUMA_USER_STATUS_ACTIVE,
+                                    (const gint64 *) (gpointer) bounds->data, bounds->len,
+                                    self->forecast_cancellable, days_counted_cb,
+                                    g_object_ref (self));
+}
+
+static void
+request_licenses_done_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    g_warning ("Cannot open the mail app: %s", error->message);
+}
+
+static void
+request_licenses_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (widget);
+  g_autofree char *uri = luma_subscription_page_dup_request_uri (self);
+  g_autoptr(GAppLaunchContext) context = NULL;
+
+  if (uri == NULL)
+    return;
+  context = G_APP_LAUNCH_CONTEXT (gdk_display_get_app_launch_context (gtk_widget_get_display (widget)));
+  g_app_info_launch_default_for_uri_async (uri, context, NULL, request_licenses_done_cb, NULL);
+}
+
+char *
+luma_subscription_page_dup_request_uri (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+
+  if (self->subscription == NULL)
+    return NULL;
+  return luma_alerts_request_uri (self->subscription, self->forecast,
+                                  g_get_real_time () / G_USEC_PER_SEC);
+}
+
+static void
+root_active_cb (LumaSubscriptionPage *self)
+{
+  /* Back from the preferences: the alerts may have changed. */
+  if (self->root != NULL && gtk_window_is_active (GTK_WINDOW (self->root)))
+    {
+      load_alerts (self);
+      update_alert_banner (self);
+    }
+}
+
+static void
+luma_subscription_page_root (GtkWidget *widget)
+{
+  LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (widget);
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (luma_subscription_page_parent_class)->root (widget);
+
+  root = gtk_widget_get_root (widget);
+  if (GTK_IS_WINDOW (root))
+    {
+      self->root = GTK_WIDGET (root);
+      self->root_active_handler = g_signal_connect_swapped (root, "notify::is-active",
+                                                            G_CALLBACK (root_active_cb), self);
+    }
+}
+
+static void
+luma_subscription_page_unroot (GtkWidget *widget)
+{
+  LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (widget);
+
+  if (self->root != NULL)
+    g_clear_signal_handler (&self->root_active_handler, self->root);
+  self->root = NULL;
+
+  GTK_WIDGET_CLASS (luma_subscription_page_parent_class)->unroot (widget);
 }
 
 /* ---- Showing the subscription --------------------------------------------------------------- */
@@ -226,6 +447,9 @@ luma_subscription_page_reload (LumaSubscriptionPage *self)
   self->subscription = g_steal_pointer (&s);
   show_subscription (self);
   luma_contacts_editor_reload (self->contacts_editor);
+  load_alerts (self);
+  update_alert_banner (self);
+  start_forecast (self);
   start_chart (self);
 }
 
@@ -262,6 +486,7 @@ luma_subscription_page_set_context (LumaSubscriptionPage *self,
     }
   sync_offline_cb (self);
   gtk_widget_set_visible (GTK_WIDGET (self->refill_button), superadmin);
+  self->superadmin = superadmin;
   luma_contacts_editor_set_context (self->contacts_editor, cache, sync);
 
   g_clear_pointer (&self->subscription, luma_subscription_free);
@@ -279,7 +504,7 @@ gboolean
 luma_subscription_page_get_chart_ready (LumaSubscriptionPage *self)
 {
   g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), FALSE);
-  return self->chart_ready;
+  return self->chart_ready && self->forecast_ready;
 }
 
 const char *
@@ -315,6 +540,35 @@ luma_subscription_page_get_chart (LumaSubscriptionPage *self)
 }
 
 void
+luma_subscription_page_set_chart_view (LumaSubscriptionPage *self,
+                                       LumaChartView         view)
+{
+  g_return_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self));
+
+  if (view == LUMA_CHART_VIEW_DAY)
+    gtk_toggle_button_set_active (self->per_day_button, TRUE);
+  else if (view == LUMA_CHART_VIEW_WEEK)
+    gtk_toggle_button_set_active (self->per_week_button, TRUE);
+  else
+    gtk_toggle_button_set_active (self->per_term_button, TRUE);
+}
+
+const LumaForecast *
+luma_subscription_page_get_forecast (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+  return self->forecast;
+}
+
+const char *
+luma_subscription_page_get_alert_text (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+  return gtk_revealer_get_reveal_child (self->alert_revealer)
+         ? gtk_label_get_label (self->alert_label) : NULL;
+}
+
+void
 luma_subscription_page_set_chart_per_day (LumaSubscriptionPage *self,
                                           gboolean              per_day)
 {
@@ -335,6 +589,10 @@ luma_subscription_page_dispose (GObject *object)
   if (self->chart_cancellable != NULL)
     g_cancellable_cancel (self->chart_cancellable);
   g_clear_object (&self->chart_cancellable);
+  if (self->forecast_cancellable != NULL)
+    g_cancellable_cancel (self->forecast_cancellable);
+  g_clear_object (&self->forecast_cancellable);
+  g_clear_pointer (&self->forecast, luma_forecast_free);
   g_clear_handle_id (&self->synced_timeout, g_source_remove);
   /* Before the template: destroying the day/week buttons toggles them. */
   g_clear_object (&self->cache);
@@ -355,6 +613,8 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = luma_subscription_page_dispose;
+  widget_class->root = luma_subscription_page_root;
+  widget_class->unroot = luma_subscription_page_unroot;
 
   g_type_ensure (LUMA_TYPE_GAUGE);
   g_type_ensure (LUMA_TYPE_CHART);
@@ -382,8 +642,15 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, chart_title);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, per_day_button);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, per_week_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, per_term_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, alert_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, alert_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, request_button);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, alert_history_button);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, contacts_editor);
   gtk_widget_class_bind_template_callback (widget_class, chart_bucket_toggled_cb);
+  gtk_widget_class_install_action (widget_class, "subscription.request-licenses", NULL,
+                                   request_licenses_cb);
 }
 
 static void
@@ -392,4 +659,6 @@ luma_subscription_page_init (LumaSubscriptionPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
   self->synced_timeout = g_timeout_add_seconds (60, synced_timeout_cb, self);
+  self->forecast_ready = TRUE;
+  luma_alert_settings_init_default (&self->alerts);
 }

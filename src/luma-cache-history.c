@@ -1215,6 +1215,163 @@ luma_cache_count_by_bucket_finish (LumaCache     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- Counts over arbitrary ranges (the local days of the forecast) ---------------------------- */
+
+GArray *
+luma_cache_count_in_ranges (LumaCache        *self,
+                            LumaLicenseType   license_type,
+                            gint              user_status,
+                            const gint64     *bounds,
+                            guint             n_bounds,
+                            GCancellable     *cancellable,
+                            GError          **error)
+{
+  const LumaCacheHistoryTable *table;
+  g_autofree char *sql = NULL;
+  g_autoptr(GArray) counts = NULL;
+  sqlite3_stmt *stmt = NULL;
+  LumaCacheDb *db;
+  int rc = SQLITE_DONE;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), NULL);
+  g_return_val_if_fail (bounds != NULL || n_bounds == 0, NULL);
+
+  if ((guint) license_type >= G_N_ELEMENTS (_luma_cache_history_tables) || n_bounds < 2 ||
+      n_bounds > MAX_BUCKETS + 1)
+    {
+      g_set_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID,
+                   "Invalid ranges (%u bounds)", n_bounds);
+      return NULL;
+    }
+  for (guint i = 1; i < n_bounds; i++)
+    if (bounds[i] < bounds[i - 1])
+      {
+        g_set_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID,
+                     "Ranges out of order at %u", i);
+        return NULL;
+      }
+
+  table = &_luma_cache_history_tables[license_type];
+  /* One range of the time index per step, as count_by_bucket does. */
+  sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE %s%s >= ?1 AND %s < ?2",
+                         table->table,
+                         license_type == LUMA_LICENSE_TYPE_USER && user_status >= 0 ? "status = ?3 AND " : "",
+                         table->time_col, table->time_col);
+
+  db = _luma_cache_pool_acquire (self, cancellable, error);
+  if (db == NULL)
+    return NULL;
+  rc = sqlite3_prepare_v2 (db->db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot count the history");
+      _luma_cache_pool_release (self, db);
+      return NULL;
+    }
+  if (license_type == LUMA_LICENSE_TYPE_USER && user_status >= 0)
+    sqlite3_bind_int (stmt, 3, user_status);
+
+  counts = g_array_sized_new (FALSE, TRUE, sizeof (gint64), n_bounds - 1);
+  for (guint i = 0; i + 1 < n_bounds; i++)
+    {
+      gint64 n = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          g_clear_pointer (&counts, g_array_unref);
+          break;
+        }
+      sqlite3_bind_int64 (stmt, 1, bounds[i]);
+      sqlite3_bind_int64 (stmt, 2, bounds[i + 1]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          n = sqlite3_column_int64 (stmt, 0);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+            _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot count the history");
+          g_clear_pointer (&counts, g_array_unref);
+          break;
+        }
+      g_array_append_val (counts, n);
+    }
+  sqlite3_finalize (stmt);
+  _luma_cache_pool_release (self, db);
+  return g_steal_pointer (&counts);
+}
+
+typedef struct
+{
+  LumaLicenseType license_type;
+  gint            user_status;
+  gint64         *bounds;
+  guint           n_bounds;
+} RangesArgs;
+
+static void
+ranges_args_free (RangesArgs *args)
+{
+  g_free (args->bounds);
+  g_free (args);
+}
+
+static void
+count_in_ranges_thread (GTask        *task,
+                        gpointer      source,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  RangesArgs *args = task_data;
+  GError *error = NULL;
+  GArray *counts = luma_cache_count_in_ranges (source, args->license_type, args->user_status,
+                                               args->bounds, args->n_bounds, cancellable, &error);
+
+  if (counts == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, counts, (GDestroyNotify) g_array_unref);
+}
+
+void
+luma_cache_count_in_ranges_async (LumaCache           *self,
+                                  LumaLicenseType      license_type,
+                                  gint                 user_status,
+                                  const gint64        *bounds,
+                                  guint                n_bounds,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  RangesArgs *args;
+
+  g_return_if_fail (LUMA_IS_CACHE (self));
+  g_return_if_fail (bounds != NULL || n_bounds == 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, luma_cache_count_in_ranges_async);
+  args = g_new0 (RangesArgs, 1);
+  args->license_type = license_type;
+  args->user_status = user_status;
+  args->bounds = g_memdup2 (bounds, sizeof (gint64) * n_bounds);
+  args->n_bounds = n_bounds;
+  g_task_set_task_data (task, args, (GDestroyNotify) ranges_args_free);
+  g_task_run_in_thread (task, count_in_ranges_thread);
+}
+
+GArray *
+luma_cache_count_in_ranges_finish (LumaCache     *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Reads rows by id through one prepared "IN (?1..?128)" statement; unused
  * slots are bound to NULL, which matches nothing. */
 static GPtrArray *

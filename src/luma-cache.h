@@ -279,6 +279,31 @@ GArray     *luma_cache_count_by_bucket_finish  (LumaCache            *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 
+/* The same over ranges of any length (the local calendar days of the
+ * forecast, some 23 or 25 hours long): @n_bounds ascending times give
+ * @n_bounds - 1 counts, count i of the records in [bounds[i], bounds[i+1]).
+ * At most 8193 bounds; fewer than 2, more, or out of order:
+ * LUMA_CACHE_ERROR_INVALID. The sync form runs on a read connection of its
+ * own, from any thread. */
+GArray     *luma_cache_count_in_ranges         (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                gint                  user_status,
+                                                const gint64         *bounds,
+                                                guint                 n_bounds,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+void        luma_cache_count_in_ranges_async   (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                gint                  user_status,
+                                                const gint64         *bounds,
+                                                guint                 n_bounds,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+GArray     *luma_cache_count_in_ranges_finish  (LumaCache            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
 /* The records of these row ids, in the order of @ids (ids that do not exist
  * are left out). Fast (well under a millisecond for 200 ids): meant for a
  * GListModel's get_item() on the main thread, on a read connection reserved

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include <glib/gi18n-lib.h>
@@ -127,6 +128,30 @@ char *
 luma_format_iso8601_day (gint64 unix_seconds)
 {
   return format_at (unix_seconds, TRUE, "%Y-%m-%d");
+}
+
+char *
+luma_format_local_day (gint64 unix_seconds)
+{
+  return or_empty (format_at (unix_seconds, FALSE, "%x"));
+}
+
+char *
+luma_format_local_day_long (gint64 unix_seconds)
+{
+  /* Translators: the date the contract ends, as in "31 December 2026"; see
+   * the g_date_time_format() documentation for the codes */
+  return format_at (unix_seconds, FALSE, _("%-d %B %Y"));
+}
+
+char *
+luma_format_rate (double per_day)
+{
+  if (per_day < 0 || !isfinite (per_day))
+    per_day = 0;
+  if (per_day >= 10)
+    return luma_format_count ((gint64) (per_day + 0.5));
+  return g_strdup_printf ("%.1f", per_day);
 }
 
 char *
@@ -347,5 +372,60 @@ luma_format_forecast (const LumaSubscription *s,
 
       /* Translators: %s is a date */
       return g_strdup_printf (_("At the current rate the licenses run out on %s."), day);
+    }
+}
+
+char *
+luma_format_forecast_recent (const LumaForecast *f)
+{
+  g_autofree char *end = NULL;
+  g_autofree char *rate = NULL;
+  g_autofree char *how = NULL;
+
+  g_return_val_if_fail (f != NULL, NULL);
+
+  end = luma_format_day (f->bounds[f->n_days] - 1);
+  switch (f->state)
+    {
+    case LUMA_FORECAST_ENDED:
+      /* Translators: %s is the end date of the contract */
+      return g_strdup_printf (_("The contract term ended on %s."), end);
+    case LUMA_FORECAST_NOT_STARTED:
+      return g_strdup (_("The contract term has not started yet."));
+    case LUMA_FORECAST_ALL_USED:
+      return g_strdup (_("All licenses are used."));
+    case LUMA_FORECAST_NO_RATE:
+      if (f->consumed <= 0)
+        /* Translators: %s is the end date of the contract */
+        return g_strdup_printf (_("No licenses used yet: they last past the end date (%s)."), end);
+      /* Translators: %u is a number of days, %s the end date of the contract */
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "No licenses used in the last %u day: at that rate they last past the end date (%s).",
+                                           "No licenses used in the last %u days: at that rate they last past the end date (%s).",
+                                           f->rate_days),
+                              f->rate_days, end);
+    case LUMA_FORECAST_RUNS_OUT:
+    case LUMA_FORECAST_LASTS:
+    default:
+      break;
+    }
+
+  rate = luma_format_rate (f->rate);
+  /* Translators: the rate the forecast uses: "12.5 a day over the last 30 days" */
+  how = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s a day over the last %u day",
+                                      "%s a day over the last %u days", f->rate_days),
+                         rate, f->rate_days);
+  if (f->state == LUMA_FORECAST_LASTS)
+    /* Translators: the first %s is the rate ("12.5 a day over the last 30 days"), the second
+     * the end date of the contract */
+    return g_strdup_printf (_("At the current rate (%s) the licenses last past the end date (%s)."),
+                            how, end);
+  else
+    {
+      g_autofree char *day = luma_format_local_day (luma_forecast_get_run_out (f));
+
+      /* Translators: the first %s is the rate ("12.5 a day over the last 30 days"), the
+       * second a date */
+      return g_strdup_printf (_("At the current rate (%s) the licenses run out on %s."), how, day);
     }
 }

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "luma-capacity.h"
+#include "luma-forecast.h"
 #include "luma-models.h"
 
 G_BEGIN_DECLS
@@ -69,6 +70,15 @@ gint64   luma_local_day_start     (const GDate           *day);
 /* Today in the local time zone. */
 void     luma_local_today         (GDate                 *out);
 
+/* ---- Days of the viewer's calendar (the forecast) ------------------------------------------- */
+
+/* The local day holding a moment, in the locale's short format; "" when out of range. */
+char   *luma_format_local_day    (gint64                  unix_seconds);
+/* The same written out ("14 March 2027"); NULL when out of range. */
+char   *luma_format_local_day_long (gint64                unix_seconds);
+/* A rate of licenses per day: one decimal under 10 ("2.5"), whole above. */
+char   *luma_format_rate         (double                  per_day);
+
 /* ---- Moments (the viewer's time zone) ----------------------------------------------------------- */
 
 /* Date and time in the locale's format ("03/14/2026 09:26:53 AM"); "" when
@@ -97,5 +107,12 @@ char   *luma_format_refill_done  (gint64                  change,
  * is no forecast (term over, not started, nothing used, all used). */
 char   *luma_format_forecast     (const LumaSubscription *subscription,
                                   gint64                  now);
+
+/* The same from the recent rate (luma-forecast.h), as the subscription page
+ * shows it: "At the current rate (12.5 a day over the last 30 days) the
+ * licenses run out on 03/14/2027." / "... last past the end date (...)";
+ * or why there is no run-out date. The run-out day is a day of the viewer's
+ * calendar; the end date a day of the contract's. */
+char   *luma_format_forecast_recent (const LumaForecast  *forecast);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "luma-alerts.h"
 #include "luma-notifier.h"
 
 static const LumaThreshold all_thresholds[] = {
@@ -182,42 +183,31 @@ luma_notifier_get_name_tenant (LumaNotifier *self)
 /* ---- Evaluation ------------------------------------------------------------------------------- */
 
 static gboolean
-record_thresholds (LumaNotifier                *self,
-                   const LumaSubscription      *subscription,
-                   guint                        before,
-                   const LumaThresholdDecision *decision,
-                   GError                     **error)
+record_alerts (LumaNotifier            *self,
+               const LumaSubscription  *subscription,
+               const LumaAlertDecision *decision,
+               GError                 **error)
 {
   const char *tenant = subscription->external_id;
   gint64 term_start = subscription->start_date;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  guint added = decision->state.notified & ~before;
 
-  if (decision->rearmed != 0)
-    {
-      LumaThreshold still = luma_threshold_highest (decision->state.notified);
+  if (decision->rearm &&
+      !luma_cache_clear_thresholds_above (self->cache, tenant, term_start,
+                                          decision->rearm_above, error))
+    return FALSE;
 
-      if (!luma_cache_clear_thresholds_above (self->cache, tenant, term_start,
-                                              luma_threshold_get_percent (still), error))
-        return FALSE;
-    }
-
-  /* The threshold announced first: should a later write fail, the next
+  /* The percentage announced first: should a later write fail, the next
    * evaluation finds it and does not announce it again. */
-  if (decision->notify != LUMA_THRESHOLD_NONE)
-    {
-      if (!luma_cache_record_threshold_notified (self->cache, tenant, term_start,
-                                                 luma_threshold_get_percent (decision->notify),
-                                                 now, error))
-        return FALSE;
-      added &= ~decision->notify;
-    }
+  if (decision->notify_percent != 0 &&
+      !luma_cache_record_threshold_notified (self->cache, tenant, term_start,
+                                             (gint) decision->notify_percent, now, error))
+    return FALSE;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if ((added & all_thresholds[i]) &&
+  for (guint i = 0; i < decision->n_record; i++)
+    if (decision->record[i] != (gint) decision->notify_percent &&
         !luma_cache_record_threshold_notified (self->cache, tenant, term_start,
-                                               luma_threshold_get_percent (all_thresholds[i]),
-                                               now, error))
+                                               decision->record[i], now, error))
       return FALSE;
 
   return TRUE;
@@ -245,41 +235,56 @@ can_send (LumaNotifier *self)
 }
 
 static void
-withdraw (LumaNotifier *self,
-          const char   *tenant,
-          guint         thresholds)
+withdraw_percent (LumaNotifier *self,
+                  const char   *tenant,
+                  guint         percent)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if (thresholds & all_thresholds[i])
-      {
-        g_autofree char *id = luma_threshold_notification_id (tenant, all_thresholds[i]);
+  g_autofree char *id = luma_alert_notification_id (tenant, (gint) percent);
 
-        g_application_withdraw_notification (self->application, id);
-      }
+  g_application_withdraw_notification (self->application, id);
+}
+
+/* Every percentage notification of the tenant but @keep: the usual ones,
+ * the chosen ones and those told in this term. */
+static void
+withdraw_percents_but (LumaNotifier            *self,
+                       const char              *tenant,
+                       const LumaAlertSettings *settings,
+                       GArray                  *told,
+                       guint                    keep)
+{
+  g_autoptr(GHashTable) done = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
+    g_hash_table_add (done, GUINT_TO_POINTER (luma_threshold_get_percent (all_thresholds[i])));
+  for (guint i = 0; i < settings->n_percents; i++)
+    g_hash_table_add (done, GUINT_TO_POINTER (settings->percents[i]));
+  for (guint i = 0; told != NULL && i < told->len; i++)
+    if (g_array_index (told, gint, i) > 0)
+      g_hash_table_add (done, GUINT_TO_POINTER ((guint) g_array_index (told, gint, i)));
+  g_hash_table_remove (done, GUINT_TO_POINTER (keep));
+
+  g_hash_table_iter_init (&iter, done);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    withdraw_percent (self, tenant, GPOINTER_TO_UINT (key));
 }
 
 static void
-send_notification (LumaNotifier           *self,
-                   const LumaSubscription *subscription,
-                   LumaThreshold           threshold)
+send (LumaNotifier          *self,
+      const char            *tenant,
+      gint                   code,
+      const char            *title,
+      const char            *body,
+      GNotificationPriority  priority)
 {
-  g_autoptr(LumaThresholdNotification) text = NULL;
-  g_autoptr(GNotification) notification = NULL;
-  g_autoptr(GIcon) icon = NULL;
-  g_autofree char *id = NULL;
-  const char *tenant = subscription->external_id;
+  g_autoptr(GNotification) notification = g_notification_new (title);
+  g_autoptr(GIcon) icon = g_themed_icon_new (APP_ID);
+  g_autofree char *id = luma_alert_notification_id (tenant, code);
 
-  text = luma_threshold_notification_new (threshold,
-                                          subscription->license_type,
-                                          self->name_tenant ? subscription->tenant_name : NULL,
-                                          subscription->consumed,
-                                          subscription->total_purchase,
-                                          subscription->end_date);
-
-  notification = g_notification_new (text->title);
-  g_notification_set_body (notification, text->body);
-  g_notification_set_priority (notification, text->priority);
-  icon = g_themed_icon_new (APP_ID);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, priority);
   g_notification_set_icon (notification, icon);
   g_notification_set_default_action_and_target (notification,
                                                 "app." LUMA_NOTIFIER_ACTION_SHOW_SUBSCRIPTION,
@@ -287,9 +292,50 @@ send_notification (LumaNotifier           *self,
   g_notification_add_button_with_target (notification, _("Show History"),
                                          "app." LUMA_NOTIFIER_ACTION_SHOW_HISTORY,
                                          "s", tenant);
-
-  id = luma_threshold_notification_id (tenant, threshold);
   g_application_send_notification (self->application, id, notification);
+}
+
+static void
+send_percent (LumaNotifier           *self,
+              const LumaSubscription *subscription,
+              guint                   percent)
+{
+  g_autoptr(LumaThresholdNotification) text = NULL;
+
+  text = luma_threshold_notification_new_for_percent (percent,
+                                                      subscription->license_type,
+                                                      self->name_tenant ? subscription->tenant_name : NULL,
+                                                      subscription->consumed,
+                                                      subscription->total_purchase,
+                                                      subscription->end_date);
+  send (self, subscription->external_id, (gint) percent, text->title, text->body, text->priority);
+}
+
+static void
+send_look_ahead (LumaNotifier           *self,
+                 const LumaSubscription *subscription,
+                 const LumaForecast     *forecast,
+                 gint                    code,
+                 gint64                  now)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+
+  luma_alerts_look_ahead_text (code, subscription, forecast,
+                               self->name_tenant ? subscription->tenant_name : NULL, now,
+                               &title, &body);
+  send (self, subscription->external_id, code, title, body,
+        code == LUMA_ALERT_CODE_RUN_OUT ? G_NOTIFICATION_PRIORITY_HIGH
+                                        : G_NOTIFICATION_PRIORITY_NORMAL);
+}
+
+static LumaThreshold
+threshold_of_percent (guint percent)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
+    if (luma_threshold_get_percent (all_thresholds[i]) == percent)
+      return all_thresholds[i];
+  return LUMA_THRESHOLD_NONE;
 }
 
 gboolean
@@ -299,9 +345,12 @@ luma_notifier_evaluate (LumaNotifier            *self,
                         LumaThreshold           *notified_out,
                         GError                 **error)
 {
-  g_autoptr(GArray) percents = NULL;
-  LumaThresholdState previous = { 0 };
-  LumaThresholdDecision decision = { 0 };
+  g_autoptr(GArray) told = NULL;
+  g_autoptr(LumaForecast) forecast = NULL;
+  g_autoptr(GError) local_error = NULL;
+  LumaAlertSettings settings;
+  LumaAlertDecision decision;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   g_return_val_if_fail (LUMA_IS_NOTIFIER (self), FALSE);
   g_return_val_if_fail (subscription != NULL, FALSE);
@@ -311,44 +360,56 @@ luma_notifier_evaluate (LumaNotifier            *self,
   if (notified_out != NULL)
     *notified_out = LUMA_THRESHOLD_NONE;
 
-  /* The cache keeps the thresholds per term: another term's set is simply
-   * not found, so a new term starts from nothing. */
-  percents = luma_cache_get_notified_thresholds (self->cache, subscription->external_id,
-                                                 subscription->start_date, error);
-  if (percents == NULL)
+  if (!luma_alert_settings_load (&settings, self->cache, subscription->external_id, error))
     return FALSE;
 
-  previous.term_start = subscription->start_date;
-  previous.notified = luma_thresholds_from_percents (percents);
+  /* The cache keeps what was told per term: another term's set is simply
+   * not found, so a new term starts from nothing. */
+  told = luma_cache_get_notified_thresholds (self->cache, subscription->external_id,
+                                             subscription->start_date, error);
+  if (told == NULL)
+    return FALSE;
 
-  luma_thresholds_evaluate (&previous, subscription->start_date, subscription->consumed,
-                            subscription->total_purchase, &decision);
+  if (settings.run_out_days > 0)
+    {
+      forecast = luma_alerts_forecast_from_cache (self->cache, subscription, now, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
 
-  if (decision.notify == LUMA_THRESHOLD_NONE && decision.rearmed == 0 &&
-      decision.state.notified == previous.notified)
+  luma_alerts_evaluate (&settings, told, subscription, forecast, now, &decision);
+  if (decision.n_record == 0 && !decision.rearm)
     return TRUE;
 
-  if (!record_thresholds (self, subscription, previous.notified, &decision, error))
+  if (!record_alerts (self, subscription, &decision, error))
     return FALSE;
 
   if (notified_out != NULL)
-    *notified_out = decision.notify;
+    *notified_out = threshold_of_percent (decision.notify_percent);
 
   if (!notifications_enabled || !can_send (self))
     return TRUE;
 
-  /* Out of date: re-armed by a refill, or overtaken by the new crossing. */
-  if (decision.notify != LUMA_THRESHOLD_NONE)
-    withdraw (self, subscription->external_id, LUMA_THRESHOLD_ALL & ~decision.notify);
-  else if (decision.rearmed != 0)
-    withdraw (self, subscription->external_id, decision.rearmed);
+  /* Out of date: overtaken by the new crossing, or re-armed by a refill. */
+  if (decision.notify_percent != 0)
+    withdraw_percents_but (self, subscription->external_id, &settings, told,
+                           decision.notify_percent);
+  else
+    for (guint i = 0; i < decision.n_rearmed; i++)
+      withdraw_percent (self, subscription->external_id, decision.rearmed[i]);
 
-  if (decision.notify != LUMA_THRESHOLD_NONE)
+  if (decision.notify_percent != 0)
     {
-      g_debug ("Tenant %s crossed %u %%", subscription->external_id,
-               luma_threshold_get_percent (decision.notify));
-      send_notification (self, subscription, decision.notify);
+      g_debug ("Tenant %s crossed %u %%", subscription->external_id, decision.notify_percent);
+      send_percent (self, subscription, decision.notify_percent);
     }
+  if (decision.notify_run_out)
+    send_look_ahead (self, subscription, forecast, LUMA_ALERT_CODE_RUN_OUT, now);
+  if (decision.notify_contract_end)
+    send_look_ahead (self, subscription, forecast, LUMA_ALERT_CODE_CONTRACT_END, now);
 
   return TRUE;
 }

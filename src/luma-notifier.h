@@ -12,6 +12,11 @@
  *   button   "Show History" -> app.show-history, target: the tenant (s)
  *   priority normal, high at 95 %, urgent at 100 %
  *
+ * The percentages are those the tenant chose and two look-ahead alerts join
+ * them (luma-alerts.h): "Licenses run out in N days" (id
+ * "alert-TENANT-run-out", high priority) and "The contract ends in N days"
+ * ("alert-TENANT-contract-end"), each once per term, with the same actions.
+ *
  * A newer threshold withdraws the older notifications of the same tenant;
  * a refill that re-arms a threshold withdraws its out-of-date notification.
  * GIO only: the GApplication may be a GtkApplication or a plain one.
@@ -60,7 +65,9 @@ gboolean      luma_notifier_get_name_tenant    (LumaNotifier            *self);
  * connection or is not the primary instance (the crossing stays recorded).
  *
  * @notified_out: (optional): the threshold crossed now (also when not
- *   sent because notifications are off), or LUMA_THRESHOLD_NONE. */
+ *   sent because notifications are off), or LUMA_THRESHOLD_NONE (also for
+ *   a chosen percentage other than 75, 85, 95, 100 and the look-ahead
+ *   alerts). */
 gboolean      luma_notifier_evaluate           (LumaNotifier            *self,
                                                 const LumaSubscription  *subscription,
                                                 gboolean                 notifications_enabled,

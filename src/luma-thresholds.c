@@ -210,21 +210,55 @@ luma_threshold_notification_new (LumaThreshold    threshold,
                                  gint64           total_purchase,
                                  gint64           term_end)
 {
+  g_return_val_if_fail (threshold != LUMA_THRESHOLD_NONE, NULL);
+
+  return luma_threshold_notification_new_for_percent (luma_threshold_get_percent (threshold),
+                                                      license_type, tenant_name, consumed,
+                                                      total_purchase, term_end);
+}
+
+GNotificationPriority
+luma_threshold_get_priority_for_percent (guint percent)
+{
+  if (percent >= 100)
+    return G_NOTIFICATION_PRIORITY_URGENT;
+  if (percent >= 95)
+    return G_NOTIFICATION_PRIORITY_HIGH;
+  return G_NOTIFICATION_PRIORITY_NORMAL;
+}
+
+char *
+luma_threshold_format_usage (LumaLicenseType license_type,
+                             gint64          consumed,
+                             gint64          total_purchase)
+{
+  return format_usage (license_type, CLAMP (consumed, 0, LUMA_MAX_COUNT),
+                       CLAMP (total_purchase, 0, LUMA_MAX_COUNT));
+}
+
+LumaThresholdNotification *
+luma_threshold_notification_new_for_percent (guint            threshold_percent,
+                                             LumaLicenseType  license_type,
+                                             const char      *tenant_name,
+                                             gint64           consumed,
+                                             gint64           total_purchase,
+                                             gint64           term_end)
+{
   LumaThresholdNotification *self;
   g_autofree char *usage = NULL;
   g_autofree char *end_text = NULL;
   gint64 percent;
 
-  g_return_val_if_fail (threshold != LUMA_THRESHOLD_NONE, NULL);
+  g_return_val_if_fail (threshold_percent > 0, NULL);
 
   consumed = CLAMP (consumed, 0, LUMA_MAX_COUNT);
   total_purchase = CLAMP (total_purchase, 0, LUMA_MAX_COUNT);
 
   percent = total_purchase > 0 ? consumed * 100 / total_purchase : 100;
-  percent = CLAMP (percent, (gint64) luma_threshold_get_percent (threshold), G_MAXINT);
+  percent = CLAMP (percent, (gint64) threshold_percent, G_MAXINT);
 
   self = g_new0 (LumaThresholdNotification, 1);
-  self->priority = luma_threshold_get_priority (threshold);
+  self->priority = luma_threshold_get_priority_for_percent (threshold_percent);
 
   if (tenant_name != NULL && *tenant_name != '\0')
     /* Translators: the tenant's name, then a percentage such as 85 */

@@ -143,6 +143,22 @@ LumaThresholdNotification *luma_threshold_notification_new  (LumaThreshold    th
                                                              gint64           consumed,
                                                              gint64           total_purchase,
                                                              gint64           term_end);
+/* The same for any percentage (the thresholds each tenant chooses,
+ * luma-alerts.h); the priority is that of
+ * luma_threshold_get_priority_for_percent(). */
+LumaThresholdNotification *luma_threshold_notification_new_for_percent (guint            threshold_percent,
+                                                                         LumaLicenseType  license_type,
+                                                                         const char      *tenant_name,
+                                                                         gint64           consumed,
+                                                                         gint64           total_purchase,
+                                                                         gint64           term_end);
+/* NORMAL below 95 %, HIGH from 95 %, URGENT from 100 %. */
+GNotificationPriority      luma_threshold_get_priority_for_percent     (guint            percent);
+/* "850 of 1,000 sessions used, 150 left." (or "none left", "N more than
+ * purchased"), as the notifications say it. */
+char                      *luma_threshold_format_usage                 (LumaLicenseType  license_type,
+                                                                         gint64           consumed,
+                                                                         gint64           total_purchase);
 void                       luma_threshold_notification_free (LumaThresholdNotification *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LumaThresholdNotification, luma_threshold_notification_free)

@@ -14,6 +14,7 @@
 
 #include <locale.h>
 
+#include "luma-alerts.h"
 #include "luma-cache.h"
 #include "luma-notifier.h"
 #include "luma-thresholds.h"
@@ -246,6 +247,29 @@ start_sandbox (void)
                                   "--licenses", "1000", NULL);
 }
 
+/* Stores the tenant's alert settings in the cache the `--sync` program will use (created
+ * here when it does not exist yet). */
+static void
+choose_alerts (LumaTestSandbox *sb,
+               const char      *settings_text)
+{
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  LumaAlertSettings settings;
+
+  luma_alert_settings_init_default (&settings);
+  g_assert_true (luma_alert_settings_from_string (&settings, settings_text));
+  cache = luma_cache_open_for_account (luma_test_sandbox_get_url (sb), TENANT, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (luma_alert_settings_save (&settings, cache, TENANT, NULL, &error));
+  g_assert_no_error (error);
+  luma_cache_close (cache);
+}
+
+/* The percentages of the tests written before the look-ahead alerts, alone: the sandbox's
+ * term is the current calendar year, which may well end within 60 days. */
+#define PERCENTAGES_ONLY "percents=75,85,95,100;run-out-days=0;contract-end-days=0"
+
 static void
 write_notifications_setting (gboolean enabled)
 {
@@ -316,6 +340,7 @@ test_cli_crossings (void)
   Usage usage;
 
   reset_server ();
+  choose_alerts (sb, PERCENTAGES_ONLY);
 
   /* 76 %: one notification, for 75 %. */
   usage = raise_to_percent (sb, 76);
@@ -376,6 +401,7 @@ test_cli_disabled (void)
   Usage usage;
 
   reset_server ();
+  choose_alerts (sb, PERCENTAGES_ONLY);
 
   /* Preferences off (a keyfile backend, so the child reads what the test wrote). */
   write_notifications_setting (FALSE);
@@ -411,6 +437,7 @@ test_cli_no_session_bus (void)
   Usage usage;
 
   reset_server ();
+  choose_alerts (sb, PERCENTAGES_ONLY);
 
   /* No session bus (a cron job, ssh): the sync succeeds quietly and leaves the crossing for
    * a sync that can show it. */
@@ -437,6 +464,120 @@ test_cli_no_session_bus (void)
   later = run_sync (sb, NULL);
   g_assert_cmpuint (later->len, ==, 1);
   assert_threshold_notification (later->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
+}
+
+/* Chosen percentages: each told once, the others never. */
+static void
+test_cli_chosen_percentages (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_sandbox ();
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) between = NULL;
+  g_autoptr(GPtrArray) past_75 = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GArray) percents = NULL;
+  Usage usage;
+
+  reset_server ();
+  choose_alerts (sb, "percents=50,90;run-out-days=0;contract-end-days=0");
+
+  usage = raise_to_percent (sb, 51);
+  first = run_sync (sb, NULL);
+  g_assert_cmpuint (first->len, ==, 1);
+  assert_threshold_notification (first->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
+
+  raise_to_percent (sb, 60);
+  between = run_sync (sb, NULL);
+  g_assert_cmpuint (between->len, ==, 0);
+
+  /* 75 % is not chosen. */
+  raise_to_percent (sb, 76);
+  past_75 = run_sync (sb, NULL);
+  g_assert_cmpuint (past_75->len, ==, 0);
+
+  usage = raise_to_percent (sb, 91);
+  second = run_sync (sb, NULL);
+  g_assert_cmpuint (second->len, ==, 1);
+  assert_threshold_notification (second->pdata[0], &usage, G_NOTIFICATION_PRIORITY_NORMAL);
+
+  again = run_sync (sb, NULL);
+  g_assert_cmpuint (again->len, ==, 0);
+  percents = cached_thresholds (sb);
+  assert_percents (percents, 50, 90, 0);
+}
+
+static char *
+utc_day (gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t);
+
+  return g_date_time_format (dt, "%Y-%m-%d");
+}
+
+/* The look-ahead alerts, each once per term: a term of 100 days so far and 40 to go, 600
+ * sessions spread over it (about 6 a day), 700 bought: about 17 days left at that rate. */
+static void
+test_cli_look_ahead (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *start = utc_day (now - 100 * 24 * 3600);
+  g_autofree char *end = utc_day (now + 40 * 24 * 3600);
+  g_autoptr(LumaTestSandbox) sb = luma_test_sandbox_start ("--tenant", TENANT, "--api-key", TENANT_KEY,
+                                                           "--licenses", "700", "--seed", "600",
+                                                           "--start", start, "--end", end, NULL);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GPtrArray) more = NULL;
+  g_autoptr(GArray) codes = NULL;
+  g_autofree char *contract_title = NULL;
+  LumaTestNotification *run_out = NULL, *contract = NULL;
+  Usage usage = get_usage (sb);
+  gint64 days_left;
+
+  reset_server ();
+  /* The look-ahead alerts alone (the defaults: 30 and 60 days). */
+  choose_alerts (sb, "percents=;run-out-days=30;contract-end-days=60");
+
+  first = run_sync (sb, NULL);
+  g_assert_cmpuint (first->len, ==, 2);
+  for (guint i = 0; i < first->len; i++)
+    {
+      LumaTestNotification *n = first->pdata[i];
+
+      if (g_str_has_prefix (n->summary, "Licenses run out in "))
+        run_out = n;
+      else if (g_str_has_prefix (n->summary, "The contract ends in "))
+        contract = n;
+    }
+  g_assert_nonnull (run_out);
+  g_assert_nonnull (contract);
+  g_assert_true (g_str_has_prefix (run_out->body, "At the current rate the licenses run out in "));
+  g_assert_nonnull (strstr (run_out->body, " of 700 sessions used"));
+  assert_urgency (run_out, G_NOTIFICATION_PRIORITY_HIGH);
+  /* Whole days to the end of the term, rounded up, as the sandbox reports it. */
+  days_left = (usage.end_date - now + 24 * 3600 - 1) / (24 * 3600);
+  contract_title = g_strdup_printf ("The contract ends in %d days", (int) days_left);
+  /* A second may pass between the two readings of the clock. */
+  if (g_strcmp0 (contract->summary, contract_title) != 0)
+    {
+      g_free (contract_title);
+      contract_title = g_strdup_printf ("The contract ends in %d days", (int) days_left - 1);
+    }
+  g_assert_cmpstr (contract->summary, ==, contract_title);
+  assert_urgency (contract, G_NOTIFICATION_PRIORITY_NORMAL);
+  g_assert_nonnull (luma_test_notification_get_action (contract, "default"));
+
+  again = run_sync (sb, NULL);
+  g_assert_cmpuint (again->len, ==, 0);
+
+  /* Still due after more consumption: not told again in this term. */
+  luma_test_sandbox_add_records (sb, TENANT, 20);
+  more = run_sync (sb, NULL);
+  g_assert_cmpuint (more->len, ==, 0);
+
+  codes = cached_thresholds (sb);
+  assert_percents (codes, LUMA_ALERT_CODE_CONTRACT_END, LUMA_ALERT_CODE_RUN_OUT, 0);
 }
 
 /* ---- Tests: LumaNotifier in-process ----------------------------------------------------------- */
@@ -470,6 +611,20 @@ typedef struct
   LumaCache    *cache;
   LumaNotifier *notifier;
 } InProcess;
+
+static void
+in_process_choose (InProcess              *ip,
+                   const char             *settings_text,
+                   const LumaSubscription *subscription)
+{
+  g_autoptr(GError) error = NULL;
+  LumaAlertSettings settings;
+
+  luma_alert_settings_init_default (&settings);
+  g_assert_true (luma_alert_settings_from_string (&settings, settings_text));
+  g_assert_true (luma_alert_settings_save (&settings, ip->cache, TENANT, subscription, &error));
+  g_assert_no_error (error);
+}
 
 /* Evaluates, then waits until the server handled what was sent and the answers came back
  * (the backend needs the server's id to withdraw later). */
@@ -526,6 +681,7 @@ test_notifier_withdraw_and_terms (void)
   g_assert_no_error (error);
   ip.notifier = luma_notifier_new (ip.application, ip.cache);
   luma_notifier_set_name_tenant (ip.notifier, TRUE);
+  in_process_choose (&ip, PERCENTAGES_ONLY, NULL);
 
   /* 76 %: 75 % is told, nothing withdrawn. */
   s1 = subscription_new (term, 760, 1000);
@@ -632,6 +788,7 @@ test_notifier_plain_text (void)
   g_assert_no_error (error);
   ip.notifier = luma_notifier_new (ip.application, ip.cache);
   luma_notifier_set_name_tenant (ip.notifier, TRUE);
+  in_process_choose (&ip, PERCENTAGES_ONLY, NULL);
 
   g_free (sub->tenant_name);
   sub->tenant_name = g_strdup (name);
@@ -641,6 +798,85 @@ test_notifier_plain_text (void)
   g_assert_cmpstr (n->summary, ==, summary);
   g_assert_null (strpbrk (n->body, "<>&"));
   g_assert_null (strstr (n->body, "link"));
+
+  g_clear_object (&ip.notifier);
+  luma_cache_close (ip.cache);
+  g_clear_object (&ip.cache);
+  g_clear_object (&ip.application);
+}
+
+/* Changing the choice does not replay what is due already; what becomes due later is told. */
+static void
+test_notifier_changes_do_not_replay (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "notify-changes.sqlite", NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  /* A term well in progress and far from its end, whatever the date the test runs on. */
+  gint64 term = now - now % (24 * 3600) - 100 * 24 * 3600;
+  g_autoptr(LumaSubscription) at_90 = subscription_new (term, 900, 1000);
+  g_autoptr(LumaSubscription) at_97 = subscription_new (term, 970, 1000);
+  g_autoptr(LumaSubscription) ending = NULL;
+  g_autoptr(LumaSubscription) next = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(GArray) closed = NULL;
+  InProcess ip = { 0 };
+
+  reset_server ();
+  ip.application = g_application_new (APP_ID, G_APPLICATION_NON_UNIQUE);
+  g_application_register (ip.application, NULL, &error);
+  g_assert_no_error (error);
+  ip.cache = luma_cache_open_path (path, NULL, &error);
+  g_assert_no_error (error);
+  ip.notifier = luma_notifier_new (ip.application, ip.cache);
+  in_process_choose (&ip, PERCENTAGES_ONLY, NULL);
+
+  /* 90 %: 85 % told. */
+  g_assert_cmpint (evaluate (&ip, at_90, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_85);
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* Now 80, 90 and 97 are chosen, at 90 %: 80 and 90 are past, not news. */
+  in_process_choose (&ip, "percents=80,90,97;run-out-days=0;contract-end-days=0", at_90);
+  g_assert_cmpint (evaluate (&ip, at_90, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_NONE);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* 97 % is crossed later: told, once. */
+  g_assert_cmpint (evaluate (&ip, at_97, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_NONE);
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_assert_cmpstr (((LumaTestNotification *) sent->pdata[0])->summary, ==, "97 % of licenses used");
+  assert_urgency (sent->pdata[0], G_NOTIFICATION_PRIORITY_HIGH);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+  g_assert_cmpint (evaluate (&ip, at_97, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_NONE);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* The end moved to 20 days from now, then the contract-end alert turned on: due at once,
+   * so not told... */
+  ending = subscription_new (term, 970, 1000);
+  ending->end_date = now + 20 * 24 * 3600;
+  in_process_choose (&ip, "percents=80,90,97;run-out-days=0;contract-end-days=60", ending);
+  g_assert_cmpint (evaluate (&ip, ending, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_NONE);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* ...but in the next term, where it comes due after the choice, it is told once. */
+  next = subscription_new (now - 10 * 24 * 3600, 10, 1000);
+  next->end_date = now + 20 * 24 * 3600;
+  g_assert_cmpint (evaluate (&ip, next, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_NONE);
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_assert_cmpstr (((LumaTestNotification *) sent->pdata[0])->summary, ==,
+                   "The contract ends in 20 days");
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+  g_assert_cmpint (evaluate (&ip, next, TRUE, &sent, &closed), ==, LUMA_THRESHOLD_NONE);
+  g_assert_cmpuint (sent->len, ==, 0);
 
   g_clear_object (&ip.notifier);
   luma_cache_close (ip.cache);
@@ -667,6 +903,9 @@ main (int   argc,
   g_test_add_func ("/notify/cli/no-session-bus", test_cli_no_session_bus);
   g_test_add_func ("/notify/notifier/withdraw-and-terms", test_notifier_withdraw_and_terms);
   g_test_add_func ("/notify/notifier/plain-text", test_notifier_plain_text);
+  g_test_add_func ("/notify/cli/chosen-percentages", test_cli_chosen_percentages);
+  g_test_add_func ("/notify/cli/look-ahead", test_cli_look_ahead);
+  g_test_add_func ("/notify/notifier/changes-do-not-replay", test_notifier_changes_do_not_replay);
 
   status = g_test_run ();
   luma_test_notification_server_stop (server);

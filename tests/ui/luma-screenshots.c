@@ -171,7 +171,21 @@ make_screenshots (void)
   g_assert_true (luma_ui_test_wait (ready, window, 60));
   subscription = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "subscription"));
   g_assert_true (luma_ui_test_wait (subscription_ready, subscription, 60));
+  /* The chart's cumulative view: the estimate and the run-out day. */
+  luma_subscription_page_set_chart_view (subscription, LUMA_CHART_VIEW_TERM);
+  g_assert_true (luma_ui_test_wait (subscription_ready, subscription, 60));
   save_png (GTK_WIDGET (window), "subscription.png");
+  /* For looking at the page at other sizes (not in the README). */
+  if (g_getenv ("LUMA_SCREENSHOTS_SIZES") != NULL)
+    {
+      gtk_window_set_default_size (window, 1000, 720);
+      g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, window, 30));
+      save_png (GTK_WIDGET (window), "subscription-1000x720.png");
+      gtk_window_set_default_size (window, 360, 1600);
+      save_png (GTK_WIDGET (window), "subscription-360.png");
+    }
+  luma_subscription_page_set_chart_view (subscription, LUMA_CHART_VIEW_WEEK);
+  g_assert_true (luma_ui_test_wait (subscription_ready, subscription, 60));
 
   /* Taller: the editor's rows and their messages take more room than the lists. */
   gtk_window_set_default_size (window, 1100, 1500);

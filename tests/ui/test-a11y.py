@@ -602,6 +602,31 @@ def main():
            'the chart\'s description gives its figures in words',
            f'description "{charts[0][3]}" (consumed: {consumed})')
 
+    # The cumulative view: its toggle is named, and the chart's description then gives the
+    # consumed licenses, the total, the recent rate and the run-out date (or that they last).
+    term_toggle = check_named(tree, 'subscription: the chart\'s Term view toggle',
+                              {'toggle button', 'push button'}, r'^Consumption over the term$')
+    if term_toggle and do_action(term_toggle[0]):
+        def cumulative():
+            t = Tree(Atspi, app_acc)
+            found = [n for n in t.nodes if n[1] in ('image', 'chart', 'canvas', 'drawing area')
+                     and re.search('over the term', spoken(n[2]), re.IGNORECASE)
+                     and n[3]]
+            return found[0] if found else None
+        chart = wait_for(cumulative, 15, 0.5)
+        ok(chart is not None, 'the Term view\'s chart is named "Consumption over the term"',
+           'no chart named so appeared after the toggle')
+        if chart:
+            values = numbers_in(chart[3])
+            ok(consumed in values and LICENSES in values
+               and re.search(r'a day over the last \d+ days?', chart[3])
+               and re.search(r'run out on|last to the end of the term', chart[3]),
+               'the cumulative chart\'s description gives consumed, total, rate and run-out date',
+               f'description "{chart[3]}" (consumed: {consumed}, total: {LICENSES})')
+        week = tree.find({'toggle button', 'push button'}, r'^Consumption per week$')
+        if week:
+            do_action(week[0][0])
+
     # A tenant administrator has no superadmin control.
     refill = tree.find(CONTROL_ROLES, r'\brefill|add or remove licenses')
     ok(not refill, 'a tenant administrator is offered no Refill control',

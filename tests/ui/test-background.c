@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "luma-alerts.h"
 #include "luma-background.h"
 #include "luma-cache.h"
 #include "luma-ui-test.h"
@@ -209,6 +210,21 @@ test_background_notifies_once (void)
   usage = get_usage (sb);
   g_assert_cmpint (usage.consumed * 100, <, usage.total_purchase * 75);
   cache_path = luma_cache_path_for_account (luma_test_sandbox_get_url (sb), TENANT);
+  /* The percentages alone: the sandbox's term (this calendar year) may end within the
+   * 60 days of the contract-end alert. */
+  {
+    g_autoptr(LumaCache) cache = luma_cache_open_for_account (luma_test_sandbox_get_url (sb), TENANT,
+                                                              NULL, &error);
+    LumaAlertSettings settings;
+
+    g_assert_no_error (error);
+    luma_alert_settings_init_default (&settings);
+    settings.run_out_days = 0;
+    settings.contract_end_days = 0;
+    g_assert_true (luma_alert_settings_save (&settings, cache, TENANT, NULL, &error));
+    g_assert_no_error (error);
+    luma_cache_close (cache);
+  }
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (launcher, "LUMA_API_KEY", TENANT_KEY, TRUE);

@@ -9,6 +9,7 @@
 #include <gio/gsettingsbackend.h>
 
 #include "luma-account-page.h"
+#include "luma-alerts.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page-private.h"
@@ -18,6 +19,7 @@
 #include "luma-subscription-page-private.h"
 #include "luma-tenants-page-private.h"
 #include "luma-test-sandbox.h"
+#include "luma-format.h"
 #include "luma-ui-test.h"
 #include "luma-window.h"
 
@@ -243,6 +245,145 @@ test_chart (void)
 
   luma_subscription_page_set_chart_per_day (page, FALSE);
   g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  assert_chart (page, cache, 7 * 24 * 3600);
+
+  close_window (window);
+}
+
+
+/* Counts the records of each local day of the term, one by one. */
+typedef struct
+{
+  const gint64 *bounds;
+  guint         n_days;
+  gint64       *counts;
+} DayCount;
+
+static gboolean
+day_count_cb (LumaLicenseType  type,
+              gconstpointer    record,
+              gpointer         user_data)
+{
+  DayCount *c = user_data;
+  gint64 t = ((const LumaSessionRecord *) record)->started_on;
+
+  for (guint i = 0; i < c->n_days; i++)
+    if (t >= c->bounds[i] && t < c->bounds[i + 1])
+      c->counts[i]++;
+  return TRUE;
+}
+
+static void
+test_chart_forecast (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaSubscriptionPage *page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  LumaCache *cache = luma_sync_get_cache (luma_window_get_sync (window));
+  LumaChart *chart = luma_subscription_page_get_chart (page);
+  const LumaSubscription *sub = NULL;
+  const LumaForecast *f;
+  g_autoptr(GArray) bounds = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(LumaHistoryQuery) q;
+  g_autofree gint64 *counts = NULL;
+  g_autofree char *sentence = NULL;
+  g_autofree char *consumed = NULL;
+  g_autofree char *total = NULL;
+  g_autofree char *expected_alert = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *first = NULL;
+  gint64 sum = 0, past = 0, window_sum = 0;
+  guint from;
+  LumaAlertSettings alerts;
+  GListModel *controllers;
+  gboolean handled = FALSE;
+  DayCount c;
+
+  luma_subscription_page_set_chart_view (page, LUMA_CHART_VIEW_TERM);
+  g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  sub = luma_subscription_page_get_subscription (page);
+  f = luma_subscription_page_get_forecast (page);
+  g_assert_nonnull (f);
+  g_assert_true (luma_chart_get_cumulative (chart));
+
+  /* The days of the term, counted here one record at a time. */
+  bounds = luma_forecast_day_bounds (sub->start_date, sub->end_date);
+  counts = g_new0 (gint64, bounds->len - 1);
+  c.bounds = (const gint64 *) (gpointer) bounds->data;
+  c.n_days = bounds->len - 1;
+  c.counts = counts;
+  luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
+  g_assert_true (luma_cache_foreach_history (cache, &q, day_count_cb, &c, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (luma_chart_get_n_buckets (chart), ==, c.n_days);
+  g_assert_cmpuint (f->n_days, ==, c.n_days);
+  for (guint i = 0; i <= f->today; i++)
+    past += counts[i];
+  /* The curve ends today at the subscription's figure and climbs by each day's count. */
+  g_assert_cmpint (luma_chart_get_bucket (chart, f->today), ==, sub->consumed);
+  for (guint i = 0; i <= f->today; i++)
+    {
+      sum += counts[i];
+      g_assert_cmpint (luma_chart_get_bucket (chart, i), ==, MAX (sub->consumed - past + sum, 0));
+    }
+  /* The rate: the 30 whole days before today (or fewer at the start of the term). */
+  from = f->today > 30 ? f->today - 30 : 0;
+  for (guint i = from; i < f->today; i++)
+    window_sum += counts[i];
+  if (f->today > 0)
+    {
+      g_assert_cmpint (f->rate_sum, ==, window_sum);
+      g_assert_cmpuint (f->rate_days, ==, f->today - from);
+    }
+  /* After today: the estimate, never below what is consumed. */
+  for (guint i = f->today + 1; i < f->n_days; i++)
+    g_assert_cmpint (luma_chart_get_bucket (chart, i), >=, luma_chart_get_bucket (chart, i - 1));
+
+  /* The sentence and the description use the same forecast. */
+  sentence = luma_format_forecast_recent (f);
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "forecast"), ==, sentence);
+  consumed = count_string (sub->consumed);
+  total = count_string (sub->total_purchase);
+  g_assert_nonnull (strstr (luma_chart_get_text (chart), consumed));
+  g_assert_nonnull (strstr (luma_chart_get_text (chart), total));
+  g_assert_nonnull (strstr (luma_chart_get_text (chart), " a day over the last "));
+
+  /* The keyboard: Right starts at today, Home goes to the first day. */
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (chart));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        {
+          g_signal_emit_by_name (controller, "key-pressed", GDK_KEY_Right, 0, 0, &handled);
+          g_assert_true (handled);
+          g_assert_cmpint (luma_chart_get_highlight (chart), ==, (gint) f->today);
+          g_signal_emit_by_name (controller, "key-pressed", GDK_KEY_Home, 0, 0, &handled);
+          g_assert_cmpint (luma_chart_get_highlight (chart), ==, 0);
+          g_signal_emit_by_name (controller, "key-pressed", GDK_KEY_Left, 0, 0, &handled);
+          g_assert_cmpint (luma_chart_get_highlight (chart), ==, 0);
+        }
+    }
+  g_object_unref (controllers);
+  g_assert_true (handled);
+  first = luma_chart_dup_bucket_text (chart, 0);
+  g_assert_nonnull (strstr (first, " in total"));
+
+  /* The banner says what is due by the tenant's (default) alerts; a tenant administrator is
+   * offered to write to the contacts. */
+  luma_alert_settings_init_default (&alerts);
+  expected_alert = luma_alerts_describe_active (&alerts, sub, f, g_get_real_time () / G_USEC_PER_SEC);
+  g_assert_cmpstr (luma_subscription_page_get_alert_text (page), ==, expected_alert);
+  uri = luma_subscription_page_dup_request_uri (page);
+  g_assert_true (g_str_has_prefix (uri, "mailto:"));
+  g_assert_nonnull (strstr (uri, "subject=More%20Luma%20licenses%20for%20Acme%20Corporation"));
+
+  /* Back to the bars: the test above still holds. */
+  luma_subscription_page_set_chart_view (page, LUMA_CHART_VIEW_WEEK);
+  g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  g_assert_false (luma_chart_get_cumulative (chart));
   assert_chart (page, cache, 7 * 24 * 3600);
 
   close_window (window);
@@ -1664,6 +1805,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/pages/subscription", test_subscription_page);
   g_test_add_func ("/ui/pages/chart", test_chart);
+  g_test_add_func ("/ui/pages/chart-forecast", test_chart_forecast);
   g_test_add_func ("/ui/pages/history", test_history_page);
   g_test_add_func ("/ui/pages/user-based-tenant", test_user_based_tenant);
   g_test_add_func ("/ui/pages/contacts", test_contacts);
