@@ -91,6 +91,22 @@ luma_period_for_preset (LumaPeriodPreset  preset,
       break;
     }
 
+  luma_period_for_last_days (days, now, local, from_out, to_out, previous_from_out);
+}
+
+void
+luma_period_for_last_days (int        days,
+                           gint64     now,
+                           GTimeZone *tz,
+                           gint64    *from_out,
+                           gint64    *to_out,
+                           gint64    *previous_from_out)
+{
+  g_autoptr(GTimeZone) local = tz != NULL ? g_time_zone_ref (tz) : g_time_zone_new_local ();
+
+  g_return_if_fail (from_out != NULL && to_out != NULL && previous_from_out != NULL);
+
+  days = MAX (days, 1);
   *to_out = local_midnight (now, local, 1);
   *from_out = local_midnight (now, local, 1 - days);
   *previous_from_out = local_midnight (now, local, 1 - 2 * days);

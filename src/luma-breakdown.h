@@ -60,6 +60,15 @@ void        luma_period_for_preset        (LumaPeriodPreset  preset,
                                            gint64           *to_out,
                                            gint64           *previous_from_out);
 
+/* The last @days whole days of @tz ending with today, and the @days
+ * before (as luma_period_for_preset() does for 7, 30 and 90). */
+void        luma_period_for_last_days     (int               days,
+                                           gint64            now,
+                                           GTimeZone        *tz,
+                                           gint64           *from_out,
+                                           gint64           *to_out,
+                                           gint64           *previous_from_out);
+
 /* The change from @previous to @current in percent (+25.0, -10.0); FALSE
  * when @previous is 0 (no percentage says anything then). */
 gboolean    luma_breakdown_change_percent (gint64            previous,

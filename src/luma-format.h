@@ -71,4 +71,24 @@ char   *luma_format_last_synced  (gint64                  synced,
 char   *luma_format_forecast     (const LumaSubscription *subscription,
                                   gint64                  now);
 
+/* ---- Where the licenses go, and the desktop's search -------------------------------------------- */
+
+/* The total of a period against the previous one of the same length:
+ * "1,234 sessions, 12 % more than the previous period (1,100)", "... 5 %
+ * fewer ...", "... as many as ...", "... none in the previous period";
+ * licenses for user-based tenants. */
+/* The days of [@from, @to) in the locale's short format: "03/14/26 – 03/20/26",
+ * one day alone when it is one; days of the viewer's time zone, or of the
+ * contract (UTC) when @contract_days. */
+char   *luma_format_period        (gint64                 from,
+                                   gint64                 to,
+                                   gboolean               contract_days);
+char   *luma_format_period_change (LumaLicenseType        license_type,
+                                   gint64                 current,
+                                   gint64                 previous);
+/* "91 % used · runs out on 12 March 2026" (@run_out a moment, 0 for none:
+ * "91 % used · lasts the term"), for one line under a tenant's name. */
+char   *luma_format_usage_summary (const LumaSubscription *subscription,
+                                   gint64                  run_out);
+
 G_END_DECLS
