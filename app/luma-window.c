@@ -792,8 +792,7 @@ show_history_filtered_action_cb (GtkWidget  *widget,
 {
   LumaWindow *self = LUMA_WINDOW (widget);
 
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "tenant") != 0)
-    return;
+  /* Also while the tenant opens: the history runs it once its cache is there. */
   luma_history_page_apply_filter (self->history_page, parameter);
   adw_view_stack_set_visible_child_name (self->view_stack, "history");
 }

@@ -252,16 +252,17 @@ luma_format_period_change (LumaLicenseType license_type,
 }
 
 char *
-luma_format_usage_summary (const LumaSubscription *s,
-                           gint64                  run_out)
+luma_format_usage_summary (gint64 consumed,
+                           gint64 total_purchase,
+                           gint64 run_out)
 {
   g_autofree char *pct = NULL;
 
-  g_return_val_if_fail (s != NULL, NULL);
-
-  pct = luma_format_percent (s->total_purchase > 0
-                             ? (double) s->consumed * 100.0 / (double) s->total_purchase
-                             : (s->consumed > 0 ? 100.0 : 0.0));
+  pct = luma_format_percent (total_purchase > 0 ? (double) consumed * 100.0 / (double) total_purchase
+                                                : (consumed > 0 ? 100.0 : 0.0));
+  if (total_purchase > 0 && consumed >= total_purchase)
+    /* Translators: a line under a tenant's name: "100 % used · none left" */
+    return g_strdup_printf (_("%s used · none left"), pct);
   if (run_out > 0)
     {
       g_autofree char *day = luma_format_day_long (run_out);

@@ -87,8 +87,10 @@ char   *luma_format_period_change (LumaLicenseType        license_type,
                                    gint64                 current,
                                    gint64                 previous);
 /* "91 % used · runs out on 12 March 2026" (@run_out a moment, 0 for none:
- * "91 % used · lasts the term"), for one line under a tenant's name. */
-char   *luma_format_usage_summary (const LumaSubscription *subscription,
-                                   gint64                  run_out);
+ * "40 % used · lasts the term"; "100 % used · none left" when all are
+ * used), for one line under a tenant's name. */
+char   *luma_format_usage_summary (gint64                 consumed,
+                                   gint64                 total_purchase,
+                                   gint64                 run_out);
 
 G_END_DECLS
