@@ -440,6 +440,11 @@ luma_application_dbus_register (GApplication     *app,
                                                                             object_path, error))
     return FALSE;
 
+  /* Started by the shell for a search (--gapplication-service): stay a while
+   * for the next keystrokes instead of leaving after each answer. */
+  if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
+    g_application_set_inactivity_timeout (app, 10000);
+
   self->search_provider = luma_search_provider_new (app, luma_application_get_settings (self));
   g_signal_connect_object (self->search_provider, "activate-result",
                            G_CALLBACK (search_activate_result_cb), self, G_CONNECT_SWAPPED);
