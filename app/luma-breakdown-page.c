@@ -154,8 +154,19 @@ bar_row (LumaBreakdownPage       *self,
   name = gtk_label_new (title);
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (name, TRUE);
   gtk_box_append (GTK_BOX (line), name);
+  /* Two users may share a name: their email tells them apart. */
+  if (dimension == LUMA_BREAKDOWN_USER && item->email != NULL && *item->email != '\0')
+    {
+      GtkWidget *email = gtk_label_new (item->email);
+
+      gtk_label_set_xalign (GTK_LABEL (email), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (email), PANGO_ELLIPSIZE_END);
+      gtk_widget_add_css_class (email, "dim-label");
+      gtk_box_append (GTK_BOX (line), email);
+    }
+  gtk_widget_set_hexpand (gtk_widget_get_last_child (line), TRUE);
+  gtk_widget_set_halign (gtk_widget_get_last_child (line), GTK_ALIGN_START);
   number = gtk_label_new (value);
   gtk_widget_add_css_class (number, "numeric");
   gtk_widget_add_css_class (number, "dim-label");
