@@ -12,15 +12,17 @@
 #include "luma-background.h"
 #include "luma-preferences-window.h"
 #include "luma-resources.h"
+#include "luma-search-provider.h"
 #include "luma-window.h"
 
 struct _LumaApplication
 {
   AdwApplication  parent_instance;
 
-  GSettings      *settings;
-  LumaBackground *background;
-  GHashTable     *sessions;   /* LumaAccountIdentity key -> LumaSession: one per account */
+  GSettings          *settings;
+  LumaBackground     *background;
+  GHashTable         *sessions;   /* LumaAccountIdentity key -> LumaSession: one per account */
+  LumaSearchProvider *search_provider;
 };
 
 G_DEFINE_FINAL_TYPE (LumaApplication, luma_application, ADW_TYPE_APPLICATION)
@@ -591,6 +593,83 @@ show_history_activated (GSimpleAction *action,
   show_tenant_page (user_data, g_variant_get_string (parameter, NULL), "history");
 }
 
+/* ---- The desktop's search ------------------------------------------------------------------ */
+
+static void
+search_activate_result_cb (LumaApplication *self,
+                           LumaAccount     *account,
+                           const char      *tenant,
+                           const char      *record_id,
+                           guint            timestamp)
+{
+  LumaWindow *window = LUMA_WINDOW (luma_application_open_account (self, account));
+
+  if (luma_account_get_kind (account) == LUMA_ACCOUNT_KIND_SUPERADMIN &&
+      g_strcmp0 (luma_window_get_tenant (window), tenant) != 0)
+    luma_window_open_tenant (window, tenant);
+
+  if (record_id != NULL)
+    {
+      GVariantDict filter;
+
+      g_variant_dict_init (&filter, NULL);
+      g_variant_dict_insert (&filter, "user", "s", record_id);
+      gtk_widget_activate_action_variant (GTK_WIDGET (window), "win.show-history-filtered",
+                                          g_variant_dict_end (&filter));
+    }
+  gtk_window_present_with_time (GTK_WINDOW (window), timestamp);
+}
+
+static void
+search_launch_cb (LumaApplication *self,
+                  GStrv            terms,
+                  guint            timestamp)
+{
+  GtkWindow *window = luma_application_open_account (self, NULL);
+
+  gtk_window_present_with_time (window, timestamp);
+}
+
+static gboolean
+luma_application_dbus_register (GApplication     *app,
+                                GDBusConnection  *connection,
+                                const char       *object_path,
+                                GError          **error)
+{
+  LumaApplication *self = LUMA_APPLICATION (app);
+
+  if (!G_APPLICATION_CLASS (luma_application_parent_class)->dbus_register (app, connection,
+                                                                            object_path, error))
+    return FALSE;
+
+  /* Started by the shell for a search (--gapplication-service): stay a while
+   * for the next keystrokes instead of leaving after each answer. */
+  if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
+    g_application_set_inactivity_timeout (app, 10000);
+
+  self->search_provider = luma_search_provider_new (app, luma_application_get_settings (self));
+  g_signal_connect_object (self->search_provider, "activate-result",
+                           G_CALLBACK (search_activate_result_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_provider, "launch-search",
+                           G_CALLBACK (search_launch_cb), self, G_CONNECT_SWAPPED);
+  return luma_search_provider_export (self->search_provider, connection,
+                                      LUMA_SEARCH_PROVIDER_OBJECT_PATH, error);
+}
+
+static void
+luma_application_dbus_unregister (GApplication    *app,
+                                  GDBusConnection *connection,
+                                  const char      *object_path)
+{
+  LumaApplication *self = LUMA_APPLICATION (app);
+
+  if (self->search_provider != NULL)
+    luma_search_provider_unexport (self->search_provider);
+  g_clear_object (&self->search_provider);
+
+  G_APPLICATION_CLASS (luma_application_parent_class)->dbus_unregister (app, connection, object_path);
+}
+
 static const GActionEntry app_actions[] = {
   { "show-page", show_page_activated, "s" },
   { "forget-account", forget_account_activated, "(sss)" },
@@ -648,6 +727,7 @@ luma_application_dispose (GObject *object)
         g_object_weak_unref (session, session_finalized_cb, self);
     }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->search_provider);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (luma_application_parent_class)->dispose (object);
@@ -664,6 +744,8 @@ luma_application_class_init (LumaApplicationClass *klass)
   app_class->activate = luma_application_activate;
   app_class->startup = luma_application_startup;
   app_class->command_line = luma_application_command_line;
+  app_class->dbus_register = luma_application_dbus_register;
+  app_class->dbus_unregister = luma_application_dbus_unregister;
 
   luma_register_resource ();
 }

@@ -5,11 +5,15 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "luma-a11y.h"
 #include "luma-conversation-window.h"
+#include "luma-csv.h"
 #include "luma-format.h"
+#include "luma-transcript.h"
 
 struct _LumaConversationWindow
 {
@@ -18,7 +22,9 @@ struct _LumaConversationWindow
   LumaSync        *sync;
   LumaLicenseType  license_type;
   char            *record_id;
+  char            *user_name;
   GPtrArray       *conversations;
+  GtkFileChooserNative *chooser;
   GCancellable    *cancellable;
   gboolean         loaded;
   guint            n_transcript_rows;
@@ -220,7 +226,82 @@ fetch_cb (GObject      *source,
     }
 
   self->conversations = conversations;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conversation.export", TRUE);
   show_conversations (self);
+}
+
+/* ---- Export --------------------------------------------------------------------------------- */
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(LumaConversationWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *dialog;
+
+  if (luma_csv_save_finish (result, &error))
+    return;
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Cannot Export the Conversations"),
+                                   error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+luma_conversation_window_export_to (LumaConversationWindow *self,
+                                    GFile                  *file,
+                                    gboolean                csv)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  char *text;
+
+  g_return_if_fail (LUMA_IS_CONVERSATION_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  if (self->conversations == NULL)
+    return;
+  text = csv ? luma_transcript_to_csv (self->conversations)
+             : luma_transcript_to_text (self->record_id, self->user_name, self->conversations);
+  bytes = g_bytes_new_take (text, strlen (text));
+  luma_csv_save_async (file, bytes, self->cancellable, export_done_cb, g_object_ref (self));
+}
+
+static void
+chooser_response_cb (LumaConversationWindow *self,
+                     int                     response,
+                     GtkFileChooserNative   *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+  gboolean csv = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "csv"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_clear_object (&self->chooser);
+  if (file != NULL)
+    luma_conversation_window_export_to (self, file, csv);
+}
+
+static void
+export_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  LumaConversationWindow *self = LUMA_CONVERSATION_WINDOW (widget);
+  gboolean csv = g_strcmp0 (g_variant_get_string (parameter, NULL), "csv") == 0;
+  g_autofree char *name = NULL;
+
+  if (self->chooser != NULL || self->conversations == NULL)
+    return;
+  name = g_strdup_printf ("conversations-%s.%s", self->record_id, csv ? "csv" : "txt");
+  self->chooser = gtk_file_chooser_native_new (_("Export the Conversations"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SAVE,
+                                               _("_Export"), _("_Cancel"));
+  g_object_set_data (G_OBJECT (self->chooser), "csv", GINT_TO_POINTER (csv));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
 static void
@@ -231,6 +312,9 @@ luma_conversation_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->sync);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
   g_clear_pointer (&self->conversations, g_ptr_array_unref);
 
   G_OBJECT_CLASS (luma_conversation_window_parent_class)->dispose (object);
@@ -242,6 +326,7 @@ luma_conversation_window_finalize (GObject *object)
   LumaConversationWindow *self = LUMA_CONVERSATION_WINDOW (object);
 
   g_free (self->record_id);
+  g_free (self->user_name);
 
   G_OBJECT_CLASS (luma_conversation_window_parent_class)->finalize (object);
 }
@@ -263,6 +348,7 @@ luma_conversation_window_class_init (LumaConversationWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, conversation_list);
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, transcript);
   gtk_widget_class_bind_template_callback (widget_class, conversation_selected_cb);
+  gtk_widget_class_install_action (widget_class, "conversation.export", "s", export_action_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -272,6 +358,8 @@ luma_conversation_window_init (LumaConversationWindow *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Until the conversations are there. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conversation.export", FALSE);
   luma_a11y_fix_names (GTK_WIDGET (self));
 }
 
@@ -291,6 +379,7 @@ luma_conversation_window_new (LumaSync        *sync,
   self->sync = g_object_ref (sync);
   self->license_type = license_type;
   self->record_id = g_strdup (record_id);
+  self->user_name = g_strdup (user_name);
 
   if (user_name != NULL && *user_name != '\0')
     subtitle = g_strdup_printf ("%s · %s", user_name, record_id);

@@ -30,5 +30,11 @@ void                    luma_conversation_window_select           (LumaConversat
                                                                    guint                   index);
 /* The transcript's rows: date separators and messages, as their text. */
 guint                   luma_conversation_window_get_n_transcript_rows (LumaConversationWindow *self);
+/* Saves the conversations shown to @file as plain text or CSV
+ * (luma-transcript.h), through a temporary file, as Export does after its
+ * file chooser. */
+void                    luma_conversation_window_export_to        (LumaConversationWindow *self,
+                                                                   GFile                  *file,
+                                                                   gboolean                csv);
 
 G_END_DECLS

@@ -1486,6 +1486,53 @@ luma_history_page_set_search (LumaHistoryPage *self,
   run_query (self, FALSE, FALSE);
 }
 
+static void
+set_day_entry (GtkEntry *entry,
+               gint64    t)
+{
+  g_autoptr(GDateTime) dt = t != 0 ? g_date_time_new_from_unix_local (t) : NULL;
+  g_autofree char *day = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : NULL;
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), day != NULL ? day : "");
+}
+
+void
+luma_history_page_apply_filter (LumaHistoryPage *self,
+                                GVariant        *filter)
+{
+  GVariantDict dict;
+  const char *user = NULL;
+  gint32 channel = -1, initiator = -1, status = -1;
+  gint64 from = 0, to = 0;
+
+  g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
+  g_return_if_fail (filter != NULL && g_variant_is_of_type (filter, G_VARIANT_TYPE_VARDICT));
+
+  g_variant_dict_init (&dict, filter);
+  g_variant_dict_lookup (&dict, "user", "&s", &user);
+  g_variant_dict_lookup (&dict, "channel", "i", &channel);
+  g_variant_dict_lookup (&dict, "initiator", "i", &initiator);
+  g_variant_dict_lookup (&dict, "status", "i", &status);
+  g_variant_dict_lookup (&dict, "from", "x", &from);
+  g_variant_dict_lookup (&dict, "to", "x", &to);
+
+  self->updating_controls = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), user != NULL ? user : "");
+  gtk_drop_down_set_selected (self->channel_dropdown,
+                              channel >= 0 && channel < LUMA_N_CHANNELS ? (guint) channel + 1 : 0);
+  gtk_drop_down_set_selected (self->initiated_dropdown,
+                              initiator >= 0 && initiator <= LUMA_INITIATED_BY_AGENT ? (guint) initiator + 1 : 0);
+  gtk_drop_down_set_selected (self->status_dropdown,
+                              status >= 0 && status <= LUMA_USER_STATUS_INACTIVE ? (guint) status + 1 : 0);
+  /* The entries take whole days: the first and the last day of [from, to). */
+  set_day_entry (self->from_entry, from);
+  set_day_entry (self->to_entry, to > from ? to - 1 : 0);
+  self->updating_controls = FALSE;
+  g_variant_dict_clear (&dict);
+
+  run_query (self, FALSE, FALSE);
+}
+
 void
 luma_history_page_set_dates (LumaHistoryPage *self,
                              const char      *from,

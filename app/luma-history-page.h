@@ -27,5 +27,12 @@ void                    luma_history_page_set_settings (LumaHistoryPage *self,
  * scroll position. */
 void                    luma_history_page_reload       (LumaHistoryPage *self);
 void                    luma_history_page_focus_search (LumaHistoryPage *self);
+/* Shows what the a{sv} @filter describes, the other filters cleared:
+ * "user" (s, searched for), "channel" (i, a LumaChannel), "initiator" (i, a
+ * LumaInitiatedBy), "status" (i, a LumaUserStatus), "from" and "to" (x,
+ * unix seconds of [from, to): the days that hold them). A key the page has
+ * no filter for (such as "role") is ignored. */
+void                    luma_history_page_apply_filter (LumaHistoryPage *self,
+                                                        GVariant        *filter);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "luma-account-page.h"
+#include "luma-breakdown-page.h"
 #include "luma-format.h"
 #include "luma-history-page.h"
 #include "luma-purchases-page.h"
@@ -53,6 +54,7 @@ struct _LumaWindow
   LumaSubscriptionPage *subscription_page;
   LumaHistoryPage      *history_page;
   LumaPurchasesPage    *purchases_page;
+  LumaBreakdownPage    *breakdown_page;
 };
 
 G_DEFINE_FINAL_TYPE (LumaWindow, luma_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -269,6 +271,7 @@ reload_pages (LumaWindow *self)
 {
   luma_subscription_page_reload (self->subscription_page);
   luma_purchases_page_reload (self->purchases_page);
+  luma_breakdown_page_reload (self->breakdown_page);
   /* The history page follows LumaCache::history-changed by itself. */
 }
 
@@ -387,6 +390,7 @@ close_tenant (LumaWindow *self)
   luma_subscription_page_set_context (self->subscription_page, NULL, NULL, FALSE);
   luma_history_page_set_context (self->history_page, NULL, NULL);
   luma_purchases_page_set_cache (self->purchases_page, NULL);
+  luma_breakdown_page_set_cache (self->breakdown_page, NULL);
 
   g_clear_object (&self->sync);
   g_clear_object (&self->cache);
@@ -419,6 +423,7 @@ show_tenant (LumaWindow *self)
   luma_subscription_page_set_context (self->subscription_page, cache, self->sync, is_superadmin (self));
   luma_history_page_set_context (self->history_page, cache, self->sync);
   luma_purchases_page_set_cache (self->purchases_page, cache);
+  luma_breakdown_page_set_cache (self->breakdown_page, cache);
   show_main (self, "tenant");
 
   run_sync (self);
@@ -668,6 +673,18 @@ search_action_cb (GtkWidget  *widget,
 }
 
 static void
+show_history_filtered_action_cb (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  LumaWindow *self = LUMA_WINDOW (widget);
+
+  /* Also while the tenant opens: the history runs it once its cache is there. */
+  luma_history_page_apply_filter (self->history_page, parameter);
+  adw_view_stack_set_visible_child_name (self->view_stack, "history");
+}
+
+static void
 back_action_cb (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -804,6 +821,8 @@ luma_window_get_page_widget (LumaWindow *self,
     return GTK_WIDGET (self->history_page);
   if (g_strcmp0 (name, "purchases") == 0)
     return GTK_WIDGET (self->purchases_page);
+  if (g_strcmp0 (name, "breakdown") == 0)
+    return GTK_WIDGET (self->breakdown_page);
   return NULL;
 }
 
@@ -892,6 +911,7 @@ luma_window_class_init (LumaWindowClass *klass)
   g_type_ensure (LUMA_TYPE_SUBSCRIPTION_PAGE);
   g_type_ensure (LUMA_TYPE_HISTORY_PAGE);
   g_type_ensure (LUMA_TYPE_PURCHASES_PAGE);
+  g_type_ensure (LUMA_TYPE_BREAKDOWN_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/lumadesk/Subscription/luma-window.ui");
@@ -913,6 +933,7 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, subscription_page);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, history_page);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, purchases_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaWindow, breakdown_page);
   gtk_widget_class_bind_template_callback (widget_class, main_stack_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, account_connected_cb);
   gtk_widget_class_bind_template_callback (widget_class, account_open_cb);
@@ -925,6 +946,8 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.accounts", NULL, accounts_action_cb);
   gtk_widget_class_install_action (widget_class, "win.show-history", NULL, show_history_action_cb);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-history-filtered", "a{sv}",
+                                   show_history_filtered_action_cb);
   gtk_widget_class_install_action (widget_class, "win.refill", NULL, refill_action_cb);
   /* For the pages and their widgets (luma_widget_show_toast()): they do not know the window. */
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action_cb);

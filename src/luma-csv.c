@@ -606,16 +606,20 @@ temp_name_for (const char *base,
   return g_strdup_printf (".%.*s.XXXXXX", (int) len, base);
 }
 
-gboolean
-luma_csv_export_to_path (LumaCache              *cache,
-                         const LumaHistoryQuery *query,
-                         const char             *path,
-                         LumaCsvFlags            flags,
-                         LumaCsvProgressFunc     progress,
-                         gpointer                progress_data,
-                         guint64                *rows_out,
-                         GCancellable           *cancellable,
-                         GError                **error)
+/* Writes what @run puts through @self to a temporary file renamed to
+ * @path when complete (see luma_csv_export_to_path()). */
+typedef gboolean (*SaveRunFunc) (Export   *self,
+                                 gpointer  run_data);
+
+static gboolean
+save_to_path (const char          *path,
+              SaveRunFunc          run,
+              gpointer             run_data,
+              LumaCsvProgressFunc  progress,
+              gpointer             progress_data,
+              guint64             *rows_out,
+              GCancellable        *cancellable,
+              GError             **error)
 {
   g_autofree char *dir = NULL;
   g_autofree char *base = NULL;
@@ -630,11 +634,6 @@ luma_csv_export_to_path (LumaCache              *cache,
   gboolean created = FALSE;
   int dir_fd;
   int saved_errno;
-
-  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
-  g_return_val_if_fail (query != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   display_name = g_filename_display_name (path);
   base = g_path_get_basename (path);
@@ -689,7 +688,7 @@ luma_csv_export_to_path (LumaCache              *cache,
       goto out;
     }
 
-  if (!export_run (&self, cache, query, flags))
+  if (!run (&self, run_data))
     goto out;
 
   /* On disk before it takes the name, so a crash cannot leave an empty or
@@ -753,6 +752,122 @@ out:
 
   export_clear (&self);
   return ok;
+}
+
+typedef struct
+{
+  LumaCache              *cache;
+  const LumaHistoryQuery *query;
+  LumaCsvFlags            flags;
+} ReportRun;
+
+static gboolean
+report_run (Export   *self,
+            gpointer  run_data)
+{
+  ReportRun *r = run_data;
+
+  return export_run (self, r->cache, r->query, r->flags);
+}
+
+gboolean
+luma_csv_export_to_path (LumaCache              *cache,
+                         const LumaHistoryQuery *query,
+                         const char             *path,
+                         LumaCsvFlags            flags,
+                         LumaCsvProgressFunc     progress,
+                         gpointer                progress_data,
+                         guint64                *rows_out,
+                         GCancellable           *cancellable,
+                         GError                **error)
+{
+  ReportRun r = { cache, query, flags };
+
+  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
+  g_return_val_if_fail (query != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return save_to_path (path, report_run, &r, progress, progress_data, rows_out, cancellable, error);
+}
+
+static gboolean
+contents_run (Export   *self,
+              gpointer  run_data)
+{
+  GBytes *contents = run_data;
+  gsize len;
+  const char *data = g_bytes_get_data (contents, &len);
+
+  if (g_cancellable_set_error_if_cancelled (self->cancellable, &self->error))
+    return FALSE;
+  g_string_append_len (self->buf, data, len);
+  return export_flush (self);
+}
+
+gboolean
+luma_csv_save_to_path (const char    *path,
+                       GBytes        *contents,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (contents != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return save_to_path (path, contents_run, contents, NULL, NULL, NULL, cancellable, error);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GBytes *contents = task_data;
+  g_autofree char *path = g_file_get_path (G_FILE (source));
+  GError *error = NULL;
+
+  if (luma_csv_save_to_path (path, contents, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+luma_csv_save_async (GFile               *target,
+                     GBytes              *contents,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (G_IS_FILE (target));
+  g_return_if_fail (contents != NULL);
+
+  task = g_task_new (target, cancellable, callback, user_data);
+  g_task_set_source_tag (task, luma_csv_save_async);
+  path = g_file_get_path (target);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (target);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Cannot save “%s”: choose a folder on this computer"), uri);
+      return;
+    }
+  g_task_set_task_data (task, g_bytes_ref (contents), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+luma_csv_save_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- Async: a worker thread, progress relayed to the caller's context ---------------------- */

@@ -148,4 +148,24 @@ gboolean     luma_csv_export_finish       (GAsyncResult            *result,
                                            guint64                 *rows_out,
                                            GError                 **error);
 
+/* ---- Other files saved the same way ----------------------------------------------------------- */
+
+/* Saves @contents (a whole document already in memory: a transcript, a
+ * breakdown, a list) to @path as luma_csv_export_to_path() saves a report:
+ * through a temporary file renamed over @path when complete and synced, so
+ * @path holds the old file or the whole new one. Blocks. */
+gboolean     luma_csv_save_to_path        (const char              *path,
+                                           GBytes                  *contents,
+                                           GCancellable            *cancellable,
+                                           GError                 **error);
+/* luma_csv_save_to_path() in a worker thread. @target must have a local
+ * path (G_IO_ERROR_NOT_SUPPORTED otherwise). */
+void         luma_csv_save_async          (GFile                   *target,
+                                           GBytes                  *contents,
+                                           GCancellable            *cancellable,
+                                           GAsyncReadyCallback      callback,
+                                           gpointer                 user_data);
+gboolean     luma_csv_save_finish         (GAsyncResult            *result,
+                                           GError                 **error);
+
 G_END_DECLS

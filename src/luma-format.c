@@ -429,3 +429,81 @@ luma_format_forecast_recent (const LumaForecast *f)
       return g_strdup_printf (_("At the current rate (%s) the licenses run out on %s."), how, day);
     }
 }
+
+/* ---- Where the licenses go, and the desktop's search -------------------------------------------- */
+
+char *
+luma_format_period (gint64   from,
+                    gint64   to,
+                    gboolean contract_days)
+{
+  g_autofree char *first = or_empty (format_at (from, contract_days, "%x"));
+  g_autofree char *last = or_empty (format_at (to > from ? to - 1 : from, contract_days, "%x"));
+
+  if (g_strcmp0 (first, last) == 0)
+    return g_steal_pointer (&first);
+  /* Translators: a period of days, "first day – last day" */
+  return g_strdup_printf (_("%s – %s"), first, last);
+}
+
+char *
+luma_format_period_change (LumaLicenseType license_type,
+                           gint64          current,
+                           gint64          previous)
+{
+  g_autofree char *now_text = luma_format_count (current);
+  g_autofree char *before_text = luma_format_count (previous);
+  g_autofree char *total = NULL;
+  gboolean session = license_type == LUMA_LICENSE_TYPE_SESSION;
+  double change;
+
+  total = g_strdup_printf (session
+                           ? g_dngettext (GETTEXT_PACKAGE, "%s session", "%s sessions", luma_plural_n (current))
+                           : g_dngettext (GETTEXT_PACKAGE, "%s license", "%s licenses", luma_plural_n (current)),
+                           now_text);
+  if (previous <= 0)
+    /* Translators: %s is "1,234 sessions" */
+    return g_strdup_printf (_("%s, none in the previous period"), total);
+  if (current == previous)
+    /* Translators: %s is "1,234 sessions" */
+    return g_strdup_printf (_("%s, as many as in the previous period"), total);
+
+  change = ((double) current - (double) previous) * 100.0 / (double) previous;
+  if (change > 0)
+    {
+      g_autofree char *pct = luma_format_percent (change);
+
+      /* Translators: "1,234 sessions, 12 % more than the previous period (1,100)" */
+      return g_strdup_printf (_("%s, %s more than the previous period (%s)"), total, pct, before_text);
+    }
+  else
+    {
+      g_autofree char *pct = luma_format_percent (-change);
+
+      /* Translators: "1,000 sessions, 9 % fewer than the previous period (1,100)" */
+      return g_strdup_printf (_("%s, %s fewer than the previous period (%s)"), total, pct, before_text);
+    }
+}
+
+char *
+luma_format_usage_summary (gint64 consumed,
+                           gint64 total_purchase,
+                           gint64 run_out)
+{
+  g_autofree char *pct = NULL;
+
+  pct = luma_format_percent (total_purchase > 0 ? (double) consumed * 100.0 / (double) total_purchase
+                                                : (consumed > 0 ? 100.0 : 0.0));
+  if (total_purchase > 0 && consumed >= total_purchase)
+    /* Translators: a line under a tenant's name: "100 % used · none left" */
+    return g_strdup_printf (_("%s used · none left"), pct);
+  if (run_out > 0)
+    {
+      g_autofree char *day = luma_format_day_long (run_out);
+
+      /* Translators: a line under a tenant's name: "91 % used · runs out on 12 March 2026" */
+      return g_strdup_printf (_("%s used · runs out on %s"), pct, day);
+    }
+  /* Translators: a line under a tenant's name: "40 % used · lasts the term" */
+  return g_strdup_printf (_("%s used · lasts the term"), pct);
+}

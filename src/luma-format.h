@@ -115,4 +115,26 @@ char   *luma_format_forecast     (const LumaSubscription *subscription,
  * calendar; the end date a day of the contract's. */
 char   *luma_format_forecast_recent (const LumaForecast  *forecast);
 
+/* ---- Where the licenses go, and the desktop's search -------------------------------------------- */
+
+/* The total of a period against the previous one of the same length:
+ * "1,234 sessions, 12 % more than the previous period (1,100)", "... 5 %
+ * fewer ...", "... as many as ...", "... none in the previous period";
+ * licenses for user-based tenants. */
+/* The days of [@from, @to) in the locale's short format: "03/14/26 – 03/20/26",
+ * one day alone when it is one; days of the viewer's time zone, or of the
+ * contract (UTC) when @contract_days. */
+char   *luma_format_period        (gint64                 from,
+                                   gint64                 to,
+                                   gboolean               contract_days);
+char   *luma_format_period_change (LumaLicenseType        license_type,
+                                   gint64                 current,
+                                   gint64                 previous);
+/* "91 % used · runs out on 12 March 2026" (@run_out a moment, 0 for none:
+ * "40 % used · lasts the term"; "100 % used · none left" when all are
+ * used), for one line under a tenant's name. */
+char   *luma_format_usage_summary (gint64                 consumed,
+                                   gint64                 total_purchase,
+                                   gint64                 run_out);
+
 G_END_DECLS

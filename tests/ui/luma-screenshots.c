@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include "luma-breakdown-page-private.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page-private.h"
@@ -126,6 +127,14 @@ unselect_entries (GtkWidget *widget)
     }
 }
 
+static gboolean
+breakdown_idle (gpointer data)
+{
+  LumaBreakdownPage *page = data;
+
+  return !luma_breakdown_page_get_busy (page) && luma_breakdown_page_get_breakdown (page) != NULL;
+}
+
 static GtkWindow *
 open (LumaAccountKind kind,
       const char     *identity,
@@ -232,6 +241,26 @@ make_screenshots (void)
   gtk_window_set_default_size (window, 1100, 520);
   luma_window_show_page (LUMA_WINDOW (window), "purchases");
   save_png (GTK_WIDGET (window), "purchases.png");
+
+  /* Where the licenses go, wide and narrow (the phone size the window allows). */
+  gtk_window_set_default_size (window, 1000, 720);
+  luma_window_show_page (LUMA_WINDOW (window), "breakdown");
+  g_assert_true (luma_ui_test_wait (breakdown_idle,
+                                    luma_window_get_page_widget (LUMA_WINDOW (window), "breakdown"), 30));
+  save_png (GTK_WIDGET (window), "breakdown.png");
+  gtk_window_set_default_size (window, 360, 720);
+  save_png (GTK_WIDGET (window), "breakdown-narrow.png");
+  gtk_window_destroy (window);
+
+  /* A user-based tenant's breakdown, with its idle licenses. */
+  window = open (LUMA_ACCOUNT_KIND_TENANT, "globex", "globex-key", 1000, 1100);
+  g_assert_true (luma_ui_test_wait (ready, window, 60));
+  luma_window_show_page (LUMA_WINDOW (window), "breakdown");
+  luma_breakdown_page_set_period (LUMA_BREAKDOWN_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "breakdown")),
+                                  LUMA_PERIOD_THIS_TERM);
+  g_assert_true (luma_ui_test_wait (breakdown_idle,
+                                    luma_window_get_page_widget (LUMA_WINDOW (window), "breakdown"), 30));
+  save_png (GTK_WIDGET (window), "breakdown-users.png");
   gtk_window_destroy (window);
 
   /* A superadmin: the tenants board, also on a phone, and the refill dialog */

@@ -10,6 +10,7 @@
 
 #include "luma-account-page.h"
 #include "luma-alerts.h"
+#include "luma-breakdown-page-private.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page-private.h"
@@ -718,6 +719,15 @@ conversations_loaded (gpointer data)
   return luma_conversation_window_get_loaded (LUMA_CONVERSATION_WINDOW (data));
 }
 
+static gboolean
+files_exist (gpointer data)
+{
+  for (const char **path = data; *path != NULL; path++)
+    if (!g_file_test (*path, G_FILE_TEST_IS_REGULAR))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 test_conversation_transcript (void)
 {
@@ -769,7 +779,92 @@ test_conversation_transcript (void)
                        ((LumaMessage *) g_ptr_array_index (c->messages, i))->sent_at);
   }
 
+  /* Exported as text and CSV, through a temporary file. */
+  {
+    g_autofree char *text_path = g_build_filename (g_get_user_data_dir (), "transcript.txt", NULL);
+    g_autofree char *csv_path = g_build_filename (g_get_user_data_dir (), "transcript.csv", NULL);
+    g_autoptr(GFile) text_file = g_file_new_for_path (text_path);
+    g_autoptr(GFile) csv_file = g_file_new_for_path (csv_path);
+    g_autofree char *text = NULL;
+    g_autofree char *csv = NULL;
+    g_autofree char *heading = g_strdup_printf ("Conversations of %s (%s)\n",
+                                                luma_history_item_get_session (item)->user_name,
+                                                luma_history_item_get_record_id (item));
+
+    g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+    luma_conversation_window_export_to (conversations, text_file, FALSE);
+    luma_conversation_window_export_to (conversations, csv_file, TRUE);
+    g_assert_true (luma_ui_test_wait (files_exist, (gpointer) (const char *[]) { text_path, csv_path, NULL }, 30));
+    g_assert_true (g_file_get_contents (text_path, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, heading));
+    g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+    g_assert_true (g_str_has_prefix (csv, "Conversation ID,Session ID,User ID,Channel,"));
+  }
+
   gtk_window_destroy (GTK_WINDOW (conversations));
+  close_window (window);
+}
+
+/* ---- Where the licenses go ------------------------------------------------------------------ */
+
+static gboolean
+breakdown_idle (gpointer data)
+{
+  LumaBreakdownPage *page = data;
+
+  return !luma_breakdown_page_get_busy (page) && luma_breakdown_page_get_breakdown (page) != NULL;
+}
+
+static void
+test_breakdown_page (void)
+{
+  LumaWindow *window = open_tenant_window (ACME, ACME_KEY);
+  LumaBreakdownPage *page = LUMA_BREAKDOWN_PAGE (luma_window_get_page_widget (window, "breakdown"));
+  LumaHistoryPage *history = LUMA_HISTORY_PAGE (luma_window_get_page_widget (window, "history"));
+  g_autoptr(LumaBreakdown) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "breakdown.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *csv = NULL;
+  const LumaBreakdown *b;
+  const LumaBreakdownItem *first;
+  const LumaHistoryQuery *query;
+  gint64 from, to, previous;
+
+  luma_window_show_page (window, "breakdown");
+  luma_breakdown_page_set_period (page, LUMA_PERIOD_THIS_TERM);
+  g_assert_true (luma_ui_test_wait (breakdown_idle, page, 30));
+  b = luma_breakdown_page_get_breakdown (page);
+
+  /* What the cache counts for the same period. */
+  expected = luma_cache_get_breakdown (luma_window_get_cache (window), LUMA_LICENSE_TYPE_SESSION,
+                                       b->from, b->to, b->previous_from, 10, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (b->total, >, 0);
+  g_assert_cmpint (b->total, ==, expected->total);
+  g_assert_cmpint (b->previous_total, ==, expected->previous_total);
+  g_assert_cmpuint (b->channels->len, ==, expected->channels->len);
+  luma_period_for_preset (LUMA_PERIOD_THIS_TERM, g_get_real_time () / G_USEC_PER_SEC,
+                          b->from, b->to - 1, NULL, &from, &to, &previous);
+  g_assert_cmpint (from, ==, b->from);
+
+  /* A channel's bar opens the history filtered to that channel and period. */
+  first = g_ptr_array_index (b->channels, 0);
+  g_assert_true (luma_breakdown_page_activate_bar (page, LUMA_BREAKDOWN_CHANNEL, 0));
+  g_assert_true (luma_ui_test_wait (history_idle, history, 30));
+  query = luma_history_page_get_query (history);
+  g_assert_cmpuint (query->channels, ==, LUMA_HISTORY_CHANNEL_BIT (first->value));
+  g_assert_cmpint (query->from, >, 0);
+  g_assert_cmpint (query->to, >, query->from);
+  g_assert_false (luma_breakdown_page_activate_bar (page, LUMA_BREAKDOWN_CHANNEL, 1000));
+
+  /* Exported as CSV. */
+  g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+  luma_breakdown_page_export_to (page, file, FALSE);
+  g_assert_true (luma_ui_test_wait (files_exist, (gpointer) (const char *[]) { path, NULL }, 30));
+  g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv, "Group,Value,Email,Count\r\nTotal,"));
+
   close_window (window);
 }
 
@@ -1811,6 +1906,7 @@ main (int   argc,
   g_test_add_func ("/ui/pages/contacts", test_contacts);
   g_test_add_func ("/ui/pages/contacts-conflict", test_contacts_conflict);
   g_test_add_func ("/ui/pages/conversation-transcript", test_conversation_transcript);
+  g_test_add_func ("/ui/pages/breakdown", test_breakdown_page);
   g_test_add_func ("/ui/pages/superadmin-refill", test_superadmin_refill);
   g_test_add_func ("/ui/pages/refill-key-per-body", test_refill_key_per_body);
   g_test_add_func ("/ui/pages/tenant-has-no-refill", test_tenant_has_no_refill);

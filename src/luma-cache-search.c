@@ -1,0 +1,158 @@
+/* luma-cache-search.c: what the desktop's search finds in a cache file (read only)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "luma-cache-private.h"
+#include "luma-cache-search.h"
+
+void
+luma_search_record_free (LumaSearchRecord *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->record_id);
+  g_free (self->user_name);
+  g_free (self);
+}
+
+gboolean
+luma_search_terms_match (const char *const *terms,
+                         const char        *text)
+{
+  g_autofree char *folded = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (text, -1);
+  for (guint i = 0; terms != NULL && terms[i] != NULL; i++)
+    {
+      g_autofree char *term = g_utf8_casefold (terms[i], -1);
+
+      if (strstr (folded, term) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static LumaTenantSummary *
+read_tenant (sqlite3_stmt *stmt)
+{
+  LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
+
+  t->external_id = g_strdup (_luma_cache_column_text (stmt, 0));
+  t->tenant_name = g_strdup (_luma_cache_column_text (stmt, 1));
+  t->license_type = sqlite3_column_int (stmt, 2);
+  t->start_date = sqlite3_column_int64 (stmt, 3);
+  t->end_date = sqlite3_column_int64 (stmt, 4);
+  t->total_purchase = sqlite3_column_int64 (stmt, 5);
+  t->consumed = sqlite3_column_int64 (stmt, 6);
+  t->available = sqlite3_column_int64 (stmt, 7);
+  t->overage = sqlite3_column_int64 (stmt, 8);
+  return t;
+}
+
+static gboolean
+read_tenants (sqlite3    *db,
+              const char *sql,
+              GPtrArray  *out)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, read_tenant (stmt));
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
+}
+
+/* The history's trigram index, on the id column only: a few index pages
+ * for a rare id, and the LIMIT stops a common one early. */
+static gboolean
+read_records (sqlite3         *db,
+              LumaLicenseType  type,
+              const char      *term,
+              guint            max,
+              GPtrArray       *out)
+{
+  const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
+  g_autofree char *sql = NULL;
+  g_autofree char *match = NULL;
+  g_autoptr(GString) quoted = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  for (const char *p = term; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (quoted, '"');
+      g_string_append_c (quoted, *p);
+    }
+  match = g_strdup_printf ("%s : \"%s\"", t->id_col, quoted->str);
+  sql = g_strdup_printf ("SELECT r.%s, r.user_name, r.%s FROM %s JOIN %s AS r ON r.id = %s.rowid"
+                         " WHERE %s MATCH ?1 LIMIT ?2",
+                         t->id_col, t->time_col, t->fts, t->table, t->fts, t->fts);
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, max);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LumaSearchRecord *r = g_new0 (LumaSearchRecord, 1);
+
+      r->license_type = type;
+      r->record_id = g_strdup (_luma_cache_column_text (stmt, 0));
+      r->user_name = g_strdup (_luma_cache_column_text (stmt, 1));
+      r->time = sqlite3_column_int64 (stmt, 2);
+      g_ptr_array_add (out, r);
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
+}
+
+gboolean
+luma_cache_search_file (const char  *path,
+                        const char  *record_term,
+                        guint        max_records,
+                        GPtrArray  **tenants_out,
+                        GPtrArray  **records_out)
+{
+  g_autoptr(GPtrArray) tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_search_record_free);
+  sqlite3 *db = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (tenants_out != NULL && records_out != NULL, FALSE);
+
+  /* Read-only never creates the file; a missing one is simply not there. */
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR) &&
+      sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
+    {
+      sqlite3_busy_timeout (db, 200);
+      ok = read_tenants (db, "SELECT external_id, tenant_name, license_type, start_date, end_date,"
+                             " total_purchase, consumed, available, overage FROM subscription", tenants);
+      /* Older files have no tenant list: not an error. */
+      read_tenants (db, "SELECT external_id, tenant_name, license_type, start_date, end_date,"
+                        " total_purchase, consumed, available, overage FROM tenants ORDER BY position",
+                    tenants);
+      if (ok && record_term != NULL && g_utf8_strlen (record_term, -1) >= 3 && max_records > 0)
+        {
+          for (int type = LUMA_LICENSE_TYPE_SESSION; type <= LUMA_LICENSE_TYPE_USER; type++)
+            if (records->len < max_records)
+              read_records (db, type, record_term, max_records - records->len, records);
+        }
+    }
+  if (db != NULL)
+    sqlite3_close_v2 (db);
+
+  *tenants_out = g_steal_pointer (&tenants);
+  *records_out = g_steal_pointer (&records);
+  return ok;
+}
