@@ -26,6 +26,7 @@ struct _LumaTenantsPage
   GtkSortListModel   *sorted;
   GtkCustomFilter    *filter;
   char               *search;
+  GHashTable         *only;             /* external ids to show (a notification's), or NULL */
   gboolean            loaded;
   GError             *error;
 
@@ -136,6 +137,8 @@ filter_cb (gpointer item,
   g_autofree char *name = NULL;
   g_autofree char *id = NULL;
 
+  if (self->only != NULL && !g_hash_table_contains (self->only, s->external_id))
+    return FALSE;
   if (self->search == NULL || *self->search == '\0')
     return TRUE;
 
@@ -341,6 +344,23 @@ luma_tenants_page_set_search (LumaTenantsPage *self,
   search_changed_cb (self);
 }
 
+void
+luma_tenants_page_filter_to (LumaTenantsPage    *self,
+                             const char * const *ids)
+{
+  g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
+
+  g_clear_pointer (&self->only, g_hash_table_unref);
+  if (ids != NULL)
+    {
+      self->only = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; ids[i] != NULL; i++)
+        g_hash_table_add (self->only, g_strdup (ids[i]));
+    }
+  /* The search goes: the tenants asked for are all shown. */
+  luma_tenants_page_set_search (self, NULL);
+}
+
 GListModel *
 luma_tenants_page_get_shown (LumaTenantsPage *self)
 {
@@ -400,6 +420,7 @@ luma_tenants_page_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_error (&self->error);
   g_clear_pointer (&self->search, g_free);
+  g_clear_pointer (&self->only, g_hash_table_unref);
 
   G_OBJECT_CLASS (luma_tenants_page_parent_class)->dispose (object);
 }
