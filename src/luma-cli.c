@@ -18,6 +18,7 @@
 
 #include "luma-cache.h"
 #include "luma-cli.h"
+#include "luma-credentials.h"
 #include "luma-csv.h"
 #include "luma-format.h"
 #include "luma-models.h"
@@ -38,6 +39,8 @@ typedef struct
   gboolean  bom;
   gint64    from_time;  /* parsed --from / --to, 0 when absent */
   gint64    to_time;
+  char     *password;   /* LUMA_PASSWORD and LUMA_API_KEY, taken out of the environment */
+  char     *api_key;
 } CliOptions;
 
 static void
@@ -51,6 +54,8 @@ cli_options_clear (CliOptions *options)
   g_clear_pointer (&options->from, g_free);
   g_clear_pointer (&options->to, g_free);
   g_clear_pointer (&options->search, g_free);
+  luma_credentials_free_secret (g_steal_pointer (&options->password));
+  luma_credentials_free_secret (g_steal_pointer (&options->api_key));
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliOptions, cli_options_clear)
@@ -170,13 +175,12 @@ cli_account (const CliOptions *options)
   if (options->superadmin != NULL)
     {
       account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, options->server, options->superadmin);
-      luma_account_set_secret (account, g_getenv ("LUMA_PASSWORD"));
     }
   else
     {
       account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, options->server, options->tenant);
-      luma_account_set_secret (account, g_getenv ("LUMA_API_KEY"));
     }
+  luma_account_set_secret (account, options->superadmin != NULL ? options->password : options->api_key);
   if (luma_account_get_secret (account) != NULL && *luma_account_get_secret (account) == '\0')
     luma_account_set_secret (account, NULL);
   return account;
@@ -490,6 +494,10 @@ luma_cli_run (int    argc,
                                 _("Headless commands: --sync, --status, --export-csv. The API key "
                                   "comes from LUMA_API_KEY or the keyring."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  /* Read once and taken out of the environment: not passed on to anything this starts. */
+  options.password = luma_credentials_take_env ("LUMA_PASSWORD");
+  options.api_key = luma_credentials_take_env ("LUMA_API_KEY");
 
   /* Parse a copy: the caller's vector stays intact for the UI. */
   args = g_new0 (char *, argc + 1);
