@@ -507,6 +507,93 @@ test_background_superadmin (void)
   g_subprocess_wait (process, NULL, NULL);
 }
 
+/* ---- Secrets from the environment ------------------------------------------------------------ */
+
+static gboolean
+environ_contains (GPid        pid,
+                  const char *needle)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/environ", (int) pid);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, >, 0);
+  for (gsize i = 0; i + strlen (needle) <= len; i++)
+    if (memcmp (data + i, needle, strlen (needle)) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* LUMA_API_KEY leaves the app's environment once read (children and /proc/PID/environ do not
+ * see it), and a second invocation's LUMA_API_KEY reaches the running instance: started with a
+ * wrong key, the app syncs only with the key of the second launch. */
+static void
+test_background_secrets_from_environment (void)
+{
+  const char *program = g_getenv ("LUMA_SUBSCRIPTION");
+  g_autoptr(LumaTestNotificationServer) server = luma_test_notification_server_start ();
+  g_autoptr(LumaTestSandbox) sb = luma_test_sandbox_start ("--tenant", TENANT, "--api-key", TENANT_KEY,
+                                                           "--licenses", "1000", "--seed", "30", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GSubprocess) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cache_path = NULL;
+  const char *pid_text;
+  GPid pid;
+  gint64 end;
+
+  g_assert_nonnull (program);
+  cache_path = luma_cache_path_for_account (luma_test_sandbox_get_url (sb), TENANT);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_setenv (launcher, "LUMA_API_KEY", "not-the-key-f00d", TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                luma_test_notification_server_get_address (server), TRUE);
+  g_subprocess_launcher_setenv (launcher, "GNOTIFICATION_BACKEND", "freedesktop", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LUMA_SYNC_INTERVAL_SECONDS", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "XDG_DATA_DIRS");
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, program, "--background",
+                                         "--server", luma_test_sandbox_get_url (sb),
+                                         "--tenant", TENANT, NULL);
+  g_assert_no_error (error);
+  pid_text = g_subprocess_get_identifier (process);
+  g_assert_nonnull (pid_text);
+  pid = (GPid) g_ascii_strtoll (pid_text, NULL, 10);
+
+  /* Its first connection fails (wrong key); by then the key was read and is gone. */
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (environ_contains (pid, "not-the-key-f00d") || environ_contains (pid, "LUMA_API_KEY="))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (100 * 1000);
+    }
+  /* The environment is still readable: something else is still there. */
+  g_assert_true (environ_contains (pid, "GNOTIFICATION_BACKEND=freedesktop"));
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpint (last_synced (cache_path), ==, 0);
+
+  /* The second invocation carries the right key: the running instance uses it. */
+  g_subprocess_launcher_setenv (launcher, "LUMA_API_KEY", TENANT_KEY, TRUE);
+  again = g_subprocess_launcher_spawn (launcher, &error, program,
+                                       "--server", luma_test_sandbox_get_url (sb), "--tenant", TENANT, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (again, NULL, &error);
+  g_assert_no_error (error);
+  wait_for_sync_after (cache_path, 0, process);
+  g_assert_false (environ_contains (pid, TENANT_KEY));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -516,6 +603,7 @@ main (int   argc,
   g_test_add_func ("/ui/background/autostart", test_autostart);
   g_test_add_func ("/ui/background/notifies-once", test_background_notifies_once);
   g_test_add_func ("/ui/background/superadmin", test_background_superadmin);
+  g_test_add_func ("/ui/background/secrets-from-environment", test_background_secrets_from_environment);
 
   return g_test_run ();
 }
