@@ -41,6 +41,7 @@ struct _LumaSession
   GApplication      *application;
   char              *ca_file;
   char              *secret;             /* only between the lookup and the client */
+  char              *client_secret_hash; /* SHA-256 of the secret the client uses, not the secret */
   gboolean           notifications_enabled;
 
   LumaSessionStatus  status;
@@ -567,6 +568,8 @@ connect_client (LumaSession *self)
   GError *error = NULL;
 
   self->client = create_client (self->account, self->secret, self->ca_file, &error);
+  g_free (self->client_secret_hash);
+  self->client_secret_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->secret, -1);
   /* The client keeps its own copy. */
   clear_secret (self);
   if (self->client == NULL)
@@ -1106,16 +1109,23 @@ void
 luma_session_set_secret (LumaSession *self,
                          const char  *secret)
 {
+  g_autofree char *hash = NULL;
+
   g_return_if_fail (LUMA_IS_SESSION (self));
 
-  /* The same secret again: the client keeps its login. */
-  if (secret == NULL || g_strcmp0 (secret, luma_account_get_secret (self->account)) == 0)
+  if (secret == NULL)
     return;
   luma_account_set_secret (self->account, secret);
   /* From the account's copy: @secret may have been the account's own. */
   secret = luma_account_get_secret (self->account);
   if (self->client == NULL)
     return;
+  /* The secret the client has (from the keyring, say): it keeps its login. */
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, secret, -1);
+  if (g_strcmp0 (hash, self->client_secret_hash) == 0)
+    return;
+  g_free (self->client_secret_hash);
+  self->client_secret_hash = g_steal_pointer (&hash);
   if (is_superadmin (self))
     luma_api_client_set_superadmin_credentials (self->client, luma_account_get_identity (self->account),
                                                 secret);
@@ -1300,6 +1310,7 @@ luma_session_finalize (GObject *object)
   LumaSession *self = LUMA_SESSION (object);
 
   clear_secret (self);
+  g_clear_pointer (&self->client_secret_hash, g_free);
   g_clear_pointer (&self->start_waiters, g_ptr_array_unref);
   g_clear_object (&self->account);
   g_clear_pointer (&self->ca_file, g_free);
