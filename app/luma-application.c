@@ -10,9 +10,11 @@
 #include "luma-account-page.h"
 #include "luma-application.h"
 #include "luma-background.h"
+#include "luma-credentials.h"
 #include "luma-preferences-window.h"
 #include "luma-resources.h"
 #include "luma-search-provider.h"
+#include "luma-tenants-page.h"
 #include "luma-window.h"
 
 struct _LumaApplication
@@ -46,7 +48,9 @@ luma_application_new (void)
 {
   return g_object_new (LUMA_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       /* A second invocation's LUMA_API_KEY / LUMA_PASSWORD reach the
+                        * running instance's command_line(). */
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_SEND_ENVIRONMENT,
                        "resource-base-path", "/io/github/lumadesk/Subscription",
                        NULL);
 }
@@ -138,9 +142,8 @@ luma_application_dup_session (LumaApplication *self,
     }
   if (session != NULL)
     {
-      /* A secret given for this run replaces the one the session had. */
-      if (luma_account_get_secret (account) != NULL)
-        luma_account_set_secret (luma_session_get_account (session), luma_account_get_secret (account));
+      /* A secret given for this run replaces the one the session had, in its client too. */
+      luma_session_set_secret (session, luma_account_get_secret (account));
       return g_object_ref (session);
     }
 
@@ -397,6 +400,15 @@ luma_application_command_line (GApplication            *app,
 
   gboolean background = FALSE;
 
+  /* Read once, then out of this process's environment: the secrets must not reach the
+   * programs it starts or /proc/PID/environ. A remote invocation sent its own
+   * environment (G_APPLICATION_SEND_ENVIRONMENT), read from the command line below. */
+  if (!g_application_command_line_get_is_remote (command_line))
+    {
+      luma_credentials_free_secret (luma_credentials_take_env ("LUMA_API_KEY"));
+      luma_credentials_free_secret (luma_credentials_take_env ("LUMA_PASSWORD"));
+    }
+
   g_variant_dict_lookup (options, "server", "&s", &server);
   g_variant_dict_lookup (options, "tenant", "&s", &tenant);
   g_variant_dict_lookup (options, "superadmin", "&s", &superadmin);
@@ -435,6 +447,10 @@ luma_application_command_line (GApplication            *app,
       luma_account_set_secret (account,
                                g_application_command_line_getenv (command_line, "LUMA_PASSWORD"));
     }
+
+  /* Set but empty: as unset, the keyring's. */
+  if (g_strcmp0 (luma_account_get_secret (account), "") == 0)
+    luma_account_set_secret (account, NULL);
 
   if (background)
     return start_background (self, command_line, account);
@@ -670,7 +686,46 @@ luma_application_dbus_unregister (GApplication    *app,
   G_APPLICATION_CLASS (luma_application_parent_class)->dbus_unregister (app, connection, object_path);
 }
 
+/* From a summary notification of a superadmin's background check: the tenants board, filtered
+ * to the tenants that crossed. */
+static void
+show_tenants_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  LumaApplication *self = user_data;
+  g_autofree const char **ids = g_variant_get_strv (parameter, NULL);
+  LumaAccount *watched = NULL;
+  LumaWindow *found = NULL;
+
+  if (self->background != NULL)
+    watched = luma_background_get_account (self->background);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      LumaAccount *account;
+
+      if (!LUMA_IS_WINDOW (l->data))
+        continue;
+      account = luma_window_get_account (l->data);
+      if (account == NULL || luma_account_get_kind (account) != LUMA_ACCOUNT_KIND_SUPERADMIN)
+        continue;
+      /* The watched account's window first. */
+      if (found == NULL || (watched != NULL && luma_account_equal (account, watched)))
+        found = l->data;
+    }
+  if (found == NULL)
+    found = LUMA_WINDOW (luma_application_open_account (self, watched));
+
+  if (g_strcmp0 (luma_window_get_page (found), "tenant") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (found), "win.back", NULL);
+  luma_tenants_page_filter_to (LUMA_TENANTS_PAGE (luma_window_get_page_widget (found, "tenants")),
+                               ids);
+  gtk_window_present (GTK_WINDOW (found));
+}
+
 static const GActionEntry app_actions[] = {
+  { "show-tenants", show_tenants_activated, "as" },
   { "show-page", show_page_activated, "s" },
   { "forget-account", forget_account_activated, "(sss)" },
   { "show-subscription", show_subscription_activated, "s" },

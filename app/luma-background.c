@@ -21,6 +21,7 @@ struct _LumaBackground
   GCancellable *cancellable;
   GError       *error;
   guint         n_syncs;
+  guint         check_id;     /* a Superadmin's next check of every tenant */
 };
 
 G_DEFINE_FINAL_TYPE (LumaBackground, luma_background, G_TYPE_OBJECT)
@@ -49,6 +50,59 @@ sync_finished_cb (LumaBackground        *self,
                luma_account_get_identity (luma_session_get_account (self->session)), error->message);
 }
 
+static void schedule_check (LumaBackground *self);
+
+static void
+tenants_checked_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(LumaBackground) self = user_data;
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tenants = luma_session_check_tenants_finish (LUMA_SESSION (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (tenants != NULL)
+    self->n_syncs++;
+  else
+    /* Offline or the server failing: the next interval tries again. */
+    g_message ("Background check of the tenants of %s failed: %s",
+               luma_account_get_identity (luma_session_get_account (self->session)), error->message);
+  schedule_check (self);
+}
+
+static void
+check_tenants (LumaBackground *self)
+{
+  luma_session_check_tenants_async (self->session, self->cancellable, tenants_checked_cb,
+                                    g_object_ref (self));
+}
+
+static gboolean
+check_timeout_cb (gpointer user_data)
+{
+  LumaBackground *self = user_data;
+
+  self->check_id = 0;
+  check_tenants (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* From the end of one check: a slow answer never stacks checks, and a new
+ * interval of the preferences counts from the next one. */
+static void
+schedule_check (LumaBackground *self)
+{
+  guint interval = luma_session_get_sync_interval (self->session);
+
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  if (interval > 0)
+    self->check_id = g_timeout_add_seconds (interval, check_timeout_cb, self);
+}
+
 static void
 started_cb (GObject      *source,
             GAsyncResult *result,
@@ -67,7 +121,10 @@ started_cb (GObject      *source,
     }
 
   /* At once, then at the session's interval. */
-  luma_session_sync_async (self->session, NULL, NULL, NULL);
+  if (luma_account_get_kind (luma_session_get_account (self->session)) == LUMA_ACCOUNT_KIND_SUPERADMIN)
+    check_tenants (self);
+  else
+    luma_session_sync_async (self->session, NULL, NULL, NULL);
 }
 
 LumaBackground *
@@ -82,13 +139,6 @@ luma_background_new (LumaSession *session)
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (session, "sync-finished", G_CALLBACK (sync_finished_cb), self,
                            G_CONNECT_SWAPPED);
-
-  if (luma_account_get_kind (luma_session_get_account (session)) != LUMA_ACCOUNT_KIND_TENANT)
-    {
-      fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                       _("Background sync follows Tenant Administrator accounts only")));
-      return self;
-    }
 
   luma_session_start_async (session, self->cancellable, started_cb, g_object_ref (self));
   return self;
@@ -135,6 +185,7 @@ luma_background_dispose (GObject *object)
   LumaBackground *self = LUMA_BACKGROUND (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->check_id, g_source_remove);
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);

@@ -15,14 +15,15 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (LumaBackground, luma_background, LUMA, BACKGROUND, GObject)
 
-/* Follows one Tenant Administrator account through its @session (the
- * application's, shared with a window on the same account): starts it, syncs
- * at once and then at the session's interval; the session notifies after
- * each successful sync. */
+/* Follows one account through its @session (the application's, shared with
+ * a window on the same account): starts it, then at once and at the
+ * session's interval a Tenant Administrator's tenant is synced (the session
+ * notifies after each successful sync), a Superadmin's tenants checked all at
+ * once with one request for the tenant list (luma_session_check_tenants_async()). */
 LumaBackground *luma_background_new            (LumaSession    *session);
 LumaSession    *luma_background_get_session    (LumaBackground *self);
 LumaAccount    *luma_background_get_account    (LumaBackground *self);
-/* Successful syncs so far. */
+/* Successful syncs (or checks of every tenant) so far. */
 guint           luma_background_get_n_syncs    (LumaBackground *self);
 /* The seconds between two syncs. */
 guint           luma_background_get_interval   (LumaBackground *self);

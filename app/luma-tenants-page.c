@@ -34,6 +34,7 @@ struct _LumaTenantsPage
   int                 status_filter;    /* LumaCapacity, or -1 */
   int                 type_filter;      /* LumaLicenseType, or -1 */
   guint               counts[LUMA_CAPACITY_N];
+  GHashTable         *only;             /* external ids to show (a notification's), or NULL */
   gboolean            loaded;
   GError             *error;
 
@@ -238,6 +239,9 @@ filter_cb (gpointer item,
 {
   LumaTenantsPage *self = user_data;
 
+  if (self->only != NULL &&
+      !g_hash_table_contains (self->only, luma_tenant_item_get_summary (item)->external_id))
+    return FALSE;
   if (self->status_filter >= 0 && (int) luma_tenant_item_get_capacity (item) != self->status_filter)
     return FALSE;
   if (self->type_filter >= 0 && (int) luma_tenant_item_get_summary (item)->license_type != self->type_filter)
@@ -534,6 +538,24 @@ luma_tenants_page_set_search (LumaTenantsPage *self,
   search_changed_cb (self);
 }
 
+void
+luma_tenants_page_filter_to (LumaTenantsPage    *self,
+                             const char * const *ids)
+{
+  g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
+
+  g_clear_pointer (&self->only, g_hash_table_unref);
+  if (ids != NULL)
+    {
+      self->only = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; ids[i] != NULL; i++)
+        g_hash_table_add (self->only, g_strdup (ids[i]));
+    }
+  /* The search and the filters go: the tenants asked for are all shown. */
+  luma_tenants_page_set_filters (self, -1, -1);
+  luma_tenants_page_set_search (self, NULL);
+}
+
 GListModel *
 luma_tenants_page_get_shown (LumaTenantsPage *self)
 {
@@ -658,6 +680,7 @@ luma_tenants_page_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_error (&self->error);
   g_clear_pointer (&self->search, g_free);
+  g_clear_pointer (&self->only, g_hash_table_unref);
 
   G_OBJECT_CLASS (luma_tenants_page_parent_class)->dispose (object);
 }

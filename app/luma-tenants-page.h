@@ -35,6 +35,10 @@ const GError *luma_tenants_page_get_error  (LumaTenantsPage *self);
 void        luma_tenants_page_focus_search (LumaTenantsPage *self);
 void        luma_tenants_page_set_search   (LumaTenantsPage *self,
                                             const char      *text);
+/* Shows only the tenants with these external ids (from a summary
+ * notification), search cleared; NULL shows every tenant again. */
+void        luma_tenants_page_filter_to    (LumaTenantsPage    *self,
+                                            const char * const *ids);
 /* The tenants shown, sorted and filtered (LumaTenantItem). */
 GListModel *luma_tenants_page_get_shown    (LumaTenantsPage *self);
 /* How many of all tenants (not only those shown) have that status. */

@@ -261,6 +261,9 @@ luma_account_set_secret (LumaAccount *self,
 {
   g_return_if_fail (LUMA_IS_ACCOUNT (self));
 
+  /* Its own secret again (the same account object): wiping it first would keep "". */
+  if (secret == self->secret)
+    return;
   luma_credentials_free_secret (g_steal_pointer (&self->secret));
   self->secret = g_strdup (secret);
 }

@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 
 #include "luma-api-client.h"
+#include "luma-credentials.h"
 #include "luma-json-decode.h"
 #include "luma-page-reader.h"
 
@@ -118,8 +119,7 @@ wipe_bytes (GBytes *bytes)
       char *data = (char *) g_bytes_get_data (bytes, &len);
 
       /* The body of a login holds the password. */
-      if (data != NULL && len > 0)
-        memset (data, 0, len);
+      luma_credentials_wipe (data, len);
       g_bytes_unref (bytes);
     }
 }
@@ -159,11 +159,7 @@ call_free (Call *call)
 static void
 secret_free (char *secret)
 {
-  if (secret != NULL)
-    {
-      memset (secret, 0, strlen (secret));
-      g_free (secret);
-    }
+  luma_credentials_free_secret (secret);
 }
 
 static void
@@ -1354,7 +1350,7 @@ call_send (GTask *task)
       g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
 
       soup_message_headers_replace (headers, "Authorization", auth);
-      memset (auth, 0, strlen (auth));
+      luma_credentials_wipe (auth, strlen (auth));
     }
   else if (call->kind != CALL_LOGIN)
     {

@@ -124,3 +124,96 @@ luma_cache_get_notified_thresholds (LumaCache   *self,
   _luma_cache_pool_release (self, db);
   return g_steal_pointer (&result);
 }
+
+/* ---- Every tenant at once (a superadmin's tenant list) -------------------------------------- */
+
+gboolean
+luma_cache_foreach_notified_threshold (LumaCache                   *self,
+                                       LumaCacheThresholdRowFunc    func,
+                                       gpointer                     user_data,
+                                       GError                     **error)
+{
+  LumaCacheDb *db;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  db = _luma_cache_pool_acquire (self, NULL, error);
+  if (db == NULL)
+    return FALSE;
+  stmt = _luma_cache_db_prepare (db, "SELECT tenant, term_start, percent FROM notified_thresholds",
+                                 error);
+  if (stmt == NULL)
+    {
+      _luma_cache_pool_release (self, db);
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    func (_luma_cache_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1),
+          sqlite3_column_int (stmt, 2), user_data);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot read the notified thresholds");
+      _luma_cache_pool_release (self, db);
+      return FALSE;
+    }
+  _luma_cache_pool_release (self, db);
+  return TRUE;
+}
+
+typedef struct
+{
+  const LumaCacheThresholdChange *changes;
+  guint                           n_changes;
+  gint64                          notified_on;
+} ApplyChangesArgs;
+
+static gboolean
+apply_changes_func (LumaCache          *self,
+                    gpointer            data,
+                    LumaCacheWriteJob  *job,
+                    GCancellable       *cancellable,
+                    GError            **error)
+{
+  ApplyChangesArgs *args = data;
+
+  for (guint i = 0; i < args->n_changes; i++)
+    {
+      const LumaCacheThresholdChange *change = &args->changes[i];
+
+      if (change->clear_above >= 0 &&
+          !_luma_cache_db_exec_bound (self->wdb,
+                                      "DELETE FROM notified_thresholds WHERE tenant = ?1"
+                                      " AND term_start = ?2 AND percent > ?3", error,
+                                      "sii", change->tenant, change->term_start,
+                                      (gint64) change->clear_above))
+        return FALSE;
+      for (guint j = 0; j < change->n_record && j < G_N_ELEMENTS (change->record); j++)
+        if (!_luma_cache_db_exec_bound (self->wdb,
+                                        "INSERT OR REPLACE INTO notified_thresholds (tenant, term_start,"
+                                        " percent, notified_on) VALUES (?1, ?2, ?3, ?4)", error,
+                                        "siii", change->tenant, change->term_start,
+                                        (gint64) change->record[j], args->notified_on))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+luma_cache_apply_threshold_changes (LumaCache                       *self,
+                                    const LumaCacheThresholdChange  *changes,
+                                    guint                            n_changes,
+                                    gint64                           notified_on,
+                                    GError                         **error)
+{
+  ApplyChangesArgs args = { changes, n_changes, notified_on };
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (changes != NULL || n_changes == 0, FALSE);
+  if (n_changes == 0)
+    return TRUE;
+  return _luma_cache_run_write (self, apply_changes_func, &args,
+                                LUMA_CACHE_JOB_TRANSACTION, NULL, error);
+}

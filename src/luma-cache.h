@@ -429,6 +429,44 @@ gboolean    luma_cache_clear_thresholds_above  (LumaCache            *self,
                                                 gdouble               percent,
                                                 GError              **error);
 
+/* Every tenant and term at once, for a superadmin's whole tenant list: one
+ * statement instead of one per tenant. @tenant is borrowed for the call. */
+typedef void (*LumaCacheThresholdRowFunc) (const char *tenant,
+                                           gint64      term_start,
+                                           gint        percent,
+                                           gpointer    user_data);
+
+gboolean    luma_cache_foreach_notified_threshold (LumaCache                  *self,
+                                                   LumaCacheThresholdRowFunc   func,
+                                                   gpointer                    user_data,
+                                                   GError                    **error);
+
+/**
+ * LumaCacheThresholdChange:
+ * @tenant: the tenant's external id (borrowed)
+ * @term_start: its contract term
+ * @clear_above: first remove the thresholds above this percent (re-armed);
+ *   -1 removes none
+ * @n_record: how many of @record to record as notified
+ * @record: percents (75, 85, 95, 100)
+ */
+typedef struct
+{
+  const char *tenant;
+  gint64      term_start;
+  gint        clear_above;
+  guint       n_record;
+  gint        record[4];
+} LumaCacheThresholdChange;
+
+/* Applies the changes of one check of every tenant in one transaction:
+ * all of them or, on error, none. */
+gboolean    luma_cache_apply_threshold_changes (LumaCache                       *self,
+                                                const LumaCacheThresholdChange  *changes,
+                                                guint                            n_changes,
+                                                gint64                           notified_on,
+                                                GError                         **error);
+
 /* ---- Small key/value store ------------------------------------------------------------------ */
 
 /* NULL without error when unset. */

@@ -18,9 +18,11 @@
 
 #include "luma-cache.h"
 #include "luma-cli.h"
+#include "luma-credentials.h"
 #include "luma-csv.h"
 #include "luma-format.h"
 #include "luma-models.h"
+#include "luma-report.h"
 #include "luma-session.h"
 
 typedef struct
@@ -36,8 +38,12 @@ typedef struct
   char     *to;
   char     *search;
   gboolean  bom;
+  gboolean  json;
+  char     *report;
   gint64    from_time;  /* parsed --from / --to, 0 when absent */
   gint64    to_time;
+  char     *password;   /* LUMA_PASSWORD and LUMA_API_KEY, taken out of the environment */
+  char     *api_key;
 } CliOptions;
 
 static void
@@ -51,6 +57,9 @@ cli_options_clear (CliOptions *options)
   g_clear_pointer (&options->from, g_free);
   g_clear_pointer (&options->to, g_free);
   g_clear_pointer (&options->search, g_free);
+  g_clear_pointer (&options->report, g_free);
+  luma_credentials_free_secret (g_steal_pointer (&options->password));
+  luma_credentials_free_secret (g_steal_pointer (&options->api_key));
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliOptions, cli_options_clear)
@@ -170,13 +179,12 @@ cli_account (const CliOptions *options)
   if (options->superadmin != NULL)
     {
       account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, options->server, options->superadmin);
-      luma_account_set_secret (account, g_getenv ("LUMA_PASSWORD"));
     }
   else
     {
       account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, options->server, options->tenant);
-      luma_account_set_secret (account, g_getenv ("LUMA_API_KEY"));
     }
+  luma_account_set_secret (account, options->superadmin != NULL ? options->password : options->api_key);
   if (luma_account_get_secret (account) != NULL && *luma_account_get_secret (account) == '\0')
     luma_account_set_secret (account, NULL);
   return account;
@@ -231,6 +239,9 @@ start_session (LumaSession       *session,
       return FALSE;
     }
 
+  /* A superadmin without --tenant: its list of every tenant. */
+  if (options->superadmin != NULL && options->tenant == NULL)
+    return TRUE;
   if (options->superadmin != NULL)
     {
       luma_session_open_tenant_async (session, options->tenant, NULL, store_result_cb, &opened);
@@ -246,6 +257,36 @@ start_session (LumaSession       *session,
 }
 
 /* ---- The commands ----------------------------------------------------------------------------- */
+
+/* A superadmin's --sync without --tenant: the tenant list (one request), stored for --status
+ * and --report tenants, and the crossings of every tenant notified as the background does. */
+static int
+command_check_tenants (const CliOptions *options,
+                       LumaSession      *session)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_auto(GStrv) crossed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  luma_session_check_tenants_async (session, NULL, store_result_cb, &result);
+  tenants = luma_session_check_tenants_finish (session, wait_for_result (&result), &crossed, &error);
+  luma_session_stop (session);
+  if (tenants == NULL)
+    {
+      print_error ("Cannot check the tenants: %s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  line = g_strdup_printf ("%u tenants checked, %u crossed a threshold", tenants->len,
+                          crossed != NULL ? g_strv_length (crossed) : 0);
+  if (options->json)
+    g_printerr ("%s\n", line);
+  else
+    g_print ("%s\n", line);
+  return LUMA_CLI_EXIT_OK;
+}
 
 static int
 command_sync (const CliOptions *options)
@@ -266,6 +307,8 @@ command_sync (const CliOptions *options)
       print_error ("%s", error->message);
       return LUMA_CLI_EXIT_FAILURE;
     }
+  if (options->tenant == NULL)
+    return command_check_tenants (options, session);
   sync = luma_session_get_sync (session);
 
   /* Interrupted: stop at once; the committed part stays and the next
@@ -302,7 +345,11 @@ command_sync (const CliOptions *options)
     }
 
   line = luma_sync_summary_to_string (summary);
-  g_print ("%s\n", line);
+  /* With --json standard output carries the JSON alone. */
+  if (options->json)
+    g_printerr ("%s\n", line);
+  else
+    g_print ("%s\n", line);
 
   luma_session_stop (session);
   return LUMA_CLI_EXIT_OK;
@@ -391,6 +438,298 @@ command_status (const CliOptions *options)
   return LUMA_CLI_EXIT_OK;
 }
 
+/* ---- Every tenant: --status --json and --report tenants --------------------------------------- */
+
+/* The superadmin's stored tenant list (what --sync without --tenant and the app stored). */
+static GPtrArray *
+load_tenant_list (const CliOptions  *options,
+                  gint64            *stored_on_out,
+                  GError           **error)
+{
+  g_autoptr(LumaAccount) account = cli_account (options);
+  const LumaAccountIdentity *id = luma_account_get_id (account);
+  g_autoptr(LumaCache) cache = NULL;
+  GPtrArray *tenants;
+  GError *local_error = NULL;
+
+  if (!g_file_test (id->cache_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "No tenant list of %s at %s is cached yet: run --sync first",
+                   options->superadmin, options->server);
+      return NULL;
+    }
+  cache = luma_cache_open_for_account (id->server, id->cache_name, NULL, error);
+  if (cache == NULL)
+    return NULL;
+  tenants = luma_cache_get_tenants (cache, stored_on_out, &local_error);
+  luma_cache_close (cache);
+  if (tenants == NULL && local_error == NULL)
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                 "No tenant list of %s at %s is cached yet: run --sync first",
+                 options->superadmin, options->server);
+  if (tenants == NULL)
+    g_propagate_error (error, local_error);
+  return tenants;
+}
+
+/* A superadmin's cache of @tenant's history, when one was synced (for the recent rate). */
+static LumaCache *
+open_tenant_cache_if_any (const CliOptions *options,
+                          const char       *tenant)
+{
+  g_autoptr(LumaAccount) account = cli_account (options);
+  g_autofree char *name = luma_account_dup_tenant_cache_name (account, tenant);
+  g_autofree char *path = luma_cache_path_for_account (luma_account_get_server (account), name);
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  return luma_cache_open_for_account (luma_account_get_server (account), name, NULL, NULL);
+}
+
+/* The JSON of every tenant asked for; returns the exit code (worst status). */
+static int
+command_status_json (const CliOptions *options)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  LumaReportStatus worst = LUMA_REPORT_STATUS_UNKNOWN;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tenants");
+  json_builder_begin_array (builder);
+
+  if (options->tenant != NULL)
+    {
+      g_autoptr(LumaCache) cache = open_existing_cache (options, &error);
+      g_autoptr(LumaSubscription) subscription = NULL;
+      g_autoptr(LumaTenantSummary) summary = NULL;
+      LumaReportStatus status;
+
+      if (cache == NULL)
+        {
+          print_error ("%s", error->message);
+          return LUMA_REPORT_STATUS_UNKNOWN;
+        }
+      subscription = luma_cache_get_subscription (cache, NULL, &error);
+      if (subscription == NULL)
+        {
+          if (error != NULL)
+            print_error ("Cannot read the local cache: %s", error->message);
+          else
+            print_error ("Nothing is cached for tenant \"%s\" yet: run --sync first", options->tenant);
+          return LUMA_REPORT_STATUS_UNKNOWN;
+        }
+      summary = luma_report_summary_from_subscription (subscription);
+      json_builder_add_value (builder, luma_report_tenant_to_json (summary, cache,
+                                                                   luma_cache_get_last_synced (cache),
+                                                                   &status));
+      worst = status;
+    }
+  else
+    {
+      g_autoptr(GPtrArray) tenants = NULL;
+      gint64 stored_on = 0;
+
+      tenants = load_tenant_list (options, &stored_on, &error);
+      if (tenants == NULL)
+        {
+          print_error ("%s", error->message);
+          return LUMA_REPORT_STATUS_UNKNOWN;
+        }
+      /* A list known to be empty is known. */
+      worst = LUMA_REPORT_STATUS_OK;
+      for (guint i = 0; i < tenants->len; i++)
+        {
+          const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
+          g_autoptr(LumaCache) cache = open_tenant_cache_if_any (options, t->external_id);
+          LumaReportStatus status;
+
+          json_builder_add_value (builder, luma_report_tenant_to_json (t, cache, stored_on, &status));
+          worst = luma_report_status_worst (worst, status);
+          if (cache != NULL)
+            luma_cache_close (cache);
+        }
+    }
+
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, luma_report_status_to_string (worst));
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+  return worst;
+}
+
+/* The words of the tenants board (untranslated in a report, as the enumerations are). */
+static const char *
+status_label (LumaReportStatus status)
+{
+  switch (status)
+    {
+    case LUMA_REPORT_STATUS_WARNING:
+      return "Near capacity";
+    case LUMA_REPORT_STATUS_CRITICAL:
+      return "At or over capacity";
+    case LUMA_REPORT_STATUS_OK:
+    default:
+      return "OK";
+    }
+}
+
+static char *
+csv_time (gint64 unix_seconds)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (unix_seconds <= 0)
+    return NULL;
+  luma_csv_append_time (out, unix_seconds);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+write_table (const CliOptions    *options,
+             const char * const  *header,
+             guint                n_columns,
+             GPtrArray           *rows,
+             const gboolean      *numeric)
+{
+  g_autoptr(GError) error = NULL;
+  LumaCsvFlags flags = options->bom ? LUMA_CSV_FLAGS_BOM : LUMA_CSV_FLAGS_NONE;
+  guint64 written = 0;
+
+  if (g_strcmp0 (options->export_csv, "-") == 0)
+    {
+      g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+
+      if (!luma_csv_write_table_to_stream (out, header, n_columns, rows, numeric, flags, &written,
+                                           &error))
+        {
+          print_error ("%s", error->message);
+          return FALSE;
+        }
+      g_printerr ("%" G_GUINT64_FORMAT " rows written\n", written);
+      return TRUE;
+    }
+
+  if (!luma_csv_write_table_to_path (options->export_csv, header, n_columns, rows, numeric, flags,
+                                     &written, &error))
+    {
+      print_error ("%s", error->message);
+      return FALSE;
+    }
+  g_print ("%" G_GUINT64_FORMAT " rows written to %s\n", written, options->export_csv);
+  return TRUE;
+}
+
+static int
+command_export_tenants (const CliOptions *options)
+{
+  static const gboolean numeric[] = { FALSE, FALSE, FALSE, FALSE, FALSE, TRUE, TRUE, TRUE, TRUE, FALSE, FALSE };
+  const char *header[] = {
+    _("Tenant"), _("External ID"), _("License Type"), _("Start Date"), _("End Date"),
+    _("Total Purchase"), _("Consumed"), _("Available"), _("Percent"), _("Status"), _("Runs Out On"),
+  };
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GError) error = NULL;
+  gint64 stored_on = 0;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (numeric) == 11);
+  tenants = load_tenant_list (options, &stored_on, &error);
+  if (tenants == NULL)
+    {
+      print_error ("%s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  for (guint i = 0; i < tenants->len; i++)
+    {
+      const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
+      g_autoptr(LumaCache) cache = open_tenant_cache_if_any (options, t->external_id);
+      LumaRunOutInput input = { t->start_date, t->end_date, t->total_purchase, t->consumed };
+      gint64 run_out;
+      char **row = g_new0 (char *, G_N_ELEMENTS (header) + 1);
+
+      luma_report_run_out_input (cache, t->license_type, stored_on, &input);
+      run_out = luma_report_estimate_run_out (&input);
+      if (cache != NULL)
+        luma_cache_close (cache);
+
+      row[0] = g_strdup (t->tenant_name);
+      row[1] = g_strdup (t->external_id);
+      row[2] = g_strdup (luma_license_type_to_display (t->license_type));
+      row[3] = csv_time (t->start_date);
+      row[4] = csv_time (t->end_date);
+      row[5] = g_strdup_printf ("%" G_GINT64_FORMAT, t->total_purchase);
+      row[6] = g_strdup_printf ("%" G_GINT64_FORMAT, t->consumed);
+      row[7] = g_strdup_printf ("%" G_GINT64_FORMAT, t->available);
+      row[8] = t->total_purchase > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, t->consumed * 100 / t->total_purchase)
+                                     : NULL;
+      row[9] = g_strdup (status_label (luma_report_status_for (t->consumed, t->total_purchase)));
+      row[10] = run_out > 0 ? luma_format_iso8601_day (run_out) : NULL;
+      g_ptr_array_add (rows, row);
+    }
+
+  return write_table (options, header, G_N_ELEMENTS (header), rows, numeric)
+         ? LUMA_CLI_EXIT_OK : LUMA_CLI_EXIT_FAILURE;
+}
+
+static int
+command_export_purchases (const CliOptions *options)
+{
+  static const gboolean numeric[] = { FALSE, FALSE, TRUE, TRUE, FALSE, FALSE, FALSE, FALSE };
+  const char *header[] = {
+    _("Performed On"), _("Kind"), _("Change"), _("Total After"), _("Performed By"), _("Reason"),
+    _("Reference"), _("Purchase ID"),
+  };
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(GPtrArray) purchases = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GError) error = NULL;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (numeric) == 8);
+  cache = open_existing_cache (options, &error);
+  if (cache == NULL)
+    {
+      print_error ("%s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+  purchases = luma_cache_get_purchases (cache, NULL, &error);
+  if (purchases == NULL)
+    {
+      print_error ("Cannot read the local cache: %s", error->message);
+      return LUMA_CLI_EXIT_FAILURE;
+    }
+
+  for (guint i = 0; i < purchases->len; i++)
+    {
+      const LumaPurchase *p = g_ptr_array_index (purchases, i);
+      char **row = g_new0 (char *, G_N_ELEMENTS (header) + 1);
+
+      row[0] = csv_time (p->performed_on);
+      row[1] = g_strdup (luma_purchase_kind_to_string (p->kind));
+      row[2] = g_strdup_printf ("%" G_GINT64_FORMAT, p->change);
+      row[3] = g_strdup_printf ("%" G_GINT64_FORMAT, p->total_after);
+      row[4] = g_strdup (p->performed_by);
+      row[5] = g_strdup (p->reason);
+      row[6] = g_strdup (p->reference);
+      row[7] = g_strdup (p->purchase_id);
+      g_ptr_array_add (rows, row);
+    }
+
+  return write_table (options, header, G_N_ELEMENTS (header), rows, numeric)
+         ? LUMA_CLI_EXIT_OK : LUMA_CLI_EXIT_FAILURE;
+}
+
 static int
 command_export (const CliOptions *options)
 {
@@ -400,6 +739,11 @@ command_export (const CliOptions *options)
   LumaLicenseType license_type;
   LumaCsvFlags flags;
   guint64 rows = 0;
+
+  if (g_strcmp0 (options->report, "tenants") == 0)
+    return command_export_tenants (options);
+  if (g_strcmp0 (options->report, "purchases") == 0)
+    return command_export_purchases (options);
 
   cache = open_existing_cache (options, &error);
   if (cache == NULL)
@@ -482,6 +826,11 @@ luma_cli_run (int    argc,
       N_("Export only records containing this text"), N_("TEXT") },
     { "bom", 0, 0, G_OPTION_ARG_NONE, &options.bom,
       N_("Start the CSV file with a byte-order mark (for Excel)"), NULL },
+    { "report", 0, 0, G_OPTION_ARG_STRING, &options.report,
+      N_("What --export-csv writes: history (the default), purchases, or tenants (a superadmin's board)"),
+      N_("history|purchases|tenants") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options.json,
+      N_("With --status: print JSON and exit 0 OK, 1 warning, 2 critical, 3 unknown"), NULL },
     { NULL }
   };
 
@@ -490,6 +839,10 @@ luma_cli_run (int    argc,
                                 _("Headless commands: --sync, --status, --export-csv. The API key "
                                   "comes from LUMA_API_KEY or the keyring."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  /* Read once and taken out of the environment: not passed on to anything this starts. */
+  options.password = luma_credentials_take_env ("LUMA_PASSWORD");
+  options.api_key = luma_credentials_take_env ("LUMA_API_KEY");
 
   /* Parse a copy: the caller's vector stays intact for the UI. */
   args = g_new0 (char *, argc + 1);
@@ -517,15 +870,45 @@ luma_cli_run (int    argc,
       print_error ("--server URL is required");
       return LUMA_CLI_EXIT_USAGE;
     }
-  if (options.tenant == NULL || *g_strstrip (options.tenant) == '\0')
+  if (options.report != NULL && g_strcmp0 (options.report, "history") != 0 &&
+      g_strcmp0 (options.report, "purchases") != 0 && g_strcmp0 (options.report, "tenants") != 0)
     {
-      print_error ("--tenant ID is required");
+      print_error ("--report %s: expected history, purchases or tenants", options.report);
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.tenant != NULL && *g_strstrip (options.tenant) == '\0')
+    g_clear_pointer (&options.tenant, g_free);
+  /* A superadmin without --tenant works on its list of every tenant. */
+  if (options.tenant == NULL &&
+      (options.superadmin == NULL ||
+       (options.export_csv != NULL && g_strcmp0 (options.report, "tenants") != 0)))
+    {
+      print_error (options.superadmin == NULL ? "--tenant ID is required"
+                                              : "--tenant ID is required but for --sync, --status "
+                                                "and --report tenants");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (g_strcmp0 (options.report, "tenants") == 0 && options.superadmin == NULL)
+    {
+      print_error ("--report tenants is a superadmin's: give --superadmin USER");
       return LUMA_CLI_EXIT_USAGE;
     }
   if (options.export_csv == NULL &&
-      (options.from != NULL || options.to != NULL || options.search != NULL || options.bom))
+      (options.from != NULL || options.to != NULL || options.search != NULL || options.bom ||
+       options.report != NULL))
     {
-      print_error ("--from, --to, --search and --bom go with --export-csv");
+      print_error ("--from, --to, --search, --bom and --report go with --export-csv");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.report != NULL && g_strcmp0 (options.report, "history") != 0 &&
+      (options.from != NULL || options.to != NULL || options.search != NULL))
+    {
+      print_error ("--from, --to and --search go with the history report");
+      return LUMA_CLI_EXIT_USAGE;
+    }
+  if (options.json && !options.status)
+    {
+      print_error ("--json goes with --status");
       return LUMA_CLI_EXIT_USAGE;
     }
 
@@ -545,8 +928,25 @@ luma_cli_run (int    argc,
       return LUMA_CLI_EXIT_USAGE;
     }
 
+  /* For monitoring: a failed sync still reports what is cached, and the exit code is the
+   * status's (3 when nothing is known). */
+  if (options.json)
+    {
+      if (options.sync)
+        command_sync (&options);
+      status = command_status_json (&options);
+      if (options.export_csv != NULL && command_export (&options) != LUMA_CLI_EXIT_OK)
+        return LUMA_REPORT_STATUS_UNKNOWN;
+      return status;
+    }
+
   if (options.sync && (status = command_sync (&options)) != LUMA_CLI_EXIT_OK)
     return status;
+  if (options.status && options.tenant == NULL)
+    {
+      print_error ("--status without --tenant lists every tenant: add --json");
+      return LUMA_CLI_EXIT_USAGE;
+    }
   if (options.status && (status = command_status (&options)) != LUMA_CLI_EXIT_OK)
     return status;
   if (options.export_csv != NULL && (status = command_export (&options)) != LUMA_CLI_EXIT_OK)

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <libsecret/secret.h>
@@ -44,13 +45,41 @@ session_key (const char *server,
 }
 
 void
+luma_credentials_wipe (gpointer data,
+                       gsize    len)
+{
+  /* Unlike memset(), never optimized away before a free. */
+  if (data != NULL && len > 0)
+    explicit_bzero (data, len);
+}
+
+void
 luma_credentials_free_secret (char *secret)
 {
   if (secret == NULL)
     return;
-  /* Unlike memset(), never optimized away before the free. */
-  explicit_bzero (secret, strlen (secret));
+  luma_credentials_wipe (secret, strlen (secret));
   g_free (secret);
+}
+
+char *
+luma_credentials_take_env (const char *name)
+{
+  gsize name_len = strlen (name);
+  char *value = getenv (name);
+  char *entry;
+  char *copy;
+
+  if (value == NULL)
+    return NULL;
+  copy = g_strdup (value);
+  /* getenv() points into the "NAME=value" entry: for the environment the process started
+   * with, the block /proc/PID/environ reads, which unsetenv() leaves as it was. */
+  entry = value - name_len - 1;
+  g_unsetenv (name);
+  if (strncmp (entry, name, name_len) == 0 && entry[name_len] == '=')
+    luma_credentials_wipe (entry, name_len + 1 + strlen (value));
+  return copy;
 }
 
 static void

@@ -24,6 +24,15 @@ GQuark   luma_credentials_error_quark (void);
 /* Overwrites @secret (an API key or password, may be NULL) before freeing it, so no copy is
  * left behind in freed memory. The one place secrets are wiped. */
 void     luma_credentials_free_secret (char *secret);
+/* Overwrites @len bytes at @data (a buffer that held a secret: a request body, a header);
+ * what luma_credentials_free_secret() uses. */
+void     luma_credentials_wipe        (gpointer    data,
+                                       gsize       len);
+/* Reads the environment variable @name (LUMA_API_KEY, LUMA_PASSWORD) and removes it from
+ * the process: unset, and its bytes overwritten where they were, so neither child processes
+ * nor /proc/PID/environ see it. Returns a copy to free with luma_credentials_free_secret(),
+ * or NULL when unset. */
+char    *luma_credentials_take_env    (const char *name);
 
 /* A tenant API key: attributes server (the base URL) and tenant. */
 void     luma_credentials_store_api_key_async        (const char           *server,

@@ -469,6 +469,17 @@ export_row_cb (LumaLicenseType  license_type,
   return TRUE;
 }
 
+/* What a report holds, written into an Export: the history from the cache, or a table. */
+typedef gboolean (*ExportBodyFunc) (Export       *self,
+                                    gpointer      body_data,
+                                    LumaCsvFlags  flags);
+
+typedef struct
+{
+  LumaCache              *cache;
+  const LumaHistoryQuery *query;
+} HistoryBody;
+
 static gboolean
 export_run (Export                 *self,
             LumaCache              *cache,
@@ -514,6 +525,53 @@ export_run (Export                 *self,
     self->progress (self->rows, self->rows, self->progress_data);
 
   return TRUE;
+}
+
+static gboolean
+history_body (Export       *self,
+              gpointer      body_data,
+              LumaCsvFlags  flags)
+{
+  HistoryBody *body = body_data;
+
+  return export_run (self, body->cache, body->query, flags);
+}
+
+typedef struct
+{
+  const char * const *header;
+  guint               n_columns;
+  GPtrArray          *rows;
+  const gboolean     *numeric;
+} TableBody;
+
+static gboolean
+table_body (Export       *self,
+            gpointer      body_data,
+            LumaCsvFlags  flags)
+{
+  TableBody *body = body_data;
+
+  if (flags & LUMA_CSV_FLAGS_BOM)
+    g_string_append_len (self->buf, "\xef\xbb\xbf", 3);
+  luma_csv_append_row (self->buf, body->header, body->n_columns);
+  for (guint i = 0; i < body->rows->len; i++)
+    {
+      const char * const *fields = g_ptr_array_index (body->rows, i);
+
+      for (guint c = 0; c < body->n_columns; c++)
+        {
+          if (c > 0)
+            g_string_append_c (self->buf, ',');
+          luma_csv_append_field (self->buf, fields[c], -1,
+                                 body->numeric == NULL || !body->numeric[c]);
+        }
+      g_string_append (self->buf, "\r\n");
+      self->rows++;
+      if (self->buf->len >= FLUSH_SIZE && !export_flush (self))
+        return FALSE;
+    }
+  return export_flush (self);
 }
 
 static void
@@ -606,20 +664,16 @@ temp_name_for (const char *base,
   return g_strdup_printf (".%.*s.XXXXXX", (int) len, base);
 }
 
-/* Writes what @run puts through @self to a temporary file renamed to
- * @path when complete (see luma_csv_export_to_path()). */
-typedef gboolean (*SaveRunFunc) (Export   *self,
-                                 gpointer  run_data);
-
 static gboolean
-save_to_path (const char          *path,
-              SaveRunFunc          run,
-              gpointer             run_data,
-              LumaCsvProgressFunc  progress,
-              gpointer             progress_data,
-              guint64             *rows_out,
-              GCancellable        *cancellable,
-              GError             **error)
+export_to_path (ExportBodyFunc       body,
+                gpointer             body_data,
+                const char          *path,
+                LumaCsvFlags         flags,
+                LumaCsvProgressFunc  progress,
+                gpointer             progress_data,
+                guint64             *rows_out,
+                GCancellable        *cancellable,
+                GError             **error)
 {
   g_autofree char *dir = NULL;
   g_autofree char *base = NULL;
@@ -688,7 +742,7 @@ save_to_path (const char          *path,
       goto out;
     }
 
-  if (!run (&self, run_data))
+  if (!body (&self, body_data, flags))
     goto out;
 
   /* On disk before it takes the name, so a crash cannot leave an empty or
@@ -754,22 +808,6 @@ out:
   return ok;
 }
 
-typedef struct
-{
-  LumaCache              *cache;
-  const LumaHistoryQuery *query;
-  LumaCsvFlags            flags;
-} ReportRun;
-
-static gboolean
-report_run (Export   *self,
-            gpointer  run_data)
-{
-  ReportRun *r = run_data;
-
-  return export_run (self, r->cache, r->query, r->flags);
-}
-
 gboolean
 luma_csv_export_to_path (LumaCache              *cache,
                          const LumaHistoryQuery *query,
@@ -781,19 +819,21 @@ luma_csv_export_to_path (LumaCache              *cache,
                          GCancellable           *cancellable,
                          GError                **error)
 {
-  ReportRun r = { cache, query, flags };
+  HistoryBody body = { cache, query };
 
   g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
   g_return_val_if_fail (query != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return save_to_path (path, report_run, &r, progress, progress_data, rows_out, cancellable, error);
+  return export_to_path (history_body, &body, path, flags, progress, progress_data, rows_out,
+                         cancellable, error);
 }
 
 static gboolean
-contents_run (Export   *self,
-              gpointer  run_data)
+contents_body (Export       *self,
+               gpointer      run_data,
+               LumaCsvFlags  flags)
 {
   GBytes *contents = run_data;
   gsize len;
@@ -815,7 +855,7 @@ luma_csv_save_to_path (const char    *path,
   g_return_val_if_fail (contents != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return save_to_path (path, contents_run, contents, NULL, NULL, NULL, cancellable, error);
+  return export_to_path (contents_body, contents, path, 0, NULL, NULL, NULL, cancellable, error);
 }
 
 static void
@@ -868,6 +908,57 @@ luma_csv_save_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (G_IS_TASK (result), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Tables: the tenants board, the purchase history ------------------------------------------ */
+
+gboolean
+luma_csv_write_table_to_path (const char         *path,
+                              const char * const *header,
+                              guint               n_columns,
+                              GPtrArray          *rows,
+                              const gboolean     *numeric,
+                              LumaCsvFlags        flags,
+                              guint64            *rows_out,
+                              GError            **error)
+{
+  TableBody body = { header, n_columns, rows, numeric };
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (header != NULL && rows != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return export_to_path (table_body, &body, path, flags, NULL, NULL, rows_out, NULL, error);
+}
+
+gboolean
+luma_csv_write_table_to_stream (GOutputStream      *out,
+                                const char * const *header,
+                                guint               n_columns,
+                                GPtrArray          *rows,
+                                const gboolean     *numeric,
+                                LumaCsvFlags        flags,
+                                guint64            *rows_out,
+                                GError            **error)
+{
+  TableBody body = { header, n_columns, rows, numeric };
+  Export self;
+  gboolean ok;
+
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+  g_return_val_if_fail (header != NULL && rows != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  export_init (&self, NULL, NULL, NULL);
+  self.stream = out;
+  self.display_name = "-";
+  ok = table_body (&self, &body, flags) && g_output_stream_flush (out, NULL, &self.error);
+  if (rows_out != NULL)
+    *rows_out = self.rows;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&self.error));
+  export_clear (&self);
+  return ok;
 }
 
 /* ---- Async: a worker thread, progress relayed to the caller's context ---------------------- */

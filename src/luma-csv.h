@@ -128,6 +128,30 @@ gboolean     luma_csv_export_to_path      (LumaCache               *cache,
                                            GCancellable            *cancellable,
                                            GError                 **error);
 
+/* A report that is a table in memory (the tenants board, the purchase
+ * history), by the same rules and with the same all-or-nothing file:
+ * @header has @n_columns headings, @rows holds one array of @n_columns
+ * fields (const char *, NULL for empty) per row. Fields of the columns
+ * whose @numeric is TRUE are written as they are (a count of -500 stays a
+ * number); every other field is guarded. @numeric may be NULL (all text).
+ * @rows_out: (optional) rows written. */
+gboolean     luma_csv_write_table_to_path   (const char              *path,
+                                             const char * const      *header,
+                                             guint                    n_columns,
+                                             GPtrArray               *rows,
+                                             const gboolean          *numeric,
+                                             LumaCsvFlags             flags,
+                                             guint64                 *rows_out,
+                                             GError                 **error);
+gboolean     luma_csv_write_table_to_stream (GOutputStream           *out,
+                                             const char * const      *header,
+                                             guint                    n_columns,
+                                             GPtrArray               *rows,
+                                             const gboolean          *numeric,
+                                             LumaCsvFlags             flags,
+                                             guint64                 *rows_out,
+                                             GError                 **error);
+
 /* luma_csv_export_to_path() in a worker thread for the UI. @target must have
  * a local path (G_IO_ERROR_NOT_SUPPORTED otherwise). @progress is called in
  * the thread-default main context of the caller, at most about ten times a

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "luma-credentials.h"
 #include "luma-models.h"
 #include "luma-models-private.h"
 
@@ -459,11 +460,7 @@ luma_login_result_free (LumaLoginResult *self)
 {
   if (self == NULL)
     return;
-  if (self->token != NULL)
-    {
-      /* Do not leave the token in freed memory. */
-      memset (self->token, 0, strlen (self->token));
-      g_free (self->token);
-    }
+  /* Do not leave the token in freed memory. */
+  luma_credentials_free_secret (self->token);
   g_free (self);
 }

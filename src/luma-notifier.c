@@ -311,6 +311,26 @@ send_percent (LumaNotifier           *self,
   send (self, subscription->external_id, (gint) percent, text->title, text->body, text->priority);
 }
 
+/* A threshold crossed by one tenant of a superadmin's check. */
+static void
+send_threshold_notification (LumaNotifier    *self,
+                             const char      *tenant,
+                             const char      *tenant_name,
+                             LumaLicenseType  license_type,
+                             gint64           consumed,
+                             gint64           total_purchase,
+                             gint64           term_end,
+                             LumaThreshold    threshold)
+{
+  g_autoptr(LumaThresholdNotification) text = NULL;
+
+  text = luma_threshold_notification_new (threshold, license_type,
+                                          self->name_tenant ? tenant_name : NULL,
+                                          consumed, total_purchase, term_end);
+  send (self, tenant, (gint) luma_threshold_get_percent (threshold), text->title, text->body,
+        text->priority);
+}
+
 static void
 send_look_ahead (LumaNotifier           *self,
                  const LumaSubscription *subscription,
@@ -441,6 +461,246 @@ luma_notifier_evaluate_cached (LumaNotifier   *self,
   return luma_notifier_evaluate (self, subscription, notifications_enabled, notified_out, error);
 }
 
+/* ---- Every tenant of a superadmin ------------------------------------------------------------ */
+
+typedef struct
+{
+  GPtrArray  *tenants;    /* LumaTenantSummary* */
+  GHashTable *index;      /* external id (borrowed) -> position + 1 */
+  guint      *notified;   /* per tenant: flags of its current term */
+} TenantsCheck;
+
+static guint
+threshold_from_percent (gint percent)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
+    if ((gint) luma_threshold_get_percent (all_thresholds[i]) == percent)
+      return all_thresholds[i];
+  return LUMA_THRESHOLD_NONE;
+}
+
+static void
+stored_threshold_cb (const char *tenant,
+                     gint64      term_start,
+                     gint        percent,
+                     gpointer    user_data)
+{
+  TenantsCheck *check = user_data;
+  guint position = GPOINTER_TO_UINT (g_hash_table_lookup (check->index, tenant));
+  const LumaTenantSummary *summary;
+
+  /* Other terms, and tenants no longer listed, are not this check's. */
+  if (position == 0)
+    return;
+  summary = g_ptr_array_index (check->tenants, position - 1);
+  if (summary->start_date == term_start)
+    check->notified[position - 1] |= threshold_from_percent (percent);
+}
+
+/* Plain numbers only: the body is markup on some servers, and tenant names are server text
+ * (they are in the board the notification opens). */
+static void
+send_summary (LumaNotifier  *self,
+              GPtrArray     *tenants,
+              GArray        *crossings,
+              const guint   *crossed)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GIcon) icon = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autofree char *title = NULL;
+  g_autofree char *id = NULL;
+  guint counts[G_N_ELEMENTS (all_thresholds)] = { 0 };
+  LumaThreshold lowest = LUMA_THRESHOLD_NONE, highest = LUMA_THRESHOLD_NONE;
+  guint n = crossings->len;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint position = g_array_index (crossings, guint, i);
+      const LumaTenantSummary *summary = g_ptr_array_index (tenants, position);
+      LumaThreshold threshold = crossed[i];
+
+      g_ptr_array_add (ids, summary->external_id);
+      for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
+        if (all_thresholds[t] == threshold)
+          counts[t]++;
+      if (lowest == LUMA_THRESHOLD_NONE || threshold < lowest)
+        lowest = threshold;
+      if (threshold > highest)
+        highest = threshold;
+    }
+
+  /* Translators: the title of one notification for many tenants, e.g. "7 tenants passed 75 %" */
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tenant passed %u %%",
+                                        "%u tenants passed %u %%", n),
+                           n, luma_threshold_get_percent (lowest));
+  for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
+    {
+      if (counts[t] == 0)
+        continue;
+      if (body->len > 0)
+        g_string_append (body, ", ");
+      /* Translators: part of a list, e.g. "4 now at 75 %, 2 now at 95 %" */
+      g_string_append_printf (body, _("%u now at %u %%"), counts[t],
+                              luma_threshold_get_percent (all_thresholds[t]));
+    }
+  g_string_append (body, ". ");
+  g_string_append (body, _("Open the tenants board to see which."));
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body->str);
+  g_notification_set_priority (notification, luma_threshold_get_priority (highest));
+  icon = g_themed_icon_new (APP_ID);
+  g_notification_set_icon (notification, icon);
+  g_ptr_array_add (ids, NULL);
+  g_notification_set_default_action_and_target_value (
+    notification, "app." LUMA_NOTIFIER_ACTION_SHOW_TENANTS,
+    g_variant_new_strv ((const char * const *) ids->pdata, -1));
+
+  /* One per check: a later summary names other tenants and must not replace this one. */
+  id = g_strdup_printf ("threshold-summary-%" G_GINT64_FORMAT, g_get_real_time ());
+  g_application_send_notification (self->application, id, notification);
+}
+
+gboolean
+luma_notifier_evaluate_tenants (LumaNotifier  *self,
+                                GPtrArray     *tenants,
+                                gboolean       notifications_enabled,
+                                GStrv         *crossed_out,
+                                GError       **error)
+{
+  TenantsCheck check = { tenants, NULL, NULL };
+  g_autoptr(GArray) changes = NULL;
+  g_autoptr(GArray) crossings = NULL;     /* positions of the tenants that crossed */
+  g_autoptr(GArray) rearmed = NULL;       /* positions of the tenants re-armed */
+  g_autofree guint *crossed = NULL;       /* the threshold crossed, per crossing */
+  g_autofree LumaThresholdDecision *decisions = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (LUMA_IS_NOTIFIER (self), FALSE);
+  g_return_val_if_fail (tenants != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (crossed_out != NULL)
+    *crossed_out = NULL;
+
+  check.index = g_hash_table_new (g_str_hash, g_str_equal);
+  check.notified = g_new0 (guint, MAX (tenants->len, 1));
+  for (guint i = 0; i < tenants->len; i++)
+    {
+      const LumaTenantSummary *summary = g_ptr_array_index (tenants, i);
+
+      if (summary->external_id != NULL)
+        g_hash_table_insert (check.index, summary->external_id, GUINT_TO_POINTER (i + 1));
+    }
+
+  if (!luma_cache_foreach_notified_threshold (self->cache, stored_threshold_cb, &check, error))
+    goto out;
+
+  changes = g_array_new (FALSE, TRUE, sizeof (LumaCacheThresholdChange));
+  crossings = g_array_new (FALSE, FALSE, sizeof (guint));
+  rearmed = g_array_new (FALSE, FALSE, sizeof (guint));
+  decisions = g_new0 (LumaThresholdDecision, MAX (tenants->len, 1));
+  for (guint i = 0; i < tenants->len; i++)
+    {
+      const LumaTenantSummary *summary = g_ptr_array_index (tenants, i);
+      LumaThresholdState previous = { summary->start_date, check.notified[i] };
+      LumaThresholdDecision *decision = &decisions[i];
+      LumaCacheThresholdChange change = { 0 };
+      guint added;
+
+      if (summary->external_id == NULL)
+        continue;
+      luma_thresholds_evaluate (&previous, summary->start_date, summary->consumed,
+                                summary->total_purchase, decision);
+      if (decision->notify == LUMA_THRESHOLD_NONE && decision->rearmed == 0 &&
+          decision->state.notified == previous.notified)
+        continue;
+
+      change.tenant = summary->external_id;
+      change.term_start = summary->start_date;
+      change.clear_above = -1;
+      if (decision->rearmed != 0)
+        {
+          change.clear_above = (gint) luma_threshold_get_percent (luma_threshold_highest (decision->state.notified));
+          g_array_append_val (rearmed, i);
+        }
+      added = decision->state.notified & ~previous.notified;
+      for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
+        if (added & all_thresholds[t])
+          change.record[change.n_record++] = (gint) luma_threshold_get_percent (all_thresholds[t]);
+      g_array_append_val (changes, change);
+      if (decision->notify != LUMA_THRESHOLD_NONE)
+        g_array_append_val (crossings, i);
+    }
+
+  /* Recorded before anything is sent: a crossing is never announced twice. */
+  if (!luma_cache_apply_threshold_changes (self->cache, (const LumaCacheThresholdChange *) changes->data,
+                                           changes->len, g_get_real_time () / G_USEC_PER_SEC, error))
+    goto out;
+
+  crossed = g_new0 (guint, MAX (crossings->len, 1));
+  for (guint i = 0; i < crossings->len; i++)
+    crossed[i] = decisions[g_array_index (crossings, guint, i)].notify;
+
+  if (crossed_out != NULL)
+    {
+      GStrv ids = g_new0 (char *, crossings->len + 1);
+
+      for (guint i = 0; i < crossings->len; i++)
+        {
+          const LumaTenantSummary *summary = g_ptr_array_index (tenants, g_array_index (crossings, guint, i));
+
+          ids[i] = g_strdup (summary->external_id);
+        }
+      *crossed_out = ids;
+    }
+
+  ok = TRUE;
+  if (!notifications_enabled || !can_send (self))
+    goto out;
+
+  for (guint i = 0; i < rearmed->len; i++)
+    {
+      guint position = g_array_index (rearmed, guint, i);
+      const LumaTenantSummary *summary = g_ptr_array_index (tenants, position);
+
+      if (decisions[position].notify == LUMA_THRESHOLD_NONE)
+        withdraw (self, summary->external_id, decisions[position].rearmed);
+    }
+  for (guint i = 0; i < crossings->len; i++)
+    {
+      const LumaTenantSummary *summary = g_ptr_array_index (tenants, g_array_index (crossings, guint, i));
+
+      withdraw (self, summary->external_id, LUMA_THRESHOLD_ALL & ~crossed[i]);
+    }
+
+  if (crossings->len > LUMA_NOTIFIER_SUMMARY_AFTER)
+    {
+      g_debug ("%u tenants crossed a threshold: one summary", crossings->len);
+      send_summary (self, tenants, crossings, crossed);
+    }
+  else
+    {
+      for (guint i = 0; i < crossings->len; i++)
+        {
+          const LumaTenantSummary *summary = g_ptr_array_index (tenants, g_array_index (crossings, guint, i));
+
+          g_debug ("Tenant %s crossed %u %%", summary->external_id,
+                   luma_threshold_get_percent (crossed[i]));
+          send_threshold_notification (self, summary->external_id, summary->tenant_name,
+                                       summary->license_type, summary->consumed,
+                                       summary->total_purchase, summary->end_date, crossed[i]);
+        }
+    }
+
+out:
+  g_hash_table_unref (check.index);
+  g_free (check.notified);
+  return ok;
+}
+
 /* ---- The headless --sync ---------------------------------------------------------------------- */
 
 gboolean
@@ -521,6 +781,46 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
 
   /* The calls are queued on the connection: make sure they reach the bus
    * before the process exits. */
+  if (connection != NULL && !g_dbus_connection_flush_sync (connection, NULL, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+luma_notifier_notify_tenants_after_check (LumaCache  *cache,
+                                          GPtrArray  *tenants,
+                                          GStrv      *crossed_out,
+                                          GError    **error)
+{
+  g_autoptr(LumaNotifier) notifier = NULL;
+  GApplication *application;
+  GDBusConnection *connection;
+  gboolean enabled;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
+  g_return_val_if_fail (tenants != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (crossed_out != NULL)
+    *crossed_out = NULL;
+  enabled = luma_notifier_get_enabled_setting ();
+  application = get_headless_application (error);
+  if (application == NULL)
+    return FALSE;
+
+  connection = g_application_get_dbus_connection (application);
+  if (enabled && connection == NULL)
+    {
+      g_debug ("No session bus: thresholds left for a check that can notify");
+      return TRUE;
+    }
+
+  notifier = luma_notifier_new (application, cache);
+  luma_notifier_set_name_tenant (notifier, TRUE);
+  if (!luma_notifier_evaluate_tenants (notifier, tenants, enabled, crossed_out, error))
+    return FALSE;
+
   if (connection != NULL && !g_dbus_connection_flush_sync (connection, NULL, error))
     return FALSE;
 

@@ -38,6 +38,13 @@ G_BEGIN_DECLS
  * with a string parameter: the tenant's external id. */
 #define LUMA_NOTIFIER_ACTION_SHOW_SUBSCRIPTION "show-subscription"
 #define LUMA_NOTIFIER_ACTION_SHOW_HISTORY      "show-history"
+/* The default action of a summary notification: the tenants board filtered
+ * to the tenants that crossed (parameter "as": their external ids). */
+#define LUMA_NOTIFIER_ACTION_SHOW_TENANTS      "show-tenants"
+
+/* More crossings than this in one check of a superadmin's tenants become
+ * one summary notification instead of one per tenant. */
+#define LUMA_NOTIFIER_SUMMARY_AFTER 3
 
 #define LUMA_TYPE_NOTIFIER (luma_notifier_get_type ())
 
@@ -81,6 +88,23 @@ gboolean      luma_notifier_evaluate_cached    (LumaNotifier            *self,
                                                 LumaThreshold           *notified_out,
                                                 GError                 **error);
 
+/* A superadmin's check of every tenant (the tenant list, LumaTenantSummary*,
+ * one request): as luma_notifier_evaluate() for each tenant, with the
+ * notified thresholds of every tenant read in one query and every change
+ * written in one transaction of the notifier's cache (the superadmin's own).
+ * Up to LUMA_NOTIFIER_SUMMARY_AFTER crossings are notified one per tenant
+ * (the tenant named in the title); more become one summary, "7 tenants
+ * passed 75 %" (the lowest threshold crossed, which all of them passed),
+ * whose default action is app.show-tenants with their ids.
+ *
+ * @crossed_out: (optional) (out): the external ids of the tenants that
+ *   crossed a threshold in this check (also when not sent), a GStrv. */
+gboolean      luma_notifier_evaluate_tenants   (LumaNotifier            *self,
+                                                GPtrArray               *tenants,
+                                                gboolean                 notifications_enabled,
+                                                GStrv                   *crossed_out,
+                                                GError                 **error);
+
 /* The "notifications-enabled" key of the app's GSettings schema, TRUE
  * when the schema is not installed (a headless install without data/). */
 gboolean      luma_notifier_get_enabled_setting (void);
@@ -94,5 +118,13 @@ gboolean      luma_notifier_get_enabled_setting (void);
 gboolean      luma_notifier_notify_after_sync  (LumaCache               *cache,
                                                 gboolean                 name_tenant,
                                                 GError                 **error);
+
+/* For the command line: luma_notifier_evaluate_tenants() on a superadmin's
+ * cache through the short-lived registration and the preference of
+ * luma_notifier_notify_after_sync(), with the same rules. */
+gboolean      luma_notifier_notify_tenants_after_check (LumaCache        *cache,
+                                                        GPtrArray        *tenants,
+                                                        GStrv            *crossed_out,
+                                                        GError          **error);
 
 G_END_DECLS

@@ -41,6 +41,7 @@ struct _LumaSession
   GApplication      *application;
   char              *ca_file;
   char              *secret;             /* only between the lookup and the client */
+  char              *client_secret_hash; /* SHA-256 of the secret the client uses, not the secret */
   gboolean           notifications_enabled;
 
   LumaSessionStatus  status;
@@ -54,6 +55,7 @@ struct _LumaSession
   LumaCache         *cache;              /* the open tenant's; account_cache for a tenant admin */
   LumaSync          *sync;
   LumaNotifier      *notifier;
+  LumaNotifier      *tenants_notifier;   /* on account_cache: every tenant of a superadmin */
   GCancellable      *tenant_cancellable;
 
   SyncRun           *run;                /* the running sync, or NULL */
@@ -566,6 +568,8 @@ connect_client (LumaSession *self)
   GError *error = NULL;
 
   self->client = create_client (self->account, self->secret, self->ca_file, &error);
+  g_free (self->client_secret_hash);
+  self->client_secret_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->secret, -1);
   /* The client keeps its own copy. */
   clear_secret (self);
   if (self->client == NULL)
@@ -780,6 +784,135 @@ luma_session_cancel_sync (LumaSession *self)
     g_cancellable_cancel (self->run->cancellable);
 }
 
+/* ---- A superadmin's check of every tenant ----------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *tenants;
+  GStrv      crossed;
+} CheckTenantsResult;
+
+static void
+check_tenants_result_free (CheckTenantsResult *result)
+{
+  g_clear_pointer (&result->tenants, g_ptr_array_unref);
+  g_strfreev (result->crossed);
+  g_free (result);
+}
+
+static void
+tenants_listed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LumaSession *self = g_task_get_source_object (task);
+  g_autoptr(GPtrArray) tenants = NULL;
+  CheckTenantsResult *answer;
+  GError *error = NULL;
+  gboolean ok;
+
+  tenants = luma_api_client_list_tenants_finish (LUMA_API_CLIENT (source), result, &error);
+  if (tenants == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Stopped meanwhile: its cache is closed. */
+  if (self->account_cache == NULL || g_task_return_error_if_cancelled (task))
+    {
+      if (self->account_cache == NULL)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The session was stopped");
+      return;
+    }
+
+  if (!luma_cache_store_tenants (self->account_cache, tenants, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  answer = g_new0 (CheckTenantsResult, 1);
+  if (self->application != NULL)
+    {
+      if (self->tenants_notifier == NULL)
+        {
+          self->tenants_notifier = luma_notifier_new (self->application, self->account_cache);
+          luma_notifier_set_name_tenant (self->tenants_notifier, TRUE);
+        }
+      ok = luma_notifier_evaluate_tenants (self->tenants_notifier, tenants,
+                                           self->notifications_enabled, &answer->crossed, &error);
+    }
+  else
+    {
+      ok = luma_notifier_notify_tenants_after_check (self->account_cache, tenants,
+                                                     &answer->crossed, &error);
+    }
+  if (!ok)
+    {
+      check_tenants_result_free (answer);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  answer->tenants = g_steal_pointer (&tenants);
+  g_task_return_pointer (task, answer, (GDestroyNotify) check_tenants_result_free);
+}
+
+void
+luma_session_check_tenants_async (LumaSession         *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LUMA_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, luma_session_check_tenants_async);
+
+  if (!is_superadmin (self))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "Only a Superadmin sees every tenant");
+      return;
+    }
+  if (self->client == NULL || self->account_cache == NULL)
+    {
+      g_task_return_new_error (task, LUMA_SESSION_ERROR, LUMA_SESSION_ERROR_NOT_STARTED,
+                               "The session of %s is not started",
+                               luma_account_get_identity (self->account));
+      return;
+    }
+
+  luma_api_client_list_tenants_async (self->client, cancellable, tenants_listed_cb,
+                                      g_steal_pointer (&task));
+}
+
+GPtrArray *
+luma_session_check_tenants_finish (LumaSession   *self,
+                                   GAsyncResult  *result,
+                                   GStrv         *crossed_out,
+                                   GError       **error)
+{
+  CheckTenantsResult *answer;
+  GPtrArray *tenants;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  if (crossed_out != NULL)
+    *crossed_out = NULL;
+  answer = g_task_propagate_pointer (G_TASK (result), error);
+  if (answer == NULL)
+    return NULL;
+  tenants = g_steal_pointer (&answer->tenants);
+  if (crossed_out != NULL)
+    *crossed_out = g_steal_pointer (&answer->crossed);
+  check_tenants_result_free (answer);
+  return tenants;
+}
+
 /* ---- Stopping and forgetting ------------------------------------------------------------------ */
 
 void
@@ -791,6 +924,7 @@ luma_session_stop (LumaSession *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   drop_tenant (self);
+  g_clear_object (&self->tenants_notifier);
   if (self->account_cache != NULL)
     luma_cache_close (self->account_cache);
   g_clear_object (&self->account_cache);
@@ -972,6 +1106,35 @@ luma_session_set_application (LumaSession  *self,
 }
 
 void
+luma_session_set_secret (LumaSession *self,
+                         const char  *secret)
+{
+  g_autofree char *hash = NULL;
+
+  g_return_if_fail (LUMA_IS_SESSION (self));
+
+  if (secret == NULL)
+    return;
+  luma_account_set_secret (self->account, secret);
+  /* From the account's copy: @secret may have been the account's own. */
+  secret = luma_account_get_secret (self->account);
+  if (self->client == NULL)
+    return;
+  /* The secret the client has (from the keyring, say): it keeps its login. */
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, secret, -1);
+  if (g_strcmp0 (hash, self->client_secret_hash) == 0)
+    return;
+  g_free (self->client_secret_hash);
+  self->client_secret_hash = g_steal_pointer (&hash);
+  if (is_superadmin (self))
+    luma_api_client_set_superadmin_credentials (self->client, luma_account_get_identity (self->account),
+                                                secret);
+  else
+    luma_api_client_set_tenant_credentials (self->client, luma_account_get_identity (self->account),
+                                            secret);
+}
+
+void
 luma_session_set_ca_file (LumaSession *self,
                           const char  *path)
 {
@@ -1133,6 +1296,7 @@ luma_session_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   drop_tenant (self);
+  g_clear_object (&self->tenants_notifier);
   g_clear_object (&self->account_cache);
   g_clear_object (&self->client);
   g_clear_object (&self->cancellable);
@@ -1146,6 +1310,7 @@ luma_session_finalize (GObject *object)
   LumaSession *self = LUMA_SESSION (object);
 
   clear_secret (self);
+  g_clear_pointer (&self->client_secret_hash, g_free);
   g_clear_pointer (&self->start_waiters, g_ptr_array_unref);
   g_clear_object (&self->account);
   g_clear_pointer (&self->ca_file, g_free);

@@ -72,6 +72,11 @@ LumaAccount       *luma_session_get_account        (LumaSession          *self);
  * short-lived registration, luma_notifier_notify_after_sync(). */
 void               luma_session_set_application    (LumaSession          *self,
                                                     GApplication         *application);
+/* A secret given for this run (a second invocation's LUMA_API_KEY or
+ * LUMA_PASSWORD): kept on the account for later starts and, when started,
+ * used by the client from its next request on. NULL is ignored. */
+void               luma_session_set_secret         (LumaSession          *self,
+                                                    const char           *secret);
 /* An extra trusted CA (PEM) for the client, read at the next start. */
 void               luma_session_set_ca_file        (LumaSession          *self,
                                                     const char           *path);
@@ -130,6 +135,23 @@ void               luma_session_sync_async         (LumaSession          *self,
 LumaSyncSummary   *luma_session_sync_finish        (LumaSession          *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
+/* A Superadmin's check of every tenant: one request for the tenant list,
+ * stored in the account cache (the board's offline copy), then the
+ * 75/85/95/100 % crossings of every tenant recorded there and notified
+ * (luma_notifier_evaluate_tenants(): one per tenant, or one summary when
+ * many cross at once). Without an application (the command line) through a
+ * short-lived registration, as luma_notifier_notify_after_sync(). Needs a
+ * started session; a Tenant Administrator: G_IO_ERROR_NOT_SUPPORTED.
+ * @crossed_out: (optional) the ids of the tenants that crossed now. */
+void               luma_session_check_tenants_async  (LumaSession        *self,
+                                                      GCancellable       *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer            user_data);
+GPtrArray         *luma_session_check_tenants_finish (LumaSession        *self,
+                                                      GAsyncResult       *result,
+                                                      GStrv              *crossed_out,
+                                                      GError            **error);
+
 /* Stops the running sync; what was committed stays. */
 void               luma_session_cancel_sync        (LumaSession          *self);
 

@@ -884,6 +884,169 @@ test_notifier_changes_do_not_replay (void)
   g_clear_object (&ip.application);
 }
 
+/* ---- Tests: every tenant of a superadmin at once ------------------------------------------------ */
+
+static LumaTenantSummary *
+tenant_new (const char *id,
+            gint64      start_date,
+            gint64      consumed,
+            gint64      total_purchase)
+{
+  LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
+
+  t->external_id = g_strdup (id);
+  t->tenant_name = g_strdup_printf ("Tenant %s", id);
+  t->license_type = LUMA_LICENSE_TYPE_SESSION;
+  t->start_date = start_date;
+  t->end_date = start_date + 365 * 24 * 3600 - 1;
+  t->total_purchase = total_purchase;
+  t->consumed = consumed;
+  t->available = MAX (0, total_purchase - consumed);
+  t->overage = MAX (0, consumed - total_purchase);
+  return t;
+}
+
+static GStrv
+evaluate_tenants (InProcess  *ip,
+                  GPtrArray  *tenants,
+                  GPtrArray **sent_out,
+                  GArray    **closed_out)
+{
+  g_autoptr(GError) error = NULL;
+  GStrv crossed = NULL;
+
+  g_assert_true (luma_notifier_evaluate_tenants (ip->notifier, tenants, TRUE, &crossed, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (crossed);
+  luma_test_notification_server_sync_with (server,
+                                           g_application_get_dbus_connection (ip->application));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  *sent_out = luma_test_notification_server_take_notifications (server);
+  *closed_out = take_closed ();
+  return crossed;
+}
+
+static LumaTenantSummary *
+tenant_at (GPtrArray *tenants,
+           guint      i)
+{
+  return g_ptr_array_index (tenants, i);
+}
+
+/* Ten tenants in one check: a few crossings give one notification each, named; many give one
+ * summary that opens the board on them; nothing repeats; a refill re-arms. */
+static void
+test_notifier_tenants (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "notify-tenants.sqlite", NULL);
+  g_autoptr(GPtrArray) tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(GArray) closed = NULL;
+  g_auto(GStrv) crossed = NULL;
+  gint64 term = 1767225600;        /* 2026-01-01T00:00:00Z */
+  LumaTestNotification *n;
+  guint32 id_t1;
+  InProcess ip = { 0 };
+
+  reset_server ();
+  ip.application = g_application_new (APP_ID, G_APPLICATION_NON_UNIQUE);
+  g_application_register (ip.application, NULL, &error);
+  g_assert_no_error (error);
+  ip.cache = luma_cache_open_path (path, NULL, &error);
+  g_assert_no_error (error);
+  ip.notifier = luma_notifier_new (ip.application, ip.cache);
+  luma_notifier_set_name_tenant (ip.notifier, TRUE);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("t%u", i);
+
+      g_ptr_array_add (tenants, tenant_new (id, term, 100, 1000));
+    }
+
+  /* Everyone at 10 %: nothing. */
+  crossed = evaluate_tenants (&ip, tenants, &sent, &closed);
+  g_assert_cmpuint (g_strv_length (crossed), ==, 0);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_clear_pointer (&crossed, g_strfreev);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* Two tenants cross (76 % and 96 %): one notification each, named, in the list's order. */
+  tenant_at (tenants, 1)->consumed = 760;
+  tenant_at (tenants, 2)->consumed = 960;
+  crossed = evaluate_tenants (&ip, tenants, &sent, &closed);
+  g_assert_cmpuint (g_strv_length (crossed), ==, 2);
+  g_assert_cmpuint (sent->len, ==, 2);
+  g_assert_cmpstr (((LumaTestNotification *) sent->pdata[0])->summary, ==, "Tenant t1: 76 % of licenses used");
+  g_assert_cmpstr (((LumaTestNotification *) sent->pdata[1])->summary, ==, "Tenant t2: 96 % of licenses used");
+  assert_urgency (sent->pdata[1], G_NOTIFICATION_PRIORITY_HIGH);
+  id_t1 = ((LumaTestNotification *) sent->pdata[0])->id;
+  g_clear_pointer (&crossed, g_strfreev);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* The next check with the same numbers: nothing repeats. */
+  crossed = evaluate_tenants (&ip, tenants, &sent, &closed);
+  g_assert_cmpuint (g_strv_length (crossed), ==, 0);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_assert_cmpuint (closed->len, ==, 0);
+  g_clear_pointer (&crossed, g_strfreev);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* Five cross at once (75 % four times, 100 % once): one summary, by the lowest threshold,
+   * opening the board; the priority of the highest. */
+  for (guint i = 3; i < 7; i++)
+    tenant_at (tenants, i)->consumed = 800;
+  tenant_at (tenants, 7)->consumed = 1000;
+  crossed = evaluate_tenants (&ip, tenants, &sent, &closed);
+  g_assert_cmpuint (g_strv_length (crossed), ==, 5);
+  g_assert_true (g_strv_contains ((const char * const *) crossed, "t3"));
+  g_assert_true (g_strv_contains ((const char * const *) crossed, "t7"));
+  g_assert_cmpuint (sent->len, ==, 1);
+  n = sent->pdata[0];
+  g_assert_cmpstr (n->summary, ==, "5 tenants passed 75 %");
+  g_assert_cmpstr (n->body, ==, "4 now at 75 %, 1 now at 100 %. Open the tenants board to see which.");
+  g_assert_nonnull (luma_test_notification_get_action (n, "default"));
+  assert_urgency (n, G_NOTIFICATION_PRIORITY_URGENT);
+  g_clear_pointer (&crossed, g_strfreev);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* Again: nothing. */
+  crossed = evaluate_tenants (&ip, tenants, &sent, &closed);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_clear_pointer (&crossed, g_strfreev);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* A refill of t1 (to 38 %): re-armed, its notification withdrawn, nothing sent. */
+  tenant_at (tenants, 1)->total_purchase = 2000;
+  crossed = evaluate_tenants (&ip, tenants, &sent, &closed);
+  g_assert_cmpuint (g_strv_length (crossed), ==, 0);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_assert_cmpuint (closed->len, ==, 1);
+  g_assert_cmpuint (g_array_index (closed, guint32, 0), ==, id_t1);
+  g_clear_pointer (&crossed, g_strfreev);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
+
+  /* ... so crossing 75 % again is told again. */
+  tenant_at (tenants, 1)->consumed = 1520;
+  crossed = evaluate_tenants (&ip, tenants, &sent, &closed);
+  g_assert_cmpuint (g_strv_length (crossed), ==, 1);
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_assert_cmpstr (((LumaTestNotification *) sent->pdata[0])->summary, ==, "Tenant t1: 76 % of licenses used");
+
+  g_clear_object (&ip.notifier);
+  luma_cache_close (ip.cache);
+  g_clear_object (&ip.cache);
+  g_clear_object (&ip.application);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -906,6 +1069,7 @@ main (int   argc,
   g_test_add_func ("/notify/cli/chosen-percentages", test_cli_chosen_percentages);
   g_test_add_func ("/notify/cli/look-ahead", test_cli_look_ahead);
   g_test_add_func ("/notify/notifier/changes-do-not-replay", test_notifier_changes_do_not_replay);
+  g_test_add_func ("/notify/notifier/tenants", test_notifier_tenants);
 
   status = g_test_run ();
   luma_test_notification_server_stop (server);

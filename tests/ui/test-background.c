@@ -301,6 +301,315 @@ test_background_notifies_once (void)
   g_subprocess_wait (process, NULL, NULL);
 }
 
+/* ---- --background as a superadmin: every tenant at each check -------------------------------- */
+
+#define ADMIN    "root"
+#define PASSWORD "s3cret-bg"
+#define N_TENANTS 8
+
+/* When the process last stored the tenant list (one per check), read with SQLite directly. */
+static gint64
+tenants_stored_on (const char *cache_path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 stored = 0;
+
+  if (!g_file_test (cache_path, G_FILE_TEST_EXISTS))
+    return 0;
+  if (sqlite3_open_v2 (cache_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = 'tenants_stored_on'", -1, &stmt,
+                          NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    stored = g_ascii_strtoll ((const char *) sqlite3_column_text (stmt, 0), NULL, 10);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return stored;
+}
+
+static gint64
+wait_for_check_after (const char  *cache_path,
+                      gint64       after,
+                      GSubprocess *process)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 stored;
+
+  while ((stored = tenants_stored_on (cache_path)) <= after)
+    {
+      g_assert_nonnull (g_subprocess_get_identifier (process));
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (100 * 1000);
+    }
+  return stored;
+}
+
+/* Waits until @n notifications arrived (at most 60 s), then two more checks for strays. */
+static GPtrArray *
+wait_for_notifications (LumaTestNotificationServer *server,
+                        guint                       n,
+                        const char                 *cache_path,
+                        GSubprocess                *process)
+{
+  GPtrArray *sent = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_test_notification_free);
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 stored;
+
+  while (sent->len < n)
+    {
+      g_autoptr(GPtrArray) got = take_notifications (server);
+
+      g_ptr_array_extend_and_steal (sent, g_steal_pointer (&got));
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (100 * 1000);
+    }
+  stored = wait_for_check_after (cache_path, tenants_stored_on (cache_path), process);
+  wait_for_check_after (cache_path, stored, process);
+  {
+    g_autoptr(GPtrArray) more = take_notifications (server);
+
+    g_ptr_array_extend_and_steal (sent, g_steal_pointer (&more));
+  }
+  return sent;
+}
+
+static void
+raise_tenant (LumaTestSandbox *sb,
+              const char      *tenant,
+              guint            percent)
+{
+  g_autofree char *path = g_strdup_printf ("/sandbox/tenants/%s/stats", tenant);
+  g_autoptr(JsonNode) stats = luma_test_sandbox_control (sb, "GET", path, NULL, NULL);
+  gint64 consumed = json_object_get_int_member (json_node_get_object (stats), "consumed");
+  gint64 wanted = 1000 * percent / 100 + 1;
+
+  g_assert_cmpint (consumed, <, wanted);
+  luma_test_sandbox_add_records (sb, tenant, (guint) (wanted - consumed));
+}
+
+static void
+refill (LumaTestSandbox *sb,
+        const char      *tenant,
+        gint64           change)
+{
+  g_autofree char *login_url = g_strconcat (luma_test_sandbox_get_url (sb), "/platform/login", NULL);
+  g_autofree char *url = g_strdup_printf ("%s/platform/tenants/%s/refills", luma_test_sandbox_get_url (sb), tenant);
+  g_autofree char *body = g_strdup_printf ("{\"change\": %" G_GINT64_FORMAT ", \"reason\": \"test\"}", change);
+  g_autofree char *auth = NULL;
+  g_autofree char *key = g_uuid_string_random ();
+  g_autoptr(LumaTestResponse) login = NULL;
+  g_autoptr(LumaTestResponse) r = NULL;
+
+  login = luma_test_request ("POST", login_url, "{\"username\": \"" ADMIN "\", \"password\": \"" PASSWORD "\"}",
+                             NULL, NULL);
+  luma_test_assert_response (login, 200, NULL);
+  auth = g_strconcat ("Bearer ", json_object_get_string_member (luma_test_response_get_result (login), "token"), NULL);
+  r = luma_test_request ("POST", url, body, "Authorization", auth, "Idempotency-Key", key, NULL);
+  luma_test_assert_response (r, 201, NULL);
+}
+
+static void
+test_background_superadmin (void)
+{
+  const char *program = g_getenv ("LUMA_SUBSCRIPTION");
+  g_autoptr(LumaTestNotificationServer) server = luma_test_notification_server_start ();
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(LumaTestSandbox) sb = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(LumaAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *cache_path;
+  LumaTestNotification *n;
+
+  g_assert_nonnull (program);
+  g_ptr_array_add (args, g_strdup ("--superadmin"));
+  g_ptr_array_add (args, g_strdup (ADMIN ":" PASSWORD));
+  for (guint i = 0; i < N_TENANTS; i++)
+    {
+      g_ptr_array_add (args, g_strdup ("--tenant"));
+      g_ptr_array_add (args, g_strdup_printf ("t%u", i));
+      g_ptr_array_add (args, g_strdup ("--tenant-name"));
+      g_ptr_array_add (args, g_strdup_printf ("Tenant %u", i));
+      g_ptr_array_add (args, g_strdup ("--api-key"));
+      g_ptr_array_add (args, g_strdup_printf ("key-%u", i));
+      g_ptr_array_add (args, g_strdup ("--licenses"));
+      g_ptr_array_add (args, g_strdup ("1000"));
+      g_ptr_array_add (args, g_strdup ("--seed"));
+      g_ptr_array_add (args, g_strdup ("100"));
+    }
+  g_ptr_array_add (args, NULL);
+  sb = luma_test_sandbox_startv ((const char * const *) args->pdata);
+  account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN, luma_test_sandbox_get_url (sb), ADMIN);
+  cache_path = luma_account_get_id (account)->cache_path;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_setenv (launcher, "LUMA_PASSWORD", PASSWORD, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                luma_test_notification_server_get_address (server), TRUE);
+  g_subprocess_launcher_setenv (launcher, "GNOTIFICATION_BACKEND", "freedesktop", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LUMA_SYNC_INTERVAL_SECONDS", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "XDG_DATA_DIRS");
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, program, "--background",
+                                         "--server", luma_test_sandbox_get_url (sb),
+                                         "--superadmin", ADMIN, NULL);
+  g_assert_no_error (error);
+
+  /* The first checks, everyone at 10 %: nothing. */
+  wait_for_check_after (cache_path, wait_for_check_after (cache_path, 0, process), process);
+  sent = take_notifications (server);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+
+  /* Two tenants cross: one notification each, naming them; nothing repeats after. */
+  raise_tenant (sb, "t1", 76);
+  raise_tenant (sb, "t2", 86);
+  sent = wait_for_notifications (server, 2, cache_path, process);
+  g_assert_cmpuint (sent->len, ==, 2);
+  for (guint i = 0; i < sent->len; i++)
+    {
+      n = sent->pdata[i];
+      g_assert_true (g_str_has_prefix (n->summary, "Tenant 1: 76 %") ||
+                     g_str_has_prefix (n->summary, "Tenant 2: 86 %"));
+    }
+  g_clear_pointer (&sent, g_ptr_array_unref);
+
+  /* Five cross between two checks: one summary. Added within one check interval, so a
+   * check may see some of them first: then those are told one by one, the rest in a summary
+   * or alone; either way every crossing is told exactly once. */
+  for (guint i = 3; i < 8; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("t%u", i);
+
+      raise_tenant (sb, id, 80);
+    }
+  sent = wait_for_notifications (server, 1, cache_path, process);
+  {
+    guint told = 0;
+
+    for (guint i = 0; i < sent->len; i++)
+      {
+        n = sent->pdata[i];
+        if (g_str_has_suffix (n->summary, "tenants passed 75 %"))
+          told += (guint) g_ascii_strtoull (n->summary, NULL, 10);
+        else
+          told++;
+      }
+    g_assert_cmpuint (told, ==, 5);
+  }
+  g_clear_pointer (&sent, g_ptr_array_unref);
+
+  /* A refill of t1 brings it to 38 %: re-armed; crossing 75 % again is told again. */
+  refill (sb, "t1", 1000);
+  wait_for_check_after (cache_path, wait_for_check_after (cache_path, tenants_stored_on (cache_path), process),
+                        process);
+  sent = take_notifications (server);
+  g_assert_cmpuint (sent->len, ==, 0);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  raise_tenant (sb, "t1", 76 * 2);
+  sent = wait_for_notifications (server, 1, cache_path, process);
+  g_assert_cmpuint (sent->len, ==, 1);
+  n = sent->pdata[0];
+  g_assert_true (g_str_has_prefix (n->summary, "Tenant 1: 76 %"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
+/* ---- Secrets from the environment ------------------------------------------------------------ */
+
+static gboolean
+environ_contains (GPid        pid,
+                  const char *needle)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/environ", (int) pid);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, >, 0);
+  for (gsize i = 0; i + strlen (needle) <= len; i++)
+    if (memcmp (data + i, needle, strlen (needle)) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* LUMA_API_KEY leaves the app's environment once read (children and /proc/PID/environ do not
+ * see it), and a second invocation's LUMA_API_KEY reaches the running instance: started with a
+ * wrong key, the app syncs only with the key of the second launch. */
+static void
+test_background_secrets_from_environment (void)
+{
+  const char *program = g_getenv ("LUMA_SUBSCRIPTION");
+  g_autoptr(LumaTestNotificationServer) server = luma_test_notification_server_start ();
+  g_autoptr(LumaTestSandbox) sb = luma_test_sandbox_start ("--tenant", TENANT, "--api-key", TENANT_KEY,
+                                                           "--licenses", "1000", "--seed", "30", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GSubprocess) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cache_path = NULL;
+  const char *pid_text;
+  GPid pid;
+  gint64 end;
+
+  g_assert_nonnull (program);
+  cache_path = luma_cache_path_for_account (luma_test_sandbox_get_url (sb), TENANT);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_setenv (launcher, "LUMA_API_KEY", "not-the-key-f00d", TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                luma_test_notification_server_get_address (server), TRUE);
+  g_subprocess_launcher_setenv (launcher, "GNOTIFICATION_BACKEND", "freedesktop", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LUMA_SYNC_INTERVAL_SECONDS", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "XDG_DATA_DIRS");
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, program, "--background",
+                                         "--server", luma_test_sandbox_get_url (sb),
+                                         "--tenant", TENANT, NULL);
+  g_assert_no_error (error);
+  pid_text = g_subprocess_get_identifier (process);
+  g_assert_nonnull (pid_text);
+  pid = (GPid) g_ascii_strtoll (pid_text, NULL, 10);
+
+  /* Its first connection fails (wrong key); by then the key was read and is gone. */
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (environ_contains (pid, "not-the-key-f00d") || environ_contains (pid, "LUMA_API_KEY="))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (100 * 1000);
+    }
+  /* The environment is still readable: something else is still there. */
+  g_assert_true (environ_contains (pid, "GNOTIFICATION_BACKEND=freedesktop"));
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpint (last_synced (cache_path), ==, 0);
+
+  /* The second invocation carries the right key: the running instance uses it. */
+  g_subprocess_launcher_setenv (launcher, "LUMA_API_KEY", TENANT_KEY, TRUE);
+  again = g_subprocess_launcher_spawn (launcher, &error, program,
+                                       "--server", luma_test_sandbox_get_url (sb), "--tenant", TENANT, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (again, NULL, &error);
+  g_assert_no_error (error);
+  wait_for_sync_after (cache_path, 0, process);
+  g_assert_false (environ_contains (pid, TENANT_KEY));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -309,6 +618,8 @@ main (int   argc,
 
   g_test_add_func ("/ui/background/autostart", test_autostart);
   g_test_add_func ("/ui/background/notifies-once", test_background_notifies_once);
+  g_test_add_func ("/ui/background/superadmin", test_background_superadmin);
+  g_test_add_func ("/ui/background/secrets-from-environment", test_background_secrets_from_environment);
 
   return g_test_run ();
 }
