@@ -244,6 +244,17 @@ withdraw_percent (LumaNotifier *self,
   g_application_withdraw_notification (self->application, id);
 }
 
+/* The notifications of the usual thresholds in @thresholds (a LumaThreshold set). */
+static void
+withdraw (LumaNotifier *self,
+          const char   *tenant,
+          guint         thresholds)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
+    if (thresholds & all_thresholds[i])
+      withdraw_percent (self, tenant, luma_threshold_get_percent (all_thresholds[i]));
+}
+
 /* Every percentage notification of the tenant but @keep: the usual ones,
  * the chosen ones and those told in this term. */
 static void
