@@ -382,7 +382,12 @@ luma_api_client_set_timeout (LumaApiClient *self,
                              guint          seconds)
 {
   g_return_if_fail (LUMA_IS_API_CLIENT (self));
+
+  if (soup_session_get_timeout (self->session) == seconds)
+    return;
   soup_session_set_timeout (self->session, seconds);
+  /* A kept-alive connection goes on with the time-out it was opened with. */
+  soup_session_abort (self->session);
 }
 
 void

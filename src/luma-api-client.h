@@ -57,7 +57,9 @@ gboolean       luma_api_client_is_superadmin               (LumaApiClient  *self
 gboolean       luma_api_client_set_ca_file                 (LumaApiClient  *self,
                                                             const char     *path,
                                                             GError        **error);
-/* Per read: connecting and waiting for the next bytes of the answer. */
+/* Per read: connecting and waiting for the next bytes of the answer. A
+ * change closes the open connections (requests in flight are cancelled), so
+ * that every later request has it. */
 void           luma_api_client_set_timeout                 (LumaApiClient  *self,
                                                             guint           seconds);
 /* The most one attempt of a request may take, from sending it to the last

@@ -948,6 +948,33 @@ test_timeout (void)
   set_faults ("{\"faults\": []}");
 }
 
+/* A time-out set after a request holds for the next one too, though the
+ * connection of the first is kept alive (the session's first connection
+ * shortens the time-out and then puts the usual one back). */
+static void
+test_timeout_changed (void)
+{
+  g_autoptr(LumaApiClient) client = tenant_client (ACME, ACME_KEY);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaSubscription) sub = NULL;
+  gint64 start;
+
+  sub = get_subscription (client, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&sub, luma_subscription_free);
+
+  luma_api_client_set_timeout (client, 1);
+  luma_api_client_set_retry_policy (client, 1, 10, 10);
+  set_faults ("{\"faults\": [{\"kind\": \"slow\", \"rate\": 1.0, \"count\": 1}]}");
+  start = g_get_monotonic_time ();
+  sub = get_subscription (client, NULL, NULL, &error);
+  g_assert_null (sub);
+  assert_api_error (error, LUMA_API_ERROR_TIMEOUT, NULL);
+  /* Not the 20 s the kept connection was opened with. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  set_faults ("{\"faults\": []}");
+}
+
 /* TLS: a certificate from an unknown CA is refused with the reason; the
  * configured CA file makes it trusted; a certificate for another name is
  * refused even then. */
@@ -1258,6 +1285,7 @@ main (int   argc,
   g_test_add_func ("/api-client/faults/retry-after", test_retry_after);
   g_test_add_func ("/api-client/faults/exhausted", test_retries_exhausted);
   g_test_add_func ("/api-client/faults/timeout", test_timeout);
+  g_test_add_func ("/api-client/faults/timeout-changed", test_timeout_changed);
   g_test_add_func ("/api-client/faults/refill-once", test_refill_once);
   g_test_add_func ("/api-client/token-refresh", test_token_refresh);
   g_test_add_func ("/api-client/cancel", test_cancel);

@@ -734,9 +734,11 @@ def main():
                    [r'^Refresh\b', r'^Main menu$', r'^History$', r'^Purchases$',
                     r'Consumption History', r'^Edit\b.*contacts'])
 
-    # Stop syncing: shown while a sync runs (the next answer is held for ten minutes), named,
+    # Stop syncing: shown while a sync runs (the next answers are held for ten minutes), named,
     # and operable through its accessible action; the sync then ends and the button goes.
-    sandbox_set_faults(url, {'slowMs': 600000, 'faults': [{'kind': 'slow', 'rate': 1.0, 'count': 1}]})
+    # Every attempt the app makes is held (its time-out ends each after 30 s), so the sync
+    # outlasts a slow read of the tree and only the Stop ends it within the wait.
+    sandbox_set_faults(url, {'slowMs': 600000, 'faults': [{'kind': 'slow', 'rate': 1.0, 'count': 5}]})
     refresh = Tree(Atspi, app_acc).find('push button', r'^Refresh\b')
     if refresh and do_action(refresh[0][0]):
         tree = wait_for(lambda: (lambda t: t if t.find('push button', r'^Stop syncing$') else None)(
