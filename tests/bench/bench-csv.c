@@ -4,10 +4,11 @@
  * them in the history's default order, alternately with
  * luma_csv_export_to_path() and with `sqlite3 -csv -header` selecting the same
  * columns in the same order from the same file, and prints both times and
- * their ratio (ours / sqlite3; the goal is 1.0 or less), in wall-clock time
- * and in CPU time (user + system; steadier on a shared machine). Our export does what
- * the shell does not: ISO 8601 times, labels for enumerations, quoting and
- * the formula guard, and fsync() and rename() of a temporary file.
+ * their ratio (ours / sqlite3; the goal is 0.5 or less), in wall-clock time
+ * and in CPU time (user + system; steadier on a shared machine). Both write
+ * ISO 8601 times (the shell with strftime()); our export also does what the
+ * shell does not: labels for enumerations, quoting and the formula guard, and
+ * fsync() and rename() of a temporary file.
  *
  *   bench-csv [--records N] [--runs R] [--cache FILE] [--keep] [--sqlite3 PROGRAM]
  *
@@ -132,10 +133,11 @@ run_sqlite3 (const char *program,
   double cpu_start;
   Timing t;
 
-  /* The same columns in the same order as the report (the history's default
-   * sort: newest first, ties by row id). */
+  /* The same rows and columns in the same order as the report (the history's
+   * default sort: newest first, ties by row id), with its ISO 8601 UTC times. */
   const char *sql =
-    "SELECT session_id, started_on, initiated_by, user_name, email, role, agent_name, channel,"
+    "SELECT session_id, strftime('%Y-%m-%dT%H:%M:%SZ', started_on, 'unixepoch'),"
+    " initiated_by, user_name, email, role, agent_name, channel,"
     " conversations FROM sessions ORDER BY started_on DESC, id DESC";
 
   g_subprocess_launcher_set_stdout_file_path (launcher, out);
@@ -273,7 +275,7 @@ main (int   argc,
   g_print ("ratio (luma-csv / sqlite3, medians): wall %.2f, cpu %.2f\n",
            ours_median / theirs_median, ours_cpu_median / theirs_cpu_median);
 
-  g_print ("goal (ratio <= 1.00): %s\n", ours_median <= theirs_median ? "met" : "missed");
+  g_print ("goal (ratio <= 0.50): %s\n", ours_median <= 0.5 * theirs_median ? "met" : "missed");
 
   luma_cache_close (cache);
   if (keep)
