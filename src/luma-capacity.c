@@ -30,7 +30,8 @@ luma_capacity_days_left (const LumaTenantSummary     *tenant,
                          gint64                       now)
 {
   gint64 available;
-  double rate;
+  gint64 used;
+  gint64 span;
 
   g_return_val_if_fail (tenant != NULL, -1);
 
@@ -43,13 +44,21 @@ luma_capacity_days_left (const LumaTenantSummary     *tenant,
   if (oldest != NULL && oldest->term_start == tenant->start_date &&
       oldest->sampled_on >= now - LUMA_CAPACITY_RATE_WINDOW_S &&
       now - oldest->sampled_on >= LUMA_CAPACITY_RATE_MIN_SPAN_S)
-    rate = (double) (tenant->consumed - oldest->consumed) / (double) (now - oldest->sampled_on);
+    {
+      used = tenant->consumed - oldest->consumed;
+      span = now - oldest->sampled_on;
+    }
   else
-    rate = (double) tenant->consumed / (double) MAX (now - tenant->start_date, 1);
+    {
+      used = tenant->consumed;
+      span = MAX (now - tenant->start_date, 1);
+    }
 
-  if (rate <= 0)
+  if (used <= 0)
     return -1;
-  /* Whole seconds: tenants whose numbers give the same time in theory
-   * (9 of 10 and 18 of 20 since the same day) tie exactly. */
-  return round ((double) available / rate) / 86400.0;
+  /* Whole seconds, as available * span / used in one rounding (not through a
+   * rate, which rounds twice): tenants whose numbers give the same time in
+   * theory (9 of 10 and 18 of 20 since the same day) tie exactly, and the
+   * order does not depend on which way a division rounded. */
+  return round ((double) available * (double) span / (double) used) / 86400.0;
 }

@@ -630,6 +630,17 @@ write_table (const CliOptions    *options,
   return TRUE;
 }
 
+/* A row is freed with g_strfreev(), which stops at the first NULL: absent
+ * values are written as empty cells. */
+static void
+fill_empty_cells (char  **row,
+                  gsize   n_columns)
+{
+  for (gsize i = 0; i < n_columns; i++)
+    if (row[i] == NULL)
+      row[i] = g_strdup ("");
+}
+
 static int
 command_export_tenants (const CliOptions *options)
 {
@@ -676,6 +687,7 @@ command_export_tenants (const CliOptions *options)
                                      : NULL;
       row[9] = g_strdup (status_label (luma_report_status_for (t->consumed, t->total_purchase)));
       row[10] = run_out > 0 ? luma_format_iso8601_day (run_out) : NULL;
+      fill_empty_cells (row, G_N_ELEMENTS (header));
       g_ptr_array_add (rows, row);
     }
 
@@ -723,6 +735,7 @@ command_export_purchases (const CliOptions *options)
       row[5] = g_strdup (p->reason);
       row[6] = g_strdup (p->reference);
       row[7] = g_strdup (p->purchase_id);
+      fill_empty_cells (row, G_N_ELEMENTS (header));
       g_ptr_array_add (rows, row);
     }
 

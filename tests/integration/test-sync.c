@@ -415,7 +415,7 @@ test_reset_replaces_rows (void)
   /* The tenant is recreated with other, fewer records. */
   luma_test_sandbox_stop (g_steal_pointer (&sb));
   sb = start_sandbox ("700", "--seed-value", "2", NULL);
-  luma_test_sandbox_get_checksum (sb, ACME, &new_records, NULL);
+  g_free (luma_test_sandbox_get_checksum (sb, ACME, &new_records, NULL));
   g_assert_cmpint (new_records, ==, 700);
   account_reconnect (account, luma_test_sandbox_get_url (sb));
   luma_sync_set_batch_rows (account->sync, 500);
