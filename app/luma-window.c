@@ -18,7 +18,7 @@
 #include "luma-subscription-page.h"
 #include "luma-tenants-page.h"
 #include "luma-a11y.h"
-#include "luma-window.h"
+#include "luma-window-private.h"
 
 struct _LumaWindow
 {

@@ -29,14 +29,10 @@ void           luma_window_set_account (LumaWindow      *self,
 /* A short message at the bottom of the window. */
 void           luma_window_add_toast   (LumaWindow      *self,
                                         const char      *message);
-/* The last toast shown, for tests. */
-const char    *luma_window_get_last_toast (LumaWindow   *self);
 
 /* What the window works with, NULL until connected (the cache and the sync
  * engine: until a tenant is open). */
-LumaApiClient *luma_window_get_client  (LumaWindow      *self);
 LumaCache     *luma_window_get_cache   (LumaWindow      *self);
-LumaSync      *luma_window_get_sync    (LumaWindow      *self);
 /* The application's session of the window's account, NULL without one. */
 LumaSession   *luma_window_get_session (LumaWindow      *self);
 /* The main page shown: "loading", "account", "tenants" or "tenant"; and the
@@ -47,12 +43,8 @@ void           luma_window_show_page   (LumaWindow      *self,
 /* The page widgets, for tests. */
 GtkWidget     *luma_window_get_page_widget (LumaWindow  *self,
                                             const char  *name);
-/* TRUE once a tenant's pages show the cache and the first sync ended. */
-gboolean       luma_window_get_ready   (LumaWindow      *self);
 /* The external id of the tenant whose pages are shown, or NULL. */
 const char    *luma_window_get_tenant  (LumaWindow      *self);
-/* Whether the offline banner is shown. */
-gboolean       luma_window_get_offline (LumaWindow      *self);
 /* Opens a tenant (superadmin). */
 void           luma_window_open_tenant (LumaWindow      *self,
                                         const char      *external_id);

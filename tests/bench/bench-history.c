@@ -27,6 +27,7 @@
 #include "bench-util.h"
 #include "luma-history-page-private.h"
 #include "luma-cache-private.h"
+#include "luma-window-private.h"
 #include "luma-ui-test.h"
 
 #define GOAL_MS    300.0

@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include "bench-util.h"
+#include "luma-window-private.h"
 
 #define MAX_WAIT_S 300
 #define STOPPED    "Sync stopped. Refresh to continue."

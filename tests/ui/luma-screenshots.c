@@ -19,7 +19,7 @@
 #include "luma-tenants-page.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
-#include "luma-window.h"
+#include "luma-window-private.h"
 
 static const char *output_dir;
 static LumaTestSandbox *sandbox;

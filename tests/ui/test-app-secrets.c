@@ -33,7 +33,7 @@
 #include "luma-test-sandbox.h"
 #include "luma-test-secrets.h"
 #include "luma-ui-test.h"
-#include "luma-window.h"
+#include "luma-window-private.h"
 
 #define TENANT    "vault"
 #define API_KEY   "k3y-vault-9f1e2d3c4b5a6978-secret"

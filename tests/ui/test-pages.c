@@ -22,7 +22,7 @@
 #include "luma-test-sandbox.h"
 #include "luma-format.h"
 #include "luma-ui-test.h"
-#include "luma-window.h"
+#include "luma-window-private.h"
 
 #define ACME       "acme"
 #define ACME_KEY   "acme-key-ui"

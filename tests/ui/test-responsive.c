@@ -25,7 +25,7 @@
 #include "luma-history-page-private.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
-#include "luma-window.h"
+#include "luma-window-private.h"
 
 #include "../integration/sync-util.h"
 

@@ -28,7 +28,7 @@
 #include "luma-session.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
-#include "luma-window.h"
+#include "luma-window-private.h"
 
 #define TENANT     "acme"
 #define TENANT_KEY "acme-key-session"
