@@ -28,10 +28,11 @@ luma_search_terms_match (const char *const *terms,
 
   if (text == NULL)
     return FALSE;
-  folded = g_utf8_casefold (text, -1);
+  /* Folded as the history's search folds, so both find the same. */
+  folded = _luma_cache_fold (text, -1);
   for (guint i = 0; terms != NULL && terms[i] != NULL; i++)
     {
-      g_autofree char *term = g_utf8_casefold (terms[i], -1);
+      g_autofree char *term = _luma_cache_fold (terms[i], -1);
 
       if (strstr (folded, term) == NULL)
         return FALSE;
