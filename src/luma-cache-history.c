@@ -741,8 +741,8 @@ add_mask_filter (BuiltQuery *q,
   g_string_append (q->sql, ")");
 }
 
-static char *
-fts_phrase (const char *search)
+char *
+_luma_cache_fts_phrase (const char *search)
 {
   GString *s = g_string_new ("\"");
 
@@ -885,7 +885,7 @@ build_query (LumaCache              *self,
       q->text_index = q->ints->len + 1;
       if (use_fts)
         {
-          q->text = fts_phrase (query->search);
+          q->text = _luma_cache_fts_phrase (query->search);
           g_string_append_printf (q->sql, " AND id IN (SELECT rowid FROM %s WHERE %s MATCH ?%d)",
                                   t->fts, t->fts, q->text_index);
         }

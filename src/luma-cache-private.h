@@ -264,6 +264,8 @@ char         *_luma_cache_meta_get            (LumaCacheDb         *db,
 
 /* An empty batch of staged pages. */
 GPtrArray    *_luma_cache_batch_new           (void);
+/* @search as one phrase of an FTS5 query: quoted, its quotes doubled. */
+char         *_luma_cache_fts_phrase          (const char          *search);
 
 /* ---- For tests only -------------------------------------------------------------------------
  *

@@ -84,18 +84,12 @@ read_records (sqlite3         *db,
 {
   const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
   g_autofree char *sql = NULL;
+  g_autofree char *phrase = _luma_cache_fts_phrase (term);
   g_autofree char *match = NULL;
-  g_autoptr(GString) quoted = g_string_new (NULL);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  for (const char *p = term; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (quoted, '"');
-      g_string_append_c (quoted, *p);
-    }
-  match = g_strdup_printf ("%s : \"%s\"", t->id_col, quoted->str);
+  match = g_strdup_printf ("%s : %s", t->id_col, phrase);
   sql = g_strdup_printf ("SELECT r.%s, r.user_name, r.%s FROM %s JOIN %s AS r ON r.id = %s.rowid"
                          " WHERE %s MATCH ?1 LIMIT ?2",
                          t->id_col, t->time_col, t->fts, t->table, t->fts, t->fts);
