@@ -250,6 +250,18 @@ gboolean      _luma_cache_subscription_write  (LumaCache               *self,
                                                const char              *etag,
                                                GError                 **error);
 
+/* ---- The tenants (luma-cache-tenants.c) --------------------------------------------------- */
+
+/* The columns of a LumaTenantSummary, as the tenants table and the
+ * subscription table both hold them, in the order
+ * _luma_cache_tenant_summary_from_row() reads. */
+#define LUMA_CACHE_TENANT_SUMMARY_COLS \
+  "external_id, tenant_name, license_type, start_date, end_date," \
+  " total_purchase, consumed, available, overage"
+
+/* The row of @stmt, selected with LUMA_CACHE_TENANT_SUMMARY_COLS. */
+LumaTenantSummary *_luma_cache_tenant_summary_from_row (sqlite3_stmt *stmt);
+
 /* ---- Keys and values (luma-cache-meta.c) -------------------------------------------------- */
 
 gboolean      _luma_cache_meta_set            (LumaCacheDb         *db,

@@ -40,23 +40,6 @@ luma_search_terms_match (const char *const *terms,
   return TRUE;
 }
 
-static LumaTenantSummary *
-read_tenant (sqlite3_stmt *stmt)
-{
-  LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
-
-  t->external_id = g_strdup (_luma_cache_column_text (stmt, 0));
-  t->tenant_name = g_strdup (_luma_cache_column_text (stmt, 1));
-  t->license_type = sqlite3_column_int (stmt, 2);
-  t->start_date = sqlite3_column_int64 (stmt, 3);
-  t->end_date = sqlite3_column_int64 (stmt, 4);
-  t->total_purchase = sqlite3_column_int64 (stmt, 5);
-  t->consumed = sqlite3_column_int64 (stmt, 6);
-  t->available = sqlite3_column_int64 (stmt, 7);
-  t->overage = sqlite3_column_int64 (stmt, 8);
-  return t;
-}
-
 static gboolean
 read_tenants (sqlite3    *db,
               const char *sql,
@@ -68,7 +51,7 @@ read_tenants (sqlite3    *db,
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (out, read_tenant (stmt));
+    g_ptr_array_add (out, _luma_cache_tenant_summary_from_row (stmt));
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE;
 }
@@ -131,11 +114,9 @@ luma_cache_search_file (const char  *path,
       sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
     {
       sqlite3_busy_timeout (db, 200);
-      ok = read_tenants (db, "SELECT external_id, tenant_name, license_type, start_date, end_date,"
-                             " total_purchase, consumed, available, overage FROM subscription", tenants);
+      ok = read_tenants (db, "SELECT " LUMA_CACHE_TENANT_SUMMARY_COLS " FROM subscription", tenants);
       /* Older files have no tenant list: not an error. */
-      read_tenants (db, "SELECT external_id, tenant_name, license_type, start_date, end_date,"
-                        " total_purchase, consumed, available, overage FROM tenants ORDER BY position",
+      read_tenants (db, "SELECT " LUMA_CACHE_TENANT_SUMMARY_COLS " FROM tenants ORDER BY position",
                     tenants);
       if (ok && record_term != NULL && g_utf8_strlen (record_term, -1) >= 3 && max_records > 0)
         {
