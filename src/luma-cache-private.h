@@ -119,6 +119,9 @@ struct _LumaCache
   /* Writer thread only: a full sync began (luma_cache_begin_full_sync())
    * and its first commit has not replaced the rows yet. */
   gboolean      replace_rows[2];
+  /* Writer thread only: temp.replaced_ids exists on the writer connection
+   * (a replace found rows; until the index build ends that full sync). */
+  gboolean      replaced_ids;
 };
 
 typedef enum
