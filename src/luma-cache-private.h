@@ -306,6 +306,18 @@ gboolean    luma_cache_store_conversations     (LumaCache            *self,
 gboolean    luma_cache_resolve_conflict        (LumaCache            *self,
                                                 const LumaContacts   *chosen,
                                                 GError              **error);
+/* Removes the pending edit (the sync settles a push with
+ * luma_cache_settle_push*()). */
+gboolean    luma_cache_outbox_clear            (LumaCache            *self,
+                                                GError              **error);
+/* A 412: keeps the user's version (@mine, version = its base) and the server's
+ * (@theirs, version = the server's current version) until resolved. Storing
+ * a conflict removes the pending outbox edit in the same transaction (it
+ * lives on as @mine). */
+gboolean    luma_cache_store_conflict          (LumaCache            *self,
+                                                const LumaContacts   *mine,
+                                                const LumaContacts   *theirs,
+                                                GError              **error);
 /* Keeps the writer thread busy for @msec, behind the writes queued before
  * (as a long index build step would): the writes queued after wait. */
 void        luma_cache_hold_writer             (LumaCache            *self,
