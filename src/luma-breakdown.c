@@ -178,16 +178,6 @@ luma_idle_user_free (LumaIdleUser *self)
 /* ---- CSV ------------------------------------------------------------------------------------ */
 
 static void
-append_count_field (GString *out,
-                    gint64   n)
-{
-  char buf[32];
-
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, n);
-  luma_csv_append_field (out, buf, -1, FALSE);
-}
-
-static void
 append_breakdown_row (GString    *out,
                       const char *group,
                       const char *value,
@@ -200,7 +190,7 @@ append_breakdown_row (GString    *out,
   g_string_append_c (out, ',');
   luma_csv_append_field (out, email, -1, TRUE);
   g_string_append_c (out, ',');
-  append_count_field (out, count);
+  luma_csv_append_count (out, count);
   g_string_append (out, "\r\n");
 }
 
@@ -287,7 +277,7 @@ luma_idle_users_append_csv (GString   *out,
       g_string_append_c (out, ',');
       luma_csv_append_time (out, u->created_on);
       g_string_append_c (out, ',');
-      append_count_field (out, u->conversations);
+      luma_csv_append_count (out, u->conversations);
       g_string_append_c (out, ',');
       if (u->last_conversation > 0)
         luma_csv_append_time (out, u->last_conversation);

@@ -331,8 +331,7 @@ commit_func (LumaCache          *self,
   gint64 before[2], after[2];
   gint64 returning[2] = { 0, 0 };
   gboolean replaced[2] = { FALSE, FALSE };
-  gint64 tracking = 0;
-  int rc;
+  gboolean tracking;
   gboolean fts_live[2] = { FALSE, FALSE };
   gboolean have_type = FALSE;
   LumaLicenseType type = LUMA_LICENSE_TYPE_SESSION;
@@ -343,8 +342,7 @@ commit_func (LumaCache          *self,
     return FALSE;
 
   /* After a replace, until the index build ends that full sync. */
-  _luma_cache_db_query_int (self->wdb, "SELECT count(*) FROM temp.sqlite_schema WHERE name = 'replaced_ids'",
-                            &tracking, &rc);
+  tracking = self->replaced_ids;
   for (guint ty = 0; ty < 2; ty++)
     if (self->replace_rows[ty])
       {
@@ -413,6 +411,8 @@ commit_func (LumaCache          *self,
 
   if (!_luma_cache_commit (self, error))
     return FALSE;
+  /* Created by replace_history() in this transaction, or there before. */
+  self->replaced_ids = tracking;
 
   /* Row ids only grow and records are deleted only before @before (by a
    * replace), so the inserted rows are exactly those above the old
@@ -741,8 +741,8 @@ add_mask_filter (BuiltQuery *q,
   g_string_append (q->sql, ")");
 }
 
-static char *
-fts_phrase (const char *search)
+char *
+_luma_cache_fts_phrase (const char *search)
 {
   GString *s = g_string_new ("\"");
 
@@ -885,7 +885,7 @@ build_query (LumaCache              *self,
       q->text_index = q->ints->len + 1;
       if (use_fts)
         {
-          q->text = fts_phrase (query->search);
+          q->text = _luma_cache_fts_phrase (query->search);
           g_string_append_printf (q->sql, " AND id IN (SELECT rowid FROM %s WHERE %s MATCH ?%d)",
                                   t->fts, t->fts, q->text_index);
         }

@@ -119,6 +119,9 @@ struct _LumaCache
   /* Writer thread only: a full sync began (luma_cache_begin_full_sync())
    * and its first commit has not replaced the rows yet. */
   gboolean      replace_rows[2];
+  /* Writer thread only: temp.replaced_ids exists on the writer connection
+   * (a replace found rows; until the index build ends that full sync). */
+  gboolean      replaced_ids;
 };
 
 typedef enum
@@ -250,6 +253,18 @@ gboolean      _luma_cache_subscription_write  (LumaCache               *self,
                                                const char              *etag,
                                                GError                 **error);
 
+/* ---- The tenants (luma-cache-tenants.c) --------------------------------------------------- */
+
+/* The columns of a LumaTenantSummary, as the tenants table and the
+ * subscription table both hold them, in the order
+ * _luma_cache_tenant_summary_from_row() reads. */
+#define LUMA_CACHE_TENANT_SUMMARY_COLS \
+  "external_id, tenant_name, license_type, start_date, end_date," \
+  " total_purchase, consumed, available, overage"
+
+/* The row of @stmt, selected with LUMA_CACHE_TENANT_SUMMARY_COLS. */
+LumaTenantSummary *_luma_cache_tenant_summary_from_row (sqlite3_stmt *stmt);
+
 /* ---- Keys and values (luma-cache-meta.c) -------------------------------------------------- */
 
 gboolean      _luma_cache_meta_set            (LumaCacheDb         *db,
@@ -264,6 +279,8 @@ char         *_luma_cache_meta_get            (LumaCacheDb         *db,
 
 /* An empty batch of staged pages. */
 GPtrArray    *_luma_cache_batch_new           (void);
+/* @search as one phrase of an FTS5 query: quoted, its quotes doubled. */
+char         *_luma_cache_fts_phrase          (const char          *search);
 
 /* ---- For tests only -------------------------------------------------------------------------
  *
@@ -288,6 +305,18 @@ gboolean    luma_cache_store_conversations     (LumaCache            *self,
                                                 GError              **error);
 gboolean    luma_cache_resolve_conflict        (LumaCache            *self,
                                                 const LumaContacts   *chosen,
+                                                GError              **error);
+/* Removes the pending edit (the sync settles a push with
+ * luma_cache_settle_push*()). */
+gboolean    luma_cache_outbox_clear            (LumaCache            *self,
+                                                GError              **error);
+/* A 412: keeps the user's version (@mine, version = its base) and the server's
+ * (@theirs, version = the server's current version) until resolved. Storing
+ * a conflict removes the pending outbox edit in the same transaction (it
+ * lives on as @mine). */
+gboolean    luma_cache_store_conflict          (LumaCache            *self,
+                                                const LumaContacts   *mine,
+                                                const LumaContacts   *theirs,
                                                 GError              **error);
 /* Keeps the writer thread busy for @msec, behind the writes queued before
  * (as a long index build step would): the writes queued after wait. */

@@ -705,7 +705,8 @@ build_index_step (LumaCache                    *self,
                                                   t->fts, t->fts, FTS_DEFAULT_HASH_BYTES);
 
       /* The full sync before is over: what its commits counted on goes. */
-      sqlite3_exec (self->wdb->db, "DROP TABLE IF EXISTS temp.replaced_ids", NULL, NULL, NULL);
+      if (sqlite3_exec (self->wdb->db, "DROP TABLE IF EXISTS temp.replaced_ids", NULL, NULL, NULL) == SQLITE_OK)
+        self->replaced_ids = FALSE;
       ok = _luma_cache_begin (self, error);
       if (ok && (!_luma_cache_db_exec (self->wdb, rebuild, error) ||
                  !_luma_cache_meta_set (self->wdb, t->ready_key, "1", error) ||

@@ -28,32 +28,16 @@ luma_search_terms_match (const char *const *terms,
 
   if (text == NULL)
     return FALSE;
-  folded = g_utf8_casefold (text, -1);
+  /* Folded as the history's search folds, so both find the same. */
+  folded = _luma_cache_fold (text, -1);
   for (guint i = 0; terms != NULL && terms[i] != NULL; i++)
     {
-      g_autofree char *term = g_utf8_casefold (terms[i], -1);
+      g_autofree char *term = _luma_cache_fold (terms[i], -1);
 
       if (strstr (folded, term) == NULL)
         return FALSE;
     }
   return TRUE;
-}
-
-static LumaTenantSummary *
-read_tenant (sqlite3_stmt *stmt)
-{
-  LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
-
-  t->external_id = g_strdup (_luma_cache_column_text (stmt, 0));
-  t->tenant_name = g_strdup (_luma_cache_column_text (stmt, 1));
-  t->license_type = sqlite3_column_int (stmt, 2);
-  t->start_date = sqlite3_column_int64 (stmt, 3);
-  t->end_date = sqlite3_column_int64 (stmt, 4);
-  t->total_purchase = sqlite3_column_int64 (stmt, 5);
-  t->consumed = sqlite3_column_int64 (stmt, 6);
-  t->available = sqlite3_column_int64 (stmt, 7);
-  t->overage = sqlite3_column_int64 (stmt, 8);
-  return t;
 }
 
 static gboolean
@@ -67,7 +51,7 @@ read_tenants (sqlite3    *db,
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (out, read_tenant (stmt));
+    g_ptr_array_add (out, _luma_cache_tenant_summary_from_row (stmt));
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE;
 }
@@ -83,18 +67,12 @@ read_records (sqlite3         *db,
 {
   const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
   g_autofree char *sql = NULL;
+  g_autofree char *phrase = _luma_cache_fts_phrase (term);
   g_autofree char *match = NULL;
-  g_autoptr(GString) quoted = g_string_new (NULL);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  for (const char *p = term; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (quoted, '"');
-      g_string_append_c (quoted, *p);
-    }
-  match = g_strdup_printf ("%s : \"%s\"", t->id_col, quoted->str);
+  match = g_strdup_printf ("%s : %s", t->id_col, phrase);
   sql = g_strdup_printf ("SELECT r.%s, r.user_name, r.%s FROM %s JOIN %s AS r ON r.id = %s.rowid"
                          " WHERE %s MATCH ?1 LIMIT ?2",
                          t->id_col, t->time_col, t->fts, t->table, t->fts, t->fts);
@@ -136,11 +114,9 @@ luma_cache_search_file (const char  *path,
       sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
     {
       sqlite3_busy_timeout (db, 200);
-      ok = read_tenants (db, "SELECT external_id, tenant_name, license_type, start_date, end_date,"
-                             " total_purchase, consumed, available, overage FROM subscription", tenants);
+      ok = read_tenants (db, "SELECT " LUMA_CACHE_TENANT_SUMMARY_COLS " FROM subscription", tenants);
       /* Older files have no tenant list: not an error. */
-      read_tenants (db, "SELECT external_id, tenant_name, license_type, start_date, end_date,"
-                        " total_purchase, consumed, available, overage FROM tenants ORDER BY position",
+      read_tenants (db, "SELECT " LUMA_CACHE_TENANT_SUMMARY_COLS " FROM tenants ORDER BY position",
                     tenants);
       if (ok && record_term != NULL && g_utf8_strlen (record_term, -1) >= 3 && max_records > 0)
         {

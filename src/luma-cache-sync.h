@@ -146,19 +146,6 @@ void          luma_cache_outbox_queue_async    (LumaCache            *self,
 gboolean      luma_cache_outbox_queue_finish   (LumaCache            *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
-/* Removes the pending edit after it was pushed. */
-gboolean      luma_cache_outbox_clear          (LumaCache            *self,
-                                                GError              **error);
-
-/* A 412: keeps the user's version (@mine, version = its base) and the server's
- * (@theirs, version = the server's current version) until resolved. Storing
- * a conflict removes the pending outbox edit in the same transaction (it
- * lives on as @mine). */
-gboolean      luma_cache_store_conflict        (LumaCache            *self,
-                                                const LumaContacts   *mine,
-                                                const LumaContacts   *theirs,
-                                                GError              **error);
-
 /* What luma_cache_settle_push*() did with the outbox. */
 typedef enum
 {

@@ -176,6 +176,23 @@ luma_cache_get_tenant_samples (LumaCache  *self,
   return g_steal_pointer (&samples);
 }
 
+LumaTenantSummary *
+_luma_cache_tenant_summary_from_row (sqlite3_stmt *stmt)
+{
+  LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
+
+  t->external_id = g_strdup (_luma_cache_column_text (stmt, 0));
+  t->tenant_name = g_strdup (_luma_cache_column_text (stmt, 1));
+  t->license_type = sqlite3_column_int (stmt, 2);
+  t->start_date = sqlite3_column_int64 (stmt, 3);
+  t->end_date = sqlite3_column_int64 (stmt, 4);
+  t->total_purchase = sqlite3_column_int64 (stmt, 5);
+  t->consumed = sqlite3_column_int64 (stmt, 6);
+  t->available = sqlite3_column_int64 (stmt, 7);
+  t->overage = sqlite3_column_int64 (stmt, 8);
+  return t;
+}
+
 GPtrArray *
 luma_cache_get_tenants (LumaCache  *self,
                         gint64     *stored_on_out,
@@ -204,8 +221,7 @@ luma_cache_get_tenants (LumaCache  *self,
       return NULL;
     }
   stmt = _luma_cache_db_prepare (db,
-                                 "SELECT external_id, tenant_name, license_type, start_date, end_date,"
-                                 " total_purchase, consumed, available, overage FROM tenants ORDER BY position",
+                                 "SELECT " LUMA_CACHE_TENANT_SUMMARY_COLS " FROM tenants ORDER BY position",
                                  error);
   if (stmt == NULL)
     {
@@ -214,20 +230,7 @@ luma_cache_get_tenants (LumaCache  *self,
     }
   tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      LumaTenantSummary *t = g_new0 (LumaTenantSummary, 1);
-
-      t->external_id = g_strdup (_luma_cache_column_text (stmt, 0));
-      t->tenant_name = g_strdup (_luma_cache_column_text (stmt, 1));
-      t->license_type = sqlite3_column_int (stmt, 2);
-      t->start_date = sqlite3_column_int64 (stmt, 3);
-      t->end_date = sqlite3_column_int64 (stmt, 4);
-      t->total_purchase = sqlite3_column_int64 (stmt, 5);
-      t->consumed = sqlite3_column_int64 (stmt, 6);
-      t->available = sqlite3_column_int64 (stmt, 7);
-      t->overage = sqlite3_column_int64 (stmt, 8);
-      g_ptr_array_add (tenants, t);
-    }
+    g_ptr_array_add (tenants, _luma_cache_tenant_summary_from_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {

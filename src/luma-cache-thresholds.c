@@ -7,6 +7,34 @@
 
 #include "luma-cache-private.h"
 
+/* The two writes of the table, on the writer connection. */
+static gboolean
+write_notified (LumaCache   *self,
+                const char  *tenant,
+                gint64       term_start,
+                gint         percent,
+                gint64       notified_on,
+                GError     **error)
+{
+  return _luma_cache_db_exec_bound (self->wdb,
+                                    "INSERT OR REPLACE INTO notified_thresholds (tenant, term_start, percent,"
+                                    " notified_on) VALUES (?1, ?2, ?3, ?4)", error,
+                                    "siii", tenant, term_start, (gint64) percent, notified_on);
+}
+
+static gboolean
+delete_notified_above (LumaCache   *self,
+                       const char  *tenant,
+                       gint64       term_start,
+                       gdouble      percent,
+                       GError     **error)
+{
+  return _luma_cache_db_exec_bound (self->wdb,
+                                    "DELETE FROM notified_thresholds WHERE tenant = ?1 AND term_start = ?2"
+                                    " AND percent > ?3", error,
+                                    "sid", tenant, term_start, percent);
+}
+
 typedef struct
 {
   const char *tenant;
@@ -24,11 +52,7 @@ record_threshold_func (LumaCache          *self,
 {
   RecordThresholdArgs *args = data;
 
-  return _luma_cache_db_exec_bound (self->wdb,
-                                    "INSERT OR REPLACE INTO notified_thresholds (tenant, term_start, percent,"
-                                    " notified_on) VALUES (?1, ?2, ?3, ?4)", error,
-                                    "siii", args->tenant, args->term_start, (gint64) args->percent,
-                                    args->notified_on);
+  return write_notified (self, args->tenant, args->term_start, args->percent, args->notified_on, error);
 }
 
 gboolean
@@ -63,10 +87,7 @@ clear_thresholds_func (LumaCache          *self,
 {
   ClearThresholdsArgs *args = data;
 
-  return _luma_cache_db_exec_bound (self->wdb,
-                                    "DELETE FROM notified_thresholds WHERE tenant = ?1 AND term_start = ?2"
-                                    " AND percent > ?3", error,
-                                    "sid", args->tenant, args->term_start, args->percent);
+  return delete_notified_above (self, args->tenant, args->term_start, args->percent, error);
 }
 
 gboolean
@@ -184,18 +205,11 @@ apply_changes_func (LumaCache          *self,
       const LumaCacheThresholdChange *change = &args->changes[i];
 
       if (change->clear_above >= 0 &&
-          !_luma_cache_db_exec_bound (self->wdb,
-                                      "DELETE FROM notified_thresholds WHERE tenant = ?1"
-                                      " AND term_start = ?2 AND percent > ?3", error,
-                                      "sii", change->tenant, change->term_start,
-                                      (gint64) change->clear_above))
+          !delete_notified_above (self, change->tenant, change->term_start, change->clear_above, error))
         return FALSE;
       for (guint j = 0; j < change->n_record && j < G_N_ELEMENTS (change->record); j++)
-        if (!_luma_cache_db_exec_bound (self->wdb,
-                                        "INSERT OR REPLACE INTO notified_thresholds (tenant, term_start,"
-                                        " percent, notified_on) VALUES (?1, ?2, ?3, ?4)", error,
-                                        "siii", change->tenant, change->term_start,
-                                        (gint64) change->record[j], args->notified_on))
+        if (!write_notified (self, change->tenant, change->term_start, change->record[j],
+                             args->notified_on, error))
           return FALSE;
     }
   return TRUE;

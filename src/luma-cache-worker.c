@@ -60,35 +60,49 @@ run_job (LumaCache          *self,
   return _luma_cache_commit (self, error);
 }
 
-/* Hands @job back without running it: the cache closed first. */
+/* Hands @job back, @error taken (NULL when @ok): to its task, whose
+ * reference goes in the task's context, or to the caller blocked in
+ * _luma_cache_run_write(). */
 static void
-refuse_job (LumaCacheWriteJob *job)
+complete_job (LumaCacheWriteJob *job,
+              gboolean           ok,
+              GError            *error)
 {
-  GError *error = g_error_new_literal (LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED,
-                                       "The cache is closed");
-
-  if (job->quit)
-    {
-      g_error_free (error);
-      g_free (job);
-    }
-  else if (job->task != NULL)
+  if (job->task != NULL)
     {
       GTask *task = job->task;
 
-      g_task_return_error (task, error);
+      /* The main context may drop its reference before this thread
+       * does: this unref can be the last one (see writer_thread()). */
+      if (ok)
+        g_task_return_int (task, job->n_new);
+      else
+        g_task_return_error (task, error);
       g_main_context_invoke (g_task_get_context (task), unref_task_idle_cb, task);
       g_free (job);
     }
   else
     {
       g_mutex_lock (job->lock);
-      job->ok = FALSE;
+      job->ok = ok;
       job->error = error;
       job->done = TRUE;
       g_cond_signal (job->cond);
       g_mutex_unlock (job->lock);
     }
+}
+
+/* Hands @job back without running it: the cache closed first. */
+static void
+refuse_job (LumaCacheWriteJob *job)
+{
+  if (job->quit)
+    {
+      g_free (job);
+      return;
+    }
+  complete_job (job, FALSE, g_error_new_literal (LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED,
+                                                 "The cache is closed"));
 }
 
 /* What is left behind the quit job: a step of a long job that requeued
@@ -145,11 +159,10 @@ writer_thread (gpointer data)
         }
 
       job->requeue = FALSE;
-      if (job->task != NULL && g_task_return_error_if_cancelled (job->task))
+      if (job->task != NULL &&
+          g_cancellable_set_error_if_cancelled (g_task_get_cancellable (job->task), &error))
         {
-          GMainContext *ctx = g_task_get_context (job->task);
-          g_main_context_invoke (ctx, unref_task_idle_cb, job->task);
-          g_free (job);
+          complete_job (job, FALSE, error);
           continue;
         }
 
@@ -163,27 +176,7 @@ writer_thread (gpointer data)
           continue;
         }
 
-      if (job->task != NULL)
-        {
-          GTask *task = job->task;
-          /* The main context may drop its reference before this thread
-           * does: this unref can be the last one (see above). */
-          if (ok)
-            g_task_return_int (task, job->n_new);
-          else
-            g_task_return_error (task, error);
-          g_main_context_invoke (g_task_get_context (task), unref_task_idle_cb, task);
-          g_free (job);
-        }
-      else
-        {
-          g_mutex_lock (job->lock);
-          job->ok = ok;
-          job->error = error;
-          job->done = TRUE;
-          g_cond_signal (job->cond);
-          g_mutex_unlock (job->lock);
-        }
+      complete_job (job, ok, error);
     }
   return NULL;
 }

@@ -310,9 +310,9 @@ luma_csv_append_time (GString *out,
   g_string_append_len (out, buf, p - buf);
 }
 
-static inline void
-append_count (GString *out,
-              gint64   n)
+void
+luma_csv_append_count (GString *out,
+                       gint64   n)
 {
   char buf[24];
   char *p = buf + sizeof buf;
@@ -352,7 +352,7 @@ luma_csv_append_record (GString         *out,
           luma_csv_append_time (out, value);
           break;
         case LUMA_HISTORY_VALUE_COUNT:
-          append_count (out, value);
+          luma_csv_append_count (out, value);
           break;
         case LUMA_HISTORY_VALUE_ENUM:
           if (key == LUMA_HISTORY_COLUMN_ROLE)

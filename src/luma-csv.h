@@ -89,6 +89,9 @@ void         luma_csv_append_user         (GString                 *out,
 /* YYYY-MM-DDTHH:MM:SSZ, as the report writes times. */
 void         luma_csv_append_time         (GString                 *out,
                                            gint64                   unix_seconds);
+/* A count in decimal, as the report writes numbers. */
+void         luma_csv_append_count        (GString                 *out,
+                                           gint64                   n);
 
 /* The untranslated labels the report uses for enumeration values. */
 const char  *luma_csv_initiated_by_label  (LumaInitiatedBy          value);

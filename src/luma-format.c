@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "luma-format.h"
+#include "luma-breakdown.h"
 
 /* ---- Numbers ---------------------------------------------------------------------------------- */
 
@@ -468,7 +469,7 @@ luma_format_period_change (LumaLicenseType license_type,
     /* Translators: %s is "1,234 sessions" */
     return g_strdup_printf (_("%s, as many as in the previous period"), total);
 
-  change = ((double) current - (double) previous) * 100.0 / (double) previous;
+  luma_breakdown_change_percent (previous, current, &change);
   if (change > 0)
     {
       g_autofree char *pct = luma_format_percent (change);

@@ -481,6 +481,7 @@ typedef struct
   gboolean          discard_staged;    /* the guard failed: keep nothing of the batch */
 
   char             *last_cursor;       /* next_cursor of the last page handed to the cache */
+  guint64           cursor_failures;   /* runs failed in a row on the stored cursor */
   guint             staged_rows;       /* handed over since the last commit */
   guint             writes_in_flight;
   gboolean          fetch_in_flight;
@@ -885,26 +886,22 @@ error_counts_against_cursor (const GError *error)
  * drops it, so the next sync starts over, and says so in @error. */
 static void
 feed_note_cursor_failure (LumaSync  *self,
+                          RunData   *data,
                           GError    *error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *value = luma_cache_get_meta (self->cache, META_CURSOR_FAILURES, &local_error);
   g_autofree char *count_str = NULL;
-  guint64 count = 0;
 
-  if (local_error != NULL)
-    return;
-  if (value != NULL)
-    g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT, &count, NULL);
-  count++;
-  if (count < MAX_CURSOR_FAILURES)
+  data->cursor_failures++;
+  if (data->cursor_failures < MAX_CURSOR_FAILURES)
     {
-      count_str = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
+      count_str = g_strdup_printf ("%" G_GUINT64_FORMAT, data->cursor_failures);
       luma_cache_set_meta (self->cache, META_CURSOR_FAILURES, count_str, NULL);
       return;
     }
   if (!luma_cache_reset_cursor (self->cache, &local_error))
     return;
+  data->cursor_failures = 0;
   luma_cache_set_meta (self->cache, META_CURSOR_FAILURES, NULL, NULL);
   g_prefix_error (&error, "The stored sync position failed %u syncs in a row and was dropped: "
                   "the next sync starts from the beginning. ", MAX_CURSOR_FAILURES);
@@ -957,7 +954,7 @@ fetch_settle (GTask *task,
 
       if (!data->feed_started && !data->summary.full && data->error == NULL &&
           error_counts_against_cursor (error))
-        feed_note_cursor_failure (self, error);
+        feed_note_cursor_failure (self, data, error);
       run_feed_fail (task, g_steal_pointer (&error));
       return;
     }
@@ -991,12 +988,12 @@ fetch_settle (GTask *task,
 
       data->feed_started = TRUE;
       data->license_type = page->license_type;
-      if (!data->summary.full)
+      /* Any feed that starts, on a stored cursor or from the beginning after
+       * one was reset, starts the count of failures again. */
+      if (data->cursor_failures > 0)
         {
-          g_autofree char *failures = luma_cache_get_meta (self->cache, META_CURSOR_FAILURES, NULL);
-
-          if (failures != NULL)
-            luma_cache_set_meta (self->cache, META_CURSOR_FAILURES, NULL, NULL);
+          data->cursor_failures = 0;
+          luma_cache_set_meta (self->cache, META_CURSOR_FAILURES, NULL, NULL);
         }
       if (data->summary.full)
         luma_cache_begin_full_sync (self->cache, page->license_type, &local_error);
@@ -1096,6 +1093,13 @@ run_feed_start (GTask *task)
       run_feed_fail (task, cache_error_new (error, "read"));
       return;
     }
+  {
+    g_autofree char *failures = luma_cache_get_meta (self->cache, META_CURSOR_FAILURES, NULL);
+
+    data->cursor_failures = 0;
+    if (failures != NULL)
+      g_ascii_string_to_unsigned (failures, 10, 0, G_MAXUINT, &data->cursor_failures, NULL);
+  }
   /* Stored by an older version that took any cursor: every request with it
    * would fail, or hold a huge URL. */
   if (data->last_cursor != NULL && g_utf8_strlen (data->last_cursor, -1) > LUMA_MAX_CURSOR_LENGTH)

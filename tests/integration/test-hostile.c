@@ -1177,6 +1177,48 @@ test_cursor_failure_message (Fixture       *f,
     }
 }
 
+/* A full sync after the stored cursor was reset (here: one too long to send) starts the
+ * count of failures again: one failure on the new cursor does not drop it. */
+static void
+test_cursor_failures_after_reset (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaSyncSummary) summary = NULL;
+  g_autoptr(LumaSyncSummary) failed = NULL;
+  g_autofree char *long_cursor = g_strnfill (64 * 1024, 'q');
+  g_autofree char *stored = NULL;
+
+  hostile_server_set_mode (f->server, FEED_FAIL_ON_STORED);
+  for (guint i = 1; i < CURSOR_FAILURES; i++)
+    {
+      g_autoptr(LumaSyncSummary) run = run_sync (f, &error);
+
+      g_assert_null (run);
+      g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_SERVER);
+      g_clear_error (&error);
+    }
+
+  luma_cache_commit_batch (f->cache, long_cursor, NULL, &error);
+  g_assert_no_error (error);
+  hostile_server_set_mode (f->server, FEED_GOOD);
+  summary = run_sync (f, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (summary);
+  g_assert_true (summary->full);
+  g_assert_nonnull (summary->cursor_dropped);
+
+  hostile_server_set_mode (f->server, FEED_FAIL_ON_STORED);
+  failed = run_sync (f, &error);
+  g_assert_null (failed);
+  g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_SERVER);
+  g_assert_null (strstr (error->message, "dropped"));
+  g_clear_error (&error);
+  stored = luma_cache_get_cursor (f->cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, CURSOR_2);
+}
+
 /* A cursor stored by a version that took any length, too long for a request line: it is
  * never sent; the sync starts over, says why, and reaches the good records. */
 static void
@@ -1259,6 +1301,8 @@ main (int   argc,
               test_cursor_keeps_failing, fixture_teardown);
   g_test_add ("/hostile/cursor-failure-message", Fixture, NULL, fixture_setup,
               test_cursor_failure_message, fixture_teardown);
+  g_test_add ("/hostile/cursor-failures-after-reset", Fixture, NULL, fixture_setup,
+              test_cursor_failures_after_reset, fixture_teardown);
   g_test_add ("/hostile/stored-long-cursor", Fixture, NULL, fixture_setup,
               test_stored_long_cursor, fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
