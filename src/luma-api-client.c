@@ -14,7 +14,7 @@
 #include "luma-api-client.h"
 #include "luma-credentials.h"
 #include "luma-json-decode.h"
-#include "luma-page-reader.h"
+#include "luma-page-reader-private.h"
 
 #define MAX_RETRY_AFTER_S 120 /* a hostile Retry-After must not park a sync for days */
 #define DEFAULT_PAGE_LIMIT 500
@@ -596,12 +596,13 @@ decode_thread (GTask        *task,
   /* The hot path of a sync: pages read in one pass, without a JSON tree. */
   if (job->kind == CALL_CONSUMPTION && job->status >= 200 && job->status < 300)
     {
-      result->value = luma_consumption_page_from_bytes (job->body, job->status, NULL);
+      result->value = luma_consumption_page_read_fast (job->body, job->status);
       result->value_free = (GDestroyNotify) luma_consumption_page_free;
       if (result->value != NULL)
         goto out;
-      /* Not a valid page: below, the strict decoders tell a broken body
-       * (retried) from one that breaks the contract (not retried). */
+      /* Not a page the fast reader expects: below, within the budget of the
+       * answer, the strict decoders tell a broken body (retried) from one
+       * that breaks the contract (not retried). */
     }
 
   /* Before any tree is built: a wide answer would take gigabytes. */

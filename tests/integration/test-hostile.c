@@ -2,18 +2,18 @@
  *
  * An in-process SoupServer (in a thread of its own, so a client that blocked its main loop
  * would show as a hang, not pass) first serves a good two-page feed, which LumaSync stores.
- * Then its consumption feed turns hostile: wrong types, missing fields, a 3 MB string, a
- * 10 MB page, 100000 nested arrays, numbers out of range, negative counts, bytes that are not
- * UTF-8, duplicate records in one page, cursors that repeat or go back or are too long, feeds
- * that never end or announce more than any tenant has, empty pages that say hasMore, a
- * license type that changes mid-feed, pages of a million empty arrays or objects, error
- * bodies of the same, and a body trickled byte by byte. For each, the sync must fail with a
- * clear error (domain, code, and a message naming the problem), leave every row of the cache
- * file as it was (a SHA-256 over all the data tables, read with plain SQLite) and pass
- * PRAGMA integrity_check, keep the process up with bounded memory (its peak RSS, VmHWM,
- * grows by less than 150 MB), and the next sync against the good feed must reach exactly
- * the good records again. A stored cursor that keeps failing is dropped, and a stored
- * cursor too long to send is not sent.
+ * Then its consumption feed turns hostile: wrong types, missing fields, a 3 MB string, a 10 MB
+ * page, 100000 nested arrays, more values than a page of its limit may hold, numbers out of
+ * range, negative counts, bytes that are not UTF-8, duplicate records in one page, cursors
+ * that repeat or go back or are too long, feeds that never end or announce more than any
+ * tenant has, empty pages that say hasMore, a license type that changes mid-feed, pages of a
+ * million empty arrays or objects, error bodies of the same, and a body trickled byte by byte.
+ * For each, the sync must fail with a clear error (domain, code, and a message naming the
+ * problem), leave every row of the cache file as it was (a SHA-256 over all the data tables,
+ * read with plain SQLite) and pass PRAGMA integrity_check, keep the process up with bounded
+ * memory (its peak RSS, VmHWM, grows by less than 150 MB), and the next sync against the good
+ * feed must reach exactly the good records again. A stored cursor that keeps failing is
+ * dropped, and a stored cursor too long to send is not sent.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -70,6 +70,7 @@ typedef enum
   FEED_HUGE_PAGE,
   FEED_WIDE_ARRAYS,
   FEED_WIDE_OBJECTS,
+  FEED_WIDE_STRICT_PAGE,
   FEED_WIDE_ERROR_OBJECTS,
   FEED_WIDE_ERROR_ARRAYS,
   FEED_LONG_CURSOR,
@@ -237,6 +238,34 @@ hostile_page (HostileServer *hs,
         g_autofree char *items = repeated (mode == FEED_WIDE_ARRAYS ? "[]" : "{}", 1300000);
 
         body = page (items, "wide1", FALSE, "0");
+      }
+      break;
+
+    case FEED_WIDE_STRICT_PAGE:
+      /* 4,000 good records (about 40,000 values: beyond the 32,256 of a page
+       * of 1,000, within what any answer may hold), and a member the contract
+       * does not name, so the one-pass reader leaves the page to the strict
+       * decoders: the budget of a page holds on that path too. */
+      {
+        GString *items = g_string_new (NULL);
+        g_autofree char *result = NULL;
+
+        for (guint i = 0; i < 4000; i++)
+          {
+            g_autofree char *id = g_strdup_printf ("S-W%u", i);
+            g_autofree char *one = session_item (id, "\"x\"", "1");
+
+            if (i > 0)
+              g_string_append_c (items, ',');
+            g_string_append (items, one);
+          }
+        result = g_strdup_printf ("{\"licenseType\":\"SESSION\",\"items\":[%s],"
+                                  "\"nextCursor\":\"ws1\",\"hasMore\":false,"
+                                  "\"remaining\":0}", items->str);
+        g_string_free (items, TRUE);
+        body = g_strdup_printf ("{\"status\":\"success\",\"statusCode\":200,"
+                                "\"statusLine\":\"OK\",\"errors\":[],\"traceId\":\"t-1\","
+                                "\"resultData\":%s}", result);
       }
       break;
 
@@ -1230,6 +1259,7 @@ static const HostileCase cases[] = {
   { FEED_HUGE_PAGE, "huge-page", { "larger than 4 MB", NULL } },
   { FEED_WIDE_ARRAYS, "wide-arrays", { "values", NULL } },
   { FEED_WIDE_OBJECTS, "wide-objects", { "values", NULL } },
+  { FEED_WIDE_STRICT_PAGE, "wide-page-strict-path", { "JSON values, more than the 32256", NULL } },
   { FEED_WIDE_ERROR_OBJECTS, "wide-error-objects", { "larger than 64 kB", NULL } },
   { FEED_WIDE_ERROR_ARRAYS, "wide-error-arrays", { "values", NULL } },
   { FEED_LONG_CURSOR, "long-cursor", { "nextCursor", NULL } },
