@@ -499,7 +499,8 @@ luma_format_usage_summary (gint64 consumed,
     return g_strdup_printf (_("%s used · none left"), pct);
   if (run_out > 0)
     {
-      g_autofree char *day = luma_format_day_long (run_out);
+      /* A moment: the day of the viewer's calendar it falls on. */
+      g_autofree char *day = or_empty (luma_format_local_day_long (run_out));
 
       /* Translators: a line under a tenant's name: "91 % used · runs out on 12 March 2026" */
       return g_strdup_printf (_("%s used · runs out on %s"), pct, day);
