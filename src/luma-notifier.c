@@ -12,13 +12,6 @@
 #include "luma-alerts.h"
 #include "luma-notifier.h"
 
-static const LumaThreshold all_thresholds[] = {
-  LUMA_THRESHOLD_75,
-  LUMA_THRESHOLD_85,
-  LUMA_THRESHOLD_95,
-  LUMA_THRESHOLD_100,
-};
-
 struct _LumaNotifier
 {
   GObject       parent_instance;
@@ -250,9 +243,9 @@ withdraw (LumaNotifier *self,
           const char   *tenant,
           guint         thresholds)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if (thresholds & all_thresholds[i])
-      withdraw_percent (self, tenant, luma_threshold_get_percent (all_thresholds[i]));
+  for (guint i = 0; i < LUMA_THRESHOLD_COUNT; i++)
+    if (thresholds & luma_threshold_nth (i))
+      withdraw_percent (self, tenant, luma_threshold_get_percent (luma_threshold_nth (i)));
 }
 
 /* Every percentage notification of the tenant but @keep: the usual ones,
@@ -268,8 +261,8 @@ withdraw_percents_but (LumaNotifier            *self,
   GHashTableIter iter;
   gpointer key;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    g_hash_table_add (done, GUINT_TO_POINTER (luma_threshold_get_percent (all_thresholds[i])));
+  for (guint i = 0; i < LUMA_THRESHOLD_COUNT; i++)
+    g_hash_table_add (done, GUINT_TO_POINTER (luma_threshold_get_percent (luma_threshold_nth (i))));
   for (guint i = 0; i < settings->n_percents; i++)
     g_hash_table_add (done, GUINT_TO_POINTER (settings->percents[i]));
   for (guint i = 0; told != NULL && i < told->len; i++)
@@ -360,15 +353,6 @@ send_look_ahead (LumaNotifier           *self,
                                         : G_NOTIFICATION_PRIORITY_NORMAL);
 }
 
-static LumaThreshold
-threshold_of_percent (guint percent)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if (luma_threshold_get_percent (all_thresholds[i]) == percent)
-      return all_thresholds[i];
-  return LUMA_THRESHOLD_NONE;
-}
-
 gboolean
 luma_notifier_evaluate (LumaNotifier            *self,
                         const LumaSubscription  *subscription,
@@ -419,7 +403,7 @@ luma_notifier_evaluate (LumaNotifier            *self,
     return FALSE;
 
   if (notified_out != NULL)
-    *notified_out = threshold_of_percent (decision.notify_percent);
+    *notified_out = luma_threshold_from_percent ((gint) decision.notify_percent);
 
   if (!notifications_enabled || !can_send (self))
     return TRUE;
@@ -481,15 +465,6 @@ typedef struct
   guint      *notified;   /* per tenant: flags of its current term */
 } TenantsCheck;
 
-static guint
-threshold_from_percent (gint percent)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if ((gint) luma_threshold_get_percent (all_thresholds[i]) == percent)
-      return all_thresholds[i];
-  return LUMA_THRESHOLD_NONE;
-}
-
 static void
 stored_threshold_cb (const char *tenant,
                      gint64      term_start,
@@ -505,7 +480,7 @@ stored_threshold_cb (const char *tenant,
     return;
   summary = g_ptr_array_index (check->tenants, position - 1);
   if (summary->start_date == term_start)
-    check->notified[position - 1] |= threshold_from_percent (percent);
+    check->notified[position - 1] |= luma_threshold_from_percent (percent);
 }
 
 /* Plain numbers only: the body is markup on some servers, and tenant names are server text
@@ -522,7 +497,7 @@ send_summary (LumaNotifier  *self,
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   g_autofree char *title = NULL;
   g_autofree char *id = NULL;
-  guint counts[G_N_ELEMENTS (all_thresholds)] = { 0 };
+  guint counts[LUMA_THRESHOLD_COUNT] = { 0 };
   LumaThreshold lowest = LUMA_THRESHOLD_NONE, highest = LUMA_THRESHOLD_NONE;
   guint n = crossings->len;
 
@@ -533,8 +508,8 @@ send_summary (LumaNotifier  *self,
       LumaThreshold threshold = crossed[i];
 
       g_ptr_array_add (ids, summary->external_id);
-      for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
-        if (all_thresholds[t] == threshold)
+      for (guint t = 0; t < LUMA_THRESHOLD_COUNT; t++)
+        if (luma_threshold_nth (t) == threshold)
           counts[t]++;
       if (lowest == LUMA_THRESHOLD_NONE || threshold < lowest)
         lowest = threshold;
@@ -546,7 +521,7 @@ send_summary (LumaNotifier  *self,
   title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tenant passed %u %%",
                                         "%u tenants passed %u %%", n),
                            n, luma_threshold_get_percent (lowest));
-  for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
+  for (guint t = 0; t < LUMA_THRESHOLD_COUNT; t++)
     {
       if (counts[t] == 0)
         continue;
@@ -554,7 +529,7 @@ send_summary (LumaNotifier  *self,
         g_string_append (body, ", ");
       /* Translators: part of a list, e.g. "4 now at 75 %, 2 now at 95 %" */
       g_string_append_printf (body, _("%u now at %u %%"), counts[t],
-                              luma_threshold_get_percent (all_thresholds[t]));
+                              luma_threshold_get_percent (luma_threshold_nth (t)));
     }
   g_string_append (body, ". ");
   g_string_append (body, _("Open the tenants board to see which."));
@@ -638,9 +613,9 @@ luma_notifier_evaluate_tenants (LumaNotifier  *self,
           g_array_append_val (rearmed, i);
         }
       added = decision->state.notified & ~previous.notified;
-      for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
-        if (added & all_thresholds[t])
-          change.record[change.n_record++] = (gint) luma_threshold_get_percent (all_thresholds[t]);
+      for (guint t = 0; t < LUMA_THRESHOLD_COUNT; t++)
+        if (added & luma_threshold_nth (t))
+          change.record[change.n_record++] = (gint) luma_threshold_get_percent (luma_threshold_nth (t));
       g_array_append_val (changes, change);
       if (decision->notify != LUMA_THRESHOLD_NONE)
         g_array_append_val (crossings, i);
