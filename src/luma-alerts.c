@@ -218,7 +218,9 @@ luma_alert_settings_save (const LumaAlertSettings  *self,
       g_autoptr(GError) local_error = NULL;
       LumaAlertDecision decision;
 
-      forecast = luma_alerts_forecast_from_cache (cache, subscription, now, &local_error);
+      /* The forecast matters only to a run-out alert; as in the notifier. */
+      if (self->run_out_days > 0)
+        forecast = luma_alerts_forecast_from_cache (cache, subscription, now, &local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
