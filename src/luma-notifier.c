@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "luma-alerts.h"
@@ -175,35 +177,28 @@ luma_notifier_get_name_tenant (LumaNotifier *self)
 
 /* ---- Evaluation ------------------------------------------------------------------------------- */
 
+/* Room for every percentage a decision records. */
+G_STATIC_ASSERT (sizeof (((LumaCacheThresholdChange *) NULL)->record) >=
+                 sizeof (((LumaAlertDecision *) NULL)->record));
+
 static gboolean
 record_alerts (LumaNotifier            *self,
                const LumaSubscription  *subscription,
                const LumaAlertDecision *decision,
                GError                 **error)
 {
-  const char *tenant = subscription->external_id;
-  gint64 term_start = subscription->start_date;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  LumaCacheThresholdChange change = { 0 };
 
-  if (decision->rearm &&
-      !luma_cache_clear_thresholds_above (self->cache, tenant, term_start,
-                                          decision->rearm_above, error))
-    return FALSE;
+  change.tenant = subscription->external_id;
+  change.term_start = subscription->start_date;
+  change.clear_above = decision->rearm ? (gint) decision->rearm_above : -1;
+  change.n_record = decision->n_record;
+  memcpy (change.record, decision->record, decision->n_record * sizeof (gint));
 
-  /* The percentage announced first: should a later write fail, the next
-   * evaluation finds it and does not announce it again. */
-  if (decision->notify_percent != 0 &&
-      !luma_cache_record_threshold_notified (self->cache, tenant, term_start,
-                                             (gint) decision->notify_percent, now, error))
-    return FALSE;
-
-  for (guint i = 0; i < decision->n_record; i++)
-    if (decision->record[i] != (gint) decision->notify_percent &&
-        !luma_cache_record_threshold_notified (self->cache, tenant, term_start,
-                                               decision->record[i], now, error))
-      return FALSE;
-
-  return TRUE;
+  /* One transaction: the re-armed ones cleared and the new ones recorded,
+   * all or none, before anything is announced. */
+  return luma_cache_apply_threshold_changes (self->cache, &change, 1,
+                                             g_get_real_time () / G_USEC_PER_SEC, error);
 }
 
 static gboolean
