@@ -728,18 +728,22 @@ get_headless_application (GError **error)
   return headless_application;
 }
 
-gboolean
-luma_notifier_notify_after_sync (LumaCache  *cache,
-                                 gboolean    name_tenant,
-                                 GError    **error)
+/* The short-lived registration of luma_notifier_notify_after_sync() and
+ * luma_notifier_notify_tenants_after_check(): evaluates @tenants (a
+ * superadmin's list) or, when NULL, the subscription in @cache, and makes
+ * sure what it sent has reached the bus. */
+static gboolean
+notify_headless (LumaCache  *cache,
+                 GPtrArray  *tenants,
+                 gboolean    name_tenant,
+                 GStrv      *crossed_out,
+                 GError    **error)
 {
   g_autoptr(LumaNotifier) notifier = NULL;
   GApplication *application;
   GDBusConnection *connection;
   gboolean enabled;
-
-  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  gboolean evaluated;
 
   enabled = luma_notifier_get_enabled_setting ();
 
@@ -751,13 +755,18 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
   if (enabled && connection == NULL)
     {
       /* Recording the crossing now would mean it is never shown. */
-      g_debug ("No session bus: thresholds left for a sync that can notify");
+      g_debug ("No session bus: thresholds left for a %s that can notify",
+               tenants != NULL ? "check" : "sync");
       return TRUE;
     }
 
   notifier = luma_notifier_new (application, cache);
   luma_notifier_set_name_tenant (notifier, name_tenant);
-  if (!luma_notifier_evaluate_cached (notifier, enabled, NULL, error))
+  if (tenants != NULL)
+    evaluated = luma_notifier_evaluate_tenants (notifier, tenants, enabled, crossed_out, error);
+  else
+    evaluated = luma_notifier_evaluate_cached (notifier, enabled, NULL, error);
+  if (!evaluated)
     return FALSE;
 
   /* The calls are queued on the connection: make sure they reach the bus
@@ -769,41 +778,27 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
 }
 
 gboolean
+luma_notifier_notify_after_sync (LumaCache  *cache,
+                                 gboolean    name_tenant,
+                                 GError    **error)
+{
+  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return notify_headless (cache, NULL, name_tenant, NULL, error);
+}
+
+gboolean
 luma_notifier_notify_tenants_after_check (LumaCache  *cache,
                                           GPtrArray  *tenants,
                                           GStrv      *crossed_out,
                                           GError    **error)
 {
-  g_autoptr(LumaNotifier) notifier = NULL;
-  GApplication *application;
-  GDBusConnection *connection;
-  gboolean enabled;
-
   g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
   g_return_val_if_fail (tenants != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (crossed_out != NULL)
     *crossed_out = NULL;
-  enabled = luma_notifier_get_enabled_setting ();
-  application = get_headless_application (error);
-  if (application == NULL)
-    return FALSE;
-
-  connection = g_application_get_dbus_connection (application);
-  if (enabled && connection == NULL)
-    {
-      g_debug ("No session bus: thresholds left for a check that can notify");
-      return TRUE;
-    }
-
-  notifier = luma_notifier_new (application, cache);
-  luma_notifier_set_name_tenant (notifier, TRUE);
-  if (!luma_notifier_evaluate_tenants (notifier, tenants, enabled, crossed_out, error))
-    return FALSE;
-
-  if (connection != NULL && !g_dbus_connection_flush_sync (connection, NULL, error))
-    return FALSE;
-
-  return TRUE;
+  return notify_headless (cache, tenants, TRUE, crossed_out, error);
 }
