@@ -13,7 +13,8 @@
  * read with plain SQLite) and pass PRAGMA integrity_check, keep the process up with bounded
  * memory (its peak RSS, VmHWM, grows by less than 150 MB), and the next sync against the good
  * feed must reach exactly the good records again. A stored cursor that keeps failing is
- * dropped, and a stored cursor too long to send is not sent.
+ * dropped, a stored cursor too long to send is not sent, and a superadmin's tenant list
+ * whose cursors go round is stopped as soon as one comes back.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -88,6 +89,7 @@ typedef struct
   guint         consumption_requests;   /* since the mode was set */
   gboolean      cap_hit;
   GPtrArray    *cursors_seen;           /* the cursor parameter of each consumption request */
+  guint         tenant_requests;        /* GET /platform/tenants, whose pages go round in a loop */
   guint         serial;
 
   GThread      *thread;
@@ -524,6 +526,59 @@ trickle_start (SoupServerMessage *msg,
   g_source_unref (source);
 }
 
+/* A superadmin's login, and a tenant list whose cursors go round: ta -> tb -> ta. After
+ * SERVER_TENANT_PAGE_CAP pages the list ends, so a client that follows the loop lists
+ * tenants it has seen before instead of hanging the test. */
+#define SERVER_TENANT_PAGE_CAP 50
+
+static gboolean
+handle_platform (HostileServer     *hs,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query)
+{
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+  char *body;
+
+  if (g_str_has_suffix (path, "/platform/login"))
+    {
+      body = envelope ("{\"token\":\"tok-1\",\"tokenType\":\"Bearer\",\"expiresIn\":900,"
+                       "\"expiresAt\":\"2036-01-01T00:00:00Z\"}");
+      set_json (msg, 200, body, strlen (body), NULL);
+      return TRUE;
+    }
+  if (g_str_has_suffix (path, "/platform/tenants"))
+    {
+      const char *cursor = query != NULL ? g_hash_table_lookup (query, "cursor") : NULL;
+      gboolean last;
+      g_autofree char *result = NULL;
+
+      if (g_strcmp0 (soup_message_headers_get_one (request_headers, "Authorization"),
+                     "Bearer tok-1") != 0)
+        {
+          body = failure (401, "Unauthorized", "{\"code\":\"UNAUTHENTICATED\"}");
+          set_json (msg, 401, body, strlen (body), NULL);
+          return TRUE;
+        }
+      g_mutex_lock (&hs->lock);
+      last = ++hs->tenant_requests >= SERVER_TENANT_PAGE_CAP;
+      g_mutex_unlock (&hs->lock);
+      result = g_strdup_printf ("{\"items\":[{\"externalId\":\"%s\",\"tenantName\":\"T\","
+                                "\"licenseType\":\"SESSION\","
+                                "\"startDate\":\"2026-01-01T00:00:00Z\","
+                                "\"endDate\":\"2026-12-31T23:59:59Z\",\"totalPurchase\":10,"
+                                "\"consumed\":1,\"available\":9,\"overage\":0}],"
+                                "\"nextCursor\":%s,\"hasMore\":%s}",
+                                g_strcmp0 (cursor, "ta") == 0 ? "tenant-b" : "tenant-a",
+                                last ? "null" : g_strcmp0 (cursor, "ta") == 0 ? "\"tb\"" : "\"ta\"",
+                                last ? "false" : "true");
+      body = envelope (result);
+      set_json (msg, 200, body, strlen (body), NULL);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 handle_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -535,6 +590,8 @@ handle_cb (SoupServer        *server,
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
 
+  if (handle_platform (hs, msg, path, query))
+    return;
   if (g_strcmp0 (soup_message_headers_get_one (request_headers, "Luma-api-access-key"),
                  "acme-key") != 0)
     {
@@ -1241,6 +1298,47 @@ test_stored_long_cursor (Fixture       *f,
   g_mutex_unlock (&f->server->lock);
 }
 
+static void
+list_tenants_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Tenant pages whose cursors come back (ta -> tb -> ta) are a loop, found when the first
+ * cursor returns, not after thousands of pages. */
+static void
+test_tenant_cursor_loop (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(LumaApiClient) root = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GError) error = NULL;
+  guint requests;
+
+  root = luma_api_client_new (f->server->base_url, &error);
+  g_assert_no_error (error);
+  luma_api_client_set_superadmin_credentials (root, "root", "s3cret");
+  luma_api_client_set_retry_policy (root, 2, 1, 5);
+
+  luma_api_client_list_tenants_async (root, NULL, list_tenants_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  tenants = luma_api_client_list_tenants_finish (root, result, &error);
+
+  g_mutex_lock (&f->server->lock);
+  requests = f->server->tenant_requests;
+  g_mutex_unlock (&f->server->lock);
+  g_test_message ("%u tenant pages; %s", requests, error != NULL ? error->message : "no error");
+
+  g_assert_null (tenants);
+  g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "tenant list does not move forward"));
+  g_assert_cmpuint (requests, ==, 3);
+}
+
 static const HostileCase cases[] = {
   { FEED_WRONG_TYPE, "wrong-type", { "conversations", NULL } },
   { FEED_MISSING_FIELD, "missing-field", { "startedOn", NULL } },
@@ -1291,6 +1389,8 @@ main (int   argc,
               test_cursor_failure_message, fixture_teardown);
   g_test_add ("/hostile/stored-long-cursor", Fixture, NULL, fixture_setup,
               test_stored_long_cursor, fixture_teardown);
+  g_test_add ("/hostile/tenant-cursor-loop", Fixture, NULL, fixture_setup,
+              test_tenant_cursor_loop, fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/hostile/%s", cases[i].what);
