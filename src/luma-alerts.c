@@ -218,7 +218,9 @@ luma_alert_settings_save (const LumaAlertSettings  *self,
       g_autoptr(GError) local_error = NULL;
       LumaAlertDecision decision;
 
-      forecast = luma_alerts_forecast_from_cache (cache, subscription, now, &local_error);
+      /* The forecast matters only to a run-out alert; as in the notifier. */
+      if (self->run_out_days > 0)
+        forecast = luma_alerts_forecast_from_cache (cache, subscription, now, &local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -287,13 +289,7 @@ luma_alerts_percent_reached (guint  percent,
                              gint64 consumed,
                              gint64 total_purchase)
 {
-  consumed = CLAMP (consumed, 0, LUMA_MAX_COUNT);
-  total_purchase = CLAMP (total_purchase, 0, LUMA_MAX_COUNT);
-
-  if (total_purchase == 0)
-    return consumed > 0;
-  /* Both are below 2^53 and percent is small: no overflow. */
-  return consumed * 100 >= total_purchase * (gint64) percent;
+  return luma_threshold_percent_reached (percent, consumed, total_purchase);
 }
 
 static gboolean
@@ -337,6 +333,8 @@ luma_alerts_evaluate (const LumaAlertSettings *settings,
                       gint64                   now,
                       LumaAlertDecision       *d)
 {
+  guint highest = 0;
+
   g_return_val_if_fail (settings != NULL, FALSE);
   g_return_val_if_fail (s != NULL, FALSE);
   g_return_val_if_fail (d != NULL, FALSE);
@@ -350,7 +348,7 @@ luma_alerts_evaluate (const LumaAlertSettings *settings,
 
       if (p <= 0)
         continue;
-      if (luma_alerts_percent_reached ((guint) p, s->consumed, s->total_purchase))
+      if (luma_threshold_percent_reached ((guint) p, s->consumed, s->total_purchase))
         d->rearm_above = MAX (d->rearm_above, (guint) p);
       else
         {
@@ -366,23 +364,17 @@ luma_alerts_evaluate (const LumaAlertSettings *settings,
     {
       guint p = settings->percents[i];
 
-      if (!luma_alerts_percent_reached (p, s->consumed, s->total_purchase) ||
-          told_has (told, (gint) p))
+      if (!luma_threshold_percent_reached (p, s->consumed, s->total_purchase))
+        continue;
+      highest = p;
+      if (told_has (told, (gint) p))
         continue;
       d->record[d->n_record++] = (gint) p;
       d->notify_percent = p;
     }
   /* Recording a lower one alone is not news; only the highest reached counts. */
-  if (d->notify_percent != 0)
-    {
-      guint highest = 0;
-
-      for (guint i = 0; i < settings->n_percents; i++)
-        if (luma_alerts_percent_reached (settings->percents[i], s->consumed, s->total_purchase))
-          highest = settings->percents[i];
-      if (highest != d->notify_percent)
-        d->notify_percent = 0;
-    }
+  if (d->notify_percent != highest)
+    d->notify_percent = 0;
 
   if (run_out_due (settings, forecast) && !told_has (told, LUMA_ALERT_CODE_RUN_OUT))
     {

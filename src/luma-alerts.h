@@ -140,7 +140,8 @@ gboolean  luma_alerts_evaluate               (const LumaAlertSettings *settings,
                                               gint64                   now,
                                               LumaAlertDecision       *decision);
 
-/* Whether consumption reaches @percent by the rule above. */
+/* Whether consumption reaches @percent by the rule above (that of
+ * luma_threshold_percent_reached()). */
 gboolean  luma_alerts_percent_reached        (guint                    percent,
                                               gint64                   consumed,
                                               gint64                   total_purchase);

@@ -448,7 +448,7 @@ gboolean    luma_cache_foreach_notified_threshold (LumaCache                  *s
  * @clear_above: first remove the thresholds above this percent (re-armed);
  *   -1 removes none
  * @n_record: how many of @record to record as notified
- * @record: percents (75, 85, 95, 100)
+ * @record: percents (75, 85, 95, 100, or those a tenant chose) and alert codes
  */
 typedef struct
 {
@@ -456,7 +456,7 @@ typedef struct
   gint64      term_start;
   gint        clear_above;
   guint       n_record;
-  gint        record[4];
+  gint        record[10];  /* as many as a LumaAlertDecision records */
 } LumaCacheThresholdChange;
 
 /* Applies the changes of one check of every tenant in one transaction:

@@ -12,6 +12,7 @@
 
 #include "luma-format.h"
 #include "luma-breakdown.h"
+#include "luma-report.h"
 
 /* ---- Numbers ---------------------------------------------------------------------------------- */
 
@@ -339,10 +340,8 @@ luma_format_forecast (const LumaSubscription *s,
                       gint64                  now)
 {
   g_autofree char *end = NULL;
-  gint64 elapsed;
-  gint64 remaining;
-  double rate;
-  double run_out;
+  LumaRunOutInput input;
+  gint64 run_out;
 
   g_return_val_if_fail (s != NULL, NULL);
 
@@ -358,18 +357,25 @@ luma_format_forecast (const LumaSubscription *s,
     /* Translators: %s is the end date of the contract */
     return g_strdup_printf (_("No licenses used yet: they last past the end date (%s)."), end);
 
-  elapsed = MAX (now - s->start_date, 1);
-  rate = (double) s->consumed / (double) elapsed;
-  remaining = s->total_purchase - s->consumed;
-  run_out = (double) now + (double) remaining / rate;
+  /* The rate over the term so far (no recent window): 0 means past the end. */
+  input = (LumaRunOutInput) {
+    .start_date = s->start_date,
+    .end_date = s->end_date,
+    .total_purchase = s->total_purchase,
+    .consumed = s->consumed,
+    .now = now,
+    .recent_consumed = -1,
+    .recent_seconds = 0,
+  };
+  run_out = luma_report_estimate_run_out (&input);
 
-  if (run_out > (double) s->end_date)
+  if (run_out == 0)
     /* Translators: %s is the end date of the contract */
     return g_strdup_printf (_("At the current rate the licenses last past the end date (%s)."),
                             end);
   else
     {
-      g_autofree char *day = luma_format_day ((gint64) run_out);
+      g_autofree char *day = luma_format_day (run_out);
 
       /* Translators: %s is a date */
       return g_strdup_printf (_("At the current rate the licenses run out on %s."), day);
@@ -500,7 +506,8 @@ luma_format_usage_summary (gint64 consumed,
     return g_strdup_printf (_("%s used · none left"), pct);
   if (run_out > 0)
     {
-      g_autofree char *day = luma_format_day_long (run_out);
+      /* A moment: the day of the viewer's calendar it falls on. */
+      g_autofree char *day = or_empty (luma_format_local_day_long (run_out));
 
       /* Translators: a line under a tenant's name: "91 % used · runs out on 12 March 2026" */
       return g_strdup_printf (_("%s used · runs out on %s"), pct, day);

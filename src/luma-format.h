@@ -117,16 +117,16 @@ char   *luma_format_forecast_recent (const LumaForecast  *forecast);
 
 /* ---- Where the licenses go, and the desktop's search -------------------------------------------- */
 
-/* The total of a period against the previous one of the same length:
- * "1,234 sessions, 12 % more than the previous period (1,100)", "... 5 %
- * fewer ...", "... as many as ...", "... none in the previous period";
- * licenses for user-based tenants. */
 /* The days of [@from, @to) in the locale's short format: "03/14/26 – 03/20/26",
  * one day alone when it is one; days of the viewer's time zone, or of the
  * contract (UTC) when @contract_days. */
 char   *luma_format_period        (gint64                 from,
                                    gint64                 to,
                                    gboolean               contract_days);
+/* The total of a period against the previous one of the same length:
+ * "1,234 sessions, 12 % more than the previous period (1,100)", "... 5 %
+ * fewer ...", "... as many as ...", "... none in the previous period";
+ * licenses for user-based tenants. */
 char   *luma_format_period_change (LumaLicenseType        license_type,
                                    gint64                 current,
                                    gint64                 previous);

@@ -20,7 +20,7 @@ gboolean    luma_parse_iso8601      (const char *str,
                                      gint64     *out);
 /* YYYY-MM-DDTHH:MM:SSZ; free with g_free(). */
 char       *luma_format_iso8601_utc (gint64      unix_seconds);
-/* The same into a caller's buffer, without allocating (for exports). */
+/* The same into a caller's buffer, without allocating. */
 #define LUMA_ISO8601_BUF_SIZE 32
 void        luma_format_iso8601_utc_to_buffer (gint64 unix_seconds,
                                                char   buf[LUMA_ISO8601_BUF_SIZE]);

@@ -7,17 +7,12 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "luma-alerts.h"
 #include "luma-notifier.h"
-
-static const LumaThreshold all_thresholds[] = {
-  LUMA_THRESHOLD_75,
-  LUMA_THRESHOLD_85,
-  LUMA_THRESHOLD_95,
-  LUMA_THRESHOLD_100,
-};
 
 struct _LumaNotifier
 {
@@ -182,35 +177,28 @@ luma_notifier_get_name_tenant (LumaNotifier *self)
 
 /* ---- Evaluation ------------------------------------------------------------------------------- */
 
+/* Room for every percentage a decision records. */
+G_STATIC_ASSERT (sizeof (((LumaCacheThresholdChange *) NULL)->record) >=
+                 sizeof (((LumaAlertDecision *) NULL)->record));
+
 static gboolean
 record_alerts (LumaNotifier            *self,
                const LumaSubscription  *subscription,
                const LumaAlertDecision *decision,
                GError                 **error)
 {
-  const char *tenant = subscription->external_id;
-  gint64 term_start = subscription->start_date;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  LumaCacheThresholdChange change = { 0 };
 
-  if (decision->rearm &&
-      !luma_cache_clear_thresholds_above (self->cache, tenant, term_start,
-                                          decision->rearm_above, error))
-    return FALSE;
+  change.tenant = subscription->external_id;
+  change.term_start = subscription->start_date;
+  change.clear_above = decision->rearm ? (gint) decision->rearm_above : -1;
+  change.n_record = decision->n_record;
+  memcpy (change.record, decision->record, decision->n_record * sizeof (gint));
 
-  /* The percentage announced first: should a later write fail, the next
-   * evaluation finds it and does not announce it again. */
-  if (decision->notify_percent != 0 &&
-      !luma_cache_record_threshold_notified (self->cache, tenant, term_start,
-                                             (gint) decision->notify_percent, now, error))
-    return FALSE;
-
-  for (guint i = 0; i < decision->n_record; i++)
-    if (decision->record[i] != (gint) decision->notify_percent &&
-        !luma_cache_record_threshold_notified (self->cache, tenant, term_start,
-                                               decision->record[i], now, error))
-      return FALSE;
-
-  return TRUE;
+  /* One transaction: the re-armed ones cleared and the new ones recorded,
+   * all or none, before anything is announced. */
+  return luma_cache_apply_threshold_changes (self->cache, &change, 1,
+                                             g_get_real_time () / G_USEC_PER_SEC, error);
 }
 
 static gboolean
@@ -250,9 +238,9 @@ withdraw (LumaNotifier *self,
           const char   *tenant,
           guint         thresholds)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if (thresholds & all_thresholds[i])
-      withdraw_percent (self, tenant, luma_threshold_get_percent (all_thresholds[i]));
+  for (guint i = 0; i < LUMA_THRESHOLD_COUNT; i++)
+    if (thresholds & luma_threshold_nth (i))
+      withdraw_percent (self, tenant, luma_threshold_get_percent (luma_threshold_nth (i)));
 }
 
 /* Every percentage notification of the tenant but @keep: the usual ones,
@@ -268,8 +256,8 @@ withdraw_percents_but (LumaNotifier            *self,
   GHashTableIter iter;
   gpointer key;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    g_hash_table_add (done, GUINT_TO_POINTER (luma_threshold_get_percent (all_thresholds[i])));
+  for (guint i = 0; i < LUMA_THRESHOLD_COUNT; i++)
+    g_hash_table_add (done, GUINT_TO_POINTER (luma_threshold_get_percent (luma_threshold_nth (i))));
   for (guint i = 0; i < settings->n_percents; i++)
     g_hash_table_add (done, GUINT_TO_POINTER (settings->percents[i]));
   for (guint i = 0; told != NULL && i < told->len; i++)
@@ -360,15 +348,6 @@ send_look_ahead (LumaNotifier           *self,
                                         : G_NOTIFICATION_PRIORITY_NORMAL);
 }
 
-static LumaThreshold
-threshold_of_percent (guint percent)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if (luma_threshold_get_percent (all_thresholds[i]) == percent)
-      return all_thresholds[i];
-  return LUMA_THRESHOLD_NONE;
-}
-
 gboolean
 luma_notifier_evaluate (LumaNotifier            *self,
                         const LumaSubscription  *subscription,
@@ -419,7 +398,7 @@ luma_notifier_evaluate (LumaNotifier            *self,
     return FALSE;
 
   if (notified_out != NULL)
-    *notified_out = threshold_of_percent (decision.notify_percent);
+    *notified_out = luma_threshold_from_percent ((gint) decision.notify_percent);
 
   if (!notifications_enabled || !can_send (self))
     return TRUE;
@@ -481,15 +460,6 @@ typedef struct
   guint      *notified;   /* per tenant: flags of its current term */
 } TenantsCheck;
 
-static guint
-threshold_from_percent (gint percent)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (all_thresholds); i++)
-    if ((gint) luma_threshold_get_percent (all_thresholds[i]) == percent)
-      return all_thresholds[i];
-  return LUMA_THRESHOLD_NONE;
-}
-
 static void
 stored_threshold_cb (const char *tenant,
                      gint64      term_start,
@@ -505,7 +475,7 @@ stored_threshold_cb (const char *tenant,
     return;
   summary = g_ptr_array_index (check->tenants, position - 1);
   if (summary->start_date == term_start)
-    check->notified[position - 1] |= threshold_from_percent (percent);
+    check->notified[position - 1] |= luma_threshold_from_percent (percent);
 }
 
 /* Plain numbers only: the body is markup on some servers, and tenant names are server text
@@ -522,7 +492,7 @@ send_summary (LumaNotifier  *self,
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   g_autofree char *title = NULL;
   g_autofree char *id = NULL;
-  guint counts[G_N_ELEMENTS (all_thresholds)] = { 0 };
+  guint counts[LUMA_THRESHOLD_COUNT] = { 0 };
   LumaThreshold lowest = LUMA_THRESHOLD_NONE, highest = LUMA_THRESHOLD_NONE;
   guint n = crossings->len;
 
@@ -533,8 +503,8 @@ send_summary (LumaNotifier  *self,
       LumaThreshold threshold = crossed[i];
 
       g_ptr_array_add (ids, summary->external_id);
-      for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
-        if (all_thresholds[t] == threshold)
+      for (guint t = 0; t < LUMA_THRESHOLD_COUNT; t++)
+        if (luma_threshold_nth (t) == threshold)
           counts[t]++;
       if (lowest == LUMA_THRESHOLD_NONE || threshold < lowest)
         lowest = threshold;
@@ -546,7 +516,7 @@ send_summary (LumaNotifier  *self,
   title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tenant passed %u %%",
                                         "%u tenants passed %u %%", n),
                            n, luma_threshold_get_percent (lowest));
-  for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
+  for (guint t = 0; t < LUMA_THRESHOLD_COUNT; t++)
     {
       if (counts[t] == 0)
         continue;
@@ -554,7 +524,7 @@ send_summary (LumaNotifier  *self,
         g_string_append (body, ", ");
       /* Translators: part of a list, e.g. "4 now at 75 %, 2 now at 95 %" */
       g_string_append_printf (body, _("%u now at %u %%"), counts[t],
-                              luma_threshold_get_percent (all_thresholds[t]));
+                              luma_threshold_get_percent (luma_threshold_nth (t)));
     }
   g_string_append (body, ". ");
   g_string_append (body, _("Open the tenants board to see which."));
@@ -638,9 +608,9 @@ luma_notifier_evaluate_tenants (LumaNotifier  *self,
           g_array_append_val (rearmed, i);
         }
       added = decision->state.notified & ~previous.notified;
-      for (gsize t = 0; t < G_N_ELEMENTS (all_thresholds); t++)
-        if (added & all_thresholds[t])
-          change.record[change.n_record++] = (gint) luma_threshold_get_percent (all_thresholds[t]);
+      for (guint t = 0; t < LUMA_THRESHOLD_COUNT; t++)
+        if (added & luma_threshold_nth (t))
+          change.record[change.n_record++] = (gint) luma_threshold_get_percent (luma_threshold_nth (t));
       g_array_append_val (changes, change);
       if (decision->notify != LUMA_THRESHOLD_NONE)
         g_array_append_val (crossings, i);
@@ -758,18 +728,22 @@ get_headless_application (GError **error)
   return headless_application;
 }
 
-gboolean
-luma_notifier_notify_after_sync (LumaCache  *cache,
-                                 gboolean    name_tenant,
-                                 GError    **error)
+/* The short-lived registration of luma_notifier_notify_after_sync() and
+ * luma_notifier_notify_tenants_after_check(): evaluates @tenants (a
+ * superadmin's list) or, when NULL, the subscription in @cache, and makes
+ * sure what it sent has reached the bus. */
+static gboolean
+notify_headless (LumaCache  *cache,
+                 GPtrArray  *tenants,
+                 gboolean    name_tenant,
+                 GStrv      *crossed_out,
+                 GError    **error)
 {
   g_autoptr(LumaNotifier) notifier = NULL;
   GApplication *application;
   GDBusConnection *connection;
   gboolean enabled;
-
-  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  gboolean evaluated;
 
   enabled = luma_notifier_get_enabled_setting ();
 
@@ -781,13 +755,18 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
   if (enabled && connection == NULL)
     {
       /* Recording the crossing now would mean it is never shown. */
-      g_debug ("No session bus: thresholds left for a sync that can notify");
+      g_debug ("No session bus: thresholds left for a %s that can notify",
+               tenants != NULL ? "check" : "sync");
       return TRUE;
     }
 
   notifier = luma_notifier_new (application, cache);
   luma_notifier_set_name_tenant (notifier, name_tenant);
-  if (!luma_notifier_evaluate_cached (notifier, enabled, NULL, error))
+  if (tenants != NULL)
+    evaluated = luma_notifier_evaluate_tenants (notifier, tenants, enabled, crossed_out, error);
+  else
+    evaluated = luma_notifier_evaluate_cached (notifier, enabled, NULL, error);
+  if (!evaluated)
     return FALSE;
 
   /* The calls are queued on the connection: make sure they reach the bus
@@ -799,41 +778,27 @@ luma_notifier_notify_after_sync (LumaCache  *cache,
 }
 
 gboolean
+luma_notifier_notify_after_sync (LumaCache  *cache,
+                                 gboolean    name_tenant,
+                                 GError    **error)
+{
+  g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return notify_headless (cache, NULL, name_tenant, NULL, error);
+}
+
+gboolean
 luma_notifier_notify_tenants_after_check (LumaCache  *cache,
                                           GPtrArray  *tenants,
                                           GStrv      *crossed_out,
                                           GError    **error)
 {
-  g_autoptr(LumaNotifier) notifier = NULL;
-  GApplication *application;
-  GDBusConnection *connection;
-  gboolean enabled;
-
   g_return_val_if_fail (LUMA_IS_CACHE (cache), FALSE);
   g_return_val_if_fail (tenants != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (crossed_out != NULL)
     *crossed_out = NULL;
-  enabled = luma_notifier_get_enabled_setting ();
-  application = get_headless_application (error);
-  if (application == NULL)
-    return FALSE;
-
-  connection = g_application_get_dbus_connection (application);
-  if (enabled && connection == NULL)
-    {
-      g_debug ("No session bus: thresholds left for a check that can notify");
-      return TRUE;
-    }
-
-  notifier = luma_notifier_new (application, cache);
-  luma_notifier_set_name_tenant (notifier, TRUE);
-  if (!luma_notifier_evaluate_tenants (notifier, tenants, enabled, crossed_out, error))
-    return FALSE;
-
-  if (connection != NULL && !g_dbus_connection_flush_sync (connection, NULL, error))
-    return FALSE;
-
-  return TRUE;
+  return notify_headless (cache, tenants, TRUE, crossed_out, error);
 }

@@ -89,9 +89,11 @@ gboolean      luma_notifier_evaluate_cached    (LumaNotifier            *self,
                                                 GError                 **error);
 
 /* A superadmin's check of every tenant (the tenant list, LumaTenantSummary*,
- * one request): as luma_notifier_evaluate() for each tenant, with the
- * notified thresholds of every tenant read in one query and every change
- * written in one transaction of the notifier's cache (the superadmin's own).
+ * one request) against the usual thresholds, 75, 85, 95 and 100 %
+ * (luma_thresholds_evaluate()), not the alerts each tenant chose, which
+ * luma_notifier_evaluate() follows; the notified thresholds of every tenant
+ * are read in one query and every change written in one transaction of the
+ * notifier's cache (the superadmin's own).
  * Up to LUMA_NOTIFIER_SUMMARY_AFTER crossings are notified one per tenant
  * (the tenant named in the title); more become one summary, "7 tenants
  * passed 75 %" (the lowest threshold crossed, which all of them passed),

@@ -10,6 +10,7 @@
 #include "luma-json-decode.h"
 #include "luma-models-private.h"
 #include "luma-page-reader.h"
+#include "luma-page-reader-private.h"
 
 /* The fast path for consumption pages.
  *
@@ -568,22 +569,28 @@ fast_envelope_page (const char *data,
 }
 
 LumaConsumptionPage *
+luma_consumption_page_read_fast (GBytes *body,
+                                 guint   http_status)
+{
+  gsize len = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+
+  if (data == NULL || http_status < 200 || http_status >= 300)
+    return NULL;
+  return fast_envelope_page (data, len, http_status);
+}
+
+LumaConsumptionPage *
 luma_consumption_page_from_bytes (GBytes  *body,
                                   guint    http_status,
                                   GError **error)
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GPtrArray) errors = NULL;
-  gsize len = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  LumaConsumptionPage *page = luma_consumption_page_read_fast (body, http_status);
 
-  if (data != NULL && http_status >= 200 && http_status < 300)
-    {
-      LumaConsumptionPage *page = fast_envelope_page (data, len, http_status);
-
-      if (page != NULL)
-        return page;
-    }
+  if (page != NULL)
+    return page;
 
   /* Anything unusual: the strict decoders say exactly what is wrong. */
   node = luma_envelope_parse (body, http_status, &errors, error);

@@ -21,6 +21,24 @@ static const struct
   { LUMA_THRESHOLD_100, 100 },
 };
 
+G_STATIC_ASSERT (G_N_ELEMENTS (thresholds) == LUMA_THRESHOLD_COUNT);
+
+gboolean
+luma_threshold_percent_reached (guint  percent,
+                                gint64 consumed,
+                                gint64 total_purchase)
+{
+  consumed = CLAMP (consumed, 0, LUMA_MAX_COUNT);
+  total_purchase = CLAMP (total_purchase, 0, LUMA_MAX_COUNT);
+
+  /* Nothing bought and nothing used is not "100 %"; anything used of
+   * nothing bought is past every threshold. */
+  if (total_purchase == 0)
+    return consumed > 0;
+  /* Both are below 2^53 and a percent is small: no overflow. */
+  return consumed * 100 >= total_purchase * (gint64) percent;
+}
+
 guint
 luma_thresholds_reached (gint64 consumed,
                          gint64 total_purchase)
@@ -28,20 +46,19 @@ luma_thresholds_reached (gint64 consumed,
   guint reached = 0;
   gsize i;
 
-  consumed = CLAMP (consumed, 0, LUMA_MAX_COUNT);
-  total_purchase = CLAMP (total_purchase, 0, LUMA_MAX_COUNT);
-
-  /* Nothing bought and nothing used is not "100 %"; anything used of
-   * nothing bought is past every threshold. */
-  if (total_purchase == 0)
-    return consumed > 0 ? LUMA_THRESHOLD_ALL : 0;
-
-  /* Both are below 2^53, so the products fit in 64 bits. */
   for (i = 0; i < G_N_ELEMENTS (thresholds); i++)
-    if (consumed * 100 >= total_purchase * (gint64) thresholds[i].percent)
+    if (luma_threshold_percent_reached (thresholds[i].percent, consumed, total_purchase))
       reached |= thresholds[i].threshold;
 
   return reached;
+}
+
+LumaThreshold
+luma_threshold_nth (guint index)
+{
+  g_return_val_if_fail (index < G_N_ELEMENTS (thresholds), LUMA_THRESHOLD_NONE);
+
+  return thresholds[index].threshold;
 }
 
 LumaThreshold
@@ -87,6 +104,18 @@ luma_threshold_get_percent (LumaThreshold threshold)
 }
 
 LumaThreshold
+luma_threshold_from_percent (gint percent)
+{
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (thresholds); i++)
+    if ((gint) thresholds[i].percent == percent)
+      return thresholds[i].threshold;
+
+  return LUMA_THRESHOLD_NONE;
+}
+
+LumaThreshold
 luma_thresholds_evaluate (const LumaThresholdState *previous,
                           gint64                    term_start,
                           gint64                    consumed,
@@ -121,18 +150,7 @@ luma_thresholds_evaluate (const LumaThresholdState *previous,
 GNotificationPriority
 luma_threshold_get_priority (LumaThreshold threshold)
 {
-  switch (threshold)
-    {
-    case LUMA_THRESHOLD_100:
-      return G_NOTIFICATION_PRIORITY_URGENT;
-    case LUMA_THRESHOLD_95:
-      return G_NOTIFICATION_PRIORITY_HIGH;
-    case LUMA_THRESHOLD_NONE:
-    case LUMA_THRESHOLD_75:
-    case LUMA_THRESHOLD_85:
-    default:
-      return G_NOTIFICATION_PRIORITY_NORMAL;
-    }
+  return luma_threshold_get_priority_for_percent (luma_threshold_get_percent (threshold));
 }
 
 char *

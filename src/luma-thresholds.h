@@ -98,12 +98,26 @@ LumaThreshold  luma_thresholds_evaluate     (const LumaThresholdState *previous,
 guint          luma_thresholds_reached      (gint64                    consumed,
                                              gint64                    total_purchase);
 
+/* Whether any @percent is reached at this consumption, by the same rule
+ * (the thresholds each tenant chooses, luma-alerts.h, use it too). */
+gboolean       luma_threshold_percent_reached (guint                   percent,
+                                               gint64                  consumed,
+                                               gint64                  total_purchase);
+
+/* How many thresholds there are, and the @index-th of them in ascending
+ * order (LUMA_THRESHOLD_75 first): for loops over every threshold. */
+#define LUMA_THRESHOLD_COUNT 4
+LumaThreshold  luma_threshold_nth           (guint                     index);
+
 /* Flags from percents as the cache stores them (a GArray of gint; values
  * other than 75, 85, 95, 100 are ignored); NULL gives 0. */
 guint          luma_thresholds_from_percents (GArray                  *percents);
 
 /* 75, 85, 95 or 100 for a single threshold; 0 for NONE. */
 guint          luma_threshold_get_percent   (LumaThreshold             threshold);
+
+/* The threshold of 75, 85, 95 or 100; NONE for any other percent. */
+LumaThreshold  luma_threshold_from_percent  (gint                      percent);
 
 /* The highest threshold in a set of flags, or NONE. */
 LumaThreshold  luma_threshold_highest       (guint                     thresholds);

@@ -2,18 +2,19 @@
  *
  * An in-process SoupServer (in a thread of its own, so a client that blocked its main loop
  * would show as a hang, not pass) first serves a good two-page feed, which LumaSync stores.
- * Then its consumption feed turns hostile: wrong types, missing fields, a 3 MB string, a
- * 10 MB page, 100000 nested arrays, numbers out of range, negative counts, bytes that are not
- * UTF-8, duplicate records in one page, cursors that repeat or go back or are too long, feeds
- * that never end or announce more than any tenant has, empty pages that say hasMore, a
- * license type that changes mid-feed, pages of a million empty arrays or objects, error
- * bodies of the same, and a body trickled byte by byte. For each, the sync must fail with a
- * clear error (domain, code, and a message naming the problem), leave every row of the cache
- * file as it was (a SHA-256 over all the data tables, read with plain SQLite) and pass
- * PRAGMA integrity_check, keep the process up with bounded memory (its peak RSS, VmHWM,
- * grows by less than 150 MB), and the next sync against the good feed must reach exactly
- * the good records again. A stored cursor that keeps failing is dropped, and a stored
- * cursor too long to send is not sent.
+ * Then its consumption feed turns hostile: wrong types, missing fields, a 3 MB string, a 10 MB
+ * page, 100000 nested arrays, more values than a page of its limit may hold, numbers out of
+ * range, negative counts, bytes that are not UTF-8, duplicate records in one page, cursors
+ * that repeat or go back or are too long, feeds that never end or announce more than any
+ * tenant has, empty pages that say hasMore, a license type that changes mid-feed, pages of a
+ * million empty arrays or objects, error bodies of the same, and a body trickled byte by byte.
+ * For each, the sync must fail with a clear error (domain, code, and a message naming the
+ * problem), leave every row of the cache file as it was (a SHA-256 over all the data tables,
+ * read with plain SQLite) and pass PRAGMA integrity_check, keep the process up with bounded
+ * memory (its peak RSS, VmHWM, grows by less than 150 MB), and the next sync against the good
+ * feed must reach exactly the good records again. A stored cursor that keeps failing is
+ * dropped, a stored cursor too long to send is not sent, and a superadmin's tenant list
+ * whose cursors go round is stopped as soon as one comes back.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -70,6 +71,7 @@ typedef enum
   FEED_HUGE_PAGE,
   FEED_WIDE_ARRAYS,
   FEED_WIDE_OBJECTS,
+  FEED_WIDE_STRICT_PAGE,
   FEED_WIDE_ERROR_OBJECTS,
   FEED_WIDE_ERROR_ARRAYS,
   FEED_LONG_CURSOR,
@@ -87,6 +89,7 @@ typedef struct
   guint         consumption_requests;   /* since the mode was set */
   gboolean      cap_hit;
   GPtrArray    *cursors_seen;           /* the cursor parameter of each consumption request */
+  guint         tenant_requests;        /* GET /platform/tenants, whose pages go round in a loop */
   guint         serial;
 
   GThread      *thread;
@@ -237,6 +240,34 @@ hostile_page (HostileServer *hs,
         g_autofree char *items = repeated (mode == FEED_WIDE_ARRAYS ? "[]" : "{}", 1300000);
 
         body = page (items, "wide1", FALSE, "0");
+      }
+      break;
+
+    case FEED_WIDE_STRICT_PAGE:
+      /* 4,000 good records (about 40,000 values: beyond the 32,256 of a page
+       * of 1,000, within what any answer may hold), and a member the contract
+       * does not name, so the one-pass reader leaves the page to the strict
+       * decoders: the budget of a page holds on that path too. */
+      {
+        GString *items = g_string_new (NULL);
+        g_autofree char *result = NULL;
+
+        for (guint i = 0; i < 4000; i++)
+          {
+            g_autofree char *id = g_strdup_printf ("S-W%u", i);
+            g_autofree char *one = session_item (id, "\"x\"", "1");
+
+            if (i > 0)
+              g_string_append_c (items, ',');
+            g_string_append (items, one);
+          }
+        result = g_strdup_printf ("{\"licenseType\":\"SESSION\",\"items\":[%s],"
+                                  "\"nextCursor\":\"ws1\",\"hasMore\":false,"
+                                  "\"remaining\":0}", items->str);
+        g_string_free (items, TRUE);
+        body = g_strdup_printf ("{\"status\":\"success\",\"statusCode\":200,"
+                                "\"statusLine\":\"OK\",\"errors\":[],\"traceId\":\"t-1\","
+                                "\"resultData\":%s}", result);
       }
       break;
 
@@ -495,6 +526,59 @@ trickle_start (SoupServerMessage *msg,
   g_source_unref (source);
 }
 
+/* A superadmin's login, and a tenant list whose cursors go round: ta -> tb -> ta. After
+ * SERVER_TENANT_PAGE_CAP pages the list ends, so a client that follows the loop lists
+ * tenants it has seen before instead of hanging the test. */
+#define SERVER_TENANT_PAGE_CAP 50
+
+static gboolean
+handle_platform (HostileServer     *hs,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query)
+{
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+  char *body;
+
+  if (g_str_has_suffix (path, "/platform/login"))
+    {
+      body = envelope ("{\"token\":\"tok-1\",\"tokenType\":\"Bearer\",\"expiresIn\":900,"
+                       "\"expiresAt\":\"2036-01-01T00:00:00Z\"}");
+      set_json (msg, 200, body, strlen (body), NULL);
+      return TRUE;
+    }
+  if (g_str_has_suffix (path, "/platform/tenants"))
+    {
+      const char *cursor = query != NULL ? g_hash_table_lookup (query, "cursor") : NULL;
+      gboolean last;
+      g_autofree char *result = NULL;
+
+      if (g_strcmp0 (soup_message_headers_get_one (request_headers, "Authorization"),
+                     "Bearer tok-1") != 0)
+        {
+          body = failure (401, "Unauthorized", "{\"code\":\"UNAUTHENTICATED\"}");
+          set_json (msg, 401, body, strlen (body), NULL);
+          return TRUE;
+        }
+      g_mutex_lock (&hs->lock);
+      last = ++hs->tenant_requests >= SERVER_TENANT_PAGE_CAP;
+      g_mutex_unlock (&hs->lock);
+      result = g_strdup_printf ("{\"items\":[{\"externalId\":\"%s\",\"tenantName\":\"T\","
+                                "\"licenseType\":\"SESSION\","
+                                "\"startDate\":\"2026-01-01T00:00:00Z\","
+                                "\"endDate\":\"2026-12-31T23:59:59Z\",\"totalPurchase\":10,"
+                                "\"consumed\":1,\"available\":9,\"overage\":0}],"
+                                "\"nextCursor\":%s,\"hasMore\":%s}",
+                                g_strcmp0 (cursor, "ta") == 0 ? "tenant-b" : "tenant-a",
+                                last ? "null" : g_strcmp0 (cursor, "ta") == 0 ? "\"tb\"" : "\"ta\"",
+                                last ? "false" : "true");
+      body = envelope (result);
+      set_json (msg, 200, body, strlen (body), NULL);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 handle_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -506,6 +590,8 @@ handle_cb (SoupServer        *server,
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
 
+  if (handle_platform (hs, msg, path, query))
+    return;
   if (g_strcmp0 (soup_message_headers_get_one (request_headers, "Luma-api-access-key"),
                  "acme-key") != 0)
     {
@@ -1254,6 +1340,47 @@ test_stored_long_cursor (Fixture       *f,
   g_mutex_unlock (&f->server->lock);
 }
 
+static void
+list_tenants_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Tenant pages whose cursors come back (ta -> tb -> ta) are a loop, found when the first
+ * cursor returns, not after thousands of pages. */
+static void
+test_tenant_cursor_loop (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(LumaApiClient) root = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GError) error = NULL;
+  guint requests;
+
+  root = luma_api_client_new (f->server->base_url, &error);
+  g_assert_no_error (error);
+  luma_api_client_set_superadmin_credentials (root, "root", "s3cret");
+  luma_api_client_set_retry_policy (root, 2, 1, 5);
+
+  luma_api_client_list_tenants_async (root, NULL, list_tenants_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  tenants = luma_api_client_list_tenants_finish (root, result, &error);
+
+  g_mutex_lock (&f->server->lock);
+  requests = f->server->tenant_requests;
+  g_mutex_unlock (&f->server->lock);
+  g_test_message ("%u tenant pages; %s", requests, error != NULL ? error->message : "no error");
+
+  g_assert_null (tenants);
+  g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "tenant list does not move forward"));
+  g_assert_cmpuint (requests, ==, 3);
+}
+
 static const HostileCase cases[] = {
   { FEED_WRONG_TYPE, "wrong-type", { "conversations", NULL } },
   { FEED_MISSING_FIELD, "missing-field", { "startedOn", NULL } },
@@ -1272,6 +1399,7 @@ static const HostileCase cases[] = {
   { FEED_HUGE_PAGE, "huge-page", { "larger than 4 MB", NULL } },
   { FEED_WIDE_ARRAYS, "wide-arrays", { "values", NULL } },
   { FEED_WIDE_OBJECTS, "wide-objects", { "values", NULL } },
+  { FEED_WIDE_STRICT_PAGE, "wide-page-strict-path", { "JSON values, more than the 32256", NULL } },
   { FEED_WIDE_ERROR_OBJECTS, "wide-error-objects", { "larger than 64 kB", NULL } },
   { FEED_WIDE_ERROR_ARRAYS, "wide-error-arrays", { "values", NULL } },
   { FEED_LONG_CURSOR, "long-cursor", { "nextCursor", NULL } },
@@ -1305,6 +1433,8 @@ main (int   argc,
               test_cursor_failures_after_reset, fixture_teardown);
   g_test_add ("/hostile/stored-long-cursor", Fixture, NULL, fixture_setup,
               test_stored_long_cursor, fixture_teardown);
+  g_test_add ("/hostile/tenant-cursor-loop", Fixture, NULL, fixture_setup,
+              test_tenant_cursor_loop, fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/hostile/%s", cases[i].what);

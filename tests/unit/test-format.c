@@ -386,6 +386,31 @@ test_history_cells (void)
   g_assert_null (luma_history_record_get_text (LUMA_LICENSE_TYPE_USER, &u, LUMA_HISTORY_COLUMN_TIME));
 }
 
+/* The run-out of a tenant's line is a moment: the viewer's day, not the contract's. */
+static void
+test_format_usage_summary (void)
+{
+  /* 2026-03-15T02:00:00Z: still the 14th in New York (EDT, UTC-4). */
+  const gint64 late_evening = G_GINT64_CONSTANT (1773540000);
+
+  if (!set_english ())
+    return;
+
+  set_time_zone ("America/New_York");
+  check_owned (luma_format_usage_summary (45500, 50000, late_evening),
+               "91 % used · runs out on 14 March 2026");
+  /* Beyond what a date can hold: no "(null)". */
+  check_owned (luma_format_usage_summary (45500, 50000, G_MAXINT64),
+               "91 % used · runs out on ");
+  check_owned (luma_format_usage_summary (20000, 50000, 0), "40 % used · lasts the term");
+  check_owned (luma_format_usage_summary (50000, 50000, late_evening), "100 % used · none left");
+
+  set_time_zone ("UTC");
+  check_owned (luma_format_usage_summary (45500, 50000, late_evening),
+               "91 % used · runs out on 15 March 2026");
+  set_c_locale ();
+}
+
 static void
 check_day (const char *text,
            int         year,
@@ -473,6 +498,7 @@ main (int   argc,
   g_test_add_func ("/format/last-synced", test_format_last_synced);
   g_test_add_func ("/format/forecast", test_format_forecast);
   g_test_add_func ("/format/calendar-days", test_calendar_days);
+  g_test_add_func ("/format/usage-summary", test_format_usage_summary);
   g_test_add_func ("/history-columns/table", test_history_columns);
   g_test_add_func ("/history-columns/cells", test_history_cells);
 
