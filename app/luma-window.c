@@ -695,6 +695,8 @@ back_action_cb (GtkWidget  *widget,
     return;
 
   close_tenant (self);
+  /* The session's too: else its timer keeps syncing and notifying the tenant left. */
+  luma_session_close_tenant (self->session);
   show_main (self, "tenants");
   luma_tenants_page_refresh (self->tenants_page);
 }

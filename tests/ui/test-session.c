@@ -9,6 +9,8 @@
  *   first connection leaves no file in the cache folder;
  * - a window and the background mode on one account share one session, so one cache (one
  *   writer thread); a sync from either is seen by both;
+ * - a superadmin going Back to the tenant list closes the session's tenant too: no cache kept
+ *   open, no timer syncing the tenant left;
  * - forgetting an account after the confirmation removes its keyring item and every file of
  *   it under the cache folder, damaged copies included, and its settings entry.
  *
@@ -26,6 +28,7 @@
 #include "luma-background.h"
 #include "luma-credentials.h"
 #include "luma-session.h"
+#include "luma-tenants-page.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
 #include "luma-window-private.h"
@@ -330,6 +333,64 @@ test_stop_held_sync (void)
   close_all_windows (app);
 }
 
+/* ---- A superadmin going back to the tenant list --------------------------------------------- */
+
+static gboolean
+tenants_loaded (gpointer data)
+{
+  return luma_tenants_page_get_loaded (LUMA_TENANTS_PAGE (data));
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+static void
+test_back_closes_tenant (void)
+{
+  LumaTestSandbox *own = luma_test_sandbox_start ("--tenant", "delta", "--api-key", "delta-key",
+                                                  "--seed", "20", "--superadmin", "boss:boss-pass",
+                                                  NULL);
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (own), "boss");
+  LumaTenantsPage *tenants;
+  LumaSession *session;
+  LumaWindow *window;
+  guint interval, n_syncs;
+  gint64 until;
+
+  luma_account_set_secret (account, "boss-pass");
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (window_synced, window, 60));
+  session = luma_window_get_session (window);
+  g_assert_cmpstr (luma_session_get_tenant (session), ==, "delta");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
+  g_assert_cmpstr (luma_window_get_page (window), ==, "tenants");
+  g_assert_null (luma_session_get_tenant (session));
+  g_assert_null (luma_session_get_cache (session));
+  g_assert_null (luma_session_get_sync (session));
+
+  /* A timer every second: nothing left to sync. */
+  interval = luma_session_get_sync_interval (session);
+  n_syncs = luma_session_get_n_syncs (session);
+  luma_session_set_sync_interval (session, 1);
+  until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  g_assert_true (luma_ui_test_wait (time_passed, &until, 10));
+  g_assert_cmpuint (luma_session_get_n_syncs (session), ==, n_syncs);
+  g_assert_cmpint (luma_session_get_status (session), ==, LUMA_SESSION_STATUS_READY);
+  luma_session_set_sync_interval (session, interval);
+
+  close_all_windows (app);
+  luma_test_sandbox_stop (own);
+}
+
 /* ---- Forget --------------------------------------------------------------------------------- */
 
 static gboolean
@@ -416,6 +477,7 @@ main (int   argc,
   g_test_add_func ("/ui/session/failed-start-no-cache", test_failed_start_no_cache);
   g_test_add_func ("/ui/session/window-and-background", test_window_and_background_share);
   g_test_add_func ("/ui/session/stop-held-sync", test_stop_held_sync);
+  g_test_add_func ("/ui/session/back-closes-tenant", test_back_closes_tenant);
   g_test_add_func ("/ui/session/forget", test_forget);
 
   status = g_test_run ();
