@@ -998,70 +998,120 @@ keyring_cleared_cb (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+/* The cache files of the superadmin's tenants in @tenants, added to @paths. */
+static void
+add_tenant_paths (LumaSession *self,
+                  GPtrArray   *paths,
+                  GPtrArray   *tenants)
+{
+  const char *server = luma_account_get_server (self->account);
+
+  for (guint i = 0; tenants != NULL && i < tenants->len; i++)
+    {
+      LumaTenantSummary *summary = g_ptr_array_index (tenants, i);
+      g_autofree char *name = luma_account_dup_tenant_cache_name (self->account,
+                                                                  summary->external_id);
+
+      g_ptr_array_add (paths, luma_cache_path_for_account (server, name));
+    }
+}
+
+/* The session is stopped: removes the files in the task's paths, then the keyring item. */
+static void
+forget_files_and_keyring (GTask *task)
+{
+  LumaSession *self = g_task_get_source_object (task);
+  GPtrArray *paths = g_task_get_task_data (task);
+  const LumaAccountIdentity *id = luma_account_get_id (self->account);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  for (guint i = 0; i < paths->len; i++)
+    if (!remove_cache_files (g_ptr_array_index (paths, i), &error))
+      {
+        g_task_return_error (task, error);
+        g_object_unref (task);
+        return;
+      }
+
+  if (is_superadmin (self))
+    luma_credentials_clear_password_async (id->server, id->user, cancellable, keyring_cleared_cb,
+                                           task);
+  else
+    luma_credentials_clear_api_key_async (id->server, id->user, cancellable, keyring_cleared_cb,
+                                          task);
+}
+
+static void
+forget_list_opened_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  LumaSession *self = g_task_get_source_object (task);
+  g_autoptr(LumaCache) list = luma_cache_open_for_account_finish (result, NULL);
+  g_autoptr(GPtrArray) tenants = NULL;
+
+  /* A list that cannot be read names no tenant: their files stay, the rest goes. */
+  if (list != NULL)
+    {
+      tenants = luma_cache_get_tenants (list, NULL, NULL);
+      luma_cache_close (list);
+    }
+  add_tenant_paths (self, g_task_get_task_data (task), tenants);
+  forget_files_and_keyring (task);
+}
+
 void
 luma_session_forget_async (LumaSession         *self,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  GTask *task;
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
   const LumaAccountIdentity *id;
-  GError *error = NULL;
+  gboolean read_list = FALSE;
 
   g_return_if_fail (LUMA_IS_SESSION (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, luma_session_forget_async);
+  g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
   id = luma_account_get_id (self->account);
 
   /* A superadmin's tenants: the ones in its list and the one open. */
   g_ptr_array_add (paths, g_strdup (id->cache_path));
   if (is_superadmin (self))
     {
-      g_autoptr(GPtrArray) tenants = NULL;
-      g_autoptr(LumaCache) closed = NULL;
-      LumaCache *list = self->account_cache;
-
-      /* Not started: the list is read from the file, if there is one. */
-      if (list == NULL && g_file_test (id->cache_path, G_FILE_TEST_EXISTS))
-        list = closed = luma_cache_open_for_account (id->server, id->cache_name, NULL, NULL);
-      if (list != NULL)
-        tenants = luma_cache_get_tenants (list, NULL, NULL);
-      if (closed != NULL)
-        luma_cache_close (closed);
-      for (guint i = 0; tenants != NULL && i < tenants->len; i++)
-        {
-          LumaTenantSummary *summary = g_ptr_array_index (tenants, i);
-          g_autofree char *name = luma_account_dup_tenant_cache_name (self->account,
-                                                                      summary->external_id);
-
-          g_ptr_array_add (paths, luma_cache_path_for_account (id->server, name));
-        }
       if (self->tenant != NULL)
         {
           g_autofree char *name = luma_account_dup_tenant_cache_name (self->account, self->tenant);
 
           g_ptr_array_add (paths, luma_cache_path_for_account (id->server, name));
         }
+      if (self->account_cache != NULL)
+        {
+          g_autoptr(GPtrArray) tenants = luma_cache_get_tenants (self->account_cache, NULL, NULL);
+
+          add_tenant_paths (self, paths, tenants);
+        }
+      else
+        {
+          /* Not started: the list is read from the file, if there is one. */
+          read_list = g_file_test (id->cache_path, G_FILE_TEST_EXISTS);
+        }
     }
 
   luma_session_stop (self);
   luma_account_set_secret (self->account, NULL);
 
-  for (guint i = 0; i < paths->len; i++)
-    if (!remove_cache_files (g_ptr_array_index (paths, i), &error))
-      {
-        g_task_return_error (task, error);
-        return;
-      }
-
-  if (is_superadmin (self))
-    luma_credentials_clear_password_async (id->server, id->user, cancellable, keyring_cleared_cb,
-                                           g_steal_pointer (&task));
+  /* In a worker thread, as at the start: checking a big cache at open can take a second. */
+  if (read_list)
+    luma_cache_open_for_account_async (id->server, id->cache_name, NULL, forget_list_opened_cb,
+                                       task);
   else
-    luma_credentials_clear_api_key_async (id->server, id->user, cancellable, keyring_cleared_cb,
-                                          g_steal_pointer (&task));
+    forget_files_and_keyring (task);
 }
 
 gboolean

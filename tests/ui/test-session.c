@@ -347,20 +347,14 @@ time_passed (gpointer data)
   return g_get_monotonic_time () >= *(gint64 *) data;
 }
 
-static void
-test_back_closes_tenant (void)
+/* A window of the superadmin "boss" of @own, on the tenant "delta", synced. */
+static LumaWindow *
+open_superadmin_tenant (LumaTestSandbox *own,
+                        LumaAccount     *account)
 {
-  LumaTestSandbox *own = luma_test_sandbox_start ("--tenant", "delta", "--api-key", "delta-key",
-                                                  "--seed", "20", "--superadmin", "boss:boss-pass",
-                                                  NULL);
   g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
-  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
-                                                     luma_test_sandbox_get_url (own), "boss");
   LumaTenantsPage *tenants;
-  LumaSession *session;
   LumaWindow *window;
-  guint interval, n_syncs;
-  gint64 until;
 
   luma_account_set_secret (account, "boss-pass");
   window = LUMA_WINDOW (luma_application_open_account (app, account));
@@ -368,8 +362,28 @@ test_back_closes_tenant (void)
   g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
   luma_tenants_page_activate (tenants, 0);
   g_assert_true (luma_ui_test_wait (window_synced, window, 60));
-  session = luma_window_get_session (window);
-  g_assert_cmpstr (luma_session_get_tenant (session), ==, "delta");
+  g_assert_cmpstr (luma_session_get_tenant (luma_window_get_session (window)), ==, "delta");
+  return window;
+}
+
+static LumaTestSandbox *
+start_superadmin_sandbox (void)
+{
+  return luma_test_sandbox_start ("--tenant", "delta", "--api-key", "delta-key", "--seed", "20",
+                                  "--superadmin", "boss:boss-pass", NULL);
+}
+
+static void
+test_back_closes_tenant (void)
+{
+  LumaTestSandbox *own = start_superadmin_sandbox ();
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (own), "boss");
+  LumaWindow *window = open_superadmin_tenant (own, account);
+  LumaSession *session = luma_window_get_session (window);
+  guint interval, n_syncs;
+  gint64 until;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
   g_assert_cmpstr (luma_window_get_page (window), ==, "tenants");
@@ -388,6 +402,39 @@ test_back_closes_tenant (void)
   luma_session_set_sync_interval (session, interval);
 
   close_all_windows (app);
+  luma_test_sandbox_stop (own);
+}
+
+/* A superadmin forgotten while its session is stopped: the tenant list is read from its file,
+ * so the tenants' caches go too. */
+static void
+test_forget_stopped_superadmin (void)
+{
+  LumaTestSandbox *own = start_superadmin_sandbox ();
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (own), "boss");
+  g_autofree char *tenant_name = luma_account_dup_tenant_cache_name (account, "delta");
+  g_autofree char *tenant_path = luma_cache_path_for_account (luma_account_get_server (account),
+                                                              tenant_name);
+  g_autoptr(LumaSession) session = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  open_superadmin_tenant (own, account);
+  close_all_windows (app);
+  session = luma_application_dup_session (app, account);
+  g_assert_cmpint (luma_session_get_status (session), ==, LUMA_SESSION_STATUS_STOPPED);
+  g_assert_true (g_file_test (luma_account_get_id (account)->cache_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (tenant_path, G_FILE_TEST_EXISTS));
+
+  luma_session_forget_async (session, NULL, session_done_cb, &result);
+  g_assert_true (luma_ui_test_wait (has_result, &result, 30));
+  g_assert_true (luma_session_forget_finish (session, result, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (luma_account_get_id (account)->cache_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (tenant_path, G_FILE_TEST_EXISTS));
+
   luma_test_sandbox_stop (own);
 }
 
@@ -479,6 +526,7 @@ main (int   argc,
   g_test_add_func ("/ui/session/stop-held-sync", test_stop_held_sync);
   g_test_add_func ("/ui/session/back-closes-tenant", test_back_closes_tenant);
   g_test_add_func ("/ui/session/forget", test_forget);
+  g_test_add_func ("/ui/session/forget-stopped-superadmin", test_forget_stopped_superadmin);
 
   status = g_test_run ();
   luma_test_sandbox_stop (sandbox);
