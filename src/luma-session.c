@@ -45,7 +45,6 @@ struct _LumaSession
   gboolean           notifications_enabled;
 
   LumaSessionStatus  status;
-  GError            *error;
   GCancellable      *cancellable;        /* of the start and the open tenant; stop() cancels */
   GPtrArray         *start_waiters;      /* GTask* */
 
@@ -78,7 +77,7 @@ enum {
 };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_SYNC_STARTED, SIGNAL_SYNC_FINISHED, N_SIGNALS };
+enum { SIGNAL_SYNC_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 GType
@@ -472,14 +471,11 @@ start_complete (LumaSession *self,
   if (error != NULL)
     {
       g_clear_object (&self->client);
-      g_clear_error (&self->error);
-      self->error = g_error_copy (error);
       set_status (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                         ? LUMA_SESSION_STATUS_STOPPED : LUMA_SESSION_STATUS_FAILED);
     }
   else
     {
-      g_clear_error (&self->error);
       set_status (self, LUMA_SESSION_STATUS_READY);
     }
 
@@ -763,7 +759,6 @@ luma_session_sync_async (LumaSession         *self,
   g_ptr_array_add (self->run->waiters, task);
   set_status (self, LUMA_SESSION_STATUS_SYNCING);
   luma_sync_run_async (self->sync, self->run->cancellable, sync_done_cb, self->run);
-  g_signal_emit (self, signals[SIGNAL_SYNC_STARTED], 0);
 }
 
 LumaSyncSummary *
@@ -1233,13 +1228,6 @@ luma_session_get_status (LumaSession *self)
   return self->status;
 }
 
-const GError *
-luma_session_get_error (LumaSession *self)
-{
-  g_return_val_if_fail (LUMA_IS_SESSION (self), NULL);
-  return self->error;
-}
-
 LumaApiClient *
 luma_session_get_client (LumaSession *self)
 {
@@ -1266,13 +1254,6 @@ luma_session_get_sync (LumaSession *self)
 {
   g_return_val_if_fail (LUMA_IS_SESSION (self), NULL);
   return self->sync;
-}
-
-LumaNotifier *
-luma_session_get_notifier (LumaSession *self)
-{
-  g_return_val_if_fail (LUMA_IS_SESSION (self), NULL);
-  return self->notifier;
 }
 
 const char *
@@ -1364,7 +1345,6 @@ luma_session_finalize (GObject *object)
   g_clear_pointer (&self->start_waiters, g_ptr_array_unref);
   g_clear_object (&self->account);
   g_clear_pointer (&self->ca_file, g_free);
-  g_clear_error (&self->error);
 
   G_OBJECT_CLASS (luma_session_parent_class)->finalize (object);
 }
@@ -1394,9 +1374,6 @@ luma_session_class_init (LumaSessionClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[SIGNAL_SYNC_STARTED] = g_signal_new ("sync-started", G_TYPE_FROM_CLASS (klass),
-                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                               G_TYPE_NONE, 0);
   signals[SIGNAL_SYNC_FINISHED] = g_signal_new ("sync-finished", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
