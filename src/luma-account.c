@@ -251,7 +251,8 @@ luma_account_set_secret (LumaAccount *self,
   if (secret == self->secret)
     return;
   luma_credentials_free_secret (g_steal_pointer (&self->secret));
-  self->secret = g_strdup (secret);
+  /* Set but empty (LUMA_API_KEY=""): as unset, the keyring's. */
+  self->secret = secret != NULL && *secret != '\0' ? g_strdup (secret) : NULL;
 }
 
 gboolean

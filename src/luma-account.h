@@ -65,7 +65,8 @@ const LumaAccountIdentity *luma_account_get_id (LumaAccount *self);
 char            *luma_account_dup_tenant_cache_name (LumaAccount *self,
                                                      const char  *tenant);
 /* The API key or password for this run only (from the environment or the
- * first-run page); NULL means: look it up in the keyring. */
+ * first-run page); NULL means: look it up in the keyring. An empty secret
+ * is set as NULL. */
 const char      *luma_account_get_secret   (LumaAccount     *self);
 void             luma_account_set_secret   (LumaAccount     *self,
                                             const char      *secret);

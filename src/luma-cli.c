@@ -185,8 +185,6 @@ cli_account (const CliOptions *options)
       account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, options->server, options->tenant);
     }
   luma_account_set_secret (account, options->superadmin != NULL ? options->password : options->api_key);
-  if (luma_account_get_secret (account) != NULL && *luma_account_get_secret (account) == '\0')
-    luma_account_set_secret (account, NULL);
   return account;
 }
 

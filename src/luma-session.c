@@ -1157,7 +1157,7 @@ luma_session_set_secret (LumaSession *self,
 
   g_return_if_fail (LUMA_IS_SESSION (self));
 
-  if (secret == NULL)
+  if (secret == NULL || *secret == '\0')
     return;
   luma_account_set_secret (self->account, secret);
   /* From the account's copy: @secret may have been the account's own. */

@@ -73,7 +73,7 @@ void               luma_session_set_application    (LumaSession          *self,
                                                     GApplication         *application);
 /* A secret given for this run (a second invocation's LUMA_API_KEY or
  * LUMA_PASSWORD): kept on the account for later starts and, when started,
- * used by the client from its next request on. NULL is ignored. */
+ * used by the client from its next request on. NULL or "" is ignored. */
 void               luma_session_set_secret         (LumaSession          *self,
                                                     const char           *secret);
 /* An extra trusted CA (PEM) for the client, read at the next start. */

@@ -83,6 +83,12 @@ test_identity (void)
   g_assert_cmpstr (luma_account_get_id (a)->cache_path, ==, first->cache_path);
   tenant_name = luma_account_dup_tenant_cache_name (a, "acme");
   g_assert_cmpstr (tenant_name, ==, "acme");
+
+  /* A secret set but empty is none: the keyring's is looked up. */
+  luma_account_set_secret (a, "key");
+  g_assert_cmpstr (luma_account_get_secret (a), ==, "key");
+  luma_account_set_secret (a, "");
+  g_assert_null (luma_account_get_secret (a));
 }
 
 int
