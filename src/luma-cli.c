@@ -922,6 +922,11 @@ luma_cli_run (int    argc,
       print_error ("--json goes with --status");
       return LUMA_CLI_EXIT_USAGE;
     }
+  if (options.status && !options.json && options.tenant == NULL)
+    {
+      print_error ("--status without --tenant lists every tenant: add --json");
+      return LUMA_CLI_EXIT_USAGE;
+    }
 
   if (options.from != NULL && !parse_date (options.from, FALSE, &options.from_time, &error))
     {
@@ -953,11 +958,6 @@ luma_cli_run (int    argc,
 
   if (options.sync && (status = command_sync (&options)) != LUMA_CLI_EXIT_OK)
     return status;
-  if (options.status && options.tenant == NULL)
-    {
-      print_error ("--status without --tenant lists every tenant: add --json");
-      return LUMA_CLI_EXIT_USAGE;
-    }
   if (options.status && (status = command_status (&options)) != LUMA_CLI_EXIT_OK)
     return status;
   if (options.export_csv != NULL && (status = command_export (&options)) != LUMA_CLI_EXIT_OK)
