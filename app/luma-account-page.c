@@ -243,8 +243,8 @@ explain_error (LumaAccountPage  *self,
       *message_out = g_strdup_printf (_("The server at %s cannot be reached. Check the address and your network connection."), url);
       return LUMA_ACCOUNT_FIELD_SERVER;
     case LUMA_API_ERROR_TLS:
-      /* Translators: %s says why the certificate is not trusted, with the address tried */
-      *message_out = g_strdup_printf (_("The server’s certificate is not trusted: %s"), error->message);
+      /* Already "The server’s certificate is not trusted: why", with the address tried. */
+      *message_out = g_strdup (error->message);
       return LUMA_ACCOUNT_FIELD_SERVER;
     case LUMA_API_ERROR_INSECURE_URL:
       /* Translators: %s is the server address that was tried */

@@ -448,10 +448,6 @@ luma_application_command_line (GApplication            *app,
                                g_application_command_line_getenv (command_line, "LUMA_PASSWORD"));
     }
 
-  /* Set but empty: as unset, the keyring's. */
-  if (g_strcmp0 (luma_account_get_secret (account), "") == 0)
-    luma_account_set_secret (account, NULL);
-
   if (background)
     return start_background (self, command_line, account);
 

@@ -165,13 +165,6 @@ luma_background_get_n_syncs (LumaBackground *self)
   return self->n_syncs;
 }
 
-guint
-luma_background_get_interval (LumaBackground *self)
-{
-  g_return_val_if_fail (LUMA_IS_BACKGROUND (self), 0);
-  return luma_session_get_sync_interval (self->session);
-}
-
 const GError *
 luma_background_get_error (LumaBackground *self)
 {

@@ -25,8 +25,6 @@ LumaSession    *luma_background_get_session    (LumaBackground *self);
 LumaAccount    *luma_background_get_account    (LumaBackground *self);
 /* Successful syncs (or checks of every tenant) so far. */
 guint           luma_background_get_n_syncs    (LumaBackground *self);
-/* The seconds between two syncs. */
-guint           luma_background_get_interval   (LumaBackground *self);
 /* Why the account cannot be followed (no key, bad address...), else NULL. */
 const GError   *luma_background_get_error      (LumaBackground *self);
 

@@ -286,7 +286,8 @@ describe_sync_error (const GError *error)
       case LUMA_API_ERROR_FORBIDDEN:
         return g_strdup_printf (_("The server does not allow this: %s"), error->message);
       case LUMA_API_ERROR_TLS:
-        return g_strdup_printf (_("The server’s certificate is not trusted: %s"), error->message);
+        /* The client's words already say the certificate is not trusted, and why. */
+        return g_strdup (error->message);
       case LUMA_API_ERROR_RATE_LIMITED:
       case LUMA_API_ERROR_SERVER:
         return g_strdup (_("The server has a problem right now; the app tries again later."));
@@ -695,6 +696,8 @@ back_action_cb (GtkWidget  *widget,
     return;
 
   close_tenant (self);
+  /* The session's too: else its timer keeps syncing and notifying the tenant left. */
+  luma_session_close_tenant (self->session);
   show_main (self, "tenants");
   luma_tenants_page_refresh (self->tenants_page);
 }

@@ -128,11 +128,6 @@ luma_account_identify (LumaAccountKind  kind,
                          ? g_strdup_printf ("superadmin:%s", identity->user)
                          : g_strdup (identity->user);
   identity->cache_path = luma_cache_path_for_account (identity->server, identity->cache_name);
-  identity->keyring_attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_hash_table_insert (identity->keyring_attributes, "server", g_strdup (identity->server));
-  g_hash_table_insert (identity->keyring_attributes,
-                       kind == LUMA_ACCOUNT_KIND_SUPERADMIN ? "user" : "tenant",
-                       g_strdup (identity->user));
 
   return identity;
 }
@@ -148,7 +143,6 @@ luma_account_identity_free (LumaAccountIdentity *identity)
   g_free (identity->key);
   g_free (identity->cache_name);
   g_free (identity->cache_path);
-  g_hash_table_unref (identity->keyring_attributes);
   g_free (identity);
 }
 
@@ -156,11 +150,8 @@ struct _LumaAccount
 {
   GObject          parent_instance;
 
-  LumaAccountKind      kind;
-  char                *server;
-  char                *identity;
   char                *secret;
-  LumaAccountIdentity *id;
+  LumaAccountIdentity *id;      /* kind, server and identity (id->user) */
 };
 
 G_DEFINE_FINAL_TYPE (LumaAccount, luma_account, G_TYPE_OBJECT)
@@ -170,8 +161,6 @@ luma_account_finalize (GObject *object)
 {
   LumaAccount *self = LUMA_ACCOUNT (object);
 
-  g_free (self->server);
-  g_free (self->identity);
   luma_credentials_free_secret (self->secret);
   luma_account_identity_free (self->id);
 
@@ -200,10 +189,7 @@ luma_account_new (LumaAccountKind  kind,
   g_return_val_if_fail (identity != NULL, NULL);
 
   self = g_object_new (LUMA_TYPE_ACCOUNT, NULL);
-  self->kind = kind;
   self->id = luma_account_identify (kind, server, identity);
-  self->server = g_strdup (self->id->server);
-  self->identity = g_strdup (self->id->user);
 
   return self;
 }
@@ -212,21 +198,21 @@ LumaAccountKind
 luma_account_get_kind (LumaAccount *self)
 {
   g_return_val_if_fail (LUMA_IS_ACCOUNT (self), LUMA_ACCOUNT_KIND_TENANT);
-  return self->kind;
+  return self->id->kind;
 }
 
 const char *
 luma_account_get_server (LumaAccount *self)
 {
   g_return_val_if_fail (LUMA_IS_ACCOUNT (self), NULL);
-  return self->server;
+  return self->id->server;
 }
 
 const char *
 luma_account_get_identity (LumaAccount *self)
 {
   g_return_val_if_fail (LUMA_IS_ACCOUNT (self), NULL);
-  return self->identity;
+  return self->id->user;
 }
 
 const LumaAccountIdentity *
@@ -243,8 +229,8 @@ luma_account_dup_tenant_cache_name (LumaAccount *self,
   g_return_val_if_fail (LUMA_IS_ACCOUNT (self), NULL);
   g_return_val_if_fail (tenant != NULL, NULL);
 
-  if (self->kind == LUMA_ACCOUNT_KIND_SUPERADMIN)
-    return g_strdup_printf ("superadmin:%s/%s", self->identity, tenant);
+  if (self->id->kind == LUMA_ACCOUNT_KIND_SUPERADMIN)
+    return g_strdup_printf ("superadmin:%s/%s", self->id->user, tenant);
   return g_strdup (tenant);
 }
 
@@ -265,7 +251,8 @@ luma_account_set_secret (LumaAccount *self,
   if (secret == self->secret)
     return;
   luma_credentials_free_secret (g_steal_pointer (&self->secret));
-  self->secret = g_strdup (secret);
+  /* Set but empty (LUMA_API_KEY=""): as unset, the keyring's. */
+  self->secret = secret != NULL && *secret != '\0' ? g_strdup (secret) : NULL;
 }
 
 gboolean
@@ -286,18 +273,18 @@ luma_account_dup_label (LumaAccount *self)
 
   g_return_val_if_fail (LUMA_IS_ACCOUNT (self), NULL);
 
-  uri = g_uri_parse (self->server, G_URI_FLAGS_NONE, NULL);
+  uri = g_uri_parse (self->id->server, G_URI_FLAGS_NONE, NULL);
   if (uri != NULL)
     host = g_uri_get_host (uri);
   if (host == NULL)
-    host = self->server;
+    host = self->id->server;
 
-  if (self->kind == LUMA_ACCOUNT_KIND_SUPERADMIN)
+  if (self->id->kind == LUMA_ACCOUNT_KIND_SUPERADMIN)
     /* Translators: a superadmin account: "USER (Superadmin) on HOST" */
-    return g_strdup_printf (_("%s (Superadmin) on %s"), self->identity, host);
+    return g_strdup_printf (_("%s (Superadmin) on %s"), self->id->user, host);
 
   /* Translators: a tenant account: "TENANT on HOST" */
-  return g_strdup_printf (_("%s on %s"), self->identity, host);
+  return g_strdup_printf (_("%s on %s"), self->id->user, host);
 }
 
 GPtrArray *
@@ -344,9 +331,9 @@ store (GSettings *settings,
       LumaAccount *account = g_ptr_array_index (accounts, i);
 
       g_variant_builder_add (&builder, "(sss)",
-                             kind_to_string (account->kind),
-                             account->server,
-                             account->identity);
+                             kind_to_string (account->id->kind),
+                             account->id->server,
+                             account->id->user);
     }
   g_settings_set_value (settings, "accounts", g_variant_builder_end (&builder));
 }

@@ -25,7 +25,8 @@ typedef enum
 char            *luma_account_normalize_server (const char      *text);
 
 /* What identifies an account, the same from any spelling of its address:
- * the one key for the session table, the cache file and the keyring item. */
+ * the one key for the session table, the cache file and the keyring item
+ * (luma-credentials stores it under @server and @user). */
 typedef struct
 {
   LumaAccountKind  kind;
@@ -34,7 +35,6 @@ typedef struct
   char            *key;         /* "KIND\nSERVER\nUSER": one per account */
   char            *cache_name;  /* the account of its cache: the tenant id, or "superadmin:USER" */
   char            *cache_path;  /* luma_cache_path_for_account (server, cache_name) */
-  GHashTable      *keyring_attributes; /* server and tenant (or user), as luma-credentials stores them */
 } LumaAccountIdentity;
 
 LumaAccountIdentity *luma_account_identify       (LumaAccountKind      kind,
@@ -57,7 +57,7 @@ LumaAccountKind  luma_account_get_kind     (LumaAccount     *self);
 /* The normalized API base. */
 const char      *luma_account_get_server   (LumaAccount     *self);
 const char      *luma_account_get_identity (LumaAccount     *self);
-/* Cache file, keyring attributes and table key of this account. */
+/* Cache file, keyring item and table key of this account. */
 const LumaAccountIdentity *luma_account_get_id (LumaAccount *self);
 /* The cache account name of @tenant's data as seen by this account: the
  * tenant id for a Tenant Administrator, "superadmin:USER/TENANT" for a
@@ -65,7 +65,8 @@ const LumaAccountIdentity *luma_account_get_id (LumaAccount *self);
 char            *luma_account_dup_tenant_cache_name (LumaAccount *self,
                                                      const char  *tenant);
 /* The API key or password for this run only (from the environment or the
- * first-run page); NULL means: look it up in the keyring. */
+ * first-run page); NULL means: look it up in the keyring. An empty secret
+ * is set as NULL. */
 const char      *luma_account_get_secret   (LumaAccount     *self);
 void             luma_account_set_secret   (LumaAccount     *self,
                                             const char      *secret);

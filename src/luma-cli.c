@@ -185,8 +185,6 @@ cli_account (const CliOptions *options)
       account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, options->server, options->tenant);
     }
   luma_account_set_secret (account, options->superadmin != NULL ? options->password : options->api_key);
-  if (luma_account_get_secret (account) != NULL && *luma_account_get_secret (account) == '\0')
-    luma_account_set_secret (account, NULL);
   return account;
 }
 
@@ -440,13 +438,14 @@ command_status (const CliOptions *options)
 
 /* ---- Every tenant: --status --json and --report tenants --------------------------------------- */
 
-/* The superadmin's stored tenant list (what --sync without --tenant and the app stored). */
+/* The stored tenant list of the superadmin @account (what --sync without --tenant and the
+ * app stored). */
 static GPtrArray *
 load_tenant_list (const CliOptions  *options,
+                  LumaAccount       *account,
                   gint64            *stored_on_out,
                   GError           **error)
 {
-  g_autoptr(LumaAccount) account = cli_account (options);
   const LumaAccountIdentity *id = luma_account_get_id (account);
   g_autoptr(LumaCache) cache = NULL;
   GPtrArray *tenants;
@@ -473,12 +472,12 @@ load_tenant_list (const CliOptions  *options,
   return tenants;
 }
 
-/* A superadmin's cache of @tenant's history, when one was synced (for the recent rate). */
+/* The superadmin @account's cache of @tenant's history, when one was synced (for the recent
+ * rate). */
 static LumaCache *
-open_tenant_cache_if_any (const CliOptions *options,
-                          const char       *tenant)
+open_tenant_cache_if_any (LumaAccount *account,
+                          const char  *tenant)
 {
-  g_autoptr(LumaAccount) account = cli_account (options);
   g_autofree char *name = luma_account_dup_tenant_cache_name (account, tenant);
   g_autofree char *path = luma_cache_path_for_account (luma_account_get_server (account), name);
 
@@ -531,10 +530,11 @@ command_status_json (const CliOptions *options)
     }
   else
     {
+      g_autoptr(LumaAccount) account = cli_account (options);
       g_autoptr(GPtrArray) tenants = NULL;
       gint64 stored_on = 0;
 
-      tenants = load_tenant_list (options, &stored_on, &error);
+      tenants = load_tenant_list (options, account, &stored_on, &error);
       if (tenants == NULL)
         {
           print_error ("%s", error->message);
@@ -545,7 +545,7 @@ command_status_json (const CliOptions *options)
       for (guint i = 0; i < tenants->len; i++)
         {
           const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
-          g_autoptr(LumaCache) cache = open_tenant_cache_if_any (options, t->external_id);
+          g_autoptr(LumaCache) cache = open_tenant_cache_if_any (account, t->external_id);
           LumaReportStatus status;
 
           json_builder_add_value (builder, luma_report_tenant_to_json (t, cache, stored_on, &status));
@@ -649,13 +649,14 @@ command_export_tenants (const CliOptions *options)
     _("Tenant"), _("External ID"), _("License Type"), _("Start Date"), _("End Date"),
     _("Total Purchase"), _("Consumed"), _("Available"), _("Percent"), _("Status"), _("Runs Out On"),
   };
+  g_autoptr(LumaAccount) account = cli_account (options);
   g_autoptr(GPtrArray) tenants = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_autoptr(GError) error = NULL;
   gint64 stored_on = 0;
 
   G_STATIC_ASSERT (G_N_ELEMENTS (numeric) == 11);
-  tenants = load_tenant_list (options, &stored_on, &error);
+  tenants = load_tenant_list (options, account, &stored_on, &error);
   if (tenants == NULL)
     {
       print_error ("%s", error->message);
@@ -665,7 +666,7 @@ command_export_tenants (const CliOptions *options)
   for (guint i = 0; i < tenants->len; i++)
     {
       const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
-      g_autoptr(LumaCache) cache = open_tenant_cache_if_any (options, t->external_id);
+      g_autoptr(LumaCache) cache = open_tenant_cache_if_any (account, t->external_id);
       LumaRunOutInput input = { t->start_date, t->end_date, t->total_purchase, t->consumed };
       gint64 run_out;
       char **row = g_new0 (char *, G_N_ELEMENTS (header) + 1);
@@ -924,6 +925,11 @@ luma_cli_run (int    argc,
       print_error ("--json goes with --status");
       return LUMA_CLI_EXIT_USAGE;
     }
+  if (options.status && !options.json && options.tenant == NULL)
+    {
+      print_error ("--status without --tenant lists every tenant: add --json");
+      return LUMA_CLI_EXIT_USAGE;
+    }
 
   if (options.from != NULL && !parse_date (options.from, FALSE, &options.from_time, &error))
     {
@@ -955,11 +961,6 @@ luma_cli_run (int    argc,
 
   if (options.sync && (status = command_sync (&options)) != LUMA_CLI_EXIT_OK)
     return status;
-  if (options.status && options.tenant == NULL)
-    {
-      print_error ("--status without --tenant lists every tenant: add --json");
-      return LUMA_CLI_EXIT_USAGE;
-    }
   if (options.status && (status = command_status (&options)) != LUMA_CLI_EXIT_OK)
     return status;
   if (options.export_csv != NULL && (status = command_export (&options)) != LUMA_CLI_EXIT_OK)

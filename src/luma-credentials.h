@@ -52,7 +52,8 @@ void     luma_credentials_lookup_api_key_async       (const char           *serv
                                                       gpointer              user_data);
 char    *luma_credentials_lookup_api_key_finish      (GAsyncResult         *result,
                                                       GError              **error);
-/* Removes it from the keyring and the session-only store. */
+/* Removes it from the keyring and the session-only store. Nothing stored, or no keyring
+ * at all, is no error. */
 void     luma_credentials_clear_api_key_async        (const char           *server,
                                                       const char           *tenant,
                                                       GCancellable         *cancellable,

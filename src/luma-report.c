@@ -7,16 +7,20 @@
 
 #include "luma-format.h"
 #include "luma-report.h"
+#include "luma-thresholds.h"
+
+/* The thresholds' rule, with its clamp: hostile numbers cannot overflow. */
+G_STATIC_ASSERT (LUMA_REPORT_WARNING_PERCENT == 85 && LUMA_REPORT_CRITICAL_PERCENT == 95);
 
 LumaReportStatus
 luma_report_status_for (gint64 consumed,
                         gint64 total_purchase)
 {
-  if (total_purchase <= 0)
-    return consumed > 0 ? LUMA_REPORT_STATUS_CRITICAL : LUMA_REPORT_STATUS_OK;
-  if (consumed > total_purchase || consumed * 100 >= LUMA_REPORT_CRITICAL_PERCENT * total_purchase)
+  guint reached = luma_thresholds_reached (consumed, total_purchase);
+
+  if (reached & LUMA_THRESHOLD_95)
     return LUMA_REPORT_STATUS_CRITICAL;
-  if (consumed * 100 >= LUMA_REPORT_WARNING_PERCENT * total_purchase)
+  if (reached & LUMA_THRESHOLD_85)
     return LUMA_REPORT_STATUS_WARNING;
   return LUMA_REPORT_STATUS_OK;
 }

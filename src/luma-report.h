@@ -33,7 +33,8 @@ typedef enum
 /* The days of recent consumption the run-out date is computed from. */
 #define LUMA_REPORT_RECENT_DAYS 30
 
-/* By the rule above, in integer arithmetic (consumed * 100 >= percent * total). */
+/* By the rule above: luma_thresholds_reached()'s, in integer arithmetic (consumed * 100 >=
+ * percent * total) on numbers clamped to what a count can be. */
 LumaReportStatus  luma_report_status_for        (gint64            consumed,
                                                  gint64            total_purchase);
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN". */

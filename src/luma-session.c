@@ -45,7 +45,6 @@ struct _LumaSession
   gboolean           notifications_enabled;
 
   LumaSessionStatus  status;
-  GError            *error;
   GCancellable      *cancellable;        /* of the start and the open tenant; stop() cancels */
   GPtrArray         *start_waiters;      /* GTask* */
 
@@ -78,7 +77,7 @@ enum {
 };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_SYNC_STARTED, SIGNAL_SYNC_FINISHED, N_SIGNALS };
+enum { SIGNAL_SYNC_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 GType
@@ -472,14 +471,11 @@ start_complete (LumaSession *self,
   if (error != NULL)
     {
       g_clear_object (&self->client);
-      g_clear_error (&self->error);
-      self->error = g_error_copy (error);
       set_status (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                         ? LUMA_SESSION_STATUS_STOPPED : LUMA_SESSION_STATUS_FAILED);
     }
   else
     {
-      g_clear_error (&self->error);
       set_status (self, LUMA_SESSION_STATUS_READY);
     }
 
@@ -763,7 +759,6 @@ luma_session_sync_async (LumaSession         *self,
   g_ptr_array_add (self->run->waiters, task);
   set_status (self, LUMA_SESSION_STATUS_SYNCING);
   luma_sync_run_async (self->sync, self->run->cancellable, sync_done_cb, self->run);
-  g_signal_emit (self, signals[SIGNAL_SYNC_STARTED], 0);
 }
 
 LumaSyncSummary *
@@ -988,14 +983,77 @@ keyring_cleared_cb (GObject      *source,
   gboolean ok = is_superadmin (self) ? luma_credentials_clear_password_finish (result, &error)
                                      : luma_credentials_clear_api_key_finish (result, &error);
 
-  /* No keyring: there is no item to remove either. */
-  if (!ok && !g_error_matches (error, LUMA_CREDENTIALS_ERROR, LUMA_CREDENTIALS_ERROR_NO_KEYRING))
+  /* No keyring is no error here: luma-credentials says there was nothing to remove. */
+  if (!ok)
     {
       g_task_return_error (task, error);
       return;
     }
-  g_clear_error (&error);
   g_task_return_boolean (task, TRUE);
+}
+
+/* The cache files of the superadmin's tenants in @tenants, added to @paths. */
+static void
+add_tenant_paths (LumaSession *self,
+                  GPtrArray   *paths,
+                  GPtrArray   *tenants)
+{
+  const char *server = luma_account_get_server (self->account);
+
+  for (guint i = 0; tenants != NULL && i < tenants->len; i++)
+    {
+      LumaTenantSummary *summary = g_ptr_array_index (tenants, i);
+      g_autofree char *name = luma_account_dup_tenant_cache_name (self->account,
+                                                                  summary->external_id);
+
+      g_ptr_array_add (paths, luma_cache_path_for_account (server, name));
+    }
+}
+
+/* The session is stopped: removes the files in the task's paths, then the keyring item. */
+static void
+forget_files_and_keyring (GTask *task)
+{
+  LumaSession *self = g_task_get_source_object (task);
+  GPtrArray *paths = g_task_get_task_data (task);
+  const LumaAccountIdentity *id = luma_account_get_id (self->account);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  for (guint i = 0; i < paths->len; i++)
+    if (!remove_cache_files (g_ptr_array_index (paths, i), &error))
+      {
+        g_task_return_error (task, error);
+        g_object_unref (task);
+        return;
+      }
+
+  if (is_superadmin (self))
+    luma_credentials_clear_password_async (id->server, id->user, cancellable, keyring_cleared_cb,
+                                           task);
+  else
+    luma_credentials_clear_api_key_async (id->server, id->user, cancellable, keyring_cleared_cb,
+                                          task);
+}
+
+static void
+forget_list_opened_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  LumaSession *self = g_task_get_source_object (task);
+  g_autoptr(LumaCache) list = luma_cache_open_for_account_finish (result, NULL);
+  g_autoptr(GPtrArray) tenants = NULL;
+
+  /* A list that cannot be read names no tenant: their files stay, the rest goes. */
+  if (list != NULL)
+    {
+      tenants = luma_cache_get_tenants (list, NULL, NULL);
+      luma_cache_close (list);
+    }
+  add_tenant_paths (self, g_task_get_task_data (task), tenants);
+  forget_files_and_keyring (task);
 }
 
 void
@@ -1004,64 +1062,50 @@ luma_session_forget_async (LumaSession         *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  GTask *task;
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
   const LumaAccountIdentity *id;
-  GError *error = NULL;
+  gboolean read_list = FALSE;
 
   g_return_if_fail (LUMA_IS_SESSION (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, luma_session_forget_async);
+  g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
   id = luma_account_get_id (self->account);
 
   /* A superadmin's tenants: the ones in its list and the one open. */
   g_ptr_array_add (paths, g_strdup (id->cache_path));
   if (is_superadmin (self))
     {
-      g_autoptr(GPtrArray) tenants = NULL;
-      g_autoptr(LumaCache) closed = NULL;
-      LumaCache *list = self->account_cache;
-
-      /* Not started: the list is read from the file, if there is one. */
-      if (list == NULL && g_file_test (id->cache_path, G_FILE_TEST_EXISTS))
-        list = closed = luma_cache_open_for_account (id->server, id->cache_name, NULL, NULL);
-      if (list != NULL)
-        tenants = luma_cache_get_tenants (list, NULL, NULL);
-      if (closed != NULL)
-        luma_cache_close (closed);
-      for (guint i = 0; tenants != NULL && i < tenants->len; i++)
-        {
-          LumaTenantSummary *summary = g_ptr_array_index (tenants, i);
-          g_autofree char *name = luma_account_dup_tenant_cache_name (self->account,
-                                                                      summary->external_id);
-
-          g_ptr_array_add (paths, luma_cache_path_for_account (id->server, name));
-        }
       if (self->tenant != NULL)
         {
           g_autofree char *name = luma_account_dup_tenant_cache_name (self->account, self->tenant);
 
           g_ptr_array_add (paths, luma_cache_path_for_account (id->server, name));
         }
+      if (self->account_cache != NULL)
+        {
+          g_autoptr(GPtrArray) tenants = luma_cache_get_tenants (self->account_cache, NULL, NULL);
+
+          add_tenant_paths (self, paths, tenants);
+        }
+      else
+        {
+          /* Not started: the list is read from the file, if there is one. */
+          read_list = g_file_test (id->cache_path, G_FILE_TEST_EXISTS);
+        }
     }
 
   luma_session_stop (self);
   luma_account_set_secret (self->account, NULL);
 
-  for (guint i = 0; i < paths->len; i++)
-    if (!remove_cache_files (g_ptr_array_index (paths, i), &error))
-      {
-        g_task_return_error (task, error);
-        return;
-      }
-
-  if (is_superadmin (self))
-    luma_credentials_clear_password_async (id->server, id->user, cancellable, keyring_cleared_cb,
-                                           g_steal_pointer (&task));
+  /* In a worker thread, as at the start: checking a big cache at open can take a second. */
+  if (read_list)
+    luma_cache_open_for_account_async (id->server, id->cache_name, NULL, forget_list_opened_cb,
+                                       task);
   else
-    luma_credentials_clear_api_key_async (id->server, id->user, cancellable, keyring_cleared_cb,
-                                          g_steal_pointer (&task));
+    forget_files_and_keyring (task);
 }
 
 gboolean
@@ -1113,7 +1157,7 @@ luma_session_set_secret (LumaSession *self,
 
   g_return_if_fail (LUMA_IS_SESSION (self));
 
-  if (secret == NULL)
+  if (secret == NULL || *secret == '\0')
     return;
   luma_account_set_secret (self->account, secret);
   /* From the account's copy: @secret may have been the account's own. */
@@ -1183,13 +1227,6 @@ luma_session_get_status (LumaSession *self)
   return self->status;
 }
 
-const GError *
-luma_session_get_error (LumaSession *self)
-{
-  g_return_val_if_fail (LUMA_IS_SESSION (self), NULL);
-  return self->error;
-}
-
 LumaApiClient *
 luma_session_get_client (LumaSession *self)
 {
@@ -1216,13 +1253,6 @@ luma_session_get_sync (LumaSession *self)
 {
   g_return_val_if_fail (LUMA_IS_SESSION (self), NULL);
   return self->sync;
-}
-
-LumaNotifier *
-luma_session_get_notifier (LumaSession *self)
-{
-  g_return_val_if_fail (LUMA_IS_SESSION (self), NULL);
-  return self->notifier;
 }
 
 const char *
@@ -1314,7 +1344,6 @@ luma_session_finalize (GObject *object)
   g_clear_pointer (&self->start_waiters, g_ptr_array_unref);
   g_clear_object (&self->account);
   g_clear_pointer (&self->ca_file, g_free);
-  g_clear_error (&self->error);
 
   G_OBJECT_CLASS (luma_session_parent_class)->finalize (object);
 }
@@ -1344,9 +1373,6 @@ luma_session_class_init (LumaSessionClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[SIGNAL_SYNC_STARTED] = g_signal_new ("sync-started", G_TYPE_FROM_CLASS (klass),
-                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                               G_TYPE_NONE, 0);
   signals[SIGNAL_SYNC_FINISHED] = g_signal_new ("sync-finished", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);

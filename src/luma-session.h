@@ -47,7 +47,7 @@ typedef enum
   LUMA_SESSION_STATUS_STARTING,
   LUMA_SESSION_STATUS_READY,     /* the client and the account's cache are there */
   LUMA_SESSION_STATUS_SYNCING,
-  LUMA_SESSION_STATUS_FAILED,    /* the start failed: luma_session_get_error() */
+  LUMA_SESSION_STATUS_FAILED,    /* the start failed: luma_session_start_finish() says why */
 } LumaSessionStatus;
 
 GType luma_session_status_get_type (void);
@@ -60,8 +60,7 @@ GType luma_session_status_get_type (void);
 
 G_DECLARE_FINAL_TYPE (LumaSession, luma_session, LUMA, SESSION, GObject)
 
-/* Signals:
- *   "sync-started" ()
+/* Signal:
  *   "sync-finished" (const LumaSyncSummary *summary or NULL, const GError *error or NULL)
  * Properties: "status", "tenant", "cache", "sync" (read-only),
  * "notifications-enabled". */
@@ -74,7 +73,7 @@ void               luma_session_set_application    (LumaSession          *self,
                                                     GApplication         *application);
 /* A secret given for this run (a second invocation's LUMA_API_KEY or
  * LUMA_PASSWORD): kept on the account for later starts and, when started,
- * used by the client from its next request on. NULL is ignored. */
+ * used by the client from its next request on. NULL or "" is ignored. */
 void               luma_session_set_secret         (LumaSession          *self,
                                                     const char           *secret);
 /* An extra trusted CA (PEM) for the client, read at the next start. */
@@ -88,8 +87,6 @@ void               luma_session_set_sync_interval  (LumaSession          *self,
 guint              luma_session_get_sync_interval  (LumaSession          *self);
 
 LumaSessionStatus  luma_session_get_status         (LumaSession          *self);
-/* Why the start failed, or NULL. */
-const GError      *luma_session_get_error          (LumaSession          *self);
 LumaApiClient     *luma_session_get_client         (LumaSession          *self);
 /* The account's own cache: the tenant's for a Tenant Administrator, the
  * tenant list for a Superadmin. */
@@ -98,7 +95,6 @@ LumaCache         *luma_session_get_account_cache  (LumaSession          *self);
  * Tenant Administrator's is open once started). */
 LumaCache         *luma_session_get_cache          (LumaSession          *self);
 LumaSync          *luma_session_get_sync           (LumaSession          *self);
-LumaNotifier      *luma_session_get_notifier       (LumaSession          *self);
 const char        *luma_session_get_tenant         (LumaSession          *self);
 /* Successful syncs so far. */
 guint              luma_session_get_n_syncs        (LumaSession          *self);

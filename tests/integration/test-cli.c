@@ -154,6 +154,7 @@ test_usage_errors (void)
   g_autoptr(CliResult) unknown = NULL;
   g_autoptr(CliResult) stray = NULL;
   g_autoptr(CliResult) bad_date = NULL;
+  g_autoptr(CliResult) every_status = NULL;
 
   no_server = run_cli (ACME_KEY, "--tenant", ACME, "--sync", NULL);
   g_assert_cmpint (no_server->status, ==, LUMA_CLI_EXIT_USAGE);
@@ -177,6 +178,13 @@ test_usage_errors (void)
                       "--export-csv", "x.csv", "--from", "yesterday", NULL);
   g_assert_cmpint (bad_date->status, ==, LUMA_CLI_EXIT_USAGE);
   g_assert_nonnull (strstr (bad_date->err, "yesterday"));
+
+  /* Every tenant's status needs --json: said before any sync, so with no server either. */
+  every_status = run_cli (NULL, "--server", "http://127.0.0.1:9/gateway/api/v1",
+                          "--superadmin", "root", "--sync", "--status", NULL);
+  g_assert_cmpint (every_status->status, ==, LUMA_CLI_EXIT_USAGE);
+  g_assert_nonnull (strstr (every_status->err, "add --json"));
+  g_assert_null (strstr (every_status->err, "127.0.0.1:9"));
 }
 
 static void

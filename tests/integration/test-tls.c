@@ -1,7 +1,8 @@
 /* test-tls.c: the client's TLS and plain-http rules
  *
  * - The sandbox served over HTTPS with a self-signed certificate is refused by default,
- *   with LUMA_API_ERROR_TLS and a message that says the certificate is not trusted and why.
+ *   with LUMA_API_ERROR_TLS and a message that says the certificate is not trusted and why;
+ *   a session's first connection says so once, with the address.
  * - With that certificate configured as an extra CA (luma_api_client_set_ca_file()) the same
  *   server is accepted, and a whole sync works over TLS.
  * - An extra CA does not switch off the name check: a certificate for another host name,
@@ -22,6 +23,7 @@
 
 #include "luma-api-client.h"
 #include "luma-cache.h"
+#include "luma-session.h"
 #include "luma-sync.h"
 #include "luma-test-sandbox.h"
 
@@ -105,6 +107,27 @@ test_self_signed_refused (void)
   g_assert_nonnull (strstr (error->message, "certificate is not trusted"));
   g_assert_nonnull (strstr (error->message, "not signed by a known certificate authority"));
   g_assert_cmpuint (luma_api_error_get_http_status (error), ==, 0);
+}
+
+static void
+test_session_check_refused (void)
+{
+  g_autoptr(LumaTestSandbox) sb = start_tls_sandbox ("sandbox-tls.crt", "sandbox-tls.key");
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT,
+                                                     luma_test_sandbox_get_url (sb), ACME);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *first;
+
+  luma_account_set_secret (account, ACME_KEY);
+  luma_session_check_async (account, NULL, NULL, store_result_cb, &result);
+  g_assert_false (luma_session_check_finish (wait_for (&result), &error));
+  g_assert_error (error, LUMA_API_ERROR, LUMA_API_ERROR_TLS);
+  g_test_message ("refused: %s", error->message);
+  first = strstr (error->message, "certificate is not trusted");
+  g_assert_nonnull (first);
+  g_assert_null (strstr (first + 1, "certificate is not trusted"));
+  g_assert_nonnull (strstr (error->message, luma_test_sandbox_get_url (sb)));
 }
 
 static void
@@ -308,6 +331,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/tls/self-signed-refused", test_self_signed_refused);
+  g_test_add_func ("/tls/session-check-refused", test_session_check_refused);
   g_test_add_func ("/tls/ca-file-accepted", test_ca_file_accepted);
   g_test_add_func ("/tls/ca-file-removed", test_ca_file_removed);
   g_test_add_func ("/tls/ca-file-wrong-name", test_ca_file_wrong_name);

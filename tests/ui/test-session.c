@@ -9,6 +9,10 @@
  *   first connection leaves no file in the cache folder;
  * - a window and the background mode on one account share one session, so one cache (one
  *   writer thread); a sync from either is seen by both;
+ * - a server whose certificate is not trusted: the account page and a failed sync's toast say
+ *   so once;
+ * - a superadmin going Back to the tenant list closes the session's tenant too: no cache kept
+ *   open, no timer syncing the tenant left;
  * - forgetting an account after the confirmation removes its keyring item and every file of
  *   it under the cache folder, damaged copies included, and its settings entry.
  *
@@ -26,6 +30,7 @@
 #include "luma-background.h"
 #include "luma-credentials.h"
 #include "luma-session.h"
+#include "luma-tenants-page.h"
 #include "luma-test-sandbox.h"
 #include "luma-ui-test.h"
 #include "luma-window-private.h"
@@ -201,6 +206,104 @@ test_failed_start_no_cache (void)
   g_assert_cmpuint (count_cache_files (), ==, 0);
 }
 
+/* ---- An untrusted certificate ------------------------------------------------------------- */
+
+#define UNTRUSTED "certificate is not trusted"
+
+static guint
+count_phrase (const char *text,
+              const char *phrase)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, phrase); p != NULL; p = strstr (p + 1, phrase))
+    n++;
+  return n;
+}
+
+static LumaTestSandbox *
+start_tls_sandbox (void)
+{
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "integration", "data",
+                                                 "sandbox-tls.crt", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "integration", "data",
+                                                "sandbox-tls.key", NULL);
+
+  return luma_test_sandbox_start ("--tls-cert", cert, "--tls-key", key, "--tenant", TENANT,
+                                  "--api-key", TENANT_KEY, "--seed", "25", NULL);
+}
+
+/* The account page says it once, with the address tried. */
+static void
+test_untrusted_first_connection (void)
+{
+  LumaTestSandbox *tls = start_tls_sandbox ();
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  LumaAccountPage *page;
+  GtkWindow *window;
+  const char *message;
+
+  g_settings_set_string (luma_application_get_settings (app), "ca-file", "");
+  window = luma_application_open_account (app, NULL);
+  g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, window, 30));
+  page = LUMA_ACCOUNT_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "account"));
+  luma_account_page_set_kind (page, LUMA_ACCOUNT_KIND_TENANT);
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_SERVER, luma_test_sandbox_get_url (tls));
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_TENANT, TENANT);
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_API_KEY, TENANT_KEY);
+  luma_account_page_connect (page);
+  g_assert_true (luma_ui_test_wait (account_page_idle, page, 60));
+  message = luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_SERVER);
+  g_assert_nonnull (message);
+  g_test_message ("%s", message);
+  g_assert_cmpuint (count_phrase (message, UNTRUSTED), ==, 1);
+  g_assert_nonnull (strstr (message, luma_test_sandbox_get_url (tls)));
+
+  close_all_windows (app);
+  luma_test_sandbox_stop (tls);
+}
+
+static gboolean
+toast_untrusted (gpointer data)
+{
+  const char *toast = luma_window_get_last_toast (data);
+
+  return toast != NULL && strstr (toast, UNTRUSTED) != NULL && luma_window_get_ready (data) &&
+         !luma_sync_get_running (luma_window_get_sync (data));
+}
+
+/* A sync refused for the certificate: the toast says it once. */
+static void
+test_untrusted_sync (void)
+{
+  LumaTestSandbox *tls = start_tls_sandbox ();
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  GSettings *settings = luma_application_get_settings (app);
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT,
+                                                     luma_test_sandbox_get_url (tls), TENANT);
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "integration", "data",
+                                               "sandbox-tls.crt", NULL);
+  g_autoptr(GError) error = NULL;
+  LumaWindow *window;
+
+  g_settings_set_string (settings, "ca-file", ca);
+  luma_account_set_secret (account, TENANT_KEY);
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  g_assert_true (luma_ui_test_wait (window_synced, window, 60));
+
+  /* The certificate no longer trusted: the next sync is refused. */
+  g_assert_true (luma_api_client_set_ca_file (luma_window_get_client (window), NULL, &error));
+  g_assert_no_error (error);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+  g_assert_true (luma_ui_test_wait (toast_untrusted, window, 60));
+  g_test_message ("%s", luma_window_get_last_toast (window));
+  g_assert_cmpuint (count_phrase (luma_window_get_last_toast (window), UNTRUSTED), ==, 1);
+
+  close_all_windows (app);
+  g_settings_set_string (settings, "ca-file", "");
+  luma_test_sandbox_stop (tls);
+}
+
 /* ---- A window and the background mode on one account ---------------------------------------- */
 
 typedef struct
@@ -330,6 +433,111 @@ test_stop_held_sync (void)
   close_all_windows (app);
 }
 
+/* ---- A superadmin going back to the tenant list --------------------------------------------- */
+
+static gboolean
+tenants_loaded (gpointer data)
+{
+  return luma_tenants_page_get_loaded (LUMA_TENANTS_PAGE (data));
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* A window of the superadmin "boss" of @own, on the tenant "delta", synced. */
+static LumaWindow *
+open_superadmin_tenant (LumaTestSandbox *own,
+                        LumaAccount     *account)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  LumaTenantsPage *tenants;
+  LumaWindow *window;
+
+  luma_account_set_secret (account, "boss-pass");
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  tenants = LUMA_TENANTS_PAGE (luma_window_get_page_widget (window, "tenants"));
+  g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 30));
+  luma_tenants_page_activate (tenants, 0);
+  g_assert_true (luma_ui_test_wait (window_synced, window, 60));
+  g_assert_cmpstr (luma_session_get_tenant (luma_window_get_session (window)), ==, "delta");
+  return window;
+}
+
+static LumaTestSandbox *
+start_superadmin_sandbox (void)
+{
+  return luma_test_sandbox_start ("--tenant", "delta", "--api-key", "delta-key", "--seed", "20",
+                                  "--superadmin", "boss:boss-pass", NULL);
+}
+
+static void
+test_back_closes_tenant (void)
+{
+  LumaTestSandbox *own = start_superadmin_sandbox ();
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (own), "boss");
+  LumaWindow *window = open_superadmin_tenant (own, account);
+  LumaSession *session = luma_window_get_session (window);
+  guint interval, n_syncs;
+  gint64 until;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
+  g_assert_cmpstr (luma_window_get_page (window), ==, "tenants");
+  g_assert_null (luma_session_get_tenant (session));
+  g_assert_null (luma_session_get_cache (session));
+  g_assert_null (luma_session_get_sync (session));
+
+  /* A timer every second: nothing left to sync. */
+  interval = luma_session_get_sync_interval (session);
+  n_syncs = luma_session_get_n_syncs (session);
+  luma_session_set_sync_interval (session, 1);
+  until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  g_assert_true (luma_ui_test_wait (time_passed, &until, 10));
+  g_assert_cmpuint (luma_session_get_n_syncs (session), ==, n_syncs);
+  g_assert_cmpint (luma_session_get_status (session), ==, LUMA_SESSION_STATUS_READY);
+  luma_session_set_sync_interval (session, interval);
+
+  close_all_windows (app);
+  luma_test_sandbox_stop (own);
+}
+
+/* A superadmin forgotten while its session is stopped: the tenant list is read from its file,
+ * so the tenants' caches go too. */
+static void
+test_forget_stopped_superadmin (void)
+{
+  LumaTestSandbox *own = start_superadmin_sandbox ();
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_SUPERADMIN,
+                                                     luma_test_sandbox_get_url (own), "boss");
+  g_autofree char *tenant_name = luma_account_dup_tenant_cache_name (account, "delta");
+  g_autofree char *tenant_path = luma_cache_path_for_account (luma_account_get_server (account),
+                                                              tenant_name);
+  g_autoptr(LumaSession) session = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  open_superadmin_tenant (own, account);
+  close_all_windows (app);
+  session = luma_application_dup_session (app, account);
+  g_assert_cmpint (luma_session_get_status (session), ==, LUMA_SESSION_STATUS_STOPPED);
+  g_assert_true (g_file_test (luma_account_get_id (account)->cache_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (tenant_path, G_FILE_TEST_EXISTS));
+
+  luma_session_forget_async (session, NULL, session_done_cb, &result);
+  g_assert_true (luma_ui_test_wait (has_result, &result, 30));
+  g_assert_true (luma_session_forget_finish (session, result, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (luma_account_get_id (account)->cache_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (tenant_path, G_FILE_TEST_EXISTS));
+
+  luma_test_sandbox_stop (own);
+}
+
 /* ---- Forget --------------------------------------------------------------------------------- */
 
 static gboolean
@@ -414,9 +622,13 @@ main (int   argc,
 
   g_test_add_func ("/ui/session/cancel-first-connection", test_cancel_first_connection);
   g_test_add_func ("/ui/session/failed-start-no-cache", test_failed_start_no_cache);
+  g_test_add_func ("/ui/session/untrusted-first-connection", test_untrusted_first_connection);
+  g_test_add_func ("/ui/session/untrusted-sync", test_untrusted_sync);
   g_test_add_func ("/ui/session/window-and-background", test_window_and_background_share);
   g_test_add_func ("/ui/session/stop-held-sync", test_stop_held_sync);
+  g_test_add_func ("/ui/session/back-closes-tenant", test_back_closes_tenant);
   g_test_add_func ("/ui/session/forget", test_forget);
+  g_test_add_func ("/ui/session/forget-stopped-superadmin", test_forget_stopped_superadmin);
 
   status = g_test_run ();
   luma_test_sandbox_stop (sandbox);

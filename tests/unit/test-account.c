@@ -55,9 +55,8 @@ test_identity (void)
   g_assert_cmpstr (first->server, ==, "http://127.0.0.1:5000/gateway/api/v1");
   g_assert_cmpstr (first->cache_name, ==, "acme");
   g_assert_cmpstr (first->cache_path, ==, expected_path);
-  g_assert_cmpstr (g_hash_table_lookup (first->keyring_attributes, "server"), ==, first->server);
-  g_assert_cmpstr (g_hash_table_lookup (first->keyring_attributes, "tenant"), ==, "acme");
-  g_assert_null (g_hash_table_lookup (first->keyring_attributes, "user"));
+  g_assert_cmpstr (first->user, ==, "acme");
+  g_assert_cmpint (first->kind, ==, LUMA_ACCOUNT_KIND_TENANT);
 
   for (guint i = 1; i < G_N_ELEMENTS (spellings); i++)
     {
@@ -74,7 +73,8 @@ test_identity (void)
   g_assert_cmpstr (admin->key, !=, first->key);
   g_assert_cmpstr (admin->cache_name, ==, "superadmin:acme");
   g_assert_cmpstr (admin->cache_path, !=, first->cache_path);
-  g_assert_cmpstr (g_hash_table_lookup (admin->keyring_attributes, "user"), ==, "acme");
+  g_assert_cmpstr (admin->user, ==, "acme");
+  g_assert_cmpint (admin->kind, ==, LUMA_ACCOUNT_KIND_SUPERADMIN);
 
   a = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, spellings[0], "acme");
   b = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, spellings[2], "acme");
@@ -83,6 +83,12 @@ test_identity (void)
   g_assert_cmpstr (luma_account_get_id (a)->cache_path, ==, first->cache_path);
   tenant_name = luma_account_dup_tenant_cache_name (a, "acme");
   g_assert_cmpstr (tenant_name, ==, "acme");
+
+  /* A secret set but empty is none: the keyring's is looked up. */
+  luma_account_set_secret (a, "key");
+  g_assert_cmpstr (luma_account_get_secret (a), ==, "key");
+  luma_account_set_secret (a, "");
+  g_assert_null (luma_account_get_secret (a));
 }
 
 int
