@@ -1502,7 +1502,7 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
 {
   GVariantDict dict;
   const char *user = NULL;
-  gint32 channel = -1, initiator = -1, status = -1;
+  gint32 channel = -1, initiator = -1, role = -1, status = -1;
   gint64 from = 0, to = 0;
 
   g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
@@ -1512,6 +1512,7 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
   g_variant_dict_lookup (&dict, "user", "&s", &user);
   g_variant_dict_lookup (&dict, "channel", "i", &channel);
   g_variant_dict_lookup (&dict, "initiator", "i", &initiator);
+  g_variant_dict_lookup (&dict, "role", "i", &role);
   g_variant_dict_lookup (&dict, "status", "i", &status);
   g_variant_dict_lookup (&dict, "from", "x", &from);
   g_variant_dict_lookup (&dict, "to", "x", &to);
@@ -1522,6 +1523,8 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
                               channel >= 0 && channel < LUMA_N_CHANNELS ? (guint) channel + 1 : 0);
   gtk_drop_down_set_selected (self->initiated_dropdown,
                               initiator >= 0 && initiator <= LUMA_INITIATED_BY_AGENT ? (guint) initiator + 1 : 0);
+  gtk_drop_down_set_selected (self->role_dropdown,
+                              role >= 0 && role < LUMA_N_ROLES ? (guint) role + 1 : 0);
   gtk_drop_down_set_selected (self->status_dropdown,
                               status >= 0 && status <= LUMA_USER_STATUS_INACTIVE ? (guint) status + 1 : 0);
   /* The entries take whole days: the first and the last day of [from, to). */
@@ -1529,6 +1532,9 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
   set_day_entry (self->to_entry, to > from ? to - 1 : 0);
   self->updating_controls = FALSE;
   g_variant_dict_clear (&dict);
+  /* The days are the filter's, not typed: no message about earlier ones. */
+  self->show_date_errors = FALSE;
+  update_date_message (self);
 
   run_query (self, FALSE, FALSE);
 }
