@@ -988,10 +988,11 @@ history_incomplete (LumaHistoryPage *self)
   return self->cache != NULL && luma_cache_get_last_synced (self->cache) <= 0;
 }
 
+/* With history_incomplete(): a first sync runs. */
 static gboolean
-first_sync_running (LumaHistoryPage *self)
+sync_running (LumaHistoryPage *self)
 {
-  return history_incomplete (self) && self->sync != NULL && luma_sync_get_running (self->sync);
+  return self->sync != NULL && luma_sync_get_running (self->sync);
 }
 
 static void
@@ -1003,7 +1004,7 @@ update_count (LumaHistoryPage *self)
   g_autofree char *total = luma_format_count (all);
   g_autofree char *text = NULL;
   gboolean incomplete = history_incomplete (self);
-  gboolean syncing = first_sync_running (self);
+  gboolean syncing = incomplete && sync_running (self);
 
   if (syncing && (gint64) n == all)
     /* Translators: during the first sync: "20,000 records so far, syncing…" */
@@ -1802,7 +1803,7 @@ download_action_cb (GtkWidget  *widget,
     {
       /* A report of a history not synced to its end would be silently
        * short: say so, and let the person wait. */
-      if (first_sync_running (self))
+      if (sync_running (self))
         /* Translators: %s is a number of records */
         body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                              "The first sync is still running: %s record has "
