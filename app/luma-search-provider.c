@@ -196,11 +196,15 @@ add_records (GPtrArray               *results,
     }
 }
 
-/* A single term may be a session or user id. */
+/* A single term may be a session or user id; the cache's search index looks
+ * for ids from 3 characters on (luma_cache_search_file()), so a shorter one
+ * opens no tenant's cache. */
 static const char *
 record_term (const char *const *terms)
 {
-  return terms != NULL && terms[0] != NULL && terms[1] == NULL ? terms[0] : NULL;
+  if (terms == NULL || terms[0] == NULL || terms[1] != NULL || g_utf8_strlen (terms[0], -1) < 3)
+    return NULL;
+  return terms[0];
 }
 
 static void
