@@ -177,9 +177,9 @@ update (LumaRefillDialog *self)
   g_autofree char *refused = NULL;
   gboolean enough;
 
-  /* Translators: the title of the dialog that adds licenses; %s is the tenant */
-  title = removing ? g_strdup_printf (_("Remove Licenses from %s"), tenant)
   /* Translators: the title of the dialog that removes licenses; %s is the tenant */
+  title = removing ? g_strdup_printf (_("Remove Licenses from %s"), tenant)
+  /* Translators: the title of the dialog that adds licenses; %s is the tenant */
                    : g_strdup_printf (_("Add Licenses to %s"), tenant);
   gtk_window_set_title (GTK_WINDOW (self), title);
   gtk_button_set_label (self->refill_button, removing ? _("_Remove Licenses…") : _("_Add Licenses…"));
