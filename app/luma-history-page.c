@@ -988,10 +988,11 @@ history_incomplete (LumaHistoryPage *self)
   return self->cache != NULL && luma_cache_get_last_synced (self->cache) <= 0;
 }
 
+/* With history_incomplete(): a first sync runs. */
 static gboolean
-first_sync_running (LumaHistoryPage *self)
+sync_running (LumaHistoryPage *self)
 {
-  return history_incomplete (self) && self->sync != NULL && luma_sync_get_running (self->sync);
+  return self->sync != NULL && luma_sync_get_running (self->sync);
 }
 
 static void
@@ -1003,7 +1004,7 @@ update_count (LumaHistoryPage *self)
   g_autofree char *total = luma_format_count (all);
   g_autofree char *text = NULL;
   gboolean incomplete = history_incomplete (self);
-  gboolean syncing = first_sync_running (self);
+  gboolean syncing = incomplete && sync_running (self);
 
   if (syncing && (gint64) n == all)
     /* Translators: during the first sync: "20,000 records so far, syncing…" */
@@ -1502,7 +1503,7 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
 {
   GVariantDict dict;
   const char *user = NULL;
-  gint32 channel = -1, initiator = -1, status = -1;
+  gint32 channel = -1, initiator = -1, role = -1, status = -1;
   gint64 from = 0, to = 0;
 
   g_return_if_fail (LUMA_IS_HISTORY_PAGE (self));
@@ -1512,6 +1513,7 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
   g_variant_dict_lookup (&dict, "user", "&s", &user);
   g_variant_dict_lookup (&dict, "channel", "i", &channel);
   g_variant_dict_lookup (&dict, "initiator", "i", &initiator);
+  g_variant_dict_lookup (&dict, "role", "i", &role);
   g_variant_dict_lookup (&dict, "status", "i", &status);
   g_variant_dict_lookup (&dict, "from", "x", &from);
   g_variant_dict_lookup (&dict, "to", "x", &to);
@@ -1522,6 +1524,8 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
                               channel >= 0 && channel < LUMA_N_CHANNELS ? (guint) channel + 1 : 0);
   gtk_drop_down_set_selected (self->initiated_dropdown,
                               initiator >= 0 && initiator <= LUMA_INITIATED_BY_AGENT ? (guint) initiator + 1 : 0);
+  gtk_drop_down_set_selected (self->role_dropdown,
+                              role >= 0 && role < LUMA_N_ROLES ? (guint) role + 1 : 0);
   gtk_drop_down_set_selected (self->status_dropdown,
                               status >= 0 && status <= LUMA_USER_STATUS_INACTIVE ? (guint) status + 1 : 0);
   /* The entries take whole days: the first and the last day of [from, to). */
@@ -1529,6 +1533,9 @@ luma_history_page_apply_filter (LumaHistoryPage *self,
   set_day_entry (self->to_entry, to > from ? to - 1 : 0);
   self->updating_controls = FALSE;
   g_variant_dict_clear (&dict);
+  /* The days are the filter's, not typed: no message about earlier ones. */
+  self->show_date_errors = FALSE;
+  update_date_message (self);
 
   run_query (self, FALSE, FALSE);
 }
@@ -1796,7 +1803,7 @@ download_action_cb (GtkWidget  *widget,
     {
       /* A report of a history not synced to its end would be silently
        * short: say so, and let the person wait. */
-      if (first_sync_running (self))
+      if (sync_running (self))
         /* Translators: %s is a number of records */
         body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                              "The first sync is still running: %s record has "

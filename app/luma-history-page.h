@@ -29,9 +29,9 @@ void                    luma_history_page_reload       (LumaHistoryPage *self);
 void                    luma_history_page_focus_search (LumaHistoryPage *self);
 /* Shows what the a{sv} @filter describes, the other filters cleared:
  * "user" (s, searched for), "channel" (i, a LumaChannel), "initiator" (i, a
- * LumaInitiatedBy), "status" (i, a LumaUserStatus), "from" and "to" (x,
- * unix seconds of [from, to): the days that hold them). A key the page has
- * no filter for (such as "role") is ignored. */
+ * LumaInitiatedBy), "role" (i, a LumaRole), "status" (i, a LumaUserStatus),
+ * "from" and "to" (x, unix seconds of [from, to): the days that hold them).
+ * Other keys are ignored. */
 void                    luma_history_page_apply_filter (LumaHistoryPage *self,
                                                         GVariant        *filter);
 

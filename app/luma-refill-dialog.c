@@ -114,10 +114,13 @@ set_error (LumaRefillDialog *self,
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }
 
-/* What the controls give, checked: NULL when they make a valid request,
- * otherwise why not (with @local_error, a message to show at once). */
+/* Whether the controls make a request to send; with @allow_no_reason, an
+ * empty reason passes (the button is usable without one: pressing it says
+ * what is missing). @local_error (nullable) is set to what to show at once
+ * when the server would refuse the change, else to NULL. */
 static gboolean
 values_valid (LumaRefillDialog  *self,
+              gboolean           allow_no_reason,
               char             **local_error)
 {
   gint64 change = get_change (self);
@@ -153,8 +156,9 @@ values_valid (LumaRefillDialog  *self,
         }
       return FALSE;
     }
-  return change != 0 && *reason != '\0' && g_utf8_strlen (reason, -1) <= MAX_REASON &&
-         g_utf8_strlen (reference, -1) <= MAX_REFERENCE && s->total_purchase + change >= 0;
+  return change != 0 && (allow_no_reason || *reason != '\0') &&
+         g_utf8_strlen (reason, -1) <= MAX_REASON && g_utf8_strlen (reference, -1) <= MAX_REFERENCE &&
+         s->total_purchase + change >= 0;
 }
 
 static void
@@ -163,7 +167,6 @@ update (LumaRefillDialog *self)
   gint64 change = get_change (self);
   gboolean removing = gtk_toggle_button_get_active (self->remove_toggle);
   g_autofree char *reason = get_trimmed (self->reason_row);
-  g_autofree char *reference = get_trimmed (self->reference_row);
   const LumaSubscription *s = self->subscription;
   const char *tenant = s->tenant_name != NULL ? s->tenant_name : s->external_id;
   gint64 total_after = s->total_purchase + change;
@@ -177,15 +180,16 @@ update (LumaRefillDialog *self)
   g_autofree char *refused = NULL;
   gboolean enough;
 
-  /* Translators: the title of the dialog that adds licenses; %s is the tenant */
-  title = removing ? g_strdup_printf (_("Remove Licenses from %s"), tenant)
   /* Translators: the title of the dialog that removes licenses; %s is the tenant */
+  title = removing ? g_strdup_printf (_("Remove Licenses from %s"), tenant)
+  /* Translators: the title of the dialog that adds licenses; %s is the tenant */
                    : g_strdup_printf (_("Add Licenses to %s"), tenant);
   gtk_window_set_title (GTK_WINDOW (self), title);
   gtk_button_set_label (self->refill_button, removing ? _("_Remove Licenses…") : _("_Add Licenses…"));
   luma_a11y_name_from_mnemonic (self->refill_button);
 
-  values_valid (self, &refused);
+  /* The button stays usable without a reason: trying it says what is missing. */
+  enough = values_valid (self, TRUE, &refused);
   if (refused != NULL)
     {
       /* No preview of a removal that cannot happen ("Available: 500 → 0"). */
@@ -201,9 +205,6 @@ update (LumaRefillDialog *self)
       gtk_widget_set_visible (GTK_WIDGET (self->preview_label), TRUE);
     }
 
-  /* The button stays usable without a reason: trying it says what is missing. */
-  enough = change != 0 && refused == NULL && g_utf8_strlen (reason, -1) <= MAX_REASON &&
-           g_utf8_strlen (reference, -1) <= MAX_REFERENCE && total_after >= 0;
   gtk_widget_set_sensitive (GTK_WIDGET (self->refill_button), enough && !self->busy);
 
   if (*reason == '\0' && self->reason_touched)
@@ -397,7 +398,7 @@ refill_clicked_cb (LumaRefillDialog *self)
       gtk_widget_grab_focus (GTK_WIDGET (self->reason_row));
       return;
     }
-  if (!values_valid (self, NULL))
+  if (!values_valid (self, FALSE, NULL))
     return;
 
   if (change > 0)
@@ -444,7 +445,7 @@ gboolean
 luma_refill_dialog_can_submit (LumaRefillDialog *self)
 {
   g_return_val_if_fail (LUMA_IS_REFILL_DIALOG (self), FALSE);
-  return !self->busy && values_valid (self, NULL);
+  return !self->busy && values_valid (self, FALSE, NULL);
 }
 
 gboolean

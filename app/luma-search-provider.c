@@ -16,6 +16,7 @@
 #include "luma-cache.h"
 #include "luma-cache-search.h"
 #include "luma-format.h"
+#include "luma-report.h"
 #include "luma-search-provider.h"
 
 /* Records shown per search: the shell shows a handful per provider. */
@@ -87,8 +88,6 @@ meta_free (Meta *meta)
 
 /* ---- The run-out day ------------------------------------------------------------------------ */
 
-/* The simple estimate from the term so far, until a forecast from the
- * recent rate is there to call instead. */
 gint64
 luma_search_provider_estimate_run_out (gint64 start_date,
                                        gint64 end_date,
@@ -96,36 +95,25 @@ luma_search_provider_estimate_run_out (gint64 start_date,
                                        gint64 consumed,
                                        gint64 now)
 {
-  double rate;
-  double run_out;
+  /* The search reads no history: the average of the term so far. */
+  const LumaRunOutInput input = {
+    .start_date = start_date,
+    .end_date = end_date,
+    .total_purchase = total_purchase,
+    .consumed = consumed,
+    .now = now,
+    .recent_consumed = -1,
+    .recent_seconds = 0,
+  };
 
-  if (consumed <= 0 || now <= start_date || now > end_date || consumed >= total_purchase)
-    return 0;
-  rate = (double) consumed / (double) (now - start_date);
-  run_out = (double) now + (double) (total_purchase - consumed) / rate;
-  return run_out > (double) end_date ? 0 : (gint64) run_out;
+  return luma_report_estimate_run_out (&input);
 }
 
 /* ---- Searching, in a worker thread ---------------------------------------------------------- */
 
 typedef struct
 {
-  LumaAccountKind  kind;
-  char            *server;
-  char            *identity;
-} AccountRef;
-
-static void
-account_ref_free (AccountRef *a)
-{
-  g_free (a->server);
-  g_free (a->identity);
-  g_free (a);
-}
-
-typedef struct
-{
-  GPtrArray *accounts;   /* AccountRef* */
+  GPtrArray *accounts;   /* LumaAccount*, only read in the thread */
   GStrv      terms;
   GStrv      previous;   /* subsearch: keep only these ids; or NULL */
   gint64     now;
@@ -141,18 +129,20 @@ search_args_free (SearchArgs *args)
 }
 
 static char *
-result_id (const AccountRef *a,
-           const char       *tenant,
-           const char       *record)
+result_id (LumaAccount *a,
+           const char  *tenant,
+           const char  *record)
 {
-  return g_strdup_printf ("%s\t%s\t%s\t%s\t%s", a->kind == LUMA_ACCOUNT_KIND_SUPERADMIN ? "superadmin" : "tenant",
-                          a->server, a->identity, tenant, record != NULL ? record : "");
+  return g_strdup_printf ("%s\t%s\t%s\t%s\t%s",
+                          luma_account_get_kind (a) == LUMA_ACCOUNT_KIND_SUPERADMIN ? "superadmin" : "tenant",
+                          luma_account_get_server (a), luma_account_get_identity (a), tenant,
+                          record != NULL ? record : "");
 }
 
 static void
 add_tenant (GPtrArray               *results,
             GHashTable              *seen,
-            const AccountRef        *a,
+            LumaAccount             *a,
             const LumaTenantSummary *t,
             const char *const       *terms,
             gint64                   now)
@@ -180,7 +170,7 @@ add_tenant (GPtrArray               *results,
 static void
 add_records (GPtrArray               *results,
              GHashTable              *seen,
-             const AccountRef        *a,
+             LumaAccount             *a,
              const LumaTenantSummary *t,
              GPtrArray               *records)
 {
@@ -206,28 +196,31 @@ add_records (GPtrArray               *results,
     }
 }
 
-/* A single term may be a session or user id. */
+/* A single term may be a session or user id; the cache's search index looks
+ * for ids from 3 characters on (luma_cache_search_file()), so a shorter one
+ * opens no tenant's cache. */
 static const char *
 record_term (const char *const *terms)
 {
-  return terms != NULL && terms[0] != NULL && terms[1] == NULL ? terms[0] : NULL;
+  if (terms == NULL || terms[0] == NULL || terms[1] != NULL || g_utf8_strlen (terms[0], -1) < 3)
+    return NULL;
+  return terms[0];
 }
 
 static void
 search_account (GPtrArray         *results,
                 GHashTable        *seen,
-                const AccountRef  *a,
+                LumaAccount       *a,
                 const char *const *terms,
                 gint64             now)
 {
   const char *term = record_term ((const char *const *) terms);
-  g_autofree char *path = NULL;
+  const char *path = luma_account_get_id (a)->cache_path;
   g_autoptr(GPtrArray) tenants = NULL;
   g_autoptr(GPtrArray) records = NULL;
 
-  if (a->kind == LUMA_ACCOUNT_KIND_TENANT)
+  if (luma_account_get_kind (a) == LUMA_ACCOUNT_KIND_TENANT)
     {
-      path = luma_cache_path_for_account (a->server, a->identity);
       luma_cache_search_file (path, term, MAX_RECORDS, &tenants, &records);
       for (guint i = 0; i < tenants->len; i++)
         {
@@ -238,13 +231,7 @@ search_account (GPtrArray         *results,
     }
 
   /* A superadmin: the tenant list of their own cache, then each tenant's cache. */
-  {
-    g_autofree char *account = g_strdup_printf ("superadmin:%s", a->identity);
-    g_autoptr(GPtrArray) unused = NULL;
-
-    path = luma_cache_path_for_account (a->server, account);
-    luma_cache_search_file (path, NULL, 0, &tenants, &unused);
-  }
+  luma_cache_search_file (path, NULL, 0, &tenants, &records);
   for (guint i = 0; i < tenants->len; i++)
     add_tenant (results, seen, a, g_ptr_array_index (tenants, i), terms, now);
   if (term == NULL)
@@ -252,8 +239,8 @@ search_account (GPtrArray         *results,
   for (guint i = 0; i < tenants->len; i++)
     {
       const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
-      g_autofree char *account = g_strdup_printf ("superadmin:%s/%s", a->identity, t->external_id);
-      g_autofree char *tenant_path = luma_cache_path_for_account (a->server, account);
+      g_autofree char *account = luma_account_dup_tenant_cache_name (a, t->external_id);
+      g_autofree char *tenant_path = luma_cache_path_for_account (luma_account_get_server (a), account);
       g_autoptr(GPtrArray) own = NULL;
       g_autoptr(GPtrArray) found = NULL;
 
@@ -324,20 +311,10 @@ start_search (LumaSearchProvider    *self,
               GStrv                  previous)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) accounts = luma_account_list_load (self->settings);
   SearchArgs *args = g_new0 (SearchArgs, 1);
 
-  args->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) account_ref_free);
-  for (guint i = 0; i < accounts->len; i++)
-    {
-      LumaAccount *account = g_ptr_array_index (accounts, i);
-      AccountRef *a = g_new0 (AccountRef, 1);
-
-      a->kind = luma_account_get_kind (account);
-      a->server = g_strdup (luma_account_get_server (account));
-      a->identity = g_strdup (luma_account_get_identity (account));
-      g_ptr_array_add (args->accounts, a);
-    }
+  /* Fresh objects of this request: nothing else holds or changes them. */
+  args->accounts = luma_account_list_load (self->settings);
   args->terms = terms;
   args->previous = previous;
   args->now = g_get_real_time () / G_USEC_PER_SEC;

@@ -39,8 +39,8 @@ gboolean            luma_search_provider_export   (LumaSearchProvider  *self,
                                                    GError             **error);
 void                luma_search_provider_unexport (LumaSearchProvider  *self);
 
-/* The run-out day shown for a tenant: at the rate of the term so far; 0 when
- * the licenses last the term (or nothing is used, or the term is over). */
+/* The run-out day shown for a tenant: luma_report_estimate_run_out() at the
+ * average rate of the term so far (the search reads no history). */
 gint64              luma_search_provider_estimate_run_out (gint64 start_date,
                                                            gint64 end_date,
                                                            gint64 total_purchase,

@@ -195,32 +195,59 @@ load_alerts (LumaSubscriptionPage *self)
     g_warning ("Cannot read the alert settings: %s", error->message);
 }
 
+/* A count of each day of the term: the page and the days counted. */
+typedef struct
+{
+  LumaSubscriptionPage *self;
+  GArray               *bounds;
+} ForecastRequest;
+
+static void
+forecast_request_free (ForecastRequest *request)
+{
+  g_object_unref (request->self);
+  g_array_unref (request->bounds);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ForecastRequest, forecast_request_free)
+
 static void
 days_counted_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(LumaSubscriptionPage) self = user_data;
+  g_autoptr(ForecastRequest) request = user_data;
+  LumaSubscriptionPage *self = request->self;
+  GArray *bounds = request->bounds;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) counts = luma_cache_count_in_ranges_finish (LUMA_CACHE (source), result, &error);
-  g_autoptr(GArray) bounds = NULL;
   g_autofree char *sentence = NULL;
   const LumaSubscription *s;
 
-  if (counts == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-          !g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
-        g_warning ("Cannot count the consumption of each day: %s", error->message);
-      return;
-    }
+  /* An answer to an earlier request (another cache or subscription), or to
+   * one cancelled with the page. */
   if (g_task_get_cancellable (G_TASK (result)) != self->forecast_cancellable ||
       self->subscription == NULL)
     return;
 
+  if (counts == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (!g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
+        g_warning ("Cannot count the consumption of each day: %s", error->message);
+      /* Done all the same: the whole-term sentence stays, and the Term
+       * view shows the chart without a projection. */
+      g_clear_object (&self->forecast_cancellable);
+      self->forecast_ready = TRUE;
+      if (gtk_toggle_button_get_active (self->per_term_button))
+        show_forecast_chart (self);
+      return;
+    }
+
   s = self->subscription;
-  bounds = luma_forecast_day_bounds (s->start_date, s->end_date);
-  if (bounds != NULL && bounds->len == counts->len + 1)
+  if (bounds->len == counts->len + 1)
     {
       g_clear_pointer (&self->forecast, luma_forecast_free);
       self->forecast = luma_forecast_new ((const gint64 *) (gpointer) bounds->data,
@@ -241,6 +268,7 @@ static void
 start_forecast (LumaSubscriptionPage *self)
 {
   g_autoptr(GArray) bounds = NULL;
+  ForecastRequest *request;
 
   if (self->forecast_cancellable != NULL)
     g_cancellable_cancel (self->forecast_cancellable);
@@ -263,11 +291,14 @@ start_forecast (LumaSubscriptionPage *self)
     }
 
   self->forecast_cancellable = g_cancellable_new ();
+  request = g_new0 (ForecastRequest, 1);
+  request->self = g_object_ref (self);
+  request->bounds = g_steal_pointer (&bounds);
   luma_cache_count_in_ranges_async (self->cache, self->subscription->license_type,
                                     LUMA_USER_STATUS_ACTIVE,
-                                    (const gint64 *) (gpointer) bounds->data, bounds->len,
-                                    self->forecast_cancellable, days_counted_cb,
-                                    g_object_ref (self));
+                                    (const gint64 *) (gpointer) request->bounds->data,
+                                    request->bounds->len,
+                                    self->forecast_cancellable, days_counted_cb, request);
 }
 
 static void

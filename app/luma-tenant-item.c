@@ -23,23 +23,6 @@ struct _LumaTenantItem
 
 G_DEFINE_FINAL_TYPE (LumaTenantItem, luma_tenant_item, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_EXTERNAL_ID,
-  PROP_TENANT_NAME,
-  PROP_LICENSE_TYPE,
-  PROP_TOTAL_PURCHASE,
-  PROP_CONSUMED,
-  PROP_AVAILABLE,
-  PROP_PERCENT,
-  PROP_END_DATE,
-  PROP_CAPACITY,
-  PROP_DAYS_LEFT,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
 double
 luma_tenant_item_get_percent (LumaTenantItem *self)
 {
@@ -48,52 +31,6 @@ luma_tenant_item_get_percent (LumaTenantItem *self)
   if (self->summary->total_purchase <= 0)
     return self->summary->consumed > 0 ? 100.0 : 0.0;
   return 100.0 * self->summary->consumed / self->summary->total_purchase;
-}
-
-static void
-luma_tenant_item_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  LumaTenantItem *self = LUMA_TENANT_ITEM (object);
-  const LumaTenantSummary *s = self->summary;
-
-  switch (prop_id)
-    {
-    case PROP_EXTERNAL_ID:
-      g_value_set_string (value, s->external_id);
-      break;
-    case PROP_TENANT_NAME:
-      g_value_set_string (value, s->tenant_name != NULL ? s->tenant_name : s->external_id);
-      break;
-    case PROP_LICENSE_TYPE:
-      g_value_set_string (value, luma_license_type_to_display (s->license_type));
-      break;
-    case PROP_TOTAL_PURCHASE:
-      g_value_set_int64 (value, s->total_purchase);
-      break;
-    case PROP_CONSUMED:
-      g_value_set_int64 (value, s->consumed);
-      break;
-    case PROP_AVAILABLE:
-      g_value_set_int64 (value, s->available);
-      break;
-    case PROP_PERCENT:
-      g_value_set_double (value, luma_tenant_item_get_percent (self));
-      break;
-    case PROP_END_DATE:
-      g_value_set_int64 (value, s->end_date);
-      break;
-    case PROP_CAPACITY:
-      g_value_set_int (value, self->capacity);
-      break;
-    case PROP_DAYS_LEFT:
-      g_value_set_double (value, self->days_left);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -113,23 +50,8 @@ static void
 luma_tenant_item_class_init (LumaTenantItemClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
 
   object_class->finalize = luma_tenant_item_finalize;
-  object_class->get_property = luma_tenant_item_get_property;
-
-  properties[PROP_EXTERNAL_ID] = g_param_spec_string ("external-id", NULL, NULL, NULL, flags);
-  properties[PROP_TENANT_NAME] = g_param_spec_string ("tenant-name", NULL, NULL, NULL, flags);
-  properties[PROP_LICENSE_TYPE] = g_param_spec_string ("license-type", NULL, NULL, NULL, flags);
-  properties[PROP_TOTAL_PURCHASE] = g_param_spec_int64 ("total-purchase", NULL, NULL,
-                                                        0, G_MAXINT64, 0, flags);
-  properties[PROP_CONSUMED] = g_param_spec_int64 ("consumed", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  properties[PROP_AVAILABLE] = g_param_spec_int64 ("available", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  properties[PROP_PERCENT] = g_param_spec_double ("percent", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
-  properties[PROP_END_DATE] = g_param_spec_int64 ("end-date", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
-  properties[PROP_CAPACITY] = g_param_spec_int ("capacity", NULL, NULL, 0, LUMA_CAPACITY_N - 1, 0, flags);
-  properties[PROP_DAYS_LEFT] = g_param_spec_double ("days-left", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, -1, flags);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -156,12 +78,6 @@ luma_tenant_item_new_at (const LumaTenantSummary     *summary,
   self->search_key = g_utf8_casefold (key, -1);
 
   return self;
-}
-
-LumaTenantItem *
-luma_tenant_item_new (const LumaTenantSummary *summary)
-{
-  return luma_tenant_item_new_at (summary, NULL, g_get_real_time () / G_USEC_PER_SEC);
 }
 
 const LumaTenantSummary *
@@ -284,16 +200,4 @@ luma_tenant_item_compare_column (gconstpointer a,
       break;
     }
   return c != 0 ? c : luma_tenant_item_compare_risk (a, b, NULL);
-}
-
-int
-luma_tenant_item_compare_days_left (gconstpointer a,
-                                    gconstpointer b,
-                                    gpointer      user_data)
-{
-  const LumaTenantItem *x = a;
-  const LumaTenantItem *y = b;
-  int c = compare_days (x->days_left, y->days_left);
-
-  return c != 0 ? c : luma_tenant_item_compare_risk (a, b, user_data);
 }

@@ -16,18 +16,14 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (LumaTenantItem, luma_tenant_item, LUMA, TENANT_ITEM, GObject)
 
-/* Properties (for sorters and filters): "external-id", "tenant-name",
- * "license-type" (display label), "total-purchase", "consumed", "available",
- * "end-date" (gint64), "percent" (double, consumed / total purchase * 100),
- * "capacity" (LumaCapacity as int) and "days-left" (double, negative when
- * unknown). */
-LumaTenantItem          *luma_tenant_item_new           (const LumaTenantSummary     *summary);
-/* With the status and the days left as of @now, from the oldest sample of
- * the last 30 days (nullable): see luma_capacity_days_left(). */
+/* @summary with the status and the days left as of @now, from the oldest
+ * sample of the last 30 days (nullable): see luma_capacity_days_left(). The
+ * board's sorters and search read it through the functions below. */
 LumaTenantItem          *luma_tenant_item_new_at        (const LumaTenantSummary     *summary,
                                                          const LumaConsumptionSample *oldest,
                                                          gint64                       now);
 const LumaTenantSummary *luma_tenant_item_get_summary   (LumaTenantItem              *self);
+/* Consumed / total purchase * 100 (100 when some is used of none bought). */
 double                   luma_tenant_item_get_percent   (LumaTenantItem              *self);
 LumaCapacity             luma_tenant_item_get_capacity  (LumaTenantItem              *self);
 double                   luma_tenant_item_get_days_left (LumaTenantItem              *self);
@@ -55,9 +51,5 @@ typedef enum
 int                      luma_tenant_item_compare_column (gconstpointer               a,
                                                           gconstpointer               b,
                                                           gpointer                    user_data);
-/* Fewest days left first, unknown last, then by risk. */
-int                      luma_tenant_item_compare_days_left (gconstpointer            a,
-                                                             gconstpointer            b,
-                                                             gpointer                 user_data);
 
 G_END_DECLS

@@ -12,7 +12,8 @@
  * - typed days (ISO 8601 and the locale's format) and the periods give exactly the records of
  *   those local calendar days, as SQLite's own localtime reads them; a day that cannot be read
  *   is said so in words;
- * - the role filter (sessions and users) and the status filter equal SQL;
+ * - the role filter (sessions and users) and the status filter equal SQL, also when set by a
+ *   filter from the breakdown;
  * - during a held first sync the page says it is loading, counts what has arrived, and
  *   Download asks before writing a partial report.
  *
@@ -600,6 +601,33 @@ assert_filter (Fixture    *f,
     g_assert_cmpstr (gtk_string_object_get_string (item), !=, luma_user_status_to_display (position - 1));
 }
 
+/* What the breakdown's bars filter by (@role: -1 for none, @status: -1 for none), the
+ * other filters cleared: the rows of @sql, the role filter showing the role. */
+static void
+assert_applied (Fixture    *f,
+                gint32      role,
+                gint32      status,
+                const char *sql)
+{
+  g_autoptr(GArray) expected = sql_ids (f, sql);
+  g_autoptr(GVariant) filter = NULL;
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  if (role >= 0)
+    g_variant_dict_insert (&dict, "role", "i", role);
+  if (status >= 0)
+    g_variant_dict_insert (&dict, "status", "i", status);
+  filter = g_variant_ref_sink (g_variant_dict_end (&dict));
+  luma_history_page_apply_filter (f->page, filter);
+  settle (f);
+  g_test_message ("filter role %d, status %d: %u records", role, status, expected->len);
+  assert_rows (f, expected);
+  g_assert_cmpuint (gtk_drop_down_get_selected (luma_history_page_get_filter (f->page, "role")), ==,
+                    (guint) (role + 1));
+  g_assert_null (luma_history_page_get_date_message (f->page));
+}
+
 static void
 test_role_and_status (void)
 {
@@ -620,6 +648,13 @@ test_role_and_status (void)
       g_assert_nonnull (strstr (luma_history_page_get_count_text (f.page), " of "));
     }
   assert_filter (&f, "role", 0, "SELECT id FROM sessions" SESSION_ORDER);
+
+  /* A filter from the breakdown replaces the role chosen and a day that could not be read */
+  assert_filter (&f, "role", LUMA_ROLE_GUEST + 1, "SELECT id FROM sessions WHERE role = 4" SESSION_ORDER);
+  set_dates (&f, "2026-02-30", "");
+  g_assert_nonnull (luma_history_page_get_date_message (f.page));
+  assert_applied (&f, 1, -1, "SELECT id FROM sessions WHERE role = 1" SESSION_ORDER);
+  assert_applied (&f, -1, -1, "SELECT id FROM sessions" SESSION_ORDER);
   fixture_close (&f);
 
   /* Users: by role, by status, and both */
@@ -643,6 +678,14 @@ test_role_and_status (void)
     }
   assert_filter (&f, "role", LUMA_ROLE_GUEST + 1,
                  "SELECT id FROM users WHERE status = 1 AND role = 4" USER_ORDER);
+  /* The breakdown of a user-based tenant: active users of each role */
+  for (guint r = 0; r < LUMA_N_ROLES; r++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT id FROM users WHERE status = %d AND role = %u" USER_ORDER,
+                                              LUMA_USER_STATUS_ACTIVE, r);
+
+      assert_applied (&f, (gint32) r, LUMA_USER_STATUS_ACTIVE, sql);
+    }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.page), "history.clear-filters", NULL));
   settle (&f);
   {

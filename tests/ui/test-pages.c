@@ -8,9 +8,12 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include <sqlite3.h>
+
 #include "luma-account-page.h"
 #include "luma-alerts.h"
 #include "luma-breakdown-page-private.h"
+#include "luma-cache-private.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page-private.h"
@@ -32,6 +35,29 @@
 #define ROOT_PASS  "s3cret-ui"
 
 static LumaTestSandbox *sandbox;
+
+/* A warning a test provokes on purpose (a prefix of it), and whether it came: the
+ * structured log's default writer would make it fatal. */
+static const char *expected_warning;
+static gboolean    expected_warning_seen;
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags   log_level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  if (expected_warning != NULL && (log_level & G_LOG_LEVEL_WARNING) != 0)
+    for (gsize i = 0; i < n_fields; i++)
+      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+          g_str_has_prefix (fields[i].value, expected_warning))
+        {
+          g_test_message ("expected warning: %s", (const char *) fields[i].value);
+          expected_warning_seen = TRUE;
+          return G_LOG_WRITER_HANDLED;
+        }
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
 
 /* ---- Helpers -------------------------------------------------------------------------------- */
 
@@ -388,6 +414,86 @@ test_chart_forecast (void)
   assert_chart (page, cache, 7 * 24 * 3600);
 
   close_window (window);
+}
+
+/* A count of the term's days that fails (here: the history table is gone) still ends: the
+ * Term view shows the chart without a projection, not the bars it showed before. */
+static void
+test_chart_forecast_error (void)
+{
+  /* Its start-up registers the page's template. */
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "forecast-error.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaSubscription) s = g_new0 (LumaSubscription, 1);
+  g_autoptr(GPtrArray) sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
+  const char *none[] = { NULL };
+  LumaSubscriptionPage *page;
+  GtkWindow *window;
+  sqlite3 *db = NULL;
+
+  g_mkdir_with_parents (g_get_user_cache_dir (), 0700);
+  cache = luma_cache_open_path (path, NULL, &error);
+  g_assert_no_error (error);
+  s->external_id = g_strdup ("omega");
+  s->tenant_name = g_strdup ("Omega");
+  s->license_type = LUMA_LICENSE_TYPE_SESSION;
+  s->start_date = now - 30 * 24 * 3600;
+  s->end_date = now + 335 * 24 * 3600 - 1;
+  s->total_purchase = 1000;
+  s->consumed = 60;
+  s->available = 940;
+  s->technical_emails = g_strdupv ((char **) none);
+  s->billing_emails = g_strdupv ((char **) none);
+  s->version = 1;
+  g_assert_true (luma_cache_store_subscription (cache, s, NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 60; i++)
+    {
+      LumaSessionRecord *r = luma_session_record_new ();
+
+      r->session_id = g_strdup_printf ("S-%06u", i);
+      r->started_on = now - (gint64) i * 12 * 3600;
+      r->user_name = g_strdup ("user");
+      r->email = g_strdup ("");
+      r->channel = LUMA_CHANNEL_SLACK;
+      r->conversations = 1;
+      g_ptr_array_add (sessions, r);
+    }
+  luma_cache_upsert_sessions (cache, sessions);
+  g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  page = g_object_new (LUMA_TYPE_SUBSCRIPTION_PAGE, NULL);
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (window, 1000, 720);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  luma_subscription_page_set_context (page, cache, NULL, FALSE);
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  g_assert_nonnull (luma_subscription_page_get_forecast (page));
+  g_assert_cmpuint (luma_chart_get_n_buckets (luma_subscription_page_get_chart (page)), >, 0);
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE sessions", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  expected_warning = "Cannot count the consumption of each day: ";
+  expected_warning_seen = FALSE;
+  luma_subscription_page_set_chart_view (page, LUMA_CHART_VIEW_TERM);
+  luma_subscription_page_reload (page);
+  g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
+  g_assert_true (expected_warning_seen);
+  expected_warning = NULL;
+  g_assert_null (luma_subscription_page_get_forecast (page));
+  g_assert_cmpuint (luma_chart_get_n_buckets (luma_subscription_page_get_chart (page)), ==, 0);
+
+  gtk_window_destroy (window);
+  luma_ui_test_flush ();
+  luma_cache_close (cache);
 }
 
 /* ---- History -------------------------------------------------------------------------------- */
@@ -1885,6 +1991,7 @@ main (int   argc,
   int status;
 
   luma_ui_test_init (&argc, &argv);
+  g_log_set_writer_func (log_writer, NULL, NULL);
 
   sandbox = luma_test_sandbox_start ("--tenant", ACME,
                                      "--tenant-name", "Acme Corporation",
@@ -1904,6 +2011,7 @@ main (int   argc,
   g_test_add_func ("/ui/pages/subscription", test_subscription_page);
   g_test_add_func ("/ui/pages/chart", test_chart);
   g_test_add_func ("/ui/pages/chart-forecast", test_chart_forecast);
+  g_test_add_func ("/ui/pages/chart-forecast-error", test_chart_forecast_error);
   g_test_add_func ("/ui/pages/history", test_history_page);
   g_test_add_func ("/ui/pages/user-based-tenant", test_user_based_tenant);
   g_test_add_func ("/ui/pages/contacts", test_contacts);
