@@ -501,7 +501,8 @@ luma_format_usage_summary (gint64 consumed,
 
   pct = luma_format_percent (total_purchase > 0 ? (double) consumed * 100.0 / (double) total_purchase
                                                 : (consumed > 0 ? 100.0 : 0.0));
-  if (total_purchase > 0 && consumed >= total_purchase)
+  /* Nothing bought but something used counts as used up, as in luma_thresholds_reached(). */
+  if (consumed > 0 && consumed >= total_purchase)
     /* Translators: a line under a tenant's name: "100 % used · none left" */
     return g_strdup_printf (_("%s used · none left"), pct);
   if (run_out > 0)

@@ -404,6 +404,8 @@ test_format_usage_summary (void)
                "91 % used · runs out on ");
   check_owned (luma_format_usage_summary (20000, 50000, 0), "40 % used · lasts the term");
   check_owned (luma_format_usage_summary (50000, 50000, late_evening), "100 % used · none left");
+  /* Nothing bought, something used: used up, whatever date an estimate gives. */
+  check_owned (luma_format_usage_summary (5, 0, late_evening - 86400), "100 % used · none left");
 
   set_time_zone ("UTC");
   check_owned (luma_format_usage_summary (45500, 50000, late_evening),
