@@ -6,6 +6,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include <libintl.h>
 
 #include "luma-application.h"
 
@@ -38,6 +39,19 @@ luma_ui_test_init (int    *argc,
              "xvfb-run, as build-aux/check does",
              g_getenv ("DISPLAY"), g_getenv ("WAYLAND_DISPLAY"));
   adw_init ();
+}
+
+/* Makes this process read the build folder's translations, as the app does when it runs
+ * from there (app/main.c), so that a test can say what a process in the caller's language
+ * shows: g_dgettext (GETTEXT_PACKAGE, "...") then gives the same words. Call it after
+ * luma_ui_test_init(), which has set the locale. */
+static inline void
+luma_ui_test_bind_translations (void)
+{
+  g_autofree char *dir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+
+  bindtextdomain (GETTEXT_PACKAGE, dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 }
 
 /* Runs the main context until @done returns TRUE or @timeout_s pass; returns what @done said

@@ -237,6 +237,12 @@ def start_app(url):
     # Software GL under Xvfb is slow enough to starve the idle sources GTK registers the
     # accessible tree from; the renderer is not what this test checks. An explicit choice wins.
     env.setdefault('GSK_RENDERER', 'cairo')
+    # The names this test looks for are the English ones, so the words are English in any
+    # run; dates and numbers keep the caller's locale (1.000 in German), which the checks of
+    # the gauge and chart texts read. The translated words are checked where the app's processes
+    # speak to the user: its notifications and search results (test-background,
+    # test-search-provider).
+    env['LANGUAGE'] = 'en'
     for var in ('XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME'):
         env[var] = os.path.join(tmpdir, var.lower())
         os.makedirs(env[var], exist_ok=True)

@@ -316,7 +316,7 @@ test_search (Fixture       *fx,
   summary = luma_format_usage_summary (45500, 50000, run_out);
   expected = g_strdup_printf ("Acme Corporation|%s", summary);
   g_assert_cmpstr (lines[0], ==, expected);
-  g_assert_true (g_str_has_prefix (summary, "91 % used · runs out on "));
+  g_assert_true (g_str_has_prefix (summary, "91 %"));
 
   /* Narrowing down keeps what still matches. */
   reply = call (fx, "GetSubsearchResultSet", g_variant_new ("(^as^as)", ids, acme_corp), "(as)");
@@ -335,7 +335,7 @@ test_search (Fixture       *fx,
   ids = search (fx, glo);
   g_assert_cmpuint (g_strv_length (ids), ==, 1);
   lines = metas (fx, ids);
-  g_assert_true (g_str_has_prefix (lines[0], "Globex Ltd.|20 % used · "));
+  g_assert_true (g_str_has_prefix (lines[0], "Globex Ltd.|20 %"));
   g_clear_pointer (&ids, g_strfreev);
   g_clear_pointer (&lines, g_strfreev);
 
@@ -448,6 +448,7 @@ main (int   argc,
       char *argv[])
 {
   luma_ui_test_init (&argc, &argv);
+  luma_ui_test_bind_translations ();
 
   g_test_add ("/ui/search-provider/search", Fixture, NULL, fixture_set_up, test_search, fixture_tear_down);
   g_test_add ("/ui/search-provider/speed", Fixture, NULL, fixture_set_up, test_speed, fixture_tear_down);
