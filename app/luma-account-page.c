@@ -473,6 +473,49 @@ luma_account_page_connect (LumaAccountPage *self)
   luma_session_check_async (self->pending, ca, self->cancellable, checked_cb, g_object_ref (self));
 }
 
+/* Enter in a field goes on to the next empty one, as a person filling the form in order
+ * expects; with nothing empty after it, Enter connects (and names any field still missing). */
+static void
+field_activated_cb (LumaAccountPage *self,
+                    GtkWidget       *row)
+{
+  GtkWidget *order[3];
+  gboolean after = FALSE;
+
+  order[0] = GTK_WIDGET (self->server_row);
+  if (get_kind (self) == LUMA_ACCOUNT_KIND_TENANT)
+    {
+      order[1] = GTK_WIDGET (self->tenant_row);
+      order[2] = GTK_WIDGET (self->key_row);
+    }
+  else
+    {
+      order[1] = GTK_WIDGET (self->user_row);
+      order[2] = GTK_WIDGET (self->password_row);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      g_autofree char *text = NULL;
+
+      if (order[i] == row)
+        {
+          after = TRUE;
+          continue;
+        }
+      if (!after)
+        continue;
+      text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (order[i]))));
+      if (*text == '\0')
+        {
+          gtk_widget_grab_focus (order[i]);
+          return;
+        }
+    }
+
+  luma_account_page_connect (self);
+}
+
 void
 luma_account_page_cancel (LumaAccountPage *self)
 {
@@ -711,6 +754,7 @@ luma_account_page_class_init (LumaAccountPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, luma_account_page_connect);
   gtk_widget_class_bind_template_callback (widget_class, luma_account_page_cancel);
   gtk_widget_class_bind_template_callback (widget_class, saved_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, field_activated_cb);
 }
 
 static void

@@ -1839,6 +1839,75 @@ test_account_errors (void)
   close_window (LUMA_WINDOW (window));
 }
 
+/* Enter as a person presses it in the first-run form, in the real field's text. */
+static void
+press_enter_in (LumaAccountPage *page,
+                const char      *row_name)
+{
+  GtkWidget *row = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (page), LUMA_TYPE_ACCOUNT_PAGE, row_name));
+
+  g_assert_nonnull (row);
+  /* The text's "activate" is what its Enter key binding emits. */
+  g_signal_emit_by_name (gtk_editable_get_delegate (GTK_EDITABLE (row)), "activate");
+}
+
+static gboolean
+focus_is_in (LumaAccountPage *page,
+             const char      *row_name)
+{
+  GtkWidget *row = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (page), LUMA_TYPE_ACCOUNT_PAGE, row_name));
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (page)));
+
+  return focus != NULL && (focus == row || gtk_widget_is_ancestor (focus, row));
+}
+
+static void
+test_account_enter (void)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  GtkWindow *window = luma_application_open_account (app, NULL);
+  LumaAccountPage *page = LUMA_ACCOUNT_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "account"));
+
+  gtk_window_present (window);
+  luma_ui_test_flush ();
+
+  /* Enter in the address goes on to the empty tenant field: no error, no connection yet. */
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_SERVER, luma_test_sandbox_get_url (sandbox));
+  press_enter_in (page, "server_row");
+  g_assert_true (focus_is_in (page, "tenant_row"));
+  g_assert_false (luma_account_page_get_busy (page));
+  g_assert_null (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_NONE));
+  g_assert_null (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_SERVER));
+
+  /* From the tenant to the empty key. */
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_TENANT, ACME);
+  press_enter_in (page, "tenant_row");
+  g_assert_true (focus_is_in (page, "key_row"));
+  g_assert_false (luma_account_page_get_busy (page));
+
+  /* Enter in an empty key with everything before it filled tries it, and says the key is
+   * missing. */
+  press_enter_in (page, "key_row");
+  g_assert_nonnull (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_API_KEY));
+
+  /* Everything filled: Enter in the address connects (a wrong key, said next to the key). */
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_API_KEY, "not-the-key");
+  press_enter_in (page, "server_row");
+  g_assert_true (luma_ui_test_wait (account_page_idle, page, 60));
+  g_assert_nonnull (luma_account_page_get_error (page, LUMA_ACCOUNT_FIELD_API_KEY));
+
+  /* A superadmin's form goes from the address to the user, then the password. */
+  luma_account_page_set_kind (page, LUMA_ACCOUNT_KIND_SUPERADMIN);
+  press_enter_in (page, "server_row");
+  g_assert_true (focus_is_in (page, "user_row"));
+  luma_account_page_set_field (page, LUMA_ACCOUNT_FIELD_USER, ROOT_USER);
+  press_enter_in (page, "user_row");
+  g_assert_true (focus_is_in (page, "password_row"));
+  g_assert_false (luma_account_page_get_busy (page));
+
+  close_window (LUMA_WINDOW (window));
+}
+
 /* ---- A conflicting edit --------------------------------------------------------------------- */
 
 static gboolean
@@ -2028,6 +2097,7 @@ main (int   argc,
   g_test_add_func ("/ui/pages/plain-text-tenant", test_plain_text_tenant);
   g_test_add_func ("/ui/pages/keyboard", test_keyboard);
   g_test_add_func ("/ui/pages/account-errors", test_account_errors);
+  g_test_add_func ("/ui/pages/account-enter", test_account_enter);
   g_test_add_func ("/ui/pages/command-line", test_command_line);
 
   status = g_test_run ();
