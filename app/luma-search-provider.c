@@ -85,27 +85,6 @@ meta_free (Meta *meta)
   g_free (meta);
 }
 
-/* ---- The run-out day ------------------------------------------------------------------------ */
-
-/* The simple estimate from the term so far, until a forecast from the
- * recent rate is there to call instead. */
-gint64
-luma_search_provider_estimate_run_out (gint64 start_date,
-                                       gint64 end_date,
-                                       gint64 total_purchase,
-                                       gint64 consumed,
-                                       gint64 now)
-{
-  double rate;
-  double run_out;
-
-  if (consumed <= 0 || now <= start_date || now > end_date || consumed >= total_purchase)
-    return 0;
-  rate = (double) consumed / (double) (now - start_date);
-  run_out = (double) now + (double) (total_purchase - consumed) / rate;
-  return run_out > (double) end_date ? 0 : (gint64) run_out;
-}
-
 /* ---- Searching, in a worker thread ---------------------------------------------------------- */
 
 typedef struct
@@ -149,15 +128,18 @@ result_id (const AccountRef *a,
                           a->server, a->identity, tenant, record != NULL ? record : "");
 }
 
+/* @history_path: the cache holding @t's history, for the run-out day. */
 static void
 add_tenant (GPtrArray               *results,
             GHashTable              *seen,
             const AccountRef        *a,
             const LumaTenantSummary *t,
+            const char              *history_path,
             const char *const       *terms,
             gint64                   now)
 {
   g_autofree char *id = NULL;
+  g_autoptr(LumaForecast) forecast = NULL;
   Meta *meta;
 
   if (!luma_search_terms_match (terms, t->tenant_name) && !luma_search_terms_match (terms, t->external_id))
@@ -169,10 +151,10 @@ add_tenant (GPtrArray               *results,
   meta = g_new0 (Meta, 1);
   meta->id = g_steal_pointer (&id);
   meta->name = g_strdup (t->tenant_name != NULL && *t->tenant_name != '\0' ? t->tenant_name : t->external_id);
+  /* The run-out day of the subscription page: the same forecast. */
+  forecast = luma_cache_search_forecast (history_path, t, now);
   meta->description = luma_format_usage_summary (t->consumed, t->total_purchase,
-                                                 luma_search_provider_estimate_run_out (t->start_date, t->end_date,
-                                                                                        t->total_purchase,
-                                                                                        t->consumed, now));
+                                                 forecast != NULL ? luma_forecast_get_run_out (forecast) : 0);
   g_hash_table_add (seen, meta->id);
   g_ptr_array_add (results, meta);
 }
@@ -231,7 +213,7 @@ search_account (GPtrArray         *results,
       luma_cache_search_file (path, term, MAX_RECORDS, &tenants, &records);
       for (guint i = 0; i < tenants->len; i++)
         {
-          add_tenant (results, seen, a, g_ptr_array_index (tenants, i), terms, now);
+          add_tenant (results, seen, a, g_ptr_array_index (tenants, i), path, terms, now);
           add_records (results, seen, a, g_ptr_array_index (tenants, i), records);
         }
       return;
@@ -246,7 +228,13 @@ search_account (GPtrArray         *results,
     luma_cache_search_file (path, NULL, 0, &tenants, &unused);
   }
   for (guint i = 0; i < tenants->len; i++)
-    add_tenant (results, seen, a, g_ptr_array_index (tenants, i), terms, now);
+    {
+      const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
+      g_autofree char *account = g_strdup_printf ("superadmin:%s/%s", a->identity, t->external_id);
+      g_autofree char *tenant_path = luma_cache_path_for_account (a->server, account);
+
+      add_tenant (results, seen, a, t, tenant_path, terms, now);
+    }
   if (term == NULL)
     return;
   for (guint i = 0; i < tenants->len; i++)
