@@ -16,7 +16,7 @@
 #include "luma-cache.h"
 #include "luma-cache-search.h"
 #include "luma-format.h"
-#include "luma-search-provider.h"
+#include "luma-search-provider-private.h"
 
 /* Records shown per search: the shell shows a handful per provider. */
 #define MAX_RECORDS 5
@@ -250,6 +250,46 @@ search_account (GPtrArray         *results,
     }
 }
 
+static GPtrArray *
+account_refs_new (GPtrArray *accounts)
+{
+  GPtrArray *refs = g_ptr_array_new_with_free_func ((GDestroyNotify) account_ref_free);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      LumaAccount *account = g_ptr_array_index (accounts, i);
+      AccountRef *a = g_new0 (AccountRef, 1);
+
+      a->kind = luma_account_get_kind (account);
+      a->server = g_strdup (luma_account_get_server (account));
+      a->identity = g_strdup (luma_account_get_identity (account));
+      g_ptr_array_add (refs, a);
+    }
+  return refs;
+}
+
+GStrv
+_luma_search_provider_search (GPtrArray         *accounts,
+                              const char *const *terms,
+                              gint64             now)
+{
+  g_autoptr(GPtrArray) refs = account_refs_new (accounts);
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) meta_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GStrvBuilder) lines = g_strv_builder_new ();
+
+  for (guint i = 0; i < refs->len; i++)
+    search_account (results, seen, g_ptr_array_index (refs, i), terms, now);
+  for (guint i = 0; i < results->len; i++)
+    {
+      Meta *meta = g_ptr_array_index (results, i);
+      g_autofree char *line = g_strdup_printf ("%s|%s", meta->name, meta->description);
+
+      g_strv_builder_add (lines, line);
+    }
+  return g_strv_builder_end (lines);
+}
+
 static void
 search_thread (GTask        *task,
                gpointer      source,
@@ -315,17 +355,7 @@ start_search (LumaSearchProvider    *self,
   g_autoptr(GPtrArray) accounts = luma_account_list_load (self->settings);
   SearchArgs *args = g_new0 (SearchArgs, 1);
 
-  args->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) account_ref_free);
-  for (guint i = 0; i < accounts->len; i++)
-    {
-      LumaAccount *account = g_ptr_array_index (accounts, i);
-      AccountRef *a = g_new0 (AccountRef, 1);
-
-      a->kind = luma_account_get_kind (account);
-      a->server = g_strdup (luma_account_get_server (account));
-      a->identity = g_strdup (luma_account_get_identity (account));
-      g_ptr_array_add (args->accounts, a);
-    }
+  args->accounts = account_refs_new (accounts);
   args->terms = terms;
   args->previous = previous;
   args->now = g_get_real_time () / G_USEC_PER_SEC;
