@@ -24,6 +24,7 @@
 #include "luma-account.h"
 #include "luma-breakdown.h"
 #include "luma-cache-private.h"
+#include "luma-cache-search.h"
 #include "luma-search-provider-private.h"
 
 #define SERVER "https://bench.example/gateway/api/v1"
@@ -359,6 +360,46 @@ main (int   argc,
                  first[0] != NULL ? first[0] : "");
         report (searches[s].name, wall, cpu, "<= 50 ms");
       }
+  }
+
+  /* Its parts: the run-out day (the forecast's day counts) and the id search alone. */
+  {
+    g_autoptr(GArray) wall = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autoptr(GArray) cpu = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autofree char *path = luma_cache_path_for_account (SERVER, "acme");
+    LumaTenantSummary t = { 0 };
+
+    t.license_type = LUMA_LICENSE_TYPE_SESSION;
+    t.start_date = acme_s->start_date;
+    t.end_date = acme_s->end_date;
+    t.total_purchase = acme_s->total_purchase;
+    t.consumed = acme_s->consumed;
+    for (gint i = 0; i < MAX (runs, 21); i++)
+      {
+        double w = now_ms (), c = thread_cpu_ms ();
+        g_autoptr(LumaForecast) f = luma_cache_search_forecast (path, &t, NOW);
+
+        w = now_ms () - w;
+        c = thread_cpu_ms () - c;
+        g_array_append_val (wall, w);
+        g_array_append_val (cpu, c);
+      }
+    report ("search provider's run-out day alone (luma_cache_search_forecast)", wall, cpu, "-");
+    g_array_set_size (wall, 0);
+    g_array_set_size (cpu, 0);
+    for (gint i = 0; i < MAX (runs, 21); i++)
+      {
+        double w = now_ms (), c = thread_cpu_ms ();
+        g_autoptr(GPtrArray) tenants = NULL;
+        g_autoptr(GPtrArray) found = NULL;
+
+        luma_cache_search_file (path, "acme", 5, &tenants, &found);
+        w = now_ms () - w;
+        c = thread_cpu_ms () - c;
+        g_array_append_val (wall, w);
+        g_array_append_val (cpu, c);
+      }
+    report ("search provider's id search for \"acme\" alone (luma_cache_search_file)", wall, cpu, "-");
   }
 
   g_clear_object (&acme);
