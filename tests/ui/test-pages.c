@@ -193,6 +193,137 @@ test_subscription_page (void)
   close_window (window);
 }
 
+/* ---- Since you last looked -------------------------------------------------------------------- */
+
+static gboolean
+last_look_ready (gpointer data)
+{
+  LumaSubscriptionPage *page = data;
+
+  return gtk_widget_get_mapped (GTK_WIDGET (page)) && luma_subscription_page_get_last_look_ready (page);
+}
+
+static void
+last_look_add (LumaCache *cache,
+               guint      first,
+               guint      n_sessions,
+               guint      n_purchases)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
+  g_autoptr(GPtrArray) purchases = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_purchase_free);
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = first; i < first + n_sessions; i++)
+    {
+      LumaSessionRecord *r = luma_session_record_new ();
+
+      r->session_id = g_strdup_printf ("S-LOOK-%05u", i);
+      r->started_on = now - (gint64) i * 60;
+      r->user_name = g_strdup ("zoe");
+      r->email = g_strdup ("");
+      r->conversations = 1;
+      g_ptr_array_add (records, r);
+    }
+  luma_cache_upsert_sessions (cache, records);
+  g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < n_purchases; i++)
+    {
+      LumaPurchase *p = g_new0 (LumaPurchase, 1);
+
+      p->purchase_id = g_strdup_printf ("P-LOOK-%u", i);
+      p->performed_on = now - (gint64) (n_purchases - i) * 3600;
+      p->kind = LUMA_PURCHASE_KIND_REFILL;
+      p->change = 100;
+      p->total_after = 1000;
+      p->performed_by = g_strdup ("root");
+      p->reason = g_strdup ("more");
+      g_ptr_array_add (purchases, p);
+    }
+  g_assert_true (luma_cache_store_purchases (cache, purchases, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Two visits of a tenant's subscription page with a sync's records between
+ * them: the line appears on the second, not on the first, and goes when
+ * nothing changed since. */
+static void
+test_last_look (void)
+{
+  /* Its resources hold the page's template. */
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "test-last-look", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.sqlite", NULL);
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaSubscription) s = g_new0 (LumaSubscription, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *n = NULL;
+  g_autofree char *expected = NULL;
+  const char *none[] = { NULL };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  LumaSubscriptionPage *page;
+  GtkWindow *window;
+
+  g_mkdir_with_parents (dir, 0700);
+  cache = luma_cache_open_path (path, NULL, &error);
+  g_assert_no_error (error);
+  s->external_id = g_strdup ("look");
+  s->tenant_name = g_strdup ("Look Ltd.");
+  s->license_type = LUMA_LICENSE_TYPE_SESSION;
+  s->start_date = now - 100 * (gint64) 86400;
+  s->end_date = now + 265 * (gint64) 86400;
+  s->session_duration_minutes = 30;
+  s->total_purchase = 1000;
+  s->consumed = 850;
+  s->available = 150;
+  s->technical_emails = g_strdupv ((char **) none);
+  s->billing_emails = g_strdupv ((char **) none);
+  s->version = 1;
+  g_assert_true (luma_cache_store_subscription (cache, s, NULL, &error));
+  g_assert_no_error (error);
+  last_look_add (cache, 0, 300, 2);
+
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (window, 900, 700);
+  page = g_object_new (LUMA_TYPE_SUBSCRIPTION_PAGE, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  luma_subscription_page_set_context (page, cache, NULL, FALSE);
+
+  /* The first visit: nothing to compare with. */
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "last-look"), ==, "");
+
+  /* Away while a sync stores 25 sessions, a purchase and the consumption. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  last_look_add (cache, 300, 25, 3);
+  s->consumed = 910;
+  s->available = 90;
+  g_assert_true (luma_cache_store_subscription (cache, s, NULL, &error));
+  g_assert_no_error (error);
+  luma_subscription_page_reload (page);
+
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  n = luma_format_count (25);
+  expected = g_strdup_printf (": %s · %s · %s", "25 new sessions", "1 new purchase", "85 % → 91 % used");
+  if (g_str_has_prefix (luma_subscription_page_get_value (page, "last-look"), "Since you last looked on "))
+    g_assert_true (g_str_has_suffix (luma_subscription_page_get_value (page, "last-look"), expected));
+  else
+    /* Translated: the parts are still there. */
+    g_assert_nonnull (strstr (luma_subscription_page_get_value (page, "last-look"), n));
+
+  /* The third visit: nothing new since the second, no line. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "last-look"), ==, "");
+
+  gtk_window_destroy (window);
+}
+
 /* ---- The consumption chart ------------------------------------------------------------------ */
 
 static gboolean
@@ -2009,6 +2140,7 @@ main (int   argc,
                                      NULL);
 
   g_test_add_func ("/ui/pages/subscription", test_subscription_page);
+  g_test_add_func ("/ui/pages/last-look", test_last_look);
   g_test_add_func ("/ui/pages/chart", test_chart);
   g_test_add_func ("/ui/pages/chart-forecast", test_chart_forecast);
   g_test_add_func ("/ui/pages/chart-forecast-error", test_chart_forecast_error);
