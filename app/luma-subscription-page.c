@@ -513,16 +513,14 @@ last_look_done_cb (GObject      *source,
   LookData *data = g_task_get_task_data (G_TASK (result));
   g_autofree char *line = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (!g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
-        g_warning ("Cannot keep the last look at the subscription: %s", error->message);
-      return;
-    }
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
+      !g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
+    g_warning ("Cannot keep the last look at the subscription: %s", error->message);
   if (g_task_get_cancellable (G_TASK (result)) != self->look_cancellable)
     return;
 
-  if (data->has_previous)
+  /* A count that failed shows no line, and is over all the same. */
+  if (error == NULL && data->has_previous)
     line = luma_last_look_describe (data->subscription->license_type, &data->previous, &data->current);
   gtk_label_set_label (self->last_look_label, line != NULL ? line : "");
   gtk_widget_set_visible (GTK_WIDGET (self->last_look_label), line != NULL);
