@@ -16,8 +16,7 @@
 #include "luma-cache.h"
 #include "luma-cache-search.h"
 #include "luma-format.h"
-#include "luma-report.h"
-#include "luma-search-provider.h"
+#include "luma-search-provider-private.h"
 
 /* Records shown per search: the shell shows a handful per provider. */
 #define MAX_RECORDS 5
@@ -86,29 +85,6 @@ meta_free (Meta *meta)
   g_free (meta);
 }
 
-/* ---- The run-out day ------------------------------------------------------------------------ */
-
-gint64
-luma_search_provider_estimate_run_out (gint64 start_date,
-                                       gint64 end_date,
-                                       gint64 total_purchase,
-                                       gint64 consumed,
-                                       gint64 now)
-{
-  /* The search reads no history: the average of the term so far. */
-  const LumaRunOutInput input = {
-    .start_date = start_date,
-    .end_date = end_date,
-    .total_purchase = total_purchase,
-    .consumed = consumed,
-    .now = now,
-    .recent_consumed = -1,
-    .recent_seconds = 0,
-  };
-
-  return luma_report_estimate_run_out (&input);
-}
-
 /* ---- Searching, in a worker thread ---------------------------------------------------------- */
 
 typedef struct
@@ -139,15 +115,18 @@ result_id (LumaAccount *a,
                           record != NULL ? record : "");
 }
 
+/* @history_path: the cache holding @t's history, for the run-out day. */
 static void
 add_tenant (GPtrArray               *results,
             GHashTable              *seen,
             LumaAccount             *a,
             const LumaTenantSummary *t,
+            const char              *history_path,
             const char *const       *terms,
             gint64                   now)
 {
   g_autofree char *id = NULL;
+  g_autoptr(LumaForecast) forecast = NULL;
   Meta *meta;
 
   if (!luma_search_terms_match (terms, t->tenant_name) && !luma_search_terms_match (terms, t->external_id))
@@ -159,10 +138,10 @@ add_tenant (GPtrArray               *results,
   meta = g_new0 (Meta, 1);
   meta->id = g_steal_pointer (&id);
   meta->name = g_strdup (t->tenant_name != NULL && *t->tenant_name != '\0' ? t->tenant_name : t->external_id);
+  /* The run-out day of the subscription page: the same forecast. */
+  forecast = luma_cache_search_forecast (history_path, t, now);
   meta->description = luma_format_usage_summary (t->consumed, t->total_purchase,
-                                                 luma_search_provider_estimate_run_out (t->start_date, t->end_date,
-                                                                                        t->total_purchase,
-                                                                                        t->consumed, now));
+                                                 forecast != NULL ? luma_forecast_get_run_out (forecast) : 0);
   g_hash_table_add (seen, meta->id);
   g_ptr_array_add (results, meta);
 }
@@ -207,6 +186,16 @@ record_term (const char *const *terms)
   return terms[0];
 }
 
+/* The cache of one of a superadmin's tenants, as the session names it. */
+static char *
+tenant_cache_path (LumaAccount             *a,
+                   const LumaTenantSummary *t)
+{
+  g_autofree char *account = luma_account_dup_tenant_cache_name (a, t->external_id);
+
+  return luma_cache_path_for_account (luma_account_get_server (a), account);
+}
+
 static void
 search_account (GPtrArray         *results,
                 GHashTable        *seen,
@@ -224,7 +213,7 @@ search_account (GPtrArray         *results,
       luma_cache_search_file (path, term, MAX_RECORDS, &tenants, &records);
       for (guint i = 0; i < tenants->len; i++)
         {
-          add_tenant (results, seen, a, g_ptr_array_index (tenants, i), terms, now);
+          add_tenant (results, seen, a, g_ptr_array_index (tenants, i), path, terms, now);
           add_records (results, seen, a, g_ptr_array_index (tenants, i), records);
         }
       return;
@@ -233,20 +222,45 @@ search_account (GPtrArray         *results,
   /* A superadmin: the tenant list of their own cache, then each tenant's cache. */
   luma_cache_search_file (path, NULL, 0, &tenants, &records);
   for (guint i = 0; i < tenants->len; i++)
-    add_tenant (results, seen, a, g_ptr_array_index (tenants, i), terms, now);
+    {
+      const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
+      g_autofree char *tenant_path = tenant_cache_path (a, t);
+
+      add_tenant (results, seen, a, t, tenant_path, terms, now);
+    }
   if (term == NULL)
     return;
   for (guint i = 0; i < tenants->len; i++)
     {
       const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
-      g_autofree char *account = luma_account_dup_tenant_cache_name (a, t->external_id);
-      g_autofree char *tenant_path = luma_cache_path_for_account (luma_account_get_server (a), account);
+      g_autofree char *tenant_path = tenant_cache_path (a, t);
       g_autoptr(GPtrArray) own = NULL;
       g_autoptr(GPtrArray) found = NULL;
 
       luma_cache_search_file (tenant_path, term, MAX_RECORDS, &own, &found);
       add_records (results, seen, a, t, found);
     }
+}
+
+GStrv
+_luma_search_provider_search (GPtrArray         *accounts,
+                              const char *const *terms,
+                              gint64             now)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) meta_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GStrvBuilder) lines = g_strv_builder_new ();
+
+  for (guint i = 0; i < accounts->len; i++)
+    search_account (results, seen, g_ptr_array_index (accounts, i), terms, now);
+  for (guint i = 0; i < results->len; i++)
+    {
+      Meta *meta = g_ptr_array_index (results, i);
+      g_autofree char *line = g_strdup_printf ("%s|%s", meta->name, meta->description);
+
+      g_strv_builder_add (lines, line);
+    }
+  return g_strv_builder_end (lines);
 }
 
 static void

@@ -3,7 +3,8 @@
  * Typing a tenant's name or id, or a session or user id, in the Activities
  * overview finds them in the caches of the saved accounts:
  * "Acme Corporation" / "91 % used · runs out on 12 March 2026". The
- * caches are only read (luma-cache-search.h), in a worker thread.
+ * caches are only read (luma-cache-search.h), in a worker thread. The
+ * run-out day is the subscription page's forecast (the recent rate).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -38,13 +39,5 @@ gboolean            luma_search_provider_export   (LumaSearchProvider  *self,
                                                    const char          *object_path,
                                                    GError             **error);
 void                luma_search_provider_unexport (LumaSearchProvider  *self);
-
-/* The run-out day shown for a tenant: luma_report_estimate_run_out() at the
- * average rate of the term so far (the search reads no history). */
-gint64              luma_search_provider_estimate_run_out (gint64 start_date,
-                                                           gint64 end_date,
-                                                           gint64 total_purchase,
-                                                           gint64 consumed,
-                                                           gint64 now);
 
 G_END_DECLS

@@ -11,11 +11,13 @@ G_BEGIN_DECLS
 
 /* The value label of a row: "license-type", "start-date", "end-date",
  * "session-duration", "total-purchase", "consumed", "available", "forecast",
- * "synced". */
+ * "synced", "last-look" ("since you last looked", "" when hidden). */
 const char             *luma_subscription_page_get_value        (LumaSubscriptionPage *self,
                                                                  const char           *name);
 /* FALSE while the consumption of the chart or of the forecast is being counted. */
 gboolean                luma_subscription_page_get_chart_ready  (LumaSubscriptionPage *self);
+/* The "since you last looked" line of this showing is up to date. */
+gboolean                luma_subscription_page_get_last_look_ready (LumaSubscriptionPage *self);
 LumaChart              *luma_subscription_page_get_chart        (LumaSubscriptionPage *self);
 /* The chart's buckets: days or weeks (the default) from the start date. */
 void                    luma_subscription_page_set_chart_per_day (LumaSubscriptionPage *self,

@@ -12,6 +12,7 @@
 #include "luma-contacts-editor.h"
 #include "luma-format.h"
 #include "luma-gauge.h"
+#include "luma-last-look.h"
 #include "luma-a11y.h"
 #include "luma-subscription-page-private.h"
 
@@ -35,10 +36,18 @@ struct _LumaSubscriptionPage
   gulong             root_active_handler;
   GtkWidget         *root;
   guint              synced_timeout;
+  /* "Since you last looked": the marker of the previous visit, read once
+   * when the page is shown, the line compared with it while it stays so. */
+  gboolean           look_started;
+  gboolean           has_previous_look;
+  LumaLastLook       previous_look;
+  GCancellable      *look_cancellable;
+  gboolean           look_ready;
 
   GtkStack          *stack;
   GtkLabel          *tenant_label;
   GtkLabel          *synced_label;
+  GtkLabel          *last_look_label;
   GtkButton         *refill_button;
   GtkLabel          *license_type_label;
   GtkLabel          *start_date_label;
@@ -459,6 +468,120 @@ show_subscription (LumaSubscriptionPage *self)
   gtk_stack_set_visible_child_name (self->stack, "details");
 }
 
+typedef struct
+{
+  LumaSubscription *subscription;
+  gboolean          has_previous;
+  LumaLastLook      previous;
+  LumaLastLook      current;
+} LookData;
+
+static void
+look_data_free (LookData *data)
+{
+  luma_subscription_free (data->subscription);
+  g_free (data);
+}
+
+/* Counting the new records and storing the marker waits for the cache's
+ * writer, which a sync may keep busy: off the main thread. */
+static void
+last_look_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  LumaCache *cache = source;
+  LookData *data = task_data;
+  GError *error = NULL;
+
+  if (!luma_last_look_read (cache, data->subscription, data->has_previous ? &data->previous : NULL,
+                            g_get_real_time () / G_USEC_PER_SEC, &data->current, &error) ||
+      (!g_cancellable_is_cancelled (cancellable) && !luma_last_look_store (cache, &data->current, &error)))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+last_look_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(LumaSubscriptionPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  LookData *data = g_task_get_task_data (G_TASK (result));
+  g_autofree char *line = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
+      !g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
+    g_warning ("Cannot keep the last look at the subscription: %s", error->message);
+  if (g_task_get_cancellable (G_TASK (result)) != self->look_cancellable)
+    return;
+
+  /* A count that failed shows no line, and is over all the same. */
+  if (error == NULL && data->has_previous)
+    line = luma_last_look_describe (data->subscription->license_type, &data->previous, &data->current);
+  gtk_label_set_label (self->last_look_label, line != NULL ? line : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->last_look_label), line != NULL);
+  self->look_ready = TRUE;
+}
+
+/* While the page is shown: the line against the previous visit, and this
+ * visit's marker for the next one. */
+static void
+update_last_look (LumaSubscriptionPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  LookData *data;
+
+  if (self->cache == NULL || self->subscription == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  /* One row of the meta table, read on the main thread so that the next
+   * marker is never taken for the previous one. */
+  if (!self->look_started)
+    {
+      self->has_previous_look = luma_last_look_load (self->cache, &self->previous_look);
+      self->look_started = TRUE;
+    }
+
+  if (self->look_cancellable != NULL)
+    g_cancellable_cancel (self->look_cancellable);
+  g_clear_object (&self->look_cancellable);
+  self->look_cancellable = g_cancellable_new ();
+  self->look_ready = FALSE;
+
+  data = g_new0 (LookData, 1);
+  data->subscription = luma_subscription_copy (self->subscription);
+  data->has_previous = self->has_previous_look;
+  data->previous = self->previous_look;
+  task = g_task_new (self->cache, self->look_cancellable, last_look_done_cb, g_object_ref (self));
+  g_task_set_source_tag (task, update_last_look);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, data, (GDestroyNotify) look_data_free);
+  g_task_run_in_thread (task, last_look_thread);
+}
+
+static void
+luma_subscription_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (luma_subscription_page_parent_class)->map (widget);
+
+  update_last_look (LUMA_SUBSCRIPTION_PAGE (widget));
+}
+
+static void
+luma_subscription_page_unmap (GtkWidget *widget)
+{
+  LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (widget);
+
+  /* The next showing is a new visit. */
+  self->look_started = FALSE;
+
+  GTK_WIDGET_CLASS (luma_subscription_page_parent_class)->unmap (widget);
+}
+
 void
 luma_subscription_page_reload (LumaSubscriptionPage *self)
 {
@@ -482,6 +605,7 @@ luma_subscription_page_reload (LumaSubscriptionPage *self)
   update_alert_banner (self);
   start_forecast (self);
   start_chart (self);
+  update_last_look (self);
 }
 
 /* The window disables win.refill offline; this says why. */
@@ -521,6 +645,10 @@ luma_subscription_page_set_context (LumaSubscriptionPage *self,
   luma_contacts_editor_set_context (self->contacts_editor, cache, sync);
 
   g_clear_pointer (&self->subscription, luma_subscription_free);
+  /* Another cache: another tenant's visit. */
+  self->look_started = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->last_look_label), FALSE);
+  gtk_label_set_label (self->last_look_label, "");
   luma_subscription_page_reload (self);
 }
 
@@ -529,6 +657,13 @@ luma_subscription_page_get_subscription (LumaSubscriptionPage *self)
 {
   g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
   return self->subscription;
+}
+
+gboolean
+luma_subscription_page_get_last_look_ready (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), FALSE);
+  return self->look_ready;
 }
 
 gboolean
@@ -552,6 +687,7 @@ luma_subscription_page_get_value (LumaSubscriptionPage *self,
     { "available", self->available_label },
     { "forecast", self->forecast_label },
     { "synced", self->synced_label },
+    { "last-look", self->last_look_label },
   };
 
   g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
@@ -624,6 +760,9 @@ luma_subscription_page_dispose (GObject *object)
     g_cancellable_cancel (self->forecast_cancellable);
   g_clear_object (&self->forecast_cancellable);
   g_clear_pointer (&self->forecast, luma_forecast_free);
+  if (self->look_cancellable != NULL)
+    g_cancellable_cancel (self->look_cancellable);
+  g_clear_object (&self->look_cancellable);
   g_clear_handle_id (&self->synced_timeout, g_source_remove);
   /* Before the template: destroying the day/week buttons toggles them. */
   g_clear_object (&self->cache);
@@ -646,6 +785,8 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   object_class->dispose = luma_subscription_page_dispose;
   widget_class->root = luma_subscription_page_root;
   widget_class->unroot = luma_subscription_page_unroot;
+  widget_class->map = luma_subscription_page_map;
+  widget_class->unmap = luma_subscription_page_unmap;
 
   g_type_ensure (LUMA_TYPE_GAUGE);
   g_type_ensure (LUMA_TYPE_CHART);
@@ -657,6 +798,7 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, stack);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, tenant_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, synced_label);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, last_look_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, refill_button);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, license_type_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, start_date_label);

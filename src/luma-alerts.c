@@ -253,7 +253,7 @@ luma_alerts_forecast_from_cache (LumaCache              *cache,
   g_autoptr(GArray) recent = NULL;
   g_autofree gint64 *counts = NULL;
   const gint64 *b;
-  guint n_days, today, from;
+  guint n_days, n_recent, from;
 
   g_return_val_if_fail (LUMA_IS_CACHE (cache), NULL);
   g_return_val_if_fail (subscription != NULL, NULL);
@@ -266,11 +266,9 @@ luma_alerts_forecast_from_cache (LumaCache              *cache,
 
   /* Only the window of the rate and today: a few dozen ranges of the time
    * index, whatever the size of the history. */
-  for (today = 0; today + 1 < n_days && b[today + 1] <= now; today++)
-    ;
-  from = today > LUMA_FORECAST_RECENT_DAYS ? today - LUMA_FORECAST_RECENT_DAYS : 0;
+  n_recent = luma_forecast_recent_days (b, n_days, now, &from);
   recent = luma_cache_count_in_ranges (cache, subscription->license_type, LUMA_USER_STATUS_ACTIVE,
-                                       b + from, today - from + 2, NULL, error);
+                                       b + from, n_recent + 1, NULL, error);
   if (recent == NULL)
     return NULL;
 

@@ -1304,6 +1304,57 @@ luma_cache_count_in_ranges (LumaCache        *self,
   return g_steal_pointer (&counts);
 }
 
+gboolean
+luma_cache_count_history_after (LumaCache        *self,
+                                LumaLicenseType   license_type,
+                                gint64            after_id,
+                                gint64           *max_id_out,
+                                gint64           *count_out,
+                                GError          **error)
+{
+  const LumaCacheHistoryTable *table;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  LumaCacheDb *db;
+  int rc;
+
+  g_return_val_if_fail (LUMA_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (max_id_out != NULL && count_out != NULL, FALSE);
+
+  *max_id_out = 0;
+  *count_out = 0;
+  if ((guint) license_type >= G_N_ELEMENTS (_luma_cache_history_tables))
+    {
+      g_set_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID,
+                   "Invalid license type %d", license_type);
+      return FALSE;
+    }
+
+  table = &_luma_cache_history_tables[license_type];
+  sql = g_strdup_printf ("SELECT (SELECT max(id) FROM %s), (SELECT count(*) FROM %s WHERE id > ?1)",
+                         table->table, table->table);
+  db = _luma_cache_pool_acquire (self, NULL, error);
+  if (db == NULL)
+    return FALSE;
+  rc = sqlite3_prepare_v2 (db->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, after_id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *max_id_out = sqlite3_column_int64 (stmt, 0);
+          *count_out = sqlite3_column_int64 (stmt, 1);
+          rc = sqlite3_step (stmt);
+        }
+    }
+  if (rc != SQLITE_DONE)
+    _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot count the history");
+  sqlite3_finalize (stmt);
+  _luma_cache_pool_release (self, db);
+  return rc == SQLITE_DONE;
+}
+
 typedef struct
 {
   LumaLicenseType license_type;

@@ -132,3 +132,78 @@ luma_cache_search_file (const char  *path,
   *records_out = g_steal_pointer (&records);
   return ok;
 }
+
+/* As luma_cache_count_in_ranges() does, on the read-only handle. */
+static gboolean
+count_days (sqlite3         *db,
+            LumaLicenseType  type,
+            const gint64    *bounds,
+            guint            n_days,
+            gint64          *counts)
+{
+  const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc = SQLITE_DONE;
+
+  sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE %s%s >= ?1 AND %s < ?2", t->table,
+                         type == LUMA_LICENSE_TYPE_USER ? "status = ?3 AND " : "",
+                         t->time_col, t->time_col);
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  if (type == LUMA_LICENSE_TYPE_USER)
+    sqlite3_bind_int (stmt, 3, LUMA_USER_STATUS_ACTIVE);
+  for (guint i = 0; i < n_days && rc == SQLITE_DONE; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, bounds[i]);
+      sqlite3_bind_int64 (stmt, 2, bounds[i + 1]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          counts[i] = sqlite3_column_int64 (stmt, 0);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
+}
+
+LumaForecast *
+luma_cache_search_forecast (const char              *path,
+                            const LumaTenantSummary *tenant,
+                            gint64                   now)
+{
+  g_autoptr(GArray) bounds = NULL;
+  g_autofree gint64 *counts = NULL;
+  const gint64 *b;
+  sqlite3 *db = NULL;
+  guint n_days, n_recent, from;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (tenant != NULL, NULL);
+
+  bounds = luma_forecast_day_bounds (tenant->start_date, tenant->end_date);
+  if (bounds == NULL || bounds->len < 2)
+    return NULL;
+  b = (const gint64 *) (gpointer) bounds->data;
+  n_days = bounds->len - 1;
+  counts = g_new0 (gint64, n_days);
+
+  /* Only the window of the rate and today, as the alerts count it: a few
+   * dozen ranges of the time index, whatever the size of the history. */
+  n_recent = luma_forecast_recent_days (b, n_days, now, &from);
+  if ((guint) tenant->license_type < G_N_ELEMENTS (_luma_cache_history_tables) &&
+      g_file_test (path, G_FILE_TEST_IS_REGULAR) &&
+      sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
+    {
+      sqlite3_busy_timeout (db, 200);
+      /* A file it cannot count in counts nothing rather than half. */
+      if (!count_days (db, tenant->license_type, b + from, n_recent, counts + from))
+        memset (counts, 0, sizeof (gint64) * n_days);
+    }
+  if (db != NULL)
+    sqlite3_close_v2 (db);
+
+  return luma_forecast_new (b, counts, n_days, now, tenant->consumed, tenant->total_purchase);
+}

@@ -14,6 +14,7 @@
 
 #include <glib.h>
 
+#include "luma-forecast.h"
 #include "luma-models.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,24 @@ gboolean luma_cache_search_file (const char  *path,
                                  guint        max_records,
                                  GPtrArray  **tenants_out,
                                  GPtrArray  **records_out);
+
+/**
+ * luma_cache_search_forecast:
+ * @path: the cache file holding @tenant's history
+ * @tenant: the tenant's figures (its subscription, or its row of a
+ *   superadmin's tenant list)
+ * @now: unix seconds
+ *
+ * The forecast of the subscription page (luma-forecast.h, the same recent
+ * rate) from the day counts of the recent window read from @path, read
+ * only like luma_cache_search_file(). A file that cannot be read counts no
+ * consumption (no run-out day).
+ *
+ * Returns: (transfer full) (nullable): NULL when the term has no day.
+ */
+LumaForecast *luma_cache_search_forecast (const char              *path,
+                                          const LumaTenantSummary *tenant,
+                                          gint64                   now);
 
 /* Do all @terms occur in @text, without regard to case? (The shell splits
  * what the user types into terms.) */

@@ -304,6 +304,18 @@ GArray     *luma_cache_count_in_ranges_finish  (LumaCache            *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 
+/* What the history of @license_type gained after row @after_id: rows are
+ * numbered as they are first stored and an update keeps the number, so
+ * @count_out gets the records first stored since (0 when @after_id is the
+ * newest) and @max_id_out the newest row id (0 for an empty history). A
+ * range of the primary key: fast. From any thread. */
+gboolean    luma_cache_count_history_after     (LumaCache            *self,
+                                                LumaLicenseType       license_type,
+                                                gint64                after_id,
+                                                gint64               *max_id_out,
+                                                gint64               *count_out,
+                                                GError              **error);
+
 /* The records of these row ids, in the order of @ids (ids that do not exist
  * are left out). Fast (well under a millisecond for 200 ids): meant for a
  * GListModel's get_item() on the main thread, on a read connection reserved

@@ -177,6 +177,23 @@ luma_forecast_new (const gint64 *bounds,
   return g_steal_pointer (&self);
 }
 
+guint
+luma_forecast_recent_days (const gint64 *bounds,
+                           guint         n_days,
+                           gint64        now,
+                           guint        *first)
+{
+  guint today;
+
+  g_return_val_if_fail (bounds != NULL, 0);
+  g_return_val_if_fail (n_days > 0, 0);
+  g_return_val_if_fail (first != NULL, 0);
+
+  today = day_of (bounds, n_days, now);
+  *first = today > LUMA_FORECAST_RECENT_DAYS ? today - LUMA_FORECAST_RECENT_DAYS : 0;
+  return today - *first + 1;
+}
+
 LumaForecast *
 luma_forecast_copy (const LumaForecast *self)
 {

@@ -93,6 +93,15 @@ LumaForecast  *luma_forecast_new         (const gint64    *bounds,
                                           gint64           now,
                                           gint64           consumed,
                                           gint64           total_purchase);
+/* The days the rate and today need, @n_days from @bounds: writes the first
+ * to @first and returns how many, today included. The other days' counts
+ * change only the past of the curve, never the rate or the run-out day, so
+ * a caller that wants only these counts (the alerts, the desktop's search)
+ * may leave the others at 0. */
+guint          luma_forecast_recent_days (const gint64    *bounds,
+                                          guint            n_days,
+                                          gint64           now,
+                                          guint           *first);
 LumaForecast  *luma_forecast_copy        (const LumaForecast *self);
 void           luma_forecast_free        (LumaForecast    *self);
 

@@ -36,10 +36,10 @@
 
 static LumaTestSandbox *sandbox;
 
-/* A warning a test provokes on purpose (a prefix of it), and whether it came: the
- * structured log's default writer would make it fatal. */
-static const char *expected_warning;
-static gboolean    expected_warning_seen;
+/* The warnings a test provokes on purpose (prefixes of them, NULL-terminated), and which
+ * came: the structured log's default writer would make them fatal. */
+static const char *expected_warnings[3];
+static gboolean    expected_warnings_seen[G_N_ELEMENTS (expected_warnings)];
 
 static GLogWriterOutput
 log_writer (GLogLevelFlags   log_level,
@@ -47,15 +47,16 @@ log_writer (GLogLevelFlags   log_level,
             gsize            n_fields,
             gpointer         user_data)
 {
-  if (expected_warning != NULL && (log_level & G_LOG_LEVEL_WARNING) != 0)
+  if ((log_level & G_LOG_LEVEL_WARNING) != 0)
     for (gsize i = 0; i < n_fields; i++)
-      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
-          g_str_has_prefix (fields[i].value, expected_warning))
-        {
-          g_test_message ("expected warning: %s", (const char *) fields[i].value);
-          expected_warning_seen = TRUE;
-          return G_LOG_WRITER_HANDLED;
-        }
+      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+        for (guint w = 0; expected_warnings[w] != NULL; w++)
+          if (g_str_has_prefix (fields[i].value, expected_warnings[w]))
+            {
+              g_test_message ("expected warning: %s", (const char *) fields[i].value);
+              expected_warnings_seen[w] = TRUE;
+              return G_LOG_WRITER_HANDLED;
+            }
   return g_log_writer_default (log_level, fields, n_fields, user_data);
 }
 
@@ -191,6 +192,229 @@ test_subscription_page (void)
   g_assert_null (luma_purchases_page_dup_row_text (purchases, json_array_get_length (items)));
 
   close_window (window);
+}
+
+/* ---- Since you last looked -------------------------------------------------------------------- */
+
+static gboolean
+last_look_ready (gpointer data)
+{
+  LumaSubscriptionPage *page = data;
+
+  return gtk_widget_get_mapped (GTK_WIDGET (page)) && luma_subscription_page_get_last_look_ready (page);
+}
+
+static void
+last_look_add (LumaCache *cache,
+               guint      first,
+               guint      n_sessions,
+               guint      n_purchases)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
+  g_autoptr(GPtrArray) purchases = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_purchase_free);
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = first; i < first + n_sessions; i++)
+    {
+      LumaSessionRecord *r = luma_session_record_new ();
+
+      r->session_id = g_strdup_printf ("S-LOOK-%05u", i);
+      r->started_on = now - (gint64) i * 60;
+      r->user_name = g_strdup ("zoe");
+      r->email = g_strdup ("");
+      r->conversations = 1;
+      g_ptr_array_add (records, r);
+    }
+  luma_cache_upsert_sessions (cache, records);
+  g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < n_purchases; i++)
+    {
+      LumaPurchase *p = g_new0 (LumaPurchase, 1);
+
+      p->purchase_id = g_strdup_printf ("P-LOOK-%u", i);
+      p->performed_on = now - (gint64) (n_purchases - i) * 3600;
+      p->kind = LUMA_PURCHASE_KIND_REFILL;
+      p->change = 100;
+      p->total_after = 1000;
+      p->performed_by = g_strdup ("root");
+      p->reason = g_strdup ("more");
+      g_ptr_array_add (purchases, p);
+    }
+  g_assert_true (luma_cache_store_purchases (cache, purchases, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Two visits of a tenant's subscription page with a sync's records between
+ * them: the line appears on the second, not on the first, and goes when
+ * nothing changed since. */
+static void
+test_last_look (void)
+{
+  /* Its resources hold the page's template. */
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "test-last-look", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.sqlite", NULL);
+  g_autoptr(LumaCache) cache = NULL;
+  g_autoptr(LumaSubscription) s = g_new0 (LumaSubscription, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *n = NULL;
+  g_autofree char *expected = NULL;
+  const char *none[] = { NULL };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  LumaSubscriptionPage *page;
+  GtkWindow *window;
+
+  g_mkdir_with_parents (dir, 0700);
+  cache = luma_cache_open_path (path, NULL, &error);
+  g_assert_no_error (error);
+  s->external_id = g_strdup ("look");
+  s->tenant_name = g_strdup ("Look Ltd.");
+  s->license_type = LUMA_LICENSE_TYPE_SESSION;
+  s->start_date = now - 100 * (gint64) 86400;
+  s->end_date = now + 265 * (gint64) 86400;
+  s->session_duration_minutes = 30;
+  s->total_purchase = 1000;
+  s->consumed = 850;
+  s->available = 150;
+  s->technical_emails = g_strdupv ((char **) none);
+  s->billing_emails = g_strdupv ((char **) none);
+  s->version = 1;
+  g_assert_true (luma_cache_store_subscription (cache, s, NULL, &error));
+  g_assert_no_error (error);
+  last_look_add (cache, 0, 300, 2);
+
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (window, 900, 700);
+  page = g_object_new (LUMA_TYPE_SUBSCRIPTION_PAGE, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  luma_subscription_page_set_context (page, cache, NULL, FALSE);
+
+  /* The first visit: nothing to compare with. */
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "last-look"), ==, "");
+
+  /* Away while a sync stores 25 sessions, a purchase and the consumption. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  last_look_add (cache, 300, 25, 3);
+  s->consumed = 910;
+  s->available = 90;
+  g_assert_true (luma_cache_store_subscription (cache, s, NULL, &error));
+  g_assert_no_error (error);
+  luma_subscription_page_reload (page);
+
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  n = luma_format_count (25);
+  expected = g_strdup_printf (": %s · %s · %s", "25 new sessions", "1 new purchase", "85 % → 91 % used");
+  if (g_str_has_prefix (luma_subscription_page_get_value (page, "last-look"), "Since you last looked on "))
+    g_assert_true (g_str_has_suffix (luma_subscription_page_get_value (page, "last-look"), expected));
+  else
+    /* Translated: the parts are still there. */
+    g_assert_nonnull (strstr (luma_subscription_page_get_value (page, "last-look"), n));
+
+  /* The third visit: nothing new since the second, no line. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  gtk_window_present (window);
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "last-look"), ==, "");
+
+  gtk_window_destroy (window);
+}
+
+/* The share used as the page shows it, from the server's figures. */
+static char *
+used_percent_of (LumaTestSandbox *sb,
+                 const char      *tenant,
+                 const char      *key)
+{
+  g_autofree char *url = g_strconcat (luma_test_sandbox_get_url (sb), "/subscription", NULL);
+  LumaTestResponse *r = luma_test_request ("GET", url, NULL,
+                                           "Luma-api-access-key", key,
+                                           "Luma-tenant-externalId", tenant,
+                                           NULL);
+  JsonObject *sub;
+  gint64 consumed, total;
+
+  luma_test_assert_response (r, 200, NULL);
+  sub = luma_test_response_get_result (r);
+  consumed = json_object_get_int_member (sub, "consumed");
+  total = json_object_get_int_member (sub, "totalPurchase");
+  luma_test_response_free (r);
+  g_assert_cmpint (total, >, 0);
+  return luma_format_percent ((double) consumed * 100.0 / (double) total);
+}
+
+/* The same over HTTP: a first visit syncs; the server gains sessions while the window is
+ * closed; the next visit's sync brings them, and the page says how many are new. */
+static void
+test_last_look_sync (void)
+{
+  LumaTestSandbox *own = luma_test_sandbox_start ("--tenant", "lambda", "--tenant-name", "Lambda Ltd",
+                                                  "--api-key", "lambda-key", "--license-model", "session",
+                                                  "--licenses", "400", "--seed", "120", NULL);
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = NULL;
+  g_autofree char *then_pct = NULL;
+  g_autofree char *now_pct = NULL;
+  g_autofree char *n = NULL;
+  g_autofree char *sessions = NULL;
+  g_autofree char *change = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) since = NULL;
+  gint64 before = 0, after = 0;
+  LumaSubscriptionPage *page;
+  LumaWindow *window;
+  const char *line;
+
+  account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, luma_test_sandbox_get_url (own), "lambda");
+  luma_account_set_secret (account, "lambda-key");
+
+  /* The first visit: synced, nothing to compare with. */
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  luma_window_show_page (window, "subscription");
+  page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "last-look"), ==, "");
+  close_window (window);
+
+  /* Meanwhile the tenant's users start 37 sessions. */
+  then_pct = used_percent_of (own, "lambda", "lambda-key");
+  g_free (luma_test_sandbox_get_checksum (own, "lambda", &before, NULL));
+  luma_test_sandbox_add_records (own, "lambda", 37);
+  g_free (luma_test_sandbox_get_checksum (own, "lambda", &after, NULL));
+  g_assert_cmpint (after - before, ==, 37);
+  now_pct = used_percent_of (own, "lambda", "lambda-key");
+
+  /* The next visit: its sync brings them. */
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  luma_window_show_page (window, "subscription");
+  page = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (window, "subscription"));
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  line = luma_subscription_page_get_value (page, "last-look");
+  g_test_message ("last look: %s", line);
+
+  /* In the words of the catalog the page uses. */
+  n = luma_format_count (37);
+  sessions = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s new session", "%s new sessions", 37), n);
+  since = g_strsplit (g_dgettext (GETTEXT_PACKAGE, "Since you last looked on %s: %s"), "%s", -1);
+  g_assert_cmpuint (g_strv_length (since), ==, 3);
+  /* The new sessions, no purchase, and the share used if its whole percent changed. */
+  if (!g_str_equal (then_pct, now_pct))
+    change = g_strdup_printf (g_dgettext (GETTEXT_PACKAGE, "%s → %s used"), then_pct, now_pct);
+  expected = g_strconcat (since[1], sessions, change != NULL ? " · " : "", change, NULL);
+  g_assert_true (g_str_has_prefix (line, since[0]));
+  g_assert_true (g_str_has_suffix (line, expected));
+  /* Between them, the day of the first visit. */
+  g_assert_cmpuint (strlen (line), >, strlen (since[0]) + strlen (expected));
+
+  close_window (window);
+  luma_test_sandbox_stop (own);
 }
 
 /* ---- The consumption chart ------------------------------------------------------------------ */
@@ -481,13 +705,18 @@ test_chart_forecast_error (void)
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE sessions", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
-  expected_warning = "Cannot count the consumption of each day: ";
-  expected_warning_seen = FALSE;
+  /* The "since you last looked" line counts the same history: it fails too, and ends. */
+  expected_warnings[0] = "Cannot count the consumption of each day: ";
+  expected_warnings[1] = "Cannot keep the last look at the subscription: ";
+  memset (expected_warnings_seen, 0, sizeof expected_warnings_seen);
   luma_subscription_page_set_chart_view (page, LUMA_CHART_VIEW_TERM);
   luma_subscription_page_reload (page);
   g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
-  g_assert_true (expected_warning_seen);
-  expected_warning = NULL;
+  g_assert_true (luma_ui_test_wait (last_look_ready, page, 30));
+  g_assert_true (expected_warnings_seen[0]);
+  g_assert_true (expected_warnings_seen[1]);
+  g_assert_cmpstr (luma_subscription_page_get_value (page, "last-look"), ==, "");
+  memset (expected_warnings, 0, sizeof expected_warnings);
   g_assert_null (luma_subscription_page_get_forecast (page));
   g_assert_cmpuint (luma_chart_get_n_buckets (luma_subscription_page_get_chart (page)), ==, 0);
 
@@ -2078,6 +2307,8 @@ main (int   argc,
                                      NULL);
 
   g_test_add_func ("/ui/pages/subscription", test_subscription_page);
+  g_test_add_func ("/ui/pages/last-look", test_last_look);
+  g_test_add_func ("/ui/pages/last-look-sync", test_last_look_sync);
   g_test_add_func ("/ui/pages/chart", test_chart);
   g_test_add_func ("/ui/pages/chart-forecast", test_chart_forecast);
   g_test_add_func ("/ui/pages/chart-forecast-error", test_chart_forecast_error);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "luma-cache-private.h"
+#include "luma-forecast.h"
 #include "luma-format.h"
 #include "luma-search-provider.h"
 #include "luma-ui-test.h"
@@ -35,6 +36,9 @@ typedef struct
   GDBusConnection *bus;
   GSubprocess     *process;
   gint64           now;
+  /* The run-out days of the subscription page's forecast, 0 for none. */
+  gint64           acme_run_out;
+  gint64           globex_run_out;
 } Fixture;
 
 static LumaCache *
@@ -71,6 +75,33 @@ make_subscription (const char      *id,
   s->billing_emails = g_strdupv ((char **) none);
   s->version = 1;
   return s;
+}
+
+/* The subscription page's forecast over @cache, every day counted, as the
+ * page does: what the provider must say. */
+static gint64
+page_run_out (LumaCache       *cache,
+              LumaLicenseType  type,
+              gint64           start,
+              gint64           end,
+              gint64           consumed,
+              gint64           total,
+              gint64           now)
+{
+  g_autoptr(GArray) bounds = luma_forecast_day_bounds (start, end);
+  g_autoptr(GArray) counts = NULL;
+  g_autoptr(LumaForecast) forecast = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (bounds);
+  counts = luma_cache_count_in_ranges (cache, type, LUMA_USER_STATUS_ACTIVE,
+                                       (const gint64 *) (gpointer) bounds->data, bounds->len,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  forecast = luma_forecast_new ((const gint64 *) (gpointer) bounds->data,
+                                (const gint64 *) (gpointer) counts->data, counts->len,
+                                now, consumed, total);
+  return luma_forecast_get_run_out (forecast);
 }
 
 static void
@@ -142,6 +173,12 @@ write_caches (Fixture *fx)
   luma_cache_upsert_users (globex, users);
   g_assert_true (luma_cache_commit_batch (globex, NULL, NULL, &error));
   g_assert_no_error (error);
+
+  fx->acme_run_out = page_run_out (acme, LUMA_LICENSE_TYPE_SESSION, acme_s->start_date, acme_s->end_date,
+                                   45500, 50000, fx->now);
+  /* Globex: the figures of the superadmin's list, the history of its cache. */
+  fx->globex_run_out = page_run_out (globex, LUMA_LICENSE_TYPE_USER, fx->now - 10 * (gint64) DAY,
+                                     fx->now + 355 * (gint64) DAY, 100, 500, fx->now);
 }
 
 static void
@@ -303,17 +340,14 @@ test_search (Fixture       *fx,
   g_autofree char *expected = NULL;
   g_autofree char *summary = NULL;
   g_autoptr(GVariant) reply = NULL;
-  gint64 run_out;
 
-  /* A tenant by name: "Acme Corporation" / "91 % used · runs out on ...". */
+  /* A tenant by name: "Acme Corporation" / "91 % used · runs out on ...",
+   * the day of the subscription page's forecast (the recent rate). */
   ids = search (fx, acme_terms);
   g_assert_cmpuint (g_strv_length (ids), ==, 1);
   lines = metas (fx, ids);
-  run_out = luma_search_provider_estimate_run_out (fx->now - 180 * (gint64) DAY,
-                                                   fx->now + 185 * (gint64) DAY - 1, 50000, 45500,
-                                                   fx->now);
-  g_assert_cmpint (run_out, >, fx->now);
-  summary = luma_format_usage_summary (45500, 50000, run_out);
+  g_assert_cmpint (fx->acme_run_out, >, fx->now - DAY);
+  summary = luma_format_usage_summary (45500, 50000, fx->acme_run_out);
   expected = g_strdup_printf ("Acme Corporation|%s", summary);
   g_assert_cmpstr (lines[0], ==, expected);
   g_assert_true (g_str_has_prefix (summary, "91 %"));
@@ -336,6 +370,11 @@ test_search (Fixture       *fx,
   g_assert_cmpuint (g_strv_length (ids), ==, 1);
   lines = metas (fx, ids);
   g_assert_true (g_str_has_prefix (lines[0], "Globex Ltd.|20 %"));
+  g_clear_pointer (&summary, g_free);
+  g_clear_pointer (&expected, g_free);
+  summary = luma_format_usage_summary (100, 500, fx->globex_run_out);
+  expected = g_strdup_printf ("Globex Ltd.|%s", summary);
+  g_assert_cmpstr (lines[0], ==, expected);
   g_clear_pointer (&ids, g_strfreev);
   g_clear_pointer (&lines, g_strfreev);
 

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <locale.h>
 #include <time.h>
 
@@ -209,6 +211,24 @@ test_doubled_rate (void)
   /* 951 left: 96 days after today, day 175, 24 June. */
   g_assert_cmpint (f->run_out_day, ==, 175);
   assert_run_out (f, "2026-06-24");
+
+  /* The recent days alone (what the alerts and the desktop's search count)
+   * give the same rate and day. */
+  {
+    g_autoptr(LumaForecast) recent = NULL;
+    g_autofree gint64 *only = g_new0 (gint64, term.n_days);
+    guint first = 0;
+    guint n = luma_forecast_recent_days ((const gint64 *) (gpointer) term.bounds->data, term.n_days,
+                                         now, &first);
+
+    g_assert_cmpuint (first, ==, 49);
+    g_assert_cmpuint (n, ==, 31);
+    memcpy (only + first, term.counts + first, n * sizeof (gint64));
+    recent = luma_forecast_new ((const gint64 *) (gpointer) term.bounds->data, only, term.n_days,
+                                now, consumed, 1500);
+    g_assert_cmpfloat (recent->rate, ==, f->rate);
+    g_assert_cmpint (recent->run_out_day, ==, f->run_out_day);
+  }
 
   term_clear (&term);
 }
