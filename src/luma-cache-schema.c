@@ -190,6 +190,11 @@ static const char *const migrations[] = {
   "  consumed INTEGER NOT NULL,"
   "  PRIMARY KEY (external_id, day)"
   ") WITHOUT ROWID;",
+
+  /* 5 -> 6: each tenant's last refill, from the tenant list. A NULL change
+   * is unknown (a list stored before, or from an older server), 0 never. */
+  "ALTER TABLE tenants ADD COLUMN last_refill_on INTEGER;"
+  "ALTER TABLE tenants ADD COLUMN last_refill_change INTEGER;",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
