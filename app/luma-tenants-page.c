@@ -165,13 +165,13 @@ bind_last_refill (GtkLabel                *label,
       when = luma_format_date_time (s->last_refill_at);
       /* Translators: the last refill on the tenants board: its day, then the licenses
        * added or removed: "03/14/2026 · +1,000" */
-      text = g_strdup_printf (_("%s · %s"), day, change);
+      text = g_strdup_printf (C_("last refill", "%s · %s"), day, change);
       gtk_label_set_label (label, text);
       gtk_widget_set_tooltip_text (GTK_WIDGET (label), when);
       break;
     case LUMA_LAST_REFILL_NEVER:
       /* Translators: the Last Refill of a tenant that never had one */
-      gtk_label_set_label (label, C_("refill", "Never"));
+      gtk_label_set_label (label, C_("last refill", "Never"));
       gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
       break;
     case LUMA_LAST_REFILL_UNKNOWN:
