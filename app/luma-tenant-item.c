@@ -163,6 +163,52 @@ sign (int c)
   return (c > 0) - (c < 0);
 }
 
+/* Known first, then never, then unknown: the ranks of LumaLastRefill turned round. */
+static int
+refill_rank (const LumaTenantSummary *s)
+{
+  switch (s->last_refill)
+    {
+    case LUMA_LAST_REFILL_KNOWN:
+      return 0;
+    case LUMA_LAST_REFILL_NEVER:
+      return 1;
+    case LUMA_LAST_REFILL_UNKNOWN:
+    default:
+      return 2;
+    }
+}
+
+static int
+compare_refills (const LumaTenantSummary *x,
+                 const LumaTenantSummary *y,
+                 gboolean                 descending)
+{
+  int rx = refill_rank (x), ry = refill_rank (y);
+
+  /* Turned round beforehand when the view will turn it round: last either way. */
+  if (rx != ry)
+    return (rx < ry ? -1 : 1) * (descending ? -1 : 1);
+  if (rx != 0)
+    return 0;
+  if (x->last_refill_at != y->last_refill_at)
+    return x->last_refill_at < y->last_refill_at ? -1 : 1;
+  return (x->last_refill_change > y->last_refill_change) - (x->last_refill_change < y->last_refill_change);
+}
+
+int
+luma_tenant_item_compare_last_refill (gconstpointer a,
+                                      gconstpointer b,
+                                      gpointer      user_data)
+{
+  const LumaTenantItem *x = a;
+  const LumaTenantItem *y = b;
+  const gboolean *descending = user_data;
+  int c = compare_refills (x->summary, y->summary, descending != NULL && *descending);
+
+  return c != 0 ? c : luma_tenant_item_compare_risk (a, b, NULL);
+}
+
 /* Each column's order, then by risk; plain field reads, so a sort of
  * 10,000 items makes no property or collation calls per comparison. */
 int
@@ -194,6 +240,9 @@ luma_tenant_item_compare_column (gconstpointer a,
       break;
     case LUMA_TENANT_COLUMN_DAYS_LEFT:
       c = compare_days (x->days_left, y->days_left);
+      break;
+    case LUMA_TENANT_COLUMN_LAST_REFILL:
+      c = compare_refills (x->summary, y->summary, FALSE);
       break;
     case LUMA_TENANT_COLUMN_STATUS:
     default:

@@ -44,6 +44,7 @@ typedef enum
   LUMA_TENANT_COLUMN_STATUS,         /* by risk */
   LUMA_TENANT_COLUMN_END_DATE,
   LUMA_TENANT_COLUMN_DAYS_LEFT,      /* unknown last */
+  LUMA_TENANT_COLUMN_LAST_REFILL,    /* by time; never, then unknown, last */
 } LumaTenantColumn;
 
 /* The order of a column of the board (GINT_TO_POINTER (LumaTenantColumn) as
@@ -51,5 +52,14 @@ typedef enum
 int                      luma_tenant_item_compare_column (gconstpointer               a,
                                                           gconstpointer               b,
                                                           gpointer                    user_data);
+
+/* The order of the Last Refill column, ties by risk, with the tenants
+ * that never had a refill and then those the server did not say about
+ * after every known one in both directions: @user_data points to a
+ * gboolean, TRUE while the column is sorted descending (the column view
+ * turns every answer round then). A GCompareDataFunc for GtkCustomSorter. */
+int                      luma_tenant_item_compare_last_refill (gconstpointer          a,
+                                                               gconstpointer          b,
+                                                               gpointer               user_data);
 
 G_END_DECLS

@@ -30,6 +30,8 @@ struct _LumaTenantsPage
   GtkCustomFilter    *filter;
   GtkSorter          *sorter;           /* the view's: the column's, ties by risk */
   GtkColumnViewColumn *status_column;
+  LumaTenantItem     *probe[2];         /* equal but for the id: tell the sort's direction */
+  gboolean            descending;       /* the view's sort, for the Last Refill column */
   char               *search;
   int                 status_filter;    /* LumaCapacity, or -1 */
   int                 type_filter;      /* LumaLicenseType, or -1 */
@@ -54,7 +56,7 @@ G_DEFINE_FINAL_TYPE (LumaTenantsPage, luma_tenants_page, GTK_TYPE_WIDGET)
 enum { SIGNAL_TENANT_ACTIVATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-typedef enum { CELL_NAME, CELL_TYPE, CELL_USED, CELL_STATUS, CELL_END, CELL_DAYS } Cell;
+typedef enum { CELL_NAME, CELL_TYPE, CELL_USED, CELL_STATUS, CELL_END, CELL_DAYS, CELL_REFILL } Cell;
 
 static const char *const capacity_classes[LUMA_CAPACITY_N] = {
   [LUMA_CAPACITY_OK] = "luma-capacity-ok",
@@ -121,6 +123,7 @@ setup_cb (GtkSignalListItemFactory *factory,
       gtk_widget_add_css_class (child, "luma-capacity");
       break;
     case CELL_DAYS:
+    case CELL_REFILL:
       child = cell_label (TRUE);
       break;
     case CELL_TYPE:
@@ -141,6 +144,42 @@ set_capacity_class (GtkWidget    *widget,
       gtk_widget_add_css_class (widget, capacity_classes[i]);
     else
       gtk_widget_remove_css_class (widget, capacity_classes[i]);
+}
+
+/* The local day and the signed change, the whole time in the tooltip;
+ * "Never" for none, nothing when the server did not say. */
+static void
+bind_last_refill (GtkLabel                *label,
+                  const LumaTenantSummary *s)
+{
+  g_autofree char *day = NULL;
+  g_autofree char *change = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *when = NULL;
+
+  switch (s->last_refill)
+    {
+    case LUMA_LAST_REFILL_KNOWN:
+      day = luma_format_local_day (s->last_refill_at);
+      change = luma_format_signed_count (s->last_refill_change);
+      when = luma_format_date_time (s->last_refill_at);
+      /* Translators: the last refill on the tenants board: its day, then the licenses
+       * added or removed: "03/14/2026 · +1,000" */
+      text = g_strdup_printf (C_("last refill", "%s · %s"), day, change);
+      gtk_label_set_label (label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), when);
+      break;
+    case LUMA_LAST_REFILL_NEVER:
+      /* Translators: the Last Refill of a tenant that never had one */
+      gtk_label_set_label (label, C_("last refill", "Never"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
+      break;
+    case LUMA_LAST_REFILL_UNKNOWN:
+    default:
+      gtk_label_set_label (label, "");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
+      break;
+    }
 }
 
 static void
@@ -187,6 +226,9 @@ bind_cb (GtkSignalListItemFactory *factory,
     case CELL_END:
       text = luma_format_day (s->end_date);
       break;
+    case CELL_REFILL:
+      bind_last_refill (GTK_LABEL (child), s);
+      return;
     case CELL_DAYS:
     default:
       text = luma_format_days_left (luma_tenant_item_get_days_left (tenant));
@@ -200,7 +242,7 @@ bind_cb (GtkSignalListItemFactory *factory,
 /* Widths that keep every cell readable: a narrow window scrolls sideways. */
 static const int column_widths[] = {
   [CELL_NAME] = 200, [CELL_TYPE] = 125, [CELL_USED] = 150, [CELL_STATUS] = 160,
-  [CELL_END] = 110, [CELL_DAYS] = 90,
+  [CELL_END] = 110, [CELL_DAYS] = 90, [CELL_REFILL] = 150,
 };
 
 static GtkColumnViewColumn *
@@ -231,6 +273,15 @@ static GtkSorter *
 column_sorter (LumaTenantColumn column)
 {
   return GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_column, GINT_TO_POINTER (column), NULL));
+}
+
+/* Which way the view sorts, before the sort model sorts again: the Last
+ * Refill column keeps the tenants without one last either way. The probes
+ * differ only in their id, which every column's order ends with. */
+static void
+view_sorter_changed_cb (LumaTenantsPage *self)
+{
+  self->descending = gtk_sorter_compare (self->sorter, self->probe[0], self->probe[1]) == GTK_ORDERING_LARGER;
 }
 
 static gboolean
@@ -676,7 +727,11 @@ luma_tenants_page_dispose (GObject *object)
   g_clear_object (&self->cache);
   g_clear_object (&self->filtered);
   g_clear_object (&self->sorted);
+  if (self->sorter != NULL)
+    g_signal_handlers_disconnect_by_func (self->sorter, view_sorter_changed_cb, self);
   g_clear_object (&self->sorter);
+  g_clear_object (&self->probe[0]);
+  g_clear_object (&self->probe[1]);
   g_clear_object (&self->store);
   g_clear_error (&self->error);
   g_clear_pointer (&self->search, g_free);
@@ -738,10 +793,22 @@ luma_tenants_page_init (LumaTenantsPage *self)
                                     column_sorter (LUMA_TENANT_COLUMN_STATUS), FALSE);
   add_column (self, _("Contract End"), CELL_END, column_sorter (LUMA_TENANT_COLUMN_END_DATE), FALSE);
   add_column (self, _("Days Left"), CELL_DAYS, column_sorter (LUMA_TENANT_COLUMN_DAYS_LEFT), FALSE);
+  add_column (self, _("Last Refill"), CELL_REFILL,
+              GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_last_refill, &self->descending, NULL)),
+              FALSE);
 
   /* The view's sorter alone: each column's sorter breaks its ties by risk,
    * and none is unsorted (the view starts sorted by Status). */
   self->sorter = g_object_ref (gtk_column_view_get_sorter (self->view));
+  {
+    LumaTenantSummary probe = { .external_id = (char *) "a", .tenant_name = (char *) "" };
+
+    self->probe[0] = luma_tenant_item_new_at (&probe, NULL, 0);
+    probe.external_id = (char *) "b";
+    self->probe[1] = luma_tenant_item_new_at (&probe, NULL, 0);
+  }
+  /* Before the sort model's own handler, which sorts again. */
+  g_signal_connect_swapped (self->sorter, "changed", G_CALLBACK (view_sorter_changed_cb), self);
 
   /* Sorted before filtered: a filter or a search keeps the order, no new sort. */
   self->store = g_list_store_new (LUMA_TYPE_TENANT_ITEM);

@@ -695,7 +695,7 @@ answer_budget (CallKind kind,
     case CALL_CONVERSATIONS:
     case CALL_TENANTS:
       /* Lists without a page limit, and pages of up to 1,000 tenants of
-       * 11 values each: thousands of items fit. */
+       * at most 14 values each: thousands of items fit. */
       return (AnswerBudget) { MB (4), 65536 };
     case CALL_LOGIN:
     case CALL_REFILL:

@@ -190,6 +190,31 @@ static const char *const migrations[] = {
   "  consumed INTEGER NOT NULL,"
   "  PRIMARY KEY (external_id, day)"
   ") WITHOUT ROWID;",
+
+  /* 5 -> 6: each tenant's last refill, from the tenant list. A NULL change
+   * is unknown (a list stored before, or from an older server), 0 never.
+   * The table is rebuilt rather than altered, so that the step can run
+   * again over a table that has the columns (ADD COLUMN cannot). */
+  "CREATE TABLE IF NOT EXISTS tenants_6 ("
+  "  position INTEGER PRIMARY KEY,"
+  "  external_id TEXT NOT NULL UNIQUE,"
+  "  tenant_name TEXT NOT NULL,"
+  "  license_type INTEGER NOT NULL,"
+  "  start_date INTEGER NOT NULL,"
+  "  end_date INTEGER NOT NULL,"
+  "  total_purchase INTEGER NOT NULL,"
+  "  consumed INTEGER NOT NULL,"
+  "  available INTEGER NOT NULL,"
+  "  overage INTEGER NOT NULL,"
+  "  last_refill_on INTEGER,"
+  "  last_refill_change INTEGER"
+  ");"
+  "INSERT OR REPLACE INTO tenants_6 (position, external_id, tenant_name, license_type, start_date,"
+  "  end_date, total_purchase, consumed, available, overage)"
+  "  SELECT position, external_id, tenant_name, license_type, start_date, end_date,"
+  "  total_purchase, consumed, available, overage FROM tenants;"
+  "DROP TABLE tenants;"
+  "ALTER TABLE tenants_6 RENAME TO tenants;",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))

@@ -25,6 +25,47 @@ store_tenants_args_free (StoreTenantsArgs *args)
   g_free (args);
 }
 
+/* At @column the time, then the change: NULL unknown, 0 never. */
+static void
+bind_last_refill (sqlite3_stmt            *stmt,
+                  int                      column,
+                  const LumaTenantSummary *t)
+{
+  switch (t->last_refill)
+    {
+    case LUMA_LAST_REFILL_KNOWN:
+      sqlite3_bind_int64 (stmt, column, t->last_refill_at);
+      sqlite3_bind_int64 (stmt, column + 1, t->last_refill_change);
+      break;
+    case LUMA_LAST_REFILL_NEVER:
+      sqlite3_bind_null (stmt, column);
+      sqlite3_bind_int64 (stmt, column + 1, 0);
+      break;
+    case LUMA_LAST_REFILL_UNKNOWN:
+    default:
+      sqlite3_bind_null (stmt, column);
+      sqlite3_bind_null (stmt, column + 1);
+      break;
+    }
+}
+
+static void
+read_last_refill (sqlite3_stmt      *stmt,
+                  int                column,
+                  LumaTenantSummary *t)
+{
+  if (sqlite3_column_type (stmt, column + 1) == SQLITE_NULL)
+    t->last_refill = LUMA_LAST_REFILL_UNKNOWN;
+  else if (sqlite3_column_int64 (stmt, column + 1) == 0)
+    t->last_refill = LUMA_LAST_REFILL_NEVER;
+  else
+    {
+      t->last_refill = LUMA_LAST_REFILL_KNOWN;
+      t->last_refill_at = sqlite3_column_int64 (stmt, column);
+      t->last_refill_change = sqlite3_column_int64 (stmt, column + 1);
+    }
+}
+
 static gboolean
 store_tenants_func (LumaCache          *self,
                     gpointer            data,
@@ -48,7 +89,8 @@ store_tenants_func (LumaCache          *self,
       stmt = _luma_cache_db_prepare (self->wdb,
                                      "INSERT OR REPLACE INTO tenants (position, external_id, tenant_name,"
                                      " license_type, start_date, end_date, total_purchase, consumed, available,"
-                                     " overage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+                                     " overage, last_refill_on, last_refill_change)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, i);
@@ -61,6 +103,7 @@ store_tenants_func (LumaCache          *self,
       sqlite3_bind_int64 (stmt, 8, t->consumed);
       sqlite3_bind_int64 (stmt, 9, t->available);
       sqlite3_bind_int64 (stmt, 10, t->overage);
+      bind_last_refill (stmt, 11, t);
       if (!_luma_cache_db_step_done (self->wdb, stmt, error))
         return FALSE;
 
@@ -221,8 +264,8 @@ luma_cache_get_tenants (LumaCache  *self,
       return NULL;
     }
   stmt = _luma_cache_db_prepare (db,
-                                 "SELECT " LUMA_CACHE_TENANT_SUMMARY_COLS " FROM tenants ORDER BY position",
-                                 error);
+                                 "SELECT " LUMA_CACHE_TENANT_SUMMARY_COLS ", last_refill_on, last_refill_change"
+                                 " FROM tenants ORDER BY position", error);
   if (stmt == NULL)
     {
       _luma_cache_pool_release (self, db);
@@ -230,7 +273,12 @@ luma_cache_get_tenants (LumaCache  *self,
     }
   tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (tenants, _luma_cache_tenant_summary_from_row (stmt));
+    {
+      LumaTenantSummary *t = _luma_cache_tenant_summary_from_row (stmt);
+
+      read_last_refill (stmt, 9, t);
+      g_ptr_array_add (tenants, t);
+    }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {

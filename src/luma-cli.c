@@ -644,10 +644,13 @@ fill_empty_cells (char  **row,
 static int
 command_export_tenants (const CliOptions *options)
 {
-  static const gboolean numeric[] = { FALSE, FALSE, FALSE, FALSE, FALSE, TRUE, TRUE, TRUE, TRUE, FALSE, FALSE };
+  static const gboolean numeric[] = {
+    FALSE, FALSE, FALSE, FALSE, FALSE, TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE, TRUE,
+  };
   const char *header[] = {
     _("Tenant"), _("External ID"), _("License Type"), _("Start Date"), _("End Date"),
     _("Total Purchase"), _("Consumed"), _("Available"), _("Percent"), _("Status"), _("Runs Out On"),
+    _("Last Refill"), _("Last Refill Change"),
   };
   g_autoptr(LumaAccount) account = cli_account (options);
   g_autoptr(GPtrArray) tenants = NULL;
@@ -655,7 +658,7 @@ command_export_tenants (const CliOptions *options)
   g_autoptr(GError) error = NULL;
   gint64 stored_on = 0;
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (numeric) == 11);
+  G_STATIC_ASSERT (G_N_ELEMENTS (numeric) == 13);
   tenants = load_tenant_list (options, account, &stored_on, &error);
   if (tenants == NULL)
     {
@@ -688,6 +691,12 @@ command_export_tenants (const CliOptions *options)
                                      : NULL;
       row[9] = g_strdup (status_label (luma_report_status_for (t->consumed, t->total_purchase)));
       row[10] = run_out > 0 ? luma_format_iso8601_day (run_out) : NULL;
+      /* Empty both when there was none and when the server did not say. */
+      if (t->last_refill == LUMA_LAST_REFILL_KNOWN)
+        {
+          row[11] = csv_time (t->last_refill_at);
+          row[12] = g_strdup_printf ("%" G_GINT64_FORMAT, t->last_refill_change);
+        }
       fill_empty_cells (row, G_N_ELEMENTS (header));
       g_ptr_array_add (rows, row);
     }

@@ -28,6 +28,17 @@ luma_format_change (gint64 n)
   return g_strdup_printf ("%+'" G_GINT64_FORMAT, n);
 }
 
+char *
+luma_format_signed_count (gint64 n)
+{
+  g_autofree char *magnitude = NULL;
+
+  if (n == G_MININT64)
+    return luma_format_change (n);
+  magnitude = luma_format_count (n < 0 ? -n : n);
+  return g_strconcat (n < 0 ? "\xe2\x88\x92" /* − */ : n > 0 ? "+" : "", magnitude, NULL);
+}
+
 gulong
 luma_plural_n (gint64 n)
 {

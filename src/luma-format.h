@@ -30,6 +30,8 @@ G_BEGIN_DECLS
 char   *luma_format_count        (gint64                  n);
 /* The same with its sign always written: "+5,000", "-200", "+0". */
 char   *luma_format_change       (gint64                  n);
+/* The same as people read it: "+1,000", "−500" (U+2212 MINUS SIGN). */
+char   *luma_format_signed_count (gint64                  n);
 /* The n to give ngettext for a count of any size or sign. */
 gulong  luma_plural_n            (gint64                  n);
 /* A percentage rounded to a whole number: "85 %". */

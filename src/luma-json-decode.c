@@ -917,6 +917,43 @@ luma_conversation_list_from_json (JsonNode  *node,
 
 /* Platform */
 
+/* Absent: unknown (a server older than the member); null: never. */
+static gboolean
+decode_last_refill (JsonObject         *obj,
+                    const Path         *path,
+                    LumaTenantSummary  *t,
+                    GError            **error)
+{
+  const Path refill_path = { path, "lastRefill", 0 };
+  JsonNode *node = json_object_get_member (obj, "lastRefill");
+  JsonObject *refill;
+
+  if (node == NULL)
+    {
+      t->last_refill = LUMA_LAST_REFILL_UNKNOWN;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_NULL (node))
+    {
+      t->last_refill = LUMA_LAST_REFILL_NEVER;
+      return TRUE;
+    }
+  refill = as_object (node, &refill_path, error);
+  if (refill == NULL ||
+      !get_time (refill, &refill_path, "at", &t->last_refill_at, error) ||
+      !get_int (refill, &refill_path, "change", -LUMA_MAX_REFILL_CHANGE, LUMA_MAX_REFILL_CHANGE,
+                &t->last_refill_change, error))
+    return FALSE;
+  if (t->last_refill_change == 0)
+    {
+      set_error (error, &refill_path, "change", LUMA_PROTOCOL_ERROR_OUT_OF_RANGE,
+                 "a refill changes the total by a non-zero amount");
+      return FALSE;
+    }
+  t->last_refill = LUMA_LAST_REFILL_KNOWN;
+  return TRUE;
+}
+
 static LumaTenantSummary *
 decode_tenant_summary (JsonNode    *node,
                        const Path  *path,
@@ -939,7 +976,8 @@ decode_tenant_summary (JsonNode    *node,
       !get_count (obj, path, "consumed", &t->consumed, error) ||
       !get_count (obj, path, "available", &t->available, error) ||
       !get_count (obj, path, "overage", &t->overage, error) ||
-      !check_counts (path, t->total_purchase, t->consumed, t->available, t->overage, error))
+      !check_counts (path, t->total_purchase, t->consumed, t->available, t->overage, error) ||
+      !decode_last_refill (obj, path, t, error))
     goto fail;
 
   return g_steal_pointer (&t);

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 /* Counts are non-negative integers below 2^53 (docs/api.md §1). */
 #define LUMA_MAX_COUNT ((gint64) 9007199254740991) /* 2^53 - 1 */
 
+/* A refill or removal changes the total purchase by at most this much
+ * either way (docs/api.md §3.4). */
+#define LUMA_MAX_REFILL_CHANGE ((gint64) 1000000)
+
 /* The longest nextCursor a page may carry, in characters: real cursors are a
  * few dozen; a longer one would be stored and sent back on every sync. */
 #define LUMA_MAX_CURSOR_LENGTH 1024
@@ -80,6 +84,14 @@ typedef enum
   LUMA_PURCHASE_KIND_REMOVAL,
   LUMA_PURCHASE_KIND_AUTO_REFILL,
 } LumaPurchaseKind;
+
+/* What a tenant list says of a tenant's last refill (docs/api.md §3.2). */
+typedef enum
+{
+  LUMA_LAST_REFILL_UNKNOWN,   /* absent: an older server, or an older cache */
+  LUMA_LAST_REFILL_NEVER,     /* null: no refill nor removal yet */
+  LUMA_LAST_REFILL_KNOWN,
+} LumaLastRefill;
 
 const char *luma_license_type_to_string   (LumaLicenseType   value);
 gboolean    luma_license_type_from_string (const char       *str,
@@ -226,6 +238,9 @@ typedef struct
   gint64           consumed;
   gint64           available;
   gint64           overage;
+  LumaLastRefill   last_refill;         /* UNKNOWN: the server did not say */
+  gint64           last_refill_at;      /* unix seconds UTC; when KNOWN */
+  gint64           last_refill_change;  /* non-zero, negative for a removal; when KNOWN */
 } LumaTenantSummary;
 
 typedef struct

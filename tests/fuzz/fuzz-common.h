@@ -180,6 +180,13 @@ fuzz_check_tenant (const LumaTenantSummary *t)
   fuzz_check_time (t->start_date);
   fuzz_check_time (t->end_date);
   fuzz_check_counts (t->total_purchase, t->consumed, t->available, t->overage);
+  g_assert (t->last_refill <= LUMA_LAST_REFILL_KNOWN);
+  if (t->last_refill == LUMA_LAST_REFILL_KNOWN)
+    {
+      fuzz_check_time (t->last_refill_at);
+      g_assert (t->last_refill_change != 0);
+      g_assert (t->last_refill_change >= -LUMA_MAX_REFILL_CHANGE && t->last_refill_change <= LUMA_MAX_REFILL_CHANGE);
+    }
 }
 
 static inline void

@@ -857,6 +857,91 @@ test_platform (void)
   assert_api_error (error, LUMA_API_ERROR_VALIDATION, "VALIDATION_FAILED");
 }
 
+static const LumaTenantSummary *
+find_tenant (GPtrArray  *tenants,
+             const char *id)
+{
+  for (guint i = 0; i < tenants->len; i++)
+    {
+      const LumaTenantSummary *t = g_ptr_array_index (tenants, i);
+
+      if (g_strcmp0 (t->external_id, id) == 0)
+        return t;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+assert_last_refill (LumaApiClient *root,
+                    const char    *id,
+                    gint64         at,
+                    gint64         change)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tenants = list_tenants (root, &error);
+  const LumaTenantSummary *t;
+
+  g_assert_no_error (error);
+  t = find_tenant (tenants, id);
+  g_assert_cmpint (t->last_refill, ==, LUMA_LAST_REFILL_KNOWN);
+  g_assert_cmpint (t->last_refill_at, ==, at);
+  g_assert_cmpint (t->last_refill_change, ==, change);
+}
+
+/* The tenant list says each tenant's last refill or removal: what its
+ * purchase history holds before, then a refill, then a removal after it. */
+static void
+test_last_refill (void)
+{
+  g_autoptr(LumaApiClient) root = superadmin_client (ROOT_PASS);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tenants = list_tenants (root, &error);
+  g_autoptr(GPtrArray) purchases = NULL;
+  g_autoptr(LumaRefillResult) added = NULL;
+  g_autoptr(LumaRefillResult) removed = NULL;
+  const LumaPurchase *latest = NULL;
+  const LumaTenantSummary *t;
+
+  g_assert_no_error (error);
+  /* Every tenant says something: this server knows the member. */
+  for (guint i = 0; i < tenants->len; i++)
+    g_assert_cmpint (((LumaTenantSummary *) g_ptr_array_index (tenants, i))->last_refill, !=,
+                     LUMA_LAST_REFILL_UNKNOWN);
+
+  /* Before: the newest refill or removal of the purchase history (newest first), or never. */
+  luma_api_client_set_tenant (root, GAMMA);
+  purchases = get_purchases (root, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < purchases->len && latest == NULL; i++)
+    {
+      const LumaPurchase *p = g_ptr_array_index (purchases, i);
+
+      if (p->kind == LUMA_PURCHASE_KIND_REFILL || p->kind == LUMA_PURCHASE_KIND_REMOVAL)
+        latest = p;
+    }
+  t = find_tenant (tenants, GAMMA);
+  if (latest == NULL)
+    g_assert_cmpint (t->last_refill, ==, LUMA_LAST_REFILL_NEVER);
+  else
+    {
+      g_assert_cmpint (t->last_refill, ==, LUMA_LAST_REFILL_KNOWN);
+      g_assert_cmpint (t->last_refill_at, ==, latest->performed_on);
+      g_assert_cmpint (t->last_refill_change, ==, latest->change);
+    }
+
+  added = refill (root, GAMMA, 1000, "Customer order 5120", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (added->purchase->kind, ==, LUMA_PURCHASE_KIND_REFILL);
+  assert_last_refill (root, GAMMA, added->purchase->performed_on, 1000);
+
+  /* A removal after it, even within the same second, becomes the last. */
+  removed = refill (root, GAMMA, -7, "Unused licenses returned", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (removed->purchase->kind, ==, LUMA_PURCHASE_KIND_REMOVAL);
+  g_assert_cmpint (removed->purchase->performed_on, >=, added->purchase->performed_on);
+  assert_last_refill (root, GAMMA, removed->purchase->performed_on, -7);
+}
+
 /* Faults and retries */
 
 static void
@@ -1281,6 +1366,7 @@ main (int   argc,
   g_test_add_func ("/api-client/errors/auth", test_auth_errors);
   g_test_add_func ("/api-client/platform", test_platform);
   g_test_add_func ("/api-client/platform/tenant-pages", test_tenant_pages);
+  g_test_add_func ("/api-client/platform/last-refill", test_last_refill);
   g_test_add_func ("/api-client/faults/retries", test_retries);
   g_test_add_func ("/api-client/faults/retry-after", test_retry_after);
   g_test_add_func ("/api-client/faults/exhausted", test_retries_exhausted);

@@ -63,6 +63,42 @@ test_platform_login (void)
                    get_str (result, "token"));
 }
 
+/* lastRefill: null, or the newest REFILL or REMOVAL of the tenant's purchase history. */
+static void
+assert_last_refill_member (LumaTestSandbox *sb,
+                           const char      *token,
+                           JsonObject      *item)
+{
+  g_autofree char *path = g_strdup_printf ("/platform/tenants/%s/subscription/purchases",
+                                           get_str (item, "externalId"));
+  g_autoptr(LumaTestResponse) r = platform_request (sb, "GET", path, token, NULL, NULL, NULL);
+  JsonNode *member = json_object_get_member (item, "lastRefill");
+  JsonArray *purchases;
+  JsonObject *newest = NULL;
+
+  luma_test_assert_response (r, 200, NULL);
+  purchases = get_arr (luma_test_response_get_result (r), "items");
+  for (guint i = 0; i < json_array_get_length (purchases) && newest == NULL; i++)
+    {
+      JsonObject *p = json_array_get_object_element (purchases, i);
+
+      if (g_str_equal (get_str (p, "kind"), "REFILL") || g_str_equal (get_str (p, "kind"), "REMOVAL"))
+        newest = p;
+    }
+  g_assert_nonnull (member);
+  if (newest == NULL)
+    {
+      g_assert_true (JSON_NODE_HOLDS_NULL (member));
+      return;
+    }
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (member));
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (member)), ==, 2);
+  g_assert_cmpstr (get_str (json_node_get_object (member), "at"), ==, get_str (newest, "performedOn"));
+  g_assert_true (g_str_has_suffix (get_str (json_node_get_object (member), "at"), "Z"));
+  g_assert_cmpint (get_int (json_node_get_object (member), "change"), ==, get_int (newest, "change"));
+  g_assert_cmpint (get_int (json_node_get_object (member), "change"), !=, 0);
+}
+
 static void
 test_platform_tenants (void)
 {
@@ -91,6 +127,7 @@ test_platform_tenants (void)
         g_assert_cmpstr (get_str (item, members[m]), ==, get_str (sub, members[m]));
       for (guint m = 0; m < G_N_ELEMENTS (counts); m++)
         g_assert_cmpint (get_int (item, counts[m]), ==, get_int (sub, counts[m]));
+      assert_last_refill_member (sb, token, item);
     }
   g_assert_cmpstr (get_str (json_array_get_object_element (items, 2), "tenantName"), ==,
                    "Zeta & Söhne");
@@ -410,6 +447,21 @@ test_platform_refill (void)
     summary = get_obj (luma_test_response_get_result (removal), "subscription");
     g_assert_cmpint (get_int (summary, "available"), ==, 0);
     g_assert_cmpint (get_int (summary, "overage"), ==, 0);
+  }
+
+  /* The tenant list names the removal as the last refill. */
+  {
+    g_autoptr(LumaTestResponse) list = platform_request (sb, "GET", "/platform/tenants", token, NULL,
+                                                         NULL, NULL);
+    JsonObject *acme = json_array_get_object_element (get_arr (luma_test_response_get_result (list), "items"), 0);
+    JsonObject *last;
+
+    luma_test_assert_response (list, 200, NULL);
+    g_assert_cmpstr (get_str (acme, "externalId"), ==, ACME);
+    last = get_obj (acme, "lastRefill");
+    g_assert_cmpstr (get_str (last, "at"), ==, get_str (purchase, "performedOn"));
+    g_assert_cmpint (get_int (last, "change"), ==, -(total + 5000 - consumed));
+    assert_last_refill_member (sb, token, acme);
   }
 
   /* One more would go below consumed: refused, nothing changes. */

@@ -359,6 +359,7 @@ test_report_tenants (void)
   g_autoptr(CliResult) no_tenant = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autofree char *text = NULL;
+  guint refills = 0;
 
   g_mkdir_with_parents (g_get_user_data_dir (), 0700);
   sync = run_cli ("LUMA_PASSWORD", PASSWORD, "--server", luma_test_sandbox_get_url (sb),
@@ -380,7 +381,7 @@ test_report_tenants (void)
       g_autofree char *percent = NULL;
 
       g_assert_nonnull (t);
-      g_assert_cmpuint (g_strv_length (row), ==, 11);
+      g_assert_cmpuint (g_strv_length (row), ==, 13);
       consumed = json_object_get_int_member (t, "consumed");
       total = json_object_get_int_member (t, "totalPurchase");
       /* A name starting with = is guarded: no spreadsheet runs it. */
@@ -403,7 +404,23 @@ test_report_tenants (void)
       g_assert_cmpstr (row[8], ==, percent);
       g_assert_cmpstr (row[9], ==, consumed * 100 >= 95 * total ? "At or over capacity"
                                    : consumed * 100 >= 85 * total ? "Near capacity" : "OK");
+      /* The last refill: its time as the server wrote it (UTC), its change; empty for none. */
+      if (json_object_get_null_member (t, "lastRefill"))
+        {
+          g_assert_cmpstr (row[11], ==, "");
+          g_assert_cmpstr (row[12], ==, "");
+        }
+      else
+        {
+          JsonObject *last = json_object_get_object_member (t, "lastRefill");
+
+          g_assert_cmpstr (row[11], ==, json_object_get_string_member (last, "at"));
+          g_assert_cmpint (g_ascii_strtoll (row[12], NULL, 10), ==, json_object_get_int_member (last, "change"));
+          refills++;
+        }
     }
+  /* The sandbox's tenants of 20 licenses and more had refills. */
+  g_assert_cmpuint (refills, >, 0);
 
   /* A tenant admin has no board. */
   no_tenant = run_cli (NULL, NULL, "--server", luma_test_sandbox_get_url (sb), "--tenant", "half",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define MAX_SAFE_INTEGER G_GINT64_CONSTANT (9007199254740991)
+#define MAX_REFILL_CHANGE G_GINT64_CONSTANT (1000000)
 
 struct _SandboxServer
 {
@@ -333,9 +334,21 @@ append_summary (GString       *out,
     }
   g_string_append_printf (out,
                           ",\"totalPurchase\":%" G_GINT64_FORMAT ",\"consumed\":%" G_GINT64_FORMAT
-                          ",\"available\":%" G_GINT64_FORMAT ",\"overage\":%" G_GINT64_FORMAT "}",
+                          ",\"available\":%" G_GINT64_FORMAT ",\"overage\":%" G_GINT64_FORMAT,
                           t->total, t->consumed,
                           MAX (0, t->total - t->consumed), MAX (0, t->consumed - t->total));
+  if (with_details)
+    {
+      if (t->last_refill_change == 0)
+        g_string_append (out, ",\"lastRefill\":null");
+      else
+        {
+          g_string_append (out, ",\"lastRefill\":{\"at\":");
+          sandbox_json_append_time (out, t->last_refill_at);
+          g_string_append_printf (out, ",\"change\":%" G_GINT64_FORMAT "}", t->last_refill_change);
+        }
+    }
+  g_string_append_c (out, '}');
 }
 
 static void
@@ -959,6 +972,7 @@ handle_refills (SandboxServer     *self,
   gint64 change = 0;
   gint64 total_before = t->total;
   gint64 next_purchase_before = t->next_purchase;
+  gint64 last_refill_before[3] = { t->last_refill_at, t->last_refill_change, t->last_refill_number };
 
   if (key == NULL || *key == '\0')
     {
@@ -1013,7 +1027,7 @@ handle_refills (SandboxServer     *self,
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     append_error (errors, "REQUIRED", "change", "change is required");
   else if (!sandbox_json_node_is_int (node) ||
-           (change = json_node_get_int (node)) == 0 || change < -1000000 || change > 1000000)
+           (change = json_node_get_int (node)) == 0 || change < -MAX_REFILL_CHANGE || change > MAX_REFILL_CHANGE)
     append_error (errors, "INVALID_VALUE", "change", "change must be a non-zero integer from -1000000 to 1000000");
   else if (t->total + change > MAX_SAFE_INTEGER)
     append_error (errors, "INVALID_VALUE", "change", "the total purchase would be too large");
@@ -1091,6 +1105,9 @@ failed:
   /* Keep the tenant in memory as the database has it. */
   t->total = total_before;
   t->next_purchase = next_purchase_before;
+  t->last_refill_at = last_refill_before[0];
+  t->last_refill_change = last_refill_before[1];
+  t->last_refill_number = last_refill_before[2];
   reply_store_error (msg, error);
 }
 
@@ -1833,6 +1850,10 @@ control_subscription (SandboxServer     *self,
   if ((node = json_object_get_member (object, "totalPurchase")) != NULL &&
       (!sandbox_json_node_is_int (node) || (total = json_node_get_int (node)) < 0 || total > MAX_SAFE_INTEGER))
     append_error (errors, "INVALID_VALUE", "totalPurchase", "totalPurchase must be a non-negative integer");
+  else if (total - t->total > MAX_REFILL_CHANGE || t->total - total > MAX_REFILL_CHANGE)
+    /* It is entered as a refill, and a refill changes by at most this much. */
+    append_error (errors, "INVALID_VALUE", "totalPurchase",
+                  "totalPurchase may change by at most 1000000 at a time");
   if ((node = json_object_get_member (object, "startDate")) != NULL &&
       (!sandbox_json_node_is_string (node) || !sandbox_time_parse (json_node_get_string (node), &start)))
     append_error (errors, "INVALID_VALUE", "startDate", "startDate must be an ISO 8601 date-time with an offset");

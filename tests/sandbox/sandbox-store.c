@@ -134,6 +134,64 @@ sandbox_tenant_spec_free (SandboxTenantSpec *spec)
 }
 
 static gboolean
+is_refill (int kind)
+{
+  return kind == SANDBOX_KIND_REFILL || kind == SANDBOX_KIND_REMOVAL;
+}
+
+/* Keeps @t's last refill when (@performed, @number) is later than it. */
+static void
+note_refill (SandboxTenant *t,
+             gint64         performed,
+             gint64         number,
+             gint64         change)
+{
+  if (t->last_refill_change != 0 &&
+      (performed < t->last_refill_at ||
+       (performed == t->last_refill_at && number < t->last_refill_number)))
+    return;
+  t->last_refill_at = performed;
+  t->last_refill_number = number;
+  t->last_refill_change = change;
+}
+
+/* Every tenant's last refill in one pass over the refills of a kept database. */
+static gboolean
+load_last_refills (SandboxStore  *store,
+                   GError       **error)
+{
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree char *sql = g_strdup_printf ("SELECT tenant, performed, number, change FROM purchases"
+                                          " WHERE kind IN (%d, %d)",
+                                          SANDBOX_KIND_REFILL, SANDBOX_KIND_REMOVAL);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  for (guint i = 0; i < store->tenants->len; i++)
+    {
+      SandboxTenant *t = g_ptr_array_index (store->tenants, i);
+
+      g_hash_table_insert (by_id, &t->id, t);
+    }
+  stmt = prepare (store, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      SandboxTenant *t = g_hash_table_lookup (by_id, &id);
+
+      if (t != NULL)
+        note_refill (t, sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2),
+                     sqlite3_column_int64 (stmt, 3));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return set_error (store, error);
+  return TRUE;
+}
+
+static gboolean
 load_tenants (SandboxStore  *store,
               GError       **error)
 {
@@ -179,7 +237,7 @@ load_tenants (SandboxStore  *store,
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     return set_error (store, error);
-  return TRUE;
+  return load_last_refills (store, error);
 }
 
 SandboxStore *
@@ -850,6 +908,8 @@ sandbox_store_add_purchase (SandboxStore   *store,
     return set_error (store, error);
   tenant->next_purchase++;
   tenant->total += change;
+  if (is_refill (kind))
+    note_refill (tenant, performed, number, change);
 
   if (purchase_json != NULL)
     {

@@ -38,6 +38,11 @@ typedef struct
   gint64          last_time;
   gint64          feed_id;
   char           *domain;
+  /* The latest REFILL or REMOVAL (0 change: none), kept in memory from the
+   * purchases so that a list of 10,000 tenants reads no table. */
+  gint64          last_refill_at;
+  gint64          last_refill_change;
+  gint64          last_refill_number;
 } SandboxTenant;
 
 typedef struct

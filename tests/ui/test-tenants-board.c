@@ -102,21 +102,28 @@ compare_expected (gconstpointer a,
   return strcmp (x->external_id, y->external_id);
 }
 
-/* Every tenant, as the sandbox lists them, in pages of 1,000. */
-static GArray *
-read_sandbox_tenants (gint64 now)
+/* "Bearer TOKEN" of the superadmin. */
+static char *
+sandbox_auth (void)
 {
   g_autofree char *login_url = g_strconcat (luma_test_sandbox_get_url (sandbox), "/platform/login", NULL);
   g_autoptr(LumaTestResponse) login = luma_test_request ("POST", login_url,
                                                          "{\"username\": \"" ROOT_USER "\", \"password\": \"" ROOT_PASS "\"}",
                                                          NULL, NULL);
-  g_autofree char *auth = NULL;
+
+  luma_test_assert_response (login, 200, NULL);
+  return g_strdup_printf ("Bearer %s", json_object_get_string_member (luma_test_response_get_result (login), "token"));
+}
+
+/* Every tenant, as the sandbox lists them, in pages of 1,000. */
+static GArray *
+read_sandbox_tenants (gint64 now)
+{
+  g_autofree char *auth = sandbox_auth ();
   g_autofree char *cursor = NULL;
   GArray *all = g_array_new (FALSE, TRUE, sizeof (Expected));
 
   g_array_set_clear_func (all, (GDestroyNotify) expected_clear);
-  luma_test_assert_response (login, 200, NULL);
-  auth = g_strdup_printf ("Bearer %s", json_object_get_string_member (luma_test_response_get_result (login), "token"));
   do
     {
       g_autofree char *url = cursor != NULL
@@ -143,6 +150,97 @@ read_sandbox_tenants (gint64 now)
     }
   while (cursor != NULL);
   return all;
+}
+
+/* A refill through the sandbox; its performedOn in unix seconds. */
+static gint64
+sandbox_refill (const char *id,
+                gint64      change)
+{
+  g_autofree char *auth = sandbox_auth ();
+  g_autofree char *url = g_strdup_printf ("%s/platform/tenants/%s/refills", luma_test_sandbox_get_url (sandbox), id);
+  g_autofree char *body = g_strdup_printf ("{\"change\": %" G_GINT64_FORMAT ", \"reason\": \"Board test\"}", change);
+  g_autofree char *key = g_uuid_string_random ();
+  g_autoptr(LumaTestResponse) r = luma_test_request ("POST", url, body, "Authorization", auth,
+                                                     "Idempotency-Key", key, NULL);
+  JsonObject *purchase;
+
+  luma_test_assert_response (r, 201, NULL);
+  purchase = json_object_get_object_member (luma_test_response_get_result (r), "purchase");
+  return parse_time (json_object_get_string_member (purchase, "performedOn"));
+}
+
+static void
+collect_labels (GtkWidget *widget,
+                GPtrArray *labels)
+{
+  if (GTK_IS_LABEL (widget))
+    g_ptr_array_add (labels, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, labels);
+}
+
+/* The label of the last column (Last Refill) in the row on screen that shows @id. */
+static GtkLabel *
+refill_cell_of (LumaTenantsPage *tenants,
+                const char      *id)
+{
+  GtkWidget *list = luma_ui_test_find_descendant (GTK_WIDGET (_luma_tenants_page_get_view (tenants)),
+                                                  GTK_TYPE_LIST_VIEW);
+
+  g_assert_nonnull (list);
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+      gboolean ours = FALSE;
+
+      if (!gtk_widget_get_mapped (row))
+        continue;
+      collect_labels (row, labels);
+      for (guint i = 0; i < labels->len; i++)
+        ours |= g_strcmp0 (gtk_label_get_label (labels->pdata[i]), id) == 0;
+      if (ours)
+        return labels->pdata[labels->len - 1];
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  LumaTenantsPage *tenants;
+  const char      *id;
+  GtkLabel        *cell;
+} CellWait;
+
+static gboolean
+refill_cell_shown (gpointer data)
+{
+  CellWait *wait = data;
+
+  wait->cell = refill_cell_of (wait->tenants, wait->id);
+  return wait->cell != NULL;
+}
+
+/* What the view holds, for a failing test's log. */
+static void
+debug_rows (LumaTenantsPage *tenants)
+{
+  GtkWidget *list = luma_ui_test_find_descendant (GTK_WIDGET (_luma_tenants_page_get_view (tenants)),
+                                                  GTK_TYPE_LIST_VIEW);
+
+  g_test_message ("view mapped: %d", gtk_widget_get_mapped (GTK_WIDGET (_luma_tenants_page_get_view (tenants))));
+  for (GtkWidget *row = list != NULL ? gtk_widget_get_first_child (list) : NULL; row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+
+      collect_labels (row, labels);
+      g_test_message ("row %s mapped %d: %u labels, first %s", G_OBJECT_TYPE_NAME (row),
+                      gtk_widget_get_mapped (row), labels->len,
+                      labels->len > 0 ? gtk_label_get_label (labels->pdata[0]) : "-");
+    }
 }
 
 static gboolean
@@ -327,6 +425,76 @@ test_board (void)
         g_assert_cmpstr (luma_tenant_item_get_summary (item)->external_id, ==,
                          g_array_index (expected, Expected, i).external_id);
       }
+  }
+
+  /* A refill through the sandbox, a refresh: the row shows it, and it leads the
+   * Last Refill column sorted descending; tenants without one stay last either way. */
+  {
+    GtkColumnView *view = _luma_tenants_page_get_view (tenants);
+    g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (gtk_column_view_get_columns (view), 6);
+    const char *id = g_array_index (expected, Expected, N_TENANTS / 2).external_id;
+    gint64 at = sandbox_refill (id, 1000);
+    g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (at);
+    g_autofree char *day = g_date_time_format (local, "%x");
+    g_autofree char *time = g_date_time_format (local, "%x %X");
+    g_autofree char *count = g_strdup_printf ("%'d", 1000);
+    g_autofree char *text = g_strdup_printf ("%s · +%s", day, count);
+    g_autoptr(LumaTenantItem) first = NULL;
+    g_autoptr(LumaTenantItem) last = NULL;
+    GtkLabel *cell;
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (column), ==, "Last Refill");
+    luma_tenants_page_refresh (tenants);
+    g_assert_true (luma_ui_test_wait (tenants_loaded, tenants, 120));
+    g_assert_null (luma_tenants_page_get_error (tenants));
+
+    gtk_column_view_sort_by_column (view, column, GTK_SORT_DESCENDING);
+    first = g_list_model_get_item (shown, 0);
+    g_assert_cmpstr (luma_tenant_item_get_summary (first)->external_id, ==, id);
+    g_assert_cmpint (luma_tenant_item_get_summary (first)->last_refill_at, ==, at);
+    last = g_list_model_get_item (shown, N_TENANTS - 1);
+    g_assert_cmpint (luma_tenant_item_get_summary (last)->last_refill, ==, LUMA_LAST_REFILL_NEVER);
+    for (guint i = 1; i < N_TENANTS; i++)
+      {
+        g_autoptr(LumaTenantItem) a = g_list_model_get_item (shown, i - 1);
+        g_autoptr(LumaTenantItem) b = g_list_model_get_item (shown, i);
+        const LumaTenantSummary *sa = luma_tenant_item_get_summary (a);
+        const LumaTenantSummary *sb = luma_tenant_item_get_summary (b);
+
+        /* Known, newest first, then never. */
+        g_assert_cmpint (sa->last_refill == LUMA_LAST_REFILL_KNOWN ? 0 : 1, <=,
+                         sb->last_refill == LUMA_LAST_REFILL_KNOWN ? 0 : 1);
+        if (sa->last_refill == LUMA_LAST_REFILL_KNOWN && sb->last_refill == LUMA_LAST_REFILL_KNOWN)
+          g_assert_cmpint (sa->last_refill_at, >=, sb->last_refill_at);
+      }
+
+    /* The real cell of that row, on screen at the top once the view has drawn. */
+    {
+      CellWait cell_wait = { tenants, id, NULL };
+      GtkWidget *list = luma_ui_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+
+      /* The view keeps the row it showed across a sort: back to the first, once it has
+       * laid out the new order (GTK 4.8 has no gtk_column_view_scroll_to()). */
+      luma_ui_test_flush ();
+      g_assert_true (gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0));
+
+      if (!luma_ui_test_wait (refill_cell_shown, &cell_wait, 30))
+        debug_rows (tenants);
+      cell = cell_wait.cell;
+    }
+    g_assert_nonnull (cell);
+    g_assert_cmpstr (gtk_label_get_label (cell), ==, text);
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (cell)), ==, time);
+
+    /* Ascending: the oldest known first, never still last. */
+    gtk_column_view_sort_by_column (view, column, GTK_SORT_ASCENDING);
+    g_clear_object (&first);
+    g_clear_object (&last);
+    first = g_list_model_get_item (shown, 0);
+    last = g_list_model_get_item (shown, N_TENANTS - 1);
+    g_assert_cmpint (luma_tenant_item_get_summary (first)->last_refill, ==, LUMA_LAST_REFILL_KNOWN);
+    g_assert_cmpint (luma_tenant_item_get_summary (last)->last_refill, ==, LUMA_LAST_REFILL_NEVER);
+    luma_tenants_page_sort_by_risk (tenants);
   }
 
   sqlite3_close (db);

@@ -2051,6 +2051,65 @@ make_tenant (const char      *id,
 }
 
 static void
+set_last_refill (LumaTenantSummary *t,
+                 LumaLastRefill     state,
+                 gint64             at,
+                 gint64             change)
+{
+  t->last_refill = state;
+  t->last_refill_at = at;
+  t->last_refill_change = change;
+}
+
+/* A cache of the version before the last refill (schema 5) opens, keeps its
+ * tenant list with the last refill unknown, and stores the next list whole. */
+static void
+test_tenants_migration (void)
+{
+  g_autofree char *path = test_path ("tenants-v5.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tenants = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_tenant_summary_free);
+  g_autoptr(GPtrArray) got = NULL;
+  const LumaTenantSummary *t;
+
+  g_ptr_array_add (tenants, make_tenant ("acme", "Acme", LUMA_LICENSE_TYPE_SESSION, 1000, 760));
+  set_last_refill (g_ptr_array_index (tenants, 0), LUMA_LAST_REFILL_KNOWN, 1760000000, 250);
+  g_assert_true (luma_cache_store_tenants (cache, tenants, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  /* The file as the previous version left it: its tenants table, its user_version. */
+  raw_exec (path, "ALTER TABLE tenants DROP COLUMN last_refill_on;"
+                  "ALTER TABLE tenants DROP COLUMN last_refill_change;"
+                  "PRAGMA user_version = 5;");
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM pragma_table_info('tenants')"
+                                  " WHERE name LIKE 'last_refill%'"), ==, 0);
+
+  cache = open_ok (path);
+  g_assert_false (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (raw_int (path, "PRAGMA user_version"), >=, 6);
+  got = luma_cache_get_tenants (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (got->len, ==, 1);
+  t = g_ptr_array_index (got, 0);
+  g_assert_cmpstr (t->external_id, ==, "acme");
+  g_assert_cmpint (t->consumed, ==, 760);
+  /* Stored before the version knew it: unknown, not "never". */
+  g_assert_cmpint (t->last_refill, ==, LUMA_LAST_REFILL_UNKNOWN);
+  g_clear_pointer (&got, g_ptr_array_unref);
+
+  g_assert_true (luma_cache_store_tenants (cache, tenants, &error));
+  g_assert_no_error (error);
+  got = luma_cache_get_tenants (cache, NULL, &error);
+  g_assert_no_error (error);
+  t = g_ptr_array_index (got, 0);
+  g_assert_cmpint (t->last_refill, ==, LUMA_LAST_REFILL_KNOWN);
+  g_assert_cmpint (t->last_refill_at, ==, 1760000000);
+  g_assert_cmpint (t->last_refill_change, ==, 250);
+}
+
+static void
 test_tenants (void)
 {
   g_autofree char *path = test_path ("tenants.sqlite");
@@ -2068,6 +2127,10 @@ test_tenants (void)
 
   g_ptr_array_add (tenants, make_tenant ("zeta", "Zeta Ltd", LUMA_LICENSE_TYPE_USER, 50, 60));
   g_ptr_array_add (tenants, make_tenant ("acme", "Acme — Ünïcode", LUMA_LICENSE_TYPE_SESSION, 1000, 760));
+  g_ptr_array_add (tenants, make_tenant ("beta", "Beta", LUMA_LICENSE_TYPE_SESSION, 10, 1));
+  /* A removal, never, and unknown (an older server's list) */
+  set_last_refill (g_ptr_array_index (tenants, 0), LUMA_LAST_REFILL_KNOWN, 1760000000, -500);
+  set_last_refill (g_ptr_array_index (tenants, 1), LUMA_LAST_REFILL_NEVER, 0, 0);
   g_assert_true (luma_cache_store_tenants (cache, tenants, &error));
   g_assert_no_error (error);
 
@@ -2077,9 +2140,9 @@ test_tenants (void)
   got = luma_cache_get_tenants (cache, &stored_on, &error);
   g_assert_no_error (error);
   g_assert_nonnull (got);
-  g_assert_cmpuint (got->len, ==, 2);
+  g_assert_cmpuint (got->len, ==, 3);
   g_assert_cmpint (stored_on, >=, before);
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < 3; i++)
     {
       const LumaTenantSummary *a = g_ptr_array_index (tenants, i);
       const LumaTenantSummary *b = g_ptr_array_index (got, i);
@@ -2093,10 +2156,14 @@ test_tenants (void)
       g_assert_cmpint (a->consumed, ==, b->consumed);
       g_assert_cmpint (a->available, ==, b->available);
       g_assert_cmpint (a->overage, ==, b->overage);
+      g_assert_cmpint (a->last_refill, ==, b->last_refill);
+      g_assert_cmpint (a->last_refill_at, ==, b->last_refill_at);
+      g_assert_cmpint (a->last_refill_change, ==, b->last_refill_change);
     }
   g_clear_pointer (&got, g_ptr_array_unref);
 
   /* Storing replaces the list; an empty list is a list, not "never". */
+  g_ptr_array_remove_index (tenants, 2);
   g_ptr_array_remove_index (tenants, 0);
   g_assert_true (luma_cache_store_tenants (cache, tenants, &error));
   got = luma_cache_get_tenants (cache, NULL, &error);
@@ -2270,6 +2337,7 @@ main (int   argc,
   g_test_add_func ("/cache/thresholds", test_thresholds);
   g_test_add_func ("/cache/resources", test_subscription_purchases_conversations);
   g_test_add_func ("/cache/tenants", test_tenants);
+  g_test_add_func ("/cache/tenants/migration", test_tenants_migration);
   g_test_add_func ("/cache/tenant-samples", test_tenant_samples);
   g_test_add_func ("/cache/async-pages", test_async_pages);
   g_test_add_func ("/cache/close-during-index-build", test_close_during_index_build);

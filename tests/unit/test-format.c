@@ -68,7 +68,10 @@ test_format_count (void)
   check_owned (luma_format_change (5000), "+5000");
 
   if (setlocale (LC_ALL, "de_DE.UTF-8") != NULL || setlocale (LC_ALL, "de_DE.utf8") != NULL)
-    check_owned (luma_format_count (1234567), "1.234.567");
+    {
+      check_owned (luma_format_count (1234567), "1.234.567");
+      check_owned (luma_format_signed_count (-1500), "\xe2\x88\x92" "1.500");
+    }
 
   if (!set_english ())
     return;
@@ -80,6 +83,12 @@ test_format_count (void)
   check_owned (luma_format_change (5000), "+5,000");
   check_owned (luma_format_change (-200), "-200");
   check_owned (luma_format_change (0), "+0");
+  /* A true minus sign (U+2212), as people write it. */
+  check_owned (luma_format_signed_count (1000), "+1,000");
+  check_owned (luma_format_signed_count (-500), "\xe2\x88\x92" "500");
+  check_owned (luma_format_signed_count (-1000000), "\xe2\x88\x92" "1,000,000");
+  check_owned (luma_format_signed_count (0), "0");
+  check_owned (luma_format_signed_count (G_MININT64), "-9,223,372,036,854,775,808");
   check_owned (luma_format_percent (85.4), "85 %");
   check_owned (luma_format_percent (75), "75 %");
   check_owned (luma_format_percent (0), "0 %");

@@ -688,10 +688,11 @@ test_conversations (void)
 #define TENANTS \
   "{\"items\": [{\"externalId\": \"acme\", \"tenantName\": \"Acme Corporation\", \"licenseType\": \"SESSION\"," \
   " \"startDate\": \"2026-01-01T00:00:00Z\", \"endDate\": \"2026-12-31T23:59:59Z\"," \
-  " \"totalPurchase\": 50000, \"consumed\": 48213, \"available\": 1787, \"overage\": 0}," \
+  " \"totalPurchase\": 50000, \"consumed\": 48213, \"available\": 1787, \"overage\": 0," \
+  " \"lastRefill\": {\"at\": \"2026-09-02T13:40:00+02:00\", \"change\": -500}}," \
   " {\"externalId\": \"globex\", \"tenantName\": \"Globex\", \"licenseType\": \"USER\"," \
   " \"startDate\": \"2026-01-01T00:00:00Z\", \"endDate\": \"2026-12-31T23:59:59Z\"," \
-  " \"totalPurchase\": 100, \"consumed\": 120, \"available\": 0, \"overage\": 20}]}"
+  " \"totalPurchase\": 100, \"consumed\": 120, \"available\": 0, \"overage\": 20, \"lastRefill\": null}]}"
 
 #define REFILL \
   "{\"purchase\": {\"purchaseId\": \"P-0004\", \"performedOn\": \"2026-11-28T09:01:12Z\", \"kind\": \"REFILL\"," \
@@ -711,6 +712,22 @@ test_platform (void)
     { "items[1]", "overage", "19", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "resultData.items[1].overage" },
     { "items[1]", "licenseType", "\"user\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "resultData.items[1].licenseType" },
     { "items[0]", "consumed", NULL, LUMA_PROTOCOL_ERROR_MISSING_FIELD, "resultData.items[0].consumed" },
+    /* The last refill: an object or null, strictly */
+    { "items[0]", "lastRefill", "\"2026-09-02T11:40:00Z\"", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "resultData.items[0].lastRefill" },
+    { "items[1]", "lastRefill", "[]", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "resultData.items[1].lastRefill" },
+    { "items[1]", "lastRefill", "5000", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "resultData.items[1].lastRefill" },
+    { "items[0].lastRefill", "change", "0", LUMA_PROTOCOL_ERROR_OUT_OF_RANGE, "resultData.items[0].lastRefill.change" },
+    { "items[0].lastRefill", "change", "1000001", LUMA_PROTOCOL_ERROR_OUT_OF_RANGE, "resultData.items[0].lastRefill.change" },
+    { "items[0].lastRefill", "change", "-1000001", LUMA_PROTOCOL_ERROR_OUT_OF_RANGE, "resultData.items[0].lastRefill.change" },
+    { "items[0].lastRefill", "change", "\"500\"", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "resultData.items[0].lastRefill.change" },
+    { "items[0].lastRefill", "change", "5.5", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "resultData.items[0].lastRefill.change" },
+    { "items[0].lastRefill", "change", "null", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "resultData.items[0].lastRefill.change" },
+    { "items[0].lastRefill", "change", NULL, LUMA_PROTOCOL_ERROR_MISSING_FIELD, "resultData.items[0].lastRefill.change" },
+    { "items[0].lastRefill", "at", "\"2026-13-02T11:40:00Z\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "resultData.items[0].lastRefill.at" },
+    { "items[0].lastRefill", "at", "\"2026-09-02T11:40:00\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "resultData.items[0].lastRefill.at" },
+    { "items[0].lastRefill", "at", "\"yesterday\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "resultData.items[0].lastRefill.at" },
+    { "items[0].lastRefill", "at", "1788349200", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "resultData.items[0].lastRefill.at" },
+    { "items[0].lastRefill", "at", NULL, LUMA_PROTOCOL_ERROR_MISSING_FIELD, "resultData.items[0].lastRefill.at" },
   };
   static const BadCase refill_cases[] = {
     { "", "purchase", NULL, LUMA_PROTOCOL_ERROR_MISSING_FIELD, "resultData.purchase" },
@@ -739,6 +756,30 @@ test_platform (void)
   g_assert_cmpstr (t->external_id, ==, "globex");
   g_assert_cmpint (t->license_type, ==, LUMA_LICENSE_TYPE_USER);
   g_assert_cmpint (t->overage, ==, 20);
+  g_assert_cmpint (t->last_refill, ==, LUMA_LAST_REFILL_NEVER);
+  t = g_ptr_array_index (tenants, 0);
+  g_assert_cmpint (t->last_refill, ==, LUMA_LAST_REFILL_KNOWN);
+  /* 2026-09-02T11:40:00Z, written with another offset */
+  g_assert_cmpint (t->last_refill_at, ==, 1788349200);
+  g_assert_cmpint (t->last_refill_change, ==, -500);
+  /* An older server says nothing: unknown, not never. */
+  {
+    g_autoptr(JsonNode) older = mutate (TENANTS, "items[0]", "lastRefill", NULL);
+    g_autoptr(GPtrArray) list = luma_tenant_list_from_json (older, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (((LumaTenantSummary *) g_ptr_array_index (list, 0))->last_refill, ==,
+                     LUMA_LAST_REFILL_UNKNOWN);
+  }
+  /* The bounds of a refill are accepted. */
+  {
+    g_autoptr(JsonNode) largest = mutate (TENANTS, "items[0].lastRefill", "change", "1000000");
+    g_autoptr(GPtrArray) list = luma_tenant_list_from_json (largest, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (((LumaTenantSummary *) g_ptr_array_index (list, 0))->last_refill_change, ==, 1000000);
+  }
+  t = g_ptr_array_index (tenants, 1);
   {
     g_autoptr(LumaTenantSummary) copy = luma_tenant_summary_copy (t);
     g_assert_cmpstr (copy->tenant_name, ==, "Globex");
