@@ -77,14 +77,6 @@ luma_format_day (gint64 unix_seconds)
 }
 
 char *
-luma_format_day_long (gint64 unix_seconds)
-{
-  /* Translators: the date the contract ends, as in "31 December 2026"; see
-   * the g_date_time_format() documentation for the codes */
-  return format_at (unix_seconds, TRUE, _("%-d %B %Y"));
-}
-
-char *
 luma_format_month (gint64 unix_seconds)
 {
   return or_empty (format_at (unix_seconds, TRUE, "%b"));
@@ -117,10 +109,8 @@ luma_format_weekday (gint64 unix_seconds)
 char *
 luma_format_record_time (gint64 unix_seconds)
 {
-  /* Translators: date and time of a row of the consumption history, in the
-   * format of g_date_time_format(); put them in your language's order, e.g.
-   * "%d.%m.%Y %H:%M:%S". */
-  return or_empty (format_at (unix_seconds, FALSE, _("%Y-%m-%d %H:%M:%S")));
+  /* The history writes its moments as every other page does. */
+  return luma_format_date_time (unix_seconds);
 }
 
 /* ---- Sentences ------------------------------------------------------------------------------- */
