@@ -12,14 +12,41 @@
 #include "luma-application.h"
 #include "luma-cli.h"
 
+/* Where the translations are: LUMA_LOCALEDIR when set; the build folder's compiled
+ * catalogs (po/LANG/LC_MESSAGES) when the program runs from a meson build folder, where the
+ * installed ones are missing or older; else the installed ones. */
+static char *
+find_locale_dir (void)
+{
+  const char *dir = g_getenv ("LUMA_LOCALEDIR");
+  g_autofree char *exe = NULL;
+  g_autofree char *exe_dir = NULL;
+  g_autofree char *build_marker = NULL;
+
+  if (dir != NULL && *dir != '\0')
+    return g_strdup (dir);
+
+  exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (exe != NULL)
+    {
+      exe_dir = g_path_get_dirname (exe);
+      build_marker = g_build_filename (exe_dir, "..", "meson-private", NULL);
+      if (g_file_test (build_marker, G_FILE_TEST_IS_DIR))
+        return g_build_filename (exe_dir, "..", "po", NULL);
+    }
+
+  return g_strdup (LOCALEDIR);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(LumaApplication) app = NULL;
+  g_autofree char *locale_dir = find_locale_dir ();
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
