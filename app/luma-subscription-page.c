@@ -13,6 +13,7 @@
 #include "luma-gauge.h"
 #include "luma-a11y.h"
 #include "luma-subscription-page-private.h"
+#include "luma-utils.h"
 
 #define DAY (24 * 3600)
 #define WEEK (7 * DAY)
@@ -29,6 +30,8 @@ struct _LumaSubscriptionPage
   guint              synced_timeout;
 
   GtkStack          *stack;
+  AdwStatusPage     *loading_page;
+  GtkProgressBar    *loading_progress;
   GtkLabel          *tenant_label;
   GtkLabel          *synced_label;
   GtkButton         *refill_button;
@@ -171,7 +174,16 @@ show_subscription (LumaSubscriptionPage *self)
 
   if (s == NULL)
     {
-      gtk_stack_set_visible_child_name (self->stack, "empty");
+      /* The first sync: what it is doing, not that there is nothing. */
+      if (self->sync != NULL && luma_sync_get_running (self->sync))
+        {
+          luma_show_first_sync_progress (self->loading_page, self->loading_progress, self->sync);
+          gtk_stack_set_visible_child_name (self->stack, "loading");
+        }
+      else
+        {
+          gtk_stack_set_visible_child_name (self->stack, "empty");
+        }
       return;
     }
 
@@ -229,6 +241,18 @@ luma_subscription_page_reload (LumaSubscriptionPage *self)
   start_chart (self);
 }
 
+static void
+sync_progress_cb (LumaSubscriptionPage *self)
+{
+  if (self->subscription != NULL)
+    return;
+  /* The subscription is stored before the purchases and the records: show it at once. */
+  if (self->sync != NULL && luma_sync_get_phase (self->sync) > LUMA_SYNC_PHASE_SUBSCRIPTION)
+    luma_subscription_page_reload (self);
+  else
+    show_subscription (self);
+}
+
 void
 luma_subscription_page_set_context (LumaSubscriptionPage *self,
                                     LumaCache            *cache,
@@ -239,8 +263,16 @@ luma_subscription_page_set_context (LumaSubscriptionPage *self,
   g_return_if_fail (cache == NULL || LUMA_IS_CACHE (cache));
   g_return_if_fail (sync == NULL || LUMA_IS_SYNC (sync));
 
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
   g_set_object (&self->cache, cache);
   g_set_object (&self->sync, sync);
+  if (sync != NULL)
+    {
+      g_signal_connect_swapped (sync, "notify::running", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::phase", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::done", G_CALLBACK (sync_progress_cb), self);
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->refill_button), superadmin);
   luma_contacts_editor_set_context (self->contacts_editor, cache, sync);
 
@@ -287,6 +319,13 @@ luma_subscription_page_get_value (LumaSubscriptionPage *self,
   return NULL;
 }
 
+LumaContactsEditor *
+luma_subscription_page_get_contacts_editor (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+  return self->contacts_editor;
+}
+
 LumaChart *
 luma_subscription_page_get_chart (LumaSubscriptionPage *self)
 {
@@ -317,6 +356,8 @@ luma_subscription_page_dispose (GObject *object)
   g_clear_object (&self->chart_cancellable);
   g_clear_handle_id (&self->synced_timeout, g_source_remove);
   /* Before the template: destroying the day/week buttons toggles them. */
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->cache);
   g_clear_object (&self->sync);
   g_clear_pointer (&self->subscription, luma_subscription_free);
@@ -344,6 +385,8 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/lumadesk/Subscription/luma-subscription-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, loading_progress);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, tenant_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, synced_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, refill_button);
