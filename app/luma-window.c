@@ -45,8 +45,12 @@ struct _LumaWindow
   gboolean              ready;
   char                 *last_toast;
   LeaveAction           leave_after_save;   /* what a save of the unsaved edits leads to */
+  LeaveAction           leave_after_idle;   /* what Discard leads to, once its dialog is gone */
   GtkWindow            *leave_dialog;       /* the question about unsaved edits, while open */
   guint                 focus_idle;
+  gboolean              focus_into_page;    /* the main page changed: focus goes into it */
+  GtkWidget            *focus_before;       /* the focus when the page had none to take */
+  guint                 focus_retries;
 
   AdwHeaderBar         *header_bar;
   GtkButton            *back_button;
@@ -263,6 +267,27 @@ visible_page (LumaWindow *self)
   return page;
 }
 
+/* Focuses the first widget of @widget that takes focus and is shown, in the order of the
+ * widget tree (a page's first row, field or button). */
+static gboolean
+focus_first (GtkWidget *widget)
+{
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_is_sensitive (widget) ||
+      !gtk_widget_get_can_focus (widget))
+    return FALSE;
+  /* Scrolled windows, viewports and lists take focus only to pass it on: their rows first */
+  if (gtk_widget_get_focusable (widget) && !GTK_IS_SCROLLED_WINDOW (widget) &&
+      !GTK_IS_VIEWPORT (widget) && !GTK_IS_LIST_BOX (widget) && gtk_widget_grab_focus (widget))
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (focus_first (child))
+      return TRUE;
+
+  return FALSE;
+}
+
 static gboolean
 focus_idle_cb (gpointer user_data)
 {
@@ -270,24 +295,43 @@ focus_idle_cb (gpointer user_data)
   GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
   GtkWidget *page = visible_page (self);
 
+  gboolean into_page = self->focus_into_page;
+
   self->focus_idle = 0;
+  self->focus_into_page = FALSE;
   if (page == NULL || !gtk_widget_get_visible (GTK_WIDGET (self)))
     return G_SOURCE_REMOVE;
 
-  /* Focus stays where it still means something: in the header bar, the banner, or the page
-   * shown. Focus in a page that went away (or none) goes to the page shown. */
+  /* Focus already on the page shown stays. After a switch between a tenant's pages, focus in
+   * the header bar or the banner stays too (the page switcher, Refresh); after a change of
+   * the main page (connected, another account, Back) it goes into the new page, and focus on
+   * a page that went away (or none) always does. */
   if (focus != NULL && gtk_widget_get_mapped (focus) &&
-      (!gtk_widget_is_ancestor (focus, GTK_WIDGET (self->main_stack)) ||
-       gtk_widget_is_ancestor (focus, page)))
+      (gtk_widget_is_ancestor (focus, page) ||
+       (!into_page && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->main_stack)))))
     return G_SOURCE_REMOVE;
 
   if (page == GTK_WIDGET (self->history_page))
     luma_history_page_focus_search (self->history_page);
   else if (page == GTK_WIDGET (self->tenants_page))
     luma_tenants_page_focus_search (self->tenants_page);
-  else if (!gtk_widget_child_focus (page, GTK_DIR_TAB_FORWARD))
-    gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  else if (!focus_first (page) && self->focus_retries < 40)
+    {
+      /* Nothing to focus yet (a loading page): again in a moment, unless the user moved the
+       * focus meanwhile. */
+      if (self->focus_retries == 0)
+        g_set_weak_pointer (&self->focus_before, focus);
+      if (self->focus_retries == 0 || self->focus_before == focus)
+        {
+          self->focus_retries++;
+          self->focus_into_page = into_page;
+          self->focus_idle = g_timeout_add (250, focus_idle_cb, self);
+          return G_SOURCE_REMOVE;
+        }
+    }
 
+  self->focus_retries = 0;
+  g_clear_weak_pointer (&self->focus_before);
   return G_SOURCE_REMOVE;
 }
 
@@ -296,14 +340,18 @@ focus_idle_cb (gpointer user_data)
 static void
 queue_focus_check (LumaWindow *self)
 {
-  if (self->focus_idle == 0)
-    self->focus_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_idle_cb, self, NULL);
+  /* A new change of page starts over (a retry waiting for a loading page is dropped). */
+  g_clear_handle_id (&self->focus_idle, g_source_remove);
+  self->focus_retries = 0;
+  g_clear_weak_pointer (&self->focus_before);
+  self->focus_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_idle_cb, self, NULL);
 }
 
 static void
 main_stack_changed_cb (LumaWindow *self)
 {
   update_header (self);
+  self->focus_into_page = TRUE;
   queue_focus_check (self);
 }
 
@@ -921,6 +969,17 @@ leave (LumaWindow  *self,
     }
 }
 
+static gboolean
+leave_idle_cb (gpointer user_data)
+{
+  LumaWindow *self = LUMA_WINDOW (user_data);
+  LeaveAction action = self->leave_after_idle;
+
+  self->leave_after_idle = LEAVE_NONE;
+  leave (self, action);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 show_editor (LumaWindow *self)
 {
@@ -963,7 +1022,9 @@ leave_response_cb (AdwMessageDialog *dialog,
   else if (g_strcmp0 (response, "discard") == 0)
     {
       luma_contacts_editor_cancel (editor);
-      leave (self, action);
+      /* After the dialog is gone: closing its parent under it would leave it dangling. */
+      self->leave_after_idle = action;
+      g_idle_add_full (G_PRIORITY_DEFAULT, leave_idle_cb, g_object_ref (self), g_object_unref);
     }
   else
     {
@@ -1160,6 +1221,7 @@ luma_window_dispose (GObject *object)
   g_clear_object (&self->account);
   g_clear_pointer (&self->last_toast, g_free);
   g_clear_handle_id (&self->focus_idle, g_source_remove);
+  g_clear_weak_pointer (&self->focus_before);
 
   G_OBJECT_CLASS (luma_window_parent_class)->dispose (object);
 }
