@@ -28,6 +28,10 @@ struct _LumaConversationWindow
   AdwStatusPage   *error_page;
   GtkListBox      *conversation_list;
   GtkListBox      *transcript;
+  AdwLeaflet      *leaflet;
+  GtkWidget       *list_pane;
+  GtkWidget       *transcript_pane;
+  GtkButton       *back_button;
 };
 
 G_DEFINE_FINAL_TYPE (LumaConversationWindow, luma_conversation_window, ADW_TYPE_WINDOW)
@@ -148,8 +152,29 @@ static void
 conversation_selected_cb (LumaConversationWindow *self,
                           GtkListBoxRow          *row)
 {
-  if (row != NULL)
-    luma_conversation_window_select (self, (guint) gtk_list_box_row_get_index (row));
+  if (row == NULL)
+    return;
+  luma_conversation_window_select (self, (guint) gtk_list_box_row_get_index (row));
+  /* Narrow: the transcript takes the place of the list */
+  adw_leaflet_set_visible_child (self->leaflet, self->transcript_pane);
+}
+
+static void
+leaflet_changed_cb (LumaConversationWindow *self)
+{
+  /* Also while the template is built, before its children are bound */
+  if (self->leaflet == NULL || self->back_button == NULL)
+    return;
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button),
+                          adw_leaflet_get_folded (self->leaflet) &&
+                          adw_leaflet_get_visible_child (self->leaflet) == self->transcript_pane);
+}
+
+static void
+back_clicked_cb (LumaConversationWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  gtk_widget_grab_focus (GTK_WIDGET (self->conversation_list));
 }
 
 static void
@@ -262,7 +287,13 @@ luma_conversation_window_class_init (LumaConversationWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, conversation_list);
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, transcript);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, transcript_pane);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, back_button);
   gtk_widget_class_bind_template_callback (widget_class, conversation_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, leaflet_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
