@@ -32,6 +32,7 @@ struct _LumaConversationWindow
   GtkWidget       *list_pane;
   GtkWidget       *transcript_pane;
   GtkButton       *back_button;
+  guint            back_idle;
 };
 
 G_DEFINE_FINAL_TYPE (LumaConversationWindow, luma_conversation_window, ADW_TYPE_WINDOW)
@@ -159,15 +160,27 @@ conversation_selected_cb (LumaConversationWindow *self,
   adw_leaflet_set_visible_child (self->leaflet, self->transcript_pane);
 }
 
+static gboolean
+update_back_button_cb (gpointer user_data)
+{
+  LumaConversationWindow *self = user_data;
+
+  self->back_idle = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button),
+                          adw_leaflet_get_folded (self->leaflet) &&
+                          adw_leaflet_get_visible_child (self->leaflet) == self->transcript_pane);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 leaflet_changed_cb (LumaConversationWindow *self)
 {
   /* Also while the template is built, before its children are bound */
   if (self->leaflet == NULL || self->back_button == NULL)
     return;
-  gtk_widget_set_visible (GTK_WIDGET (self->back_button),
-                          adw_leaflet_get_folded (self->leaflet) &&
-                          adw_leaflet_get_visible_child (self->leaflet) == self->transcript_pane);
+  /* The leaflet folds while it is laid out: change the header bar after that. */
+  if (self->back_idle == 0)
+    self->back_idle = g_idle_add (update_back_button_cb, self);
 }
 
 static void
@@ -255,6 +268,7 @@ luma_conversation_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->back_idle, g_source_remove);
   g_clear_object (&self->sync);
   g_clear_pointer (&self->conversations, g_ptr_array_unref);
 

@@ -46,6 +46,31 @@ settle (guint milliseconds)
 }
 
 static void
+painted_cb (GdkFrameClock *clock,
+            gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Until the window was laid out and painted once more: a widget shown or hidden meanwhile
+ * (a back button, a spinner) has no allocation to be drawn with before that. */
+static void
+wait_for_paint (GtkWidget *window)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  gboolean painted = FALSE;
+  gulong handler;
+
+  if (clock == NULL)
+    return;
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &painted);
+  gtk_widget_queue_draw (window);
+  while (!painted)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, handler);
+}
+
+static void
 save_png (GtkWidget  *window,
           const char *name)
 {
@@ -57,6 +82,7 @@ save_png (GtkWidget  *window,
 
   settle (500);
   luma_ui_test_flush ();
+  wait_for_paint (window);
   width = gtk_widget_get_width (window);
   height = gtk_widget_get_height (window);
 
