@@ -571,6 +571,27 @@ luma_contacts_editor_edit (LumaContactsEditor *self)
   luma_contacts_editor_add_row (self, LUMA_CONTACTS_LIST_TECHNICAL);
 }
 
+static gboolean
+has_focus_within (LumaContactsEditor *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self));
+}
+
+/* Leaves edit mode; the focus that was on a row (now gone) goes to Edit. */
+static void
+end_editing (LumaContactsEditor *self)
+{
+  gboolean had_focus = has_focus_within (self);
+
+  set_editing (self, FALSE);
+  luma_contacts_editor_reload (self);
+  if (had_focus)
+    gtk_widget_grab_focus (GTK_WIDGET (self->edit_button));
+}
+
 void
 luma_contacts_editor_cancel (LumaContactsEditor *self)
 {
@@ -582,8 +603,7 @@ luma_contacts_editor_cancel (LumaContactsEditor *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->busy = FALSE;
-  set_editing (self, FALSE);
-  luma_contacts_editor_reload (self);
+  end_editing (self);
 }
 
 GtkEditable *
@@ -820,8 +840,7 @@ save_cb (GObject      *source,
       return;
     }
 
-  set_editing (self, FALSE);
-  luma_contacts_editor_reload (self);
+  end_editing (self);
 
   switch (outcome)
     {

@@ -412,7 +412,26 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
 static void
 luma_subscription_page_init (LumaSubscriptionPage *self)
 {
+  GtkLabel *values[7];
+
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
+  values[0] = self->license_type_label;
+  values[1] = self->start_date_label;
+  values[2] = self->end_date_label;
+  values[3] = self->session_duration_label;
+  values[4] = self->total_purchase_label;
+  values[5] = self->consumed_label;
+  values[6] = self->available_label;
+  /* The values are no Tab stops of their own: a row, when focused, is read with its value. */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (values[i]), ADW_TYPE_ACTION_ROW);
+
+      if (row != NULL)
+        gtk_accessible_update_relation (GTK_ACCESSIBLE (row),
+                                        GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, values[i], NULL,
+                                        -1);
+    }
   self->synced_timeout = g_timeout_add_seconds (60, synced_timeout_cb, self);
 }
