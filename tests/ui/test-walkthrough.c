@@ -10,7 +10,9 @@
  * - keyboard: one Tab stop per row of the subscription details, and the focus on something
  *   of the page shown after a page switch, Back and Accounts;
  * - dates: in German and in New York time, the subscription's and the purchases' dates are
- *   the locale's, in the viewer's zone.
+ *   the locale's, in the viewer's zone;
+ * - the first sync (every answer held 1.5 s): the pages say what is loading, with progress;
+ *   the first-run page offers no Refresh or Search.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -53,27 +55,38 @@ no_windows (gpointer data)
 }
 
 static LumaWindow *
-open_window (LumaAccountKind kind,
-             const char     *identity,
-             const char     *secret,
-             int             width,
-             int             height)
+open_window_at (const char     *url,
+                LumaAccountKind kind,
+                const char     *identity,
+                const char     *secret,
+                int             width,
+                int             height)
 {
   g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
-  g_autoptr(LumaAccount) account = luma_account_new (kind, luma_test_sandbox_get_url (sandbox),
-                                                     identity);
+  g_autoptr(LumaAccount) account = url != NULL ? luma_account_new (kind, url, identity) : NULL;
   GSettings *settings = luma_application_get_settings (app);
   GtkWindow *window;
 
   g_settings_set_int (settings, "window-width", width);
   g_settings_set_int (settings, "window-height", height);
   g_settings_set_boolean (settings, "window-maximized", FALSE);
-  luma_account_set_secret (account, secret);
+  if (account != NULL)
+    luma_account_set_secret (account, secret);
   window = luma_application_open_account (app, account);
   g_assert_true (LUMA_IS_WINDOW (window));
   g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, window, 30));
 
   return LUMA_WINDOW (window);
+}
+
+static LumaWindow *
+open_window (LumaAccountKind kind,
+             const char     *identity,
+             const char     *secret,
+             int             width,
+             int             height)
+{
+  return open_window_at (luma_test_sandbox_get_url (sandbox), kind, identity, secret, width, height);
 }
 
 static LumaWindow *
@@ -567,6 +580,106 @@ test_dates_german_new_york (void)
   setlocale (LC_ALL, "C.UTF-8");
 }
 
+/* ---- The first sync and the first run ------------------------------------------------------ */
+
+static const char *
+shown_state (const char *page_name,
+             LumaWindow *window)
+{
+  GtkWidget *stack = luma_ui_test_find_descendant (luma_window_get_page_widget (window, page_name),
+                                                   GTK_TYPE_STACK);
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (stack));
+}
+
+static gboolean
+first_sync_shown (gpointer data)
+{
+  LumaWindow *window = data;
+  LumaSync *sync = luma_window_get_sync (window);
+
+  return sync != NULL && luma_sync_get_running (sync) &&
+         g_strcmp0 (shown_state ("subscription", window), "loading") == 0;
+}
+
+/* Every answer of this sandbox takes 1.5 s: the first sync is seen as it runs. */
+static void
+test_first_sync (void)
+{
+  g_autoptr(LumaTestSandbox) slow = luma_test_sandbox_start ("--tenant", "slowco",
+                                                             "--api-key", "slowco-key",
+                                                             "--seed", "40",
+                                                             "--slow-ms", "1500",
+                                                             "--fault", "slow:1",
+                                                             NULL);
+  LumaWindow *window = open_window_at (luma_test_sandbox_get_url (slow), LUMA_ACCOUNT_KIND_TENANT,
+                                       "slowco", "slowco-key", 1000, 720);
+  GtkWidget *status;
+  const char *description;
+
+  /* Loading, with what is being done, not "No Subscription Data Yet" */
+  g_assert_true (luma_ui_test_wait (first_sync_shown, window, 60));
+  status = gtk_stack_get_visible_child (GTK_STACK (luma_ui_test_find_descendant (
+    luma_window_get_page_widget (window, "subscription"), GTK_TYPE_STACK)));
+  g_assert_true (ADW_IS_STATUS_PAGE (status));
+  description = adw_status_page_get_description (ADW_STATUS_PAGE (status));
+  g_test_message ("subscription page: %s: %s", adw_status_page_get_title (ADW_STATUS_PAGE (status)),
+                  description);
+  g_assert_nonnull (description);
+  g_assert_true (g_str_has_prefix (description, "Receiving"));
+  g_assert_nonnull (luma_ui_test_find_descendant (status, GTK_TYPE_PROGRESS_BAR));
+  /* The purchases page too, not "No Purchases Yet" */
+  g_assert_cmpstr (shown_state ("purchases", window), ==, "loading");
+
+  /* And the details once they arrived */
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  luma_ui_test_flush ();
+  g_assert_cmpstr (shown_state ("subscription", window), ==, "details");
+  g_assert_cmpstr (shown_state ("purchases", window), ==, "list");
+
+  close_window (window);
+}
+
+static GtkWidget *
+find_action_button (GtkWidget  *widget,
+                    const char *action)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action) == 0)
+        return child;
+      if ((found = find_action_button (child, action)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first-run page offers nothing that needs an account: what shows win.refresh (the
+ * Refresh button, the menu's item) follows the action's state. */
+static void
+test_first_run_actions (void)
+{
+  LumaWindow *window = open_window_at (NULL, LUMA_ACCOUNT_KIND_TENANT, NULL, NULL, 1000, 720);
+  GtkWidget *refresh = find_action_button (GTK_WIDGET (window), "win.refresh");
+
+  g_assert_cmpstr (luma_window_get_page (window), ==, "account");
+  g_assert_nonnull (refresh);
+  luma_ui_test_flush ();
+  g_assert_false (gtk_widget_get_sensitive (refresh));
+  /* The focus is on the page, in its first field */
+  assert_focus_in (window, luma_window_get_page_widget (window, "account"));
+  close_window (window);
+
+  window = open_tenant_window (1000, 720);
+  refresh = find_action_button (GTK_WIDGET (window), "win.refresh");
+  g_assert_true (gtk_widget_get_sensitive (refresh));
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -585,6 +698,8 @@ main (int   argc,
   g_test_add_func ("/ui/walkthrough/tab-stops", test_tab_stops);
   g_test_add_func ("/ui/walkthrough/focus-after-navigation", test_focus_after_navigation);
   g_test_add_func ("/ui/walkthrough/dates-german-new-york", test_dates_german_new_york);
+  g_test_add_func ("/ui/walkthrough/first-sync", test_first_sync);
+  g_test_add_func ("/ui/walkthrough/first-run-actions", test_first_run_actions);
 
   status = g_test_run ();
   luma_test_sandbox_stop (sandbox);
