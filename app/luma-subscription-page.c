@@ -14,6 +14,7 @@
 #include "luma-gauge.h"
 #include "luma-a11y.h"
 #include "luma-subscription-page-private.h"
+#include "luma-utils.h"
 
 #define DAY (24 * 3600)
 #define WEEK (7 * DAY)
@@ -37,6 +38,8 @@ struct _LumaSubscriptionPage
   guint              synced_timeout;
 
   GtkStack          *stack;
+  AdwStatusPage     *loading_page;
+  GtkProgressBar    *loading_progress;
   GtkLabel          *tenant_label;
   GtkLabel          *synced_label;
   GtkButton         *refill_button;
@@ -423,7 +426,16 @@ show_subscription (LumaSubscriptionPage *self)
 
   if (s == NULL)
     {
-      gtk_stack_set_visible_child_name (self->stack, "empty");
+      /* The first sync: what it is doing, not that there is nothing. */
+      if (self->sync != NULL && luma_sync_get_running (self->sync))
+        {
+          luma_show_first_sync_progress (self->loading_page, self->loading_progress, self->sync);
+          gtk_stack_set_visible_child_name (self->stack, "loading");
+        }
+      else
+        {
+          gtk_stack_set_visible_child_name (self->stack, "empty");
+        }
       return;
     }
 
@@ -495,6 +507,18 @@ sync_offline_cb (LumaSubscriptionPage *self)
                                        : NULL);
 }
 
+static void
+sync_progress_cb (LumaSubscriptionPage *self)
+{
+  if (self->subscription != NULL)
+    return;
+  /* The subscription is stored before the purchases and the records: show it at once. */
+  if (self->sync != NULL && luma_sync_get_phase (self->sync) > LUMA_SYNC_PHASE_SUBSCRIPTION)
+    luma_subscription_page_reload (self);
+  else
+    show_subscription (self);
+}
+
 void
 luma_subscription_page_set_context (LumaSubscriptionPage *self,
                                     LumaCache            *cache,
@@ -505,15 +529,16 @@ luma_subscription_page_set_context (LumaSubscriptionPage *self,
   g_return_if_fail (cache == NULL || LUMA_IS_CACHE (cache));
   g_return_if_fail (sync == NULL || LUMA_IS_SYNC (sync));
 
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
   g_set_object (&self->cache, cache);
-  if (self->sync != sync)
+  g_set_object (&self->sync, sync);
+  if (sync != NULL)
     {
-      if (self->sync != NULL)
-        g_signal_handlers_disconnect_by_func (self->sync, sync_offline_cb, self);
-      g_set_object (&self->sync, sync);
-      if (sync != NULL)
-        g_signal_connect_object (sync, "notify::offline", G_CALLBACK (sync_offline_cb), self,
-                                 G_CONNECT_SWAPPED);
+      g_signal_connect_swapped (sync, "notify::offline", G_CALLBACK (sync_offline_cb), self);
+      g_signal_connect_swapped (sync, "notify::running", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::phase", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::done", G_CALLBACK (sync_progress_cb), self);
     }
   sync_offline_cb (self);
   gtk_widget_set_visible (GTK_WIDGET (self->refill_button), superadmin);
@@ -561,6 +586,13 @@ luma_subscription_page_get_value (LumaSubscriptionPage *self,
       return gtk_label_get_label (labels[i].label);
 
   return NULL;
+}
+
+LumaContactsEditor *
+luma_subscription_page_get_contacts_editor (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+  return self->contacts_editor;
 }
 
 LumaChart *
@@ -626,6 +658,8 @@ luma_subscription_page_dispose (GObject *object)
   g_clear_pointer (&self->forecast, luma_forecast_free);
   g_clear_handle_id (&self->synced_timeout, g_source_remove);
   /* Before the template: destroying the day/week buttons toggles them. */
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->cache);
   g_clear_object (&self->sync);
   g_clear_pointer (&self->subscription, luma_subscription_free);
@@ -655,6 +689,8 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/lumadesk/Subscription/luma-subscription-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, loading_progress);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, tenant_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, synced_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, refill_button);
@@ -687,8 +723,27 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
 static void
 luma_subscription_page_init (LumaSubscriptionPage *self)
 {
+  GtkLabel *values[7];
+
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
+  values[0] = self->license_type_label;
+  values[1] = self->start_date_label;
+  values[2] = self->end_date_label;
+  values[3] = self->session_duration_label;
+  values[4] = self->total_purchase_label;
+  values[5] = self->consumed_label;
+  values[6] = self->available_label;
+  /* The values are no Tab stops of their own: a row, when focused, is read with its value. */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (values[i]), ADW_TYPE_ACTION_ROW);
+
+      if (row != NULL)
+        gtk_accessible_update_relation (GTK_ACCESSIBLE (row),
+                                        GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, values[i], NULL,
+                                        -1);
+    }
   self->synced_timeout = g_timeout_add_seconds (60, synced_timeout_cb, self);
   self->forecast_ready = TRUE;
   luma_alert_settings_init_default (&self->alerts);

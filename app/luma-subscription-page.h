@@ -9,6 +9,7 @@
 
 #include "luma-cache.h"
 #include "luma-chart.h"
+#include "luma-contacts-editor.h"
 #include "luma-sync.h"
 
 G_BEGIN_DECLS
@@ -27,4 +28,6 @@ void                    luma_subscription_page_set_context      (LumaSubscriptio
 void                    luma_subscription_page_reload           (LumaSubscriptionPage *self);
 /* What is shown, or NULL when the cache has no subscription yet. */
 const LumaSubscription *luma_subscription_page_get_subscription (LumaSubscriptionPage *self);
+/* The page's editor of the email lists (the window asks it about unsaved edits). */
+LumaContactsEditor     *luma_subscription_page_get_contacts_editor (LumaSubscriptionPage *self);
 G_END_DECLS
