@@ -15,6 +15,7 @@
 #include "luma-a11y.h"
 #include "luma-subscription-page-private.h"
 #include "luma-utils.h"
+#include "luma-wrap-box.h"
 
 #define DAY (24 * 3600)
 #define WEEK (7 * DAY)
@@ -595,6 +596,19 @@ luma_subscription_page_get_contacts_editor (LumaSubscriptionPage *self)
   return self->contacts_editor;
 }
 
+gboolean
+luma_subscription_page_focus_details (LumaSubscriptionPage *self)
+{
+  GtkWidget *row;
+
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), FALSE);
+
+  /* The details first, not the alert banner above them: the banner is read out when it
+   * appears, and its button is one Shift+Tab away. */
+  row = gtk_widget_get_ancestor (GTK_WIDGET (self->license_type_label), ADW_TYPE_ACTION_ROW);
+  return row != NULL && gtk_widget_get_mapped (row) && gtk_widget_grab_focus (row);
+}
+
 LumaChart *
 luma_subscription_page_get_chart (LumaSubscriptionPage *self)
 {
@@ -684,6 +698,7 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   g_type_ensure (LUMA_TYPE_GAUGE);
   g_type_ensure (LUMA_TYPE_CHART);
   g_type_ensure (LUMA_TYPE_CONTACTS_EDITOR);
+  g_type_ensure (LUMA_TYPE_WRAP_BOX);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

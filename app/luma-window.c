@@ -50,6 +50,7 @@ struct _LumaWindow
   GtkWindow            *leave_dialog;       /* the question about unsaved edits, while open */
   guint                 focus_idle;
   gboolean              focus_into_page;    /* the main page changed: focus goes into it */
+  gboolean              focus_history_search; /* the history was just shown: its search */
   GtkWidget            *focus_before;       /* the focus when the page had none to take */
   guint                 focus_retries;
 
@@ -297,13 +298,23 @@ focus_idle_cb (gpointer user_data)
   LumaWindow *self = LUMA_WINDOW (user_data);
   GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
   GtkWidget *page = visible_page (self);
-
   gboolean into_page = self->focus_into_page;
+  gboolean to_search = self->focus_history_search;
 
   self->focus_idle = 0;
   self->focus_into_page = FALSE;
+  self->focus_history_search = FALSE;
   if (page == NULL || !gtk_widget_get_visible (GTK_WIDGET (self)))
     return G_SOURCE_REMOVE;
+
+  /* The history, just shown, puts the keyboard on its search, whatever the view stack did
+   * with the focus meanwhile: it moves a focus it held in the page before on by one Tab
+   * stop in the new page, past the search. */
+  if (page == GTK_WIDGET (self->history_page) && to_search)
+    {
+      luma_history_page_focus_search (self->history_page);
+      return G_SOURCE_REMOVE;
+    }
 
   /* Focus already on the page shown stays. After a switch between a tenant's pages, focus in
    * the header bar or the banner stays too (the page switcher, Refresh); after a change of
@@ -318,7 +329,9 @@ focus_idle_cb (gpointer user_data)
     luma_history_page_focus_search (self->history_page);
   else if (page == GTK_WIDGET (self->tenants_page))
     luma_tenants_page_focus_search (self->tenants_page);
-  else if (!focus_first (page) && self->focus_retries < 40)
+  else if (!(page == GTK_WIDGET (self->subscription_page) &&
+             luma_subscription_page_focus_details (self->subscription_page)) &&
+           !focus_first (page) && self->focus_retries < 40)
     {
       /* Nothing to focus yet (a loading page): again in a moment, unless the user moved the
        * focus meanwhile. */
@@ -361,6 +374,7 @@ main_stack_changed_cb (LumaWindow *self)
 static void
 view_stack_changed_cb (LumaWindow *self)
 {
+  self->focus_history_search = visible_page (self) == GTK_WIDGET (self->history_page);
   queue_focus_check (self);
 }
 
