@@ -15,6 +15,7 @@
 #include "luma-format.h"
 #include "luma-history-columns.h"
 #include "luma-utils.h"
+#include "luma-wrap-box.h"
 
 struct _LumaHistoryPage
 {
@@ -1948,6 +1949,8 @@ luma_history_page_class_init (LumaHistoryPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  g_type_ensure (LUMA_TYPE_WRAP_BOX);
 
   object_class->dispose = luma_history_page_dispose;
   object_class->get_property = luma_history_page_get_property;
