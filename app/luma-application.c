@@ -471,6 +471,11 @@ quit_activated (GSimpleAction *action,
       l = l->next;
       gtk_window_close (window);
     }
+  /* A window with unsaved contact edits asked what to do with them: it closes after the
+   * answer, and the application does not quit under it. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (LUMA_IS_WINDOW (l->data) && luma_window_get_unsaved (l->data))
+      return;
   g_application_quit (G_APPLICATION (self));
 }
 

@@ -20,6 +20,7 @@ typedef struct
   GtkEntry  *entry;
   GtkLabel  *error;
   gboolean   touched;       /* typed into, so an empty row may be called empty */
+  gboolean   is_new;        /* added while editing: left blank, it is no address at all */
   char      *server_error;  /* the server's reason after a refused save, until edited */
 } EditRow;
 
@@ -33,6 +34,9 @@ struct _LumaContactsEditor
   gboolean       editing;
   gboolean       busy;
   GPtrArray     *rows[2];     /* EditRow*, in edit mode */
+  GStrv          original[2]; /* the lists when editing began, normalized */
+  guint          scroll_tick;
+  EditRow       *scroll_row;  /* the row to bring into view at the next frame */
 
   GtkStack      *buttons_stack;
   GtkButton     *edit_button;
@@ -64,6 +68,18 @@ list_box (LumaContactsEditor *self,
           LumaContactsList    list)
 {
   return list == LUMA_CONTACTS_LIST_TECHNICAL ? self->technical_list : self->billing_list;
+}
+
+/* A new row left blank is no address: it is neither checked nor saved. */
+static gboolean
+row_is_blank_new (EditRow *row)
+{
+  g_autofree char *text = NULL;
+
+  if (!row->is_new)
+    return FALSE;
+  text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row->entry))));
+  return *text == '\0';
 }
 
 static void
@@ -198,13 +214,18 @@ validate_list (LumaContactsEditor *self,
 {
   GPtrArray *rows = self->rows[list];
   g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  g_autoptr(GArray) checked = g_array_new (FALSE, FALSE, sizeof (guint));  /* row of each text */
   g_autoptr(LumaEmailListResult) result = NULL;
+  guint n_checked = 0;
 
   for (guint i = 0; i < rows->len; i++)
     {
       EditRow *row = g_ptr_array_index (rows, i);
 
+      if (row_is_blank_new (row))
+        continue;
       g_ptr_array_add (texts, (gpointer) gtk_editable_get_text (GTK_EDITABLE (row->entry)));
+      g_array_append_val (checked, i);
     }
 
   result = luma_email_validate_list ((const char * const *) texts->pdata, texts->len);
@@ -212,15 +233,23 @@ validate_list (LumaContactsEditor *self,
   for (guint i = 0; i < rows->len; i++)
     {
       EditRow *row = g_ptr_array_index (rows, i);
-      LumaEmailProblem problem = result->rows[i];
+      LumaEmailProblem problem = LUMA_EMAIL_PROBLEM_NONE;
       const char *message = NULL;
       g_autofree char *duplicate = NULL;
+      guint first = 0;
+
+      if (n_checked < checked->len && g_array_index (checked, guint, n_checked) == i)
+        {
+          problem = result->rows[n_checked];
+          first = g_array_index (checked, guint, result->first[n_checked]);
+          n_checked++;
+        }
 
       if (row->server_error != NULL)
         message = row->server_error;
       else if (problem == LUMA_EMAIL_PROBLEM_DUPLICATE)
         /* Translators: %u is the number of the row this address repeats */
-        message = duplicate = g_strdup_printf (_("The same address as row %u"), result->first[i] + 1);
+        message = duplicate = g_strdup_printf (_("The same address as row %u"), first + 1);
       else if (problem != LUMA_EMAIL_PROBLEM_NONE &&
                (row->touched || problem != LUMA_EMAIL_PROBLEM_EMPTY))
         message = luma_email_problem_get_message (problem);
@@ -252,6 +281,8 @@ validate_list (LumaContactsEditor *self,
                                         ? self->add_technical_button
                                         : self->add_billing_button),
                             !self->busy && rows->len < LUMA_EMAIL_LIST_MAX);
+  /* An empty boxed list would still draw its frame, as a thin line. */
+  gtk_widget_set_visible (GTK_WIDGET (list_box (self, list)), rows->len > 0);
 
   if (!luma_email_list_result_is_ok (result))
     return FALSE;
@@ -260,6 +291,23 @@ validate_list (LumaContactsEditor *self,
       return FALSE;
 
   return TRUE;
+}
+
+static GStrv collect (LumaContactsEditor *self,
+                      LumaContactsList    list);
+
+static gboolean
+lists_changed (LumaContactsEditor *self)
+{
+  for (guint l = 0; l < 2; l++)
+    {
+      g_auto(GStrv) now = collect (self, l);
+
+      if (self->original[l] == NULL || !g_strv_equal ((const char * const *) now,
+                                                      (const char * const *) self->original[l]))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -272,7 +320,76 @@ validate (LumaContactsEditor *self)
 
   ok_technical = validate_list (self, LUMA_CONTACTS_LIST_TECHNICAL);
   ok_billing = validate_list (self, LUMA_CONTACTS_LIST_BILLING);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), ok_technical && ok_billing && !self->busy);
+  /* Saving the lists as they were would only bump their version on the server. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
+                            ok_technical && ok_billing && !self->busy && lists_changed (self));
+}
+
+/* Coordinates are those of the scrolled window: 0 to its page size is what is in view. */
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  LumaContactsEditor *self = LUMA_CONTACTS_EDITOR (widget);
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  EditRow *row = self->scroll_row;
+  GtkWidget *add_button;
+  GtkAdjustment *adjustment;
+  graphene_rect_t row_bounds, button_bounds;
+  double top, bottom, value, page;
+
+  if (row == NULL || scrolled == NULL || !self->editing)
+    goto done;
+  /* Not laid out yet: the next frame. */
+  if (gtk_widget_get_height (row->row) <= 0)
+    return G_SOURCE_CONTINUE;
+
+  add_button = gtk_widget_get_parent (row->row) == GTK_WIDGET (self->technical_list)
+               ? GTK_WIDGET (self->add_technical_button) : GTK_WIDGET (self->add_billing_button);
+  if (!gtk_widget_compute_bounds (row->row, scrolled, &row_bounds) ||
+      !gtk_widget_compute_bounds (add_button, scrolled, &button_bounds))
+    goto done;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  value = gtk_adjustment_get_value (adjustment);
+  page = gtk_adjustment_get_page_size (adjustment);
+  top = row_bounds.origin.y;
+  /* The row, the room of a message under it and the Add button after it */
+  bottom = MAX (row_bounds.origin.y + row_bounds.size.height + 24,
+                button_bounds.origin.y + button_bounds.size.height + 12);
+  if (bottom - top > page)
+    bottom = top + page;
+  if (bottom > page)
+    value += bottom - page;
+  else if (top < 0)
+    value += top;
+  gtk_adjustment_set_value (adjustment, value);
+
+done:
+  self->scroll_row = NULL;
+  self->scroll_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Brings @row, the room of its message and the list's Add button into view once laid out:
+ * a new row at the end of the page would else be out of sight with its message. */
+static void
+scroll_to_row (LumaContactsEditor *self,
+               EditRow            *row)
+{
+  self->scroll_row = row;
+  if (self->scroll_tick == 0)
+    self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL, NULL);
+}
+
+static void
+cancel_scroll (LumaContactsEditor *self)
+{
+  self->scroll_row = NULL;
+  if (self->scroll_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+  self->scroll_tick = 0;
 }
 
 static void
@@ -288,6 +405,10 @@ entry_changed_cb (GtkEditable        *entry,
           {
             row->touched = TRUE;
             g_clear_pointer (&row->server_error, g_free);
+            validate (self);
+            /* Its message may have appeared under it: keep both in view. */
+            scroll_to_row (self, row);
+            return;
           }
       }
 
@@ -405,6 +526,11 @@ set_editing (LumaContactsEditor *self,
   gtk_widget_set_visible (GTK_WIDGET (self->add_billing_button), editing);
   if (!editing)
     {
+      cancel_scroll (self);
+      g_clear_pointer (&self->original[0], g_strfreev);
+      g_clear_pointer (&self->original[1], g_strfreev);
+      gtk_widget_set_visible (GTK_WIDGET (self->technical_list), TRUE);
+      gtk_widget_set_visible (GTK_WIDGET (self->billing_list), TRUE);
       g_ptr_array_set_size (self->rows[0], 0);
       g_ptr_array_set_size (self->rows[1], 0);
       gtk_widget_set_visible (GTK_WIDGET (self->technical_error), FALSE);
@@ -437,9 +563,33 @@ luma_contacts_editor_edit (LumaContactsEditor *self)
   for (guint i = 0; contacts->billing_emails != NULL && contacts->billing_emails[i]; i++)
     append_edit_row (self, LUMA_CONTACTS_LIST_BILLING, contacts->billing_emails[i]);
 
-  validate (self);
-  if (self->rows[0]->len > 0)
-    gtk_widget_grab_focus (GTK_WIDGET (((EditRow *) g_ptr_array_index (self->rows[0], 0))->entry));
+  self->original[LUMA_CONTACTS_LIST_TECHNICAL] = collect (self, LUMA_CONTACTS_LIST_TECHNICAL);
+  self->original[LUMA_CONTACTS_LIST_BILLING] = collect (self, LUMA_CONTACTS_LIST_BILLING);
+
+  /* Focus goes to an empty row for a new address, not to the first address (the first key
+   * press would replace it); in view with the room of its message. */
+  luma_contacts_editor_add_row (self, LUMA_CONTACTS_LIST_TECHNICAL);
+}
+
+static gboolean
+has_focus_within (LumaContactsEditor *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self));
+}
+
+/* Leaves edit mode; the focus that was on a row (now gone) goes to Edit. */
+static void
+end_editing (LumaContactsEditor *self)
+{
+  gboolean had_focus = has_focus_within (self);
+
+  set_editing (self, FALSE);
+  luma_contacts_editor_reload (self);
+  if (had_focus)
+    gtk_widget_grab_focus (GTK_WIDGET (self->edit_button));
 }
 
 void
@@ -453,8 +603,7 @@ luma_contacts_editor_cancel (LumaContactsEditor *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->busy = FALSE;
-  set_editing (self, FALSE);
-  luma_contacts_editor_reload (self);
+  end_editing (self);
 }
 
 GtkEditable *
@@ -466,12 +615,18 @@ luma_contacts_editor_add_row (LumaContactsEditor *self,
   g_return_val_if_fail (LUMA_IS_CONTACTS_EDITOR (self), NULL);
   g_return_val_if_fail (self->editing, NULL);
 
-  if (self->rows[list]->len >= LUMA_EMAIL_LIST_MAX)
-    return NULL;
-
-  row = append_edit_row (self, list, NULL);
+  /* One empty row to type into is enough: a second Add goes to it. */
+  row = self->rows[list]->len > 0 ? g_ptr_array_index (self->rows[list], self->rows[list]->len - 1) : NULL;
+  if (row == NULL || !row_is_blank_new (row))
+    {
+      if (self->rows[list]->len >= LUMA_EMAIL_LIST_MAX)
+        return NULL;
+      row = append_edit_row (self, list, NULL);
+      row->is_new = TRUE;
+    }
   validate (self);
   gtk_widget_grab_focus (GTK_WIDGET (row->entry));
+  scroll_to_row (self, row);
 
   return GTK_EDITABLE (row->entry);
 }
@@ -500,6 +655,8 @@ luma_contacts_editor_remove_row (LumaContactsEditor *self,
   g_return_if_fail (index < self->rows[list]->len);
 
   row = g_ptr_array_index (self->rows[list], index);
+  if (self->scroll_row == row)
+    cancel_scroll (self);
   gtk_list_box_remove (list_box (self, list), row->row);
   g_ptr_array_remove_index (self->rows[list], index);
   update_row_labels (self, list);
@@ -527,6 +684,46 @@ luma_contacts_editor_can_save (LumaContactsEditor *self)
   return self->editing && gtk_widget_get_sensitive (GTK_WIDGET (self->save_button));
 }
 
+gboolean
+luma_contacts_editor_get_modified (LumaContactsEditor *self)
+{
+  g_return_val_if_fail (LUMA_IS_CONTACTS_EDITOR (self), FALSE);
+  return self->editing && lists_changed (self);
+}
+
+void
+luma_contacts_editor_focus (LumaContactsEditor *self)
+{
+  g_return_if_fail (LUMA_IS_CONTACTS_EDITOR (self));
+
+  if (!self->editing)
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->edit_button));
+      return;
+    }
+
+  /* The first row with a problem, else the last row (the new one) */
+  for (guint l = 0; l < 2; l++)
+    for (guint i = 0; i < self->rows[l]->len; i++)
+      {
+        EditRow *row = g_ptr_array_index (self->rows[l], i);
+
+        if (gtk_widget_has_css_class (GTK_WIDGET (row->entry), "error"))
+          {
+            gtk_widget_grab_focus (GTK_WIDGET (row->entry));
+            scroll_to_row (self, row);
+            return;
+          }
+      }
+  if (self->rows[0]->len > 0)
+    {
+      EditRow *row = g_ptr_array_index (self->rows[0], self->rows[0]->len - 1);
+
+      gtk_widget_grab_focus (GTK_WIDGET (row->entry));
+      scroll_to_row (self, row);
+    }
+}
+
 static GStrv
 collect (LumaContactsEditor *self,
          LumaContactsList    list)
@@ -536,9 +733,11 @@ collect (LumaContactsEditor *self,
   for (guint i = 0; i < self->rows[list]->len; i++)
     {
       EditRow *row = g_ptr_array_index (self->rows[list], i);
+      g_autofree char *address = NULL;
 
-      g_autofree char *address = luma_email_normalize (gtk_editable_get_text (GTK_EDITABLE (row->entry)));
-
+      if (row_is_blank_new (row))
+        continue;
+      address = luma_email_normalize (gtk_editable_get_text (GTK_EDITABLE (row->entry)));
       g_strv_builder_add (builder, address);
     }
 
@@ -636,12 +835,12 @@ save_cb (GObject      *source,
           toast (self, message);
         }
       validate (self);
+      g_signal_emit_by_name (self, "save-failed");
       g_object_unref (self);
       return;
     }
 
-  set_editing (self, FALSE);
-  luma_contacts_editor_reload (self);
+  end_editing (self);
 
   switch (outcome)
     {
@@ -874,6 +1073,7 @@ luma_contacts_editor_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  cancel_scroll (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), LUMA_TYPE_CONTACTS_EDITOR);
   /* The template's top child has no id, so dispose_template() leaves it. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -891,6 +1091,8 @@ luma_contacts_editor_finalize (GObject *object)
 
   g_ptr_array_unref (self->rows[0]);
   g_ptr_array_unref (self->rows[1]);
+  g_strfreev (self->original[0]);
+  g_strfreev (self->original[1]);
 
   G_OBJECT_CLASS (luma_contacts_editor_parent_class)->finalize (object);
 }
@@ -906,6 +1108,9 @@ luma_contacts_editor_class_init (LumaContactsEditorClass *klass)
 
   /* Emitted after a save finished (pushed, queued or conflicting). */
   g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 0);
+  /* Emitted when a save ended in an error: the edit goes on. */
+  g_signal_new ("save-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                 G_TYPE_NONE, 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 
 #define LUMA_TYPE_CONTACTS_EDITOR (luma_contacts_editor_get_type ())
 
+/* Signals: "saved" after a save ended (pushed, queued or conflicting), "save-failed" after
+ * one ended in an error (the edit goes on). */
 G_DECLARE_FINAL_TYPE (LumaContactsEditor, luma_contacts_editor, LUMA, CONTACTS_EDITOR, GtkWidget)
 
 typedef enum
@@ -32,7 +34,9 @@ void      luma_contacts_editor_reload      (LumaContactsEditor *self);
 /* What Edit, Add, Save and Cancel do, for the buttons and for tests. */
 void      luma_contacts_editor_edit        (LumaContactsEditor *self);
 void      luma_contacts_editor_cancel      (LumaContactsEditor *self);
-/* Returns the new row's entry. */
+/* Focuses an empty row for a new address at the end of @list (a new one, or the empty
+ * one already there) and scrolls it into view; returns its entry. Edit starts with one in
+ * the Technical Email list. A new row left empty is no address: neither checked nor saved. */
 GtkEditable *luma_contacts_editor_add_row  (LumaContactsEditor *self,
                                             LumaContactsList    list);
 void      luma_contacts_editor_remove_row  (LumaContactsEditor *self,
@@ -40,8 +44,15 @@ void      luma_contacts_editor_remove_row  (LumaContactsEditor *self,
                                             guint               index);
 gboolean  luma_contacts_editor_get_editing (LumaContactsEditor *self);
 gboolean  luma_contacts_editor_get_busy    (LumaContactsEditor *self);
-/* Whether Save is enabled (every row valid, no list empty). */
+/* Whether Save is enabled: the lists differ from those when editing began, every row is
+ * valid and no list is empty. */
 gboolean  luma_contacts_editor_can_save    (LumaContactsEditor *self);
+/* TRUE while editing with lists that differ from those when editing began (valid or not):
+ * what closing the window or switching account would lose. */
+gboolean  luma_contacts_editor_get_modified (LumaContactsEditor *self);
+/* Focuses what to edit: the first row with a problem, else the new row; the Edit button
+ * when not editing. */
+void      luma_contacts_editor_focus       (LumaContactsEditor *self);
 void      luma_contacts_editor_save        (LumaContactsEditor *self);
 
 /* The rows shown: the addresses (view mode) or the entries' texts (edit mode). */

@@ -34,6 +34,11 @@ struct _LumaConversationWindow
   AdwStatusPage   *error_page;
   GtkListBox      *conversation_list;
   GtkListBox      *transcript;
+  AdwLeaflet      *leaflet;
+  GtkWidget       *list_pane;
+  GtkWidget       *transcript_pane;
+  GtkButton       *back_button;
+  guint            back_idle;
 };
 
 G_DEFINE_FINAL_TYPE (LumaConversationWindow, luma_conversation_window, ADW_TYPE_WINDOW)
@@ -154,8 +159,41 @@ static void
 conversation_selected_cb (LumaConversationWindow *self,
                           GtkListBoxRow          *row)
 {
-  if (row != NULL)
-    luma_conversation_window_select (self, (guint) gtk_list_box_row_get_index (row));
+  if (row == NULL)
+    return;
+  luma_conversation_window_select (self, (guint) gtk_list_box_row_get_index (row));
+  /* Narrow: the transcript takes the place of the list */
+  adw_leaflet_set_visible_child (self->leaflet, self->transcript_pane);
+}
+
+static gboolean
+update_back_button_cb (gpointer user_data)
+{
+  LumaConversationWindow *self = user_data;
+
+  self->back_idle = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button),
+                          adw_leaflet_get_folded (self->leaflet) &&
+                          adw_leaflet_get_visible_child (self->leaflet) == self->transcript_pane);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+leaflet_changed_cb (LumaConversationWindow *self)
+{
+  /* Also while the template is built, before its children are bound */
+  if (self->leaflet == NULL || self->back_button == NULL)
+    return;
+  /* The leaflet folds while it is laid out: change the header bar after that. */
+  if (self->back_idle == 0)
+    self->back_idle = g_idle_add (update_back_button_cb, self);
+}
+
+static void
+back_clicked_cb (LumaConversationWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  gtk_widget_grab_focus (GTK_WIDGET (self->conversation_list));
 }
 
 static void
@@ -311,6 +349,7 @@ luma_conversation_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->back_idle, g_source_remove);
   g_clear_object (&self->sync);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
@@ -347,7 +386,13 @@ luma_conversation_window_class_init (LumaConversationWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, conversation_list);
   gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, transcript);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, transcript_pane);
+  gtk_widget_class_bind_template_child (widget_class, LumaConversationWindow, back_button);
   gtk_widget_class_bind_template_callback (widget_class, conversation_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, leaflet_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_install_action (widget_class, "conversation.export", "s", export_action_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);

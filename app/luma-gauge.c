@@ -66,6 +66,59 @@ rounded_rect (cairo_t *cr,
   cairo_close_path (cr);
 }
 
+/* The labels of the marks: where each goes, on one row when they fit and on a second row
+ * under the first when two would touch (95 % and 100 % do, on a narrow gauge). */
+#define LABEL_GAP 6.0
+
+typedef struct
+{
+  PangoLayout *layout;
+  double       x;
+  int          row;
+} MarkLabel;
+
+static double
+bar_width (int width)
+{
+  /* Room for half of the 100 % label on the right. */
+  return width - 24.0;
+}
+
+/* Fills @labels (one per mark) for a gauge @width wide; returns the number of rows and the
+ * height of one in @row_height. The layouts are the caller's to unref. */
+static int
+place_labels (GtkWidget *widget,
+              int        width,
+              MarkLabel *labels,
+              int       *row_height)
+{
+  PangoFontDescription *font = pango_font_description_from_string ("Sans 8");
+  double row_end[2] = { -G_MAXDOUBLE, -G_MAXDOUBLE };
+  double bar_w = bar_width (width);
+  int n_rows = 1;
+
+  *row_height = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+    {
+      g_autofree char *text = luma_format_percent (marks[i]);
+      double mark_x = bar_w * marks[i] / 100.0;
+      int lw, lh;
+
+      labels[i].layout = gtk_widget_create_pango_layout (widget, text);
+      pango_layout_set_font_description (labels[i].layout, font);
+      pango_layout_get_pixel_size (labels[i].layout, &lw, &lh);
+      *row_height = MAX (*row_height, lh);
+
+      labels[i].x = CLAMP (mark_x - lw / 2.0, 0, MAX (width - lw, 0));
+      labels[i].row = labels[i].x >= row_end[0] + LABEL_GAP ? 0 : 1;
+      row_end[labels[i].row] = labels[i].x + lw;
+      n_rows = MAX (n_rows, labels[i].row + 1);
+    }
+  pango_font_description_free (font);
+
+  return n_rows;
+}
+
 static void
 luma_gauge_snapshot (GtkWidget   *widget,
                      GtkSnapshot *snapshot)
@@ -74,8 +127,9 @@ luma_gauge_snapshot (GtkWidget   *widget,
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   double f = fraction (self);
-  /* Room for the 100 % label on the right. */
-  double bar_w = width - 24.0;
+  double bar_w = bar_width (width);
+  MarkLabel labels[G_N_ELEMENTS (marks)];
+  int row_height;
   GdkRGBA fg;
   cairo_t *cr;
 
@@ -101,30 +155,32 @@ luma_gauge_snapshot (GtkWidget   *widget,
       cairo_fill (cr);
     }
 
-  /* The alert marks with their labels */
+  /* The alert marks with their labels; a mark whose label went to the second row reaches
+   * down to it. */
+  place_labels (widget, width, labels, &row_height);
   for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
     {
       double x = bar_w * marks[i] / 100.0;
-      g_autofree char *label = luma_format_percent (marks[i]);
-      PangoLayout *layout = gtk_widget_create_pango_layout (widget, label);
-      PangoFontDescription *font = pango_font_description_from_string ("Sans 8");
-      int lw, lh;
+      double label_y = BAR_HEIGHT + MARK_HEIGHT + 1 + labels[i].row * (row_height + 1);
 
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
       cairo_set_line_width (cr, 1.5);
       cairo_move_to (cr, x, -1);
-      cairo_line_to (cr, x, BAR_HEIGHT + MARK_HEIGHT);
+      cairo_line_to (cr, x, label_y - 1);
       cairo_stroke (cr);
 
-      pango_layout_set_font_description (layout, font);
-      pango_layout_get_pixel_size (layout, &lw, &lh);
-      cairo_move_to (cr, CLAMP (x - lw / 2.0, 0, width - lw), BAR_HEIGHT + MARK_HEIGHT + 1);
-      pango_cairo_show_layout (cr, layout);
-      pango_font_description_free (font);
-      g_object_unref (layout);
+      cairo_move_to (cr, labels[i].x, label_y);
+      pango_cairo_show_layout (cr, labels[i].layout);
+      g_object_unref (labels[i].layout);
     }
 
   cairo_destroy (cr);
+}
+
+static GtkSizeRequestMode
+luma_gauge_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
 }
 
 static void
@@ -143,7 +199,13 @@ luma_gauge_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = *natural = (int) (BAR_HEIGHT + MARK_HEIGHT) + 18;
+      MarkLabel labels[G_N_ELEMENTS (marks)];
+      int row_height;
+      int n_rows = place_labels (widget, for_size >= 0 ? for_size : 480, labels, &row_height);
+
+      for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+        g_object_unref (labels[i].layout);
+      *minimum = *natural = (int) (BAR_HEIGHT + MARK_HEIGHT) + 2 + n_rows * (row_height + 1);
     }
 }
 
@@ -166,6 +228,7 @@ luma_gauge_class_init (LumaGaugeClass *klass)
   object_class->finalize = luma_gauge_finalize;
   widget_class->snapshot = luma_gauge_snapshot;
   widget_class->measure = luma_gauge_measure;
+  widget_class->get_request_mode = luma_gauge_get_request_mode;
 
   gtk_widget_class_set_css_name (widget_class, "gauge");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_METER);
@@ -220,11 +283,9 @@ luma_gauge_set_values (LumaGauge *self,
                              used, total, percent);
 
   g_free (self->text);
-  if (passed == 0)
+  /* At 100 % the forecast under the gauge says that all licenses are used: once is enough. */
+  if (passed == 0 || passed == 100)
     self->text = g_steal_pointer (&numbers);
-  else if (passed == 100)
-    /* Translators: appended to the gauge's text when consumption reached the total */
-    self->text = g_strdup_printf (_("%s: all licenses are used"), numbers);
   else
     /* Translators: appended to the gauge's text: "...: past the 85 % alert" */
     self->text = g_strdup_printf (_("%s: past the %u %% alert"), numbers, passed);

@@ -20,7 +20,8 @@ void       luma_gauge_set_values   (LumaGauge *self,
                                     gint64     total_purchase);
 gint64     luma_gauge_get_consumed (LumaGauge *self);
 gint64     luma_gauge_get_total    (LumaGauge *self);
-/* The text alternative, e.g. "48,213 of 50,000 licenses used (96 %): past the 95 % alert". */
+/* The text alternative, e.g. "48,213 of 50,000 licenses used (96 %): past the 95 % alert";
+ * at 100 % only the numbers (the forecast says that all are used). */
 const char *luma_gauge_get_text    (LumaGauge *self);
 
 G_END_DECLS

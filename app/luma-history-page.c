@@ -15,6 +15,7 @@
 #include "luma-format.h"
 #include "luma-history-columns.h"
 #include "luma-utils.h"
+#include "luma-wrap-box.h"
 
 struct _LumaHistoryPage
 {
@@ -34,6 +35,7 @@ struct _LumaHistoryPage
   GCancellable        *cancellable;
   LumaHistoryQuery    *asked;             /* the query run last */
   GCancellable        *download_cancellable;
+  GFile               *download_file;      /* what the download writes, while it runs */
   GtkFileChooserNative *chooser;
   guint                restore_tick;
   guint                restore_frames;    /* frames to wait until the list has its new size */
@@ -1671,6 +1673,7 @@ download_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   guint64 rows = 0;
   g_autofree char *message = NULL;
+  g_autoptr(GFile) file = g_steal_pointer (&self->download_file);
 
   gtk_revealer_set_reveal_child (self->download_revealer, FALSE);
   g_clear_object (&self->download_cancellable);
@@ -1690,6 +1693,12 @@ download_done_cb (GObject      *source,
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Downloaded %s record",
                                               "Downloaded %s records", luma_plural_n ((gint64) rows)),
                               n);
+      /* With an Open button: the next thing a person does with the file */
+      if (file != NULL)
+        {
+          luma_widget_show_file_toast (GTK_WIDGET (self), message, file);
+          return;
+        }
     }
 
   luma_widget_show_toast (GTK_WIDGET (self), message);
@@ -1713,6 +1722,7 @@ luma_history_page_download_to (LumaHistoryPage *self,
     flags |= LUMA_CSV_FLAGS_BOM;
 
   self->download_cancellable = g_cancellable_new ();
+  g_set_object (&self->download_file, file);
   gtk_progress_bar_set_fraction (self->download_progress, 0);
   gtk_progress_bar_set_text (self->download_progress, _("Counting records…"));
   gtk_revealer_set_reveal_child (self->download_revealer, TRUE);
@@ -1748,6 +1758,7 @@ chooser_response_cb (LumaHistoryPage      *self,
 static void
 choose_file (LumaHistoryPage *self)
 {
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
   g_autofree char *today = NULL;
   g_autofree char *name = NULL;
 
@@ -1761,6 +1772,13 @@ choose_file (LumaHistoryPage *self)
                                                GTK_FILE_CHOOSER_ACTION_SAVE,
                                                _("_Download"),
                                                _("_Cancel"));
+  /* Where downloads go, rather than wherever the chooser was last */
+  if (downloads != NULL && g_file_test (downloads, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GFile) folder = g_file_new_for_path (downloads);
+
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser), folder, NULL);
+    }
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
   g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
@@ -1897,6 +1915,7 @@ luma_history_page_dispose (GObject *object)
     g_cancellable_cancel (self->download_cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->download_cancellable);
+  g_clear_object (&self->download_file);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -1948,6 +1967,8 @@ luma_history_page_class_init (LumaHistoryPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  g_type_ensure (LUMA_TYPE_WRAP_BOX);
 
   object_class->dispose = luma_history_page_dispose;
   object_class->get_property = luma_history_page_get_property;

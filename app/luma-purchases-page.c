@@ -10,16 +10,20 @@
 #include "luma-a11y.h"
 #include "luma-purchases-page.h"
 #include "luma-format.h"
+#include "luma-utils.h"
 
 struct _LumaPurchasesPage
 {
   GtkWidget   parent_instance;
 
   LumaCache  *cache;
+  LumaSync   *sync;
   GPtrArray  *purchases;
 
-  GtkStack   *stack;
-  GtkListBox *list;
+  GtkStack       *stack;
+  GtkListBox     *list;
+  AdwStatusPage  *loading_page;
+  GtkProgressBar *loading_progress;
 };
 
 G_DEFINE_FINAL_TYPE (LumaPurchasesPage, luma_purchases_page, GTK_TYPE_WIDGET)
@@ -69,6 +73,54 @@ purchase_row (const LumaPurchase *p)
   return row;
 }
 
+/* The list; or while the cache was never synced and its first sync runs, what that sync
+ * does; else that there are no purchases. */
+static void
+show_state (LumaPurchasesPage *self)
+{
+  if (self->purchases != NULL && self->purchases->len > 0)
+    gtk_stack_set_visible_child_name (self->stack, "list");
+  else if (self->sync != NULL && luma_sync_get_running (self->sync) &&
+           self->cache != NULL && luma_cache_get_last_synced (self->cache) <= 0)
+    {
+      luma_show_first_sync_progress (self->loading_page, self->loading_progress, self->sync);
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+}
+
+static void
+sync_progress_cb (LumaPurchasesPage *self)
+{
+  if (self->purchases != NULL && self->purchases->len > 0)
+    return;
+  /* The purchases are stored before the records: show them at once. */
+  if (self->sync != NULL && luma_sync_get_phase (self->sync) > LUMA_SYNC_PHASE_PURCHASES)
+    luma_purchases_page_reload (self);
+  else
+    show_state (self);
+}
+
+void
+luma_purchases_page_set_sync (LumaPurchasesPage *self,
+                              LumaSync          *sync)
+{
+  g_return_if_fail (LUMA_IS_PURCHASES_PAGE (self));
+  g_return_if_fail (sync == NULL || LUMA_IS_SYNC (sync));
+
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_set_object (&self->sync, sync);
+  if (sync != NULL)
+    {
+      g_signal_connect_swapped (sync, "notify::running", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::phase", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::done", G_CALLBACK (sync_progress_cb), self);
+    }
+  show_state (self);
+}
+
 void
 luma_purchases_page_reload (LumaPurchasesPage *self)
 {
@@ -89,8 +141,7 @@ luma_purchases_page_reload (LumaPurchasesPage *self)
   for (guint i = 0; self->purchases != NULL && i < self->purchases->len; i++)
     gtk_list_box_append (self->list, purchase_row (g_ptr_array_index (self->purchases, i)));
 
-  gtk_stack_set_visible_child_name (self->stack,
-                                    self->purchases != NULL && self->purchases->len > 0 ? "list" : "empty");
+  show_state (self);
 }
 
 void
@@ -138,6 +189,9 @@ luma_purchases_page_dispose (GObject *object)
   /* The template's top child has no id, so dispose_template() leaves it. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_clear_object (&self->sync);
   g_clear_object (&self->cache);
   g_clear_pointer (&self->purchases, g_ptr_array_unref);
 
@@ -157,6 +211,8 @@ luma_purchases_page_class_init (LumaPurchasesPageClass *klass)
                                                "/io/github/lumadesk/Subscription/luma-purchases-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LumaPurchasesPage, stack);
   gtk_widget_class_bind_template_child (widget_class, LumaPurchasesPage, list);
+  gtk_widget_class_bind_template_child (widget_class, LumaPurchasesPage, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaPurchasesPage, loading_progress);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "luma-cache.h"
+#include "luma-sync.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,9 @@ G_DECLARE_FINAL_TYPE (LumaPurchasesPage, luma_purchases_page, LUMA, PURCHASES_PA
 void       luma_purchases_page_set_cache (LumaPurchasesPage *self,
                                           LumaCache         *cache);
 void       luma_purchases_page_reload    (LumaPurchasesPage *self);
+/* The sync whose first run the page shows while the cache has no purchases yet. */
+void       luma_purchases_page_set_sync  (LumaPurchasesPage *self,
+                                          LumaSync          *sync);
 /* The purchases shown (LumaPurchase*, newest first). */
 GPtrArray *luma_purchases_page_get_purchases (LumaPurchasesPage *self);
 /* The text of row @index: "title|subtitle|total", for tests. */

@@ -2,7 +2,7 @@
  *
  * Typing a tenant's name or id, or a session or user id, in the Activities
  * overview finds them in the caches of the saved accounts:
- * "Acme Corporation" / "91 % used · runs out on 12 March 2026". The
+ * "Acme Corporation" / "91 % used · runs out on 03/12/2026". The
  * caches are only read (luma-cache-search.h), in a worker thread. The
  * run-out day is the subscription page's forecast (the recent rate).
  *

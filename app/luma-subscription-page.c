@@ -15,6 +15,8 @@
 #include "luma-last-look.h"
 #include "luma-a11y.h"
 #include "luma-subscription-page-private.h"
+#include "luma-utils.h"
+#include "luma-wrap-box.h"
 
 #define DAY (24 * 3600)
 #define WEEK (7 * DAY)
@@ -45,6 +47,8 @@ struct _LumaSubscriptionPage
   gboolean           look_ready;
 
   GtkStack          *stack;
+  AdwStatusPage     *loading_page;
+  GtkProgressBar    *loading_progress;
   GtkLabel          *tenant_label;
   GtkLabel          *synced_label;
   GtkLabel          *last_look_label;
@@ -432,7 +436,16 @@ show_subscription (LumaSubscriptionPage *self)
 
   if (s == NULL)
     {
-      gtk_stack_set_visible_child_name (self->stack, "empty");
+      /* The first sync: what it is doing, not that there is nothing. */
+      if (self->sync != NULL && luma_sync_get_running (self->sync))
+        {
+          luma_show_first_sync_progress (self->loading_page, self->loading_progress, self->sync);
+          gtk_stack_set_visible_child_name (self->stack, "loading");
+        }
+      else
+        {
+          gtk_stack_set_visible_child_name (self->stack, "empty");
+        }
       return;
     }
 
@@ -619,6 +632,18 @@ sync_offline_cb (LumaSubscriptionPage *self)
                                        : NULL);
 }
 
+static void
+sync_progress_cb (LumaSubscriptionPage *self)
+{
+  if (self->subscription != NULL)
+    return;
+  /* The subscription is stored before the purchases and the records: show it at once. */
+  if (self->sync != NULL && luma_sync_get_phase (self->sync) > LUMA_SYNC_PHASE_SUBSCRIPTION)
+    luma_subscription_page_reload (self);
+  else
+    show_subscription (self);
+}
+
 void
 luma_subscription_page_set_context (LumaSubscriptionPage *self,
                                     LumaCache            *cache,
@@ -629,15 +654,16 @@ luma_subscription_page_set_context (LumaSubscriptionPage *self,
   g_return_if_fail (cache == NULL || LUMA_IS_CACHE (cache));
   g_return_if_fail (sync == NULL || LUMA_IS_SYNC (sync));
 
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
   g_set_object (&self->cache, cache);
-  if (self->sync != sync)
+  g_set_object (&self->sync, sync);
+  if (sync != NULL)
     {
-      if (self->sync != NULL)
-        g_signal_handlers_disconnect_by_func (self->sync, sync_offline_cb, self);
-      g_set_object (&self->sync, sync);
-      if (sync != NULL)
-        g_signal_connect_object (sync, "notify::offline", G_CALLBACK (sync_offline_cb), self,
-                                 G_CONNECT_SWAPPED);
+      g_signal_connect_swapped (sync, "notify::offline", G_CALLBACK (sync_offline_cb), self);
+      g_signal_connect_swapped (sync, "notify::running", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::phase", G_CALLBACK (sync_progress_cb), self);
+      g_signal_connect_swapped (sync, "notify::done", G_CALLBACK (sync_progress_cb), self);
     }
   sync_offline_cb (self);
   gtk_widget_set_visible (GTK_WIDGET (self->refill_button), superadmin);
@@ -697,6 +723,26 @@ luma_subscription_page_get_value (LumaSubscriptionPage *self,
       return gtk_label_get_label (labels[i].label);
 
   return NULL;
+}
+
+LumaContactsEditor *
+luma_subscription_page_get_contacts_editor (LumaSubscriptionPage *self)
+{
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), NULL);
+  return self->contacts_editor;
+}
+
+gboolean
+luma_subscription_page_focus_details (LumaSubscriptionPage *self)
+{
+  GtkWidget *row;
+
+  g_return_val_if_fail (LUMA_IS_SUBSCRIPTION_PAGE (self), FALSE);
+
+  /* The details first, not the alert banner above them: the banner is read out when it
+   * appears, and its button is one Shift+Tab away. */
+  row = gtk_widget_get_ancestor (GTK_WIDGET (self->license_type_label), ADW_TYPE_ACTION_ROW);
+  return row != NULL && gtk_widget_get_mapped (row) && gtk_widget_grab_focus (row);
 }
 
 LumaChart *
@@ -765,6 +811,8 @@ luma_subscription_page_dispose (GObject *object)
   g_clear_object (&self->look_cancellable);
   g_clear_handle_id (&self->synced_timeout, g_source_remove);
   /* Before the template: destroying the day/week buttons toggles them. */
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->cache);
   g_clear_object (&self->sync);
   g_clear_pointer (&self->subscription, luma_subscription_free);
@@ -791,11 +839,14 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
   g_type_ensure (LUMA_TYPE_GAUGE);
   g_type_ensure (LUMA_TYPE_CHART);
   g_type_ensure (LUMA_TYPE_CONTACTS_EDITOR);
+  g_type_ensure (LUMA_TYPE_WRAP_BOX);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/lumadesk/Subscription/luma-subscription-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, loading_progress);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, tenant_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, synced_label);
   gtk_widget_class_bind_template_child (widget_class, LumaSubscriptionPage, last_look_label);
@@ -829,8 +880,27 @@ luma_subscription_page_class_init (LumaSubscriptionPageClass *klass)
 static void
 luma_subscription_page_init (LumaSubscriptionPage *self)
 {
+  GtkLabel *values[7];
+
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
+  values[0] = self->license_type_label;
+  values[1] = self->start_date_label;
+  values[2] = self->end_date_label;
+  values[3] = self->session_duration_label;
+  values[4] = self->total_purchase_label;
+  values[5] = self->consumed_label;
+  values[6] = self->available_label;
+  /* The values are no Tab stops of their own: a row, when focused, is read with its value. */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (values[i]), ADW_TYPE_ACTION_ROW);
+
+      if (row != NULL)
+        gtk_accessible_update_relation (GTK_ACCESSIBLE (row),
+                                        GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, values[i], NULL,
+                                        -1);
+    }
   self->synced_timeout = g_timeout_add_seconds (60, synced_timeout_cb, self);
   self->forecast_ready = TRUE;
   luma_alert_settings_init_default (&self->alerts);

@@ -9,6 +9,7 @@
 
 #include "luma-cache.h"
 #include "luma-chart.h"
+#include "luma-contacts-editor.h"
 #include "luma-sync.h"
 
 G_BEGIN_DECLS
@@ -27,4 +28,9 @@ void                    luma_subscription_page_set_context      (LumaSubscriptio
 void                    luma_subscription_page_reload           (LumaSubscriptionPage *self);
 /* What is shown, or NULL when the cache has no subscription yet. */
 const LumaSubscription *luma_subscription_page_get_subscription (LumaSubscriptionPage *self);
+/* The page's editor of the email lists (the window asks it about unsaved edits). */
+LumaContactsEditor     *luma_subscription_page_get_contacts_editor (LumaSubscriptionPage *self);
+/* Puts the keyboard focus on the first row of the details, when they are shown; FALSE
+ * when they are not (the first sync, no subscription). */
+gboolean                luma_subscription_page_focus_details    (LumaSubscriptionPage *self);
 G_END_DECLS

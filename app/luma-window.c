@@ -20,6 +20,16 @@
 #include "luma-a11y.h"
 #include "luma-window-private.h"
 
+/* What the user asked for when the contacts had unsaved edits: done once they are saved or
+ * dropped. */
+typedef enum
+{
+  LEAVE_NONE,
+  LEAVE_CLOSE,
+  LEAVE_ACCOUNTS,
+  LEAVE_BACK,
+} LeaveAction;
+
 struct _LumaWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -35,6 +45,14 @@ struct _LumaWindow
   gboolean              sync_stopped;      /* the user stopped the running sync */
   gboolean              ready;
   char                 *last_toast;
+  LeaveAction           leave_after_save;   /* what a save of the unsaved edits leads to */
+  LeaveAction           leave_after_idle;   /* what Discard leads to, once its dialog is gone */
+  GtkWindow            *leave_dialog;       /* the question about unsaved edits, while open */
+  guint                 focus_idle;
+  gboolean              focus_into_page;    /* the main page changed: focus goes into it */
+  gboolean              focus_history_search; /* the history was just shown: its search */
+  GtkWidget            *focus_before;       /* the focus when the page had none to take */
+  guint                 focus_retries;
 
   AdwHeaderBar         *header_bar;
   GtkButton            *back_button;
@@ -117,10 +135,17 @@ restore_window_state (LumaWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
+static gboolean confirm_leave (LumaWindow  *self,
+                               LeaveAction  action);
+
 static gboolean
 luma_window_close_request (GtkWindow *window)
 {
   LumaWindow *self = LUMA_WINDOW (window);
+
+  /* Unsaved contact edits: ask first, close after the answer. */
+  if (!confirm_leave (self, LEAVE_CLOSE))
+    return TRUE;
 
   save_window_state (self);
   g_cancellable_cancel (self->cancellable);
@@ -148,6 +173,37 @@ luma_window_add_toast (LumaWindow *self,
    * server text and file names. */
   toast = adw_toast_new (escaped);
   adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+luma_window_add_file_toast (LumaWindow *self,
+                            const char *message,
+                            GFile      *file)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  AdwToast *toast;
+
+  g_return_if_fail (LUMA_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (G_IS_FILE (file));
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      luma_window_add_toast (self, message);
+      return;
+    }
+
+  escaped = g_markup_escape_text (message, -1);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  toast = adw_toast_new (escaped);
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_set_button_label (toast, _("_Open"));
+  adw_toast_set_action_name (toast, "win.open-file");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (path));
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -184,6 +240,10 @@ update_header (LumaWindow *self)
                                  tenant_open && is_superadmin (self) && get_client (self) != NULL &&
                                  !(self->sync != NULL && luma_sync_get_offline (self->sync)));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", tenant_open);
+  /* Nothing to refresh or search before an account is chosen (the first-run page). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", self->account != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search",
+                                 tenant_open || g_strcmp0 (page, "tenants") == 0);
 
   if (self->account != NULL)
     label = luma_account_dup_label (self->account);
@@ -199,10 +259,123 @@ update_header (LumaWindow *self)
     }
 }
 
+/* ---- Focus ---------------------------------------------------------------------------------- */
+
+static GtkWidget *
+visible_page (LumaWindow *self)
+{
+  GtkWidget *page = gtk_stack_get_visible_child (self->main_stack);
+
+  if (page == GTK_WIDGET (self->view_stack))
+    page = adw_view_stack_get_visible_child (self->view_stack);
+  return page;
+}
+
+/* Focuses the first widget of @widget that takes focus and is shown, in the order of the
+ * widget tree (a page's first row, field or button). */
+static gboolean
+focus_first (GtkWidget *widget)
+{
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_is_sensitive (widget) ||
+      !gtk_widget_get_can_focus (widget))
+    return FALSE;
+  /* Scrolled windows, viewports and lists take focus only to pass it on: their rows first */
+  if (gtk_widget_get_focusable (widget) && !GTK_IS_SCROLLED_WINDOW (widget) &&
+      !GTK_IS_VIEWPORT (widget) && !GTK_IS_LIST_BOX (widget) && gtk_widget_grab_focus (widget))
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (focus_first (child))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+focus_idle_cb (gpointer user_data)
+{
+  LumaWindow *self = LUMA_WINDOW (user_data);
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
+  GtkWidget *page = visible_page (self);
+  gboolean into_page = self->focus_into_page;
+  gboolean to_search = self->focus_history_search;
+
+  self->focus_idle = 0;
+  self->focus_into_page = FALSE;
+  self->focus_history_search = FALSE;
+  if (page == NULL || !gtk_widget_get_visible (GTK_WIDGET (self)))
+    return G_SOURCE_REMOVE;
+
+  /* The history, just shown, puts the keyboard on its search, whatever the view stack did
+   * with the focus meanwhile: it moves a focus it held in the page before on by one Tab
+   * stop in the new page, past the search. */
+  if (page == GTK_WIDGET (self->history_page) && to_search)
+    {
+      luma_history_page_focus_search (self->history_page);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* Focus already on the page shown stays. After a switch between a tenant's pages, focus in
+   * the header bar or the banner stays too (the page switcher, Refresh); after a change of
+   * the main page (connected, another account, Back) it goes into the new page, and focus on
+   * a page that went away (or none) always does. */
+  if (focus != NULL && gtk_widget_get_mapped (focus) &&
+      (gtk_widget_is_ancestor (focus, page) ||
+       (!into_page && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->main_stack)))))
+    return G_SOURCE_REMOVE;
+
+  if (page == GTK_WIDGET (self->history_page))
+    luma_history_page_focus_search (self->history_page);
+  else if (page == GTK_WIDGET (self->tenants_page))
+    luma_tenants_page_focus_search (self->tenants_page);
+  else if (!(page == GTK_WIDGET (self->subscription_page) &&
+             luma_subscription_page_focus_details (self->subscription_page)) &&
+           !focus_first (page) && self->focus_retries < 40)
+    {
+      /* Nothing to focus yet (a loading page): again in a moment, unless the user moved the
+       * focus meanwhile. */
+      if (self->focus_retries == 0)
+        g_set_weak_pointer (&self->focus_before, focus);
+      if (self->focus_retries == 0 || self->focus_before == focus)
+        {
+          self->focus_retries++;
+          self->focus_into_page = into_page;
+          self->focus_idle = g_timeout_add (250, focus_idle_cb, self);
+          return G_SOURCE_REMOVE;
+        }
+    }
+
+  self->focus_retries = 0;
+  g_clear_weak_pointer (&self->focus_before);
+  return G_SOURCE_REMOVE;
+}
+
+/* After every change of page (a page switch, an account switch, Back, a closed dialog): the
+ * keyboard focus should not be left on a page no longer shown, or nowhere. */
+static void
+queue_focus_check (LumaWindow *self)
+{
+  /* A new change of page starts over (a retry waiting for a loading page is dropped). */
+  g_clear_handle_id (&self->focus_idle, g_source_remove);
+  self->focus_retries = 0;
+  g_clear_weak_pointer (&self->focus_before);
+  self->focus_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_idle_cb, self, NULL);
+}
+
 static void
 main_stack_changed_cb (LumaWindow *self)
 {
   update_header (self);
+  self->focus_into_page = TRUE;
+  queue_focus_check (self);
+}
+
+static void
+view_stack_changed_cb (LumaWindow *self)
+{
+  self->focus_history_search = visible_page (self) == GTK_WIDGET (self->history_page);
+  queue_focus_check (self);
 }
 
 static void
@@ -390,6 +563,7 @@ close_tenant (LumaWindow *self)
 
   luma_subscription_page_set_context (self->subscription_page, NULL, NULL, FALSE);
   luma_history_page_set_context (self->history_page, NULL, NULL);
+  luma_purchases_page_set_sync (self->purchases_page, NULL);
   luma_purchases_page_set_cache (self->purchases_page, NULL);
   luma_breakdown_page_set_cache (self->breakdown_page, NULL);
 
@@ -424,6 +598,7 @@ show_tenant (LumaWindow *self)
   luma_subscription_page_set_context (self->subscription_page, cache, self->sync, is_superadmin (self));
   luma_history_page_set_context (self->history_page, cache, self->sync);
   luma_purchases_page_set_cache (self->purchases_page, cache);
+  luma_purchases_page_set_sync (self->purchases_page, self->sync);
   luma_breakdown_page_set_cache (self->breakdown_page, cache);
   show_main (self, "tenant");
 
@@ -692,7 +867,7 @@ back_action_cb (GtkWidget  *widget,
 {
   LumaWindow *self = LUMA_WINDOW (widget);
 
-  if (!is_superadmin (self))
+  if (!is_superadmin (self) || !confirm_leave (self, LEAVE_BACK))
     return;
 
   close_tenant (self);
@@ -709,6 +884,8 @@ accounts_action_cb (GtkWidget  *widget,
 {
   LumaWindow *self = LUMA_WINDOW (widget);
 
+  if (!confirm_leave (self, LEAVE_ACCOUNTS))
+    return;
   luma_account_page_set_settings (self->account_page, get_settings (self));
   show_main (self, "account");
 }
@@ -747,6 +924,193 @@ show_toast_action_cb (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   luma_window_add_toast (LUMA_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+file_opened_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(LumaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (self), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot open the file: %s"), error->message);
+
+      luma_window_add_toast (self, message);
+    }
+}
+
+/* win.open-file (path): the file in the default application for its type. */
+static void
+open_file_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  LumaWindow *self = LUMA_WINDOW (widget);
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+  g_autofree char *uri = g_file_get_uri (file);
+
+  gtk_show_uri_full (GTK_WINDOW (self), uri, GDK_CURRENT_TIME, NULL, file_opened_cb,
+                     g_object_ref (self));
+}
+
+static void
+show_file_toast_action_cb (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  const char *message, *path;
+  g_autoptr(GFile) file = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &message, &path);
+  file = g_file_new_for_path (path);
+  luma_window_add_file_toast (LUMA_WINDOW (widget), message, file);
+}
+
+/* ---- Unsaved contact edits ------------------------------------------------------------------ */
+
+static LumaContactsEditor *
+get_editor (LumaWindow *self)
+{
+  return luma_subscription_page_get_contacts_editor (self->subscription_page);
+}
+
+static void
+leave (LumaWindow  *self,
+       LeaveAction  action)
+{
+  switch (action)
+    {
+    case LEAVE_CLOSE:
+      gtk_window_close (GTK_WINDOW (self));
+      break;
+    case LEAVE_ACCOUNTS:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.accounts", NULL);
+      break;
+    case LEAVE_BACK:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.back", NULL);
+      break;
+    case LEAVE_NONE:
+    default:
+      break;
+    }
+}
+
+static gboolean
+leave_idle_cb (gpointer user_data)
+{
+  LumaWindow *self = LUMA_WINDOW (user_data);
+  LeaveAction action = self->leave_after_idle;
+
+  self->leave_after_idle = LEAVE_NONE;
+  leave (self, action);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_editor (LumaWindow *self)
+{
+  luma_window_show_page (self, "subscription");
+  luma_contacts_editor_focus (get_editor (self));
+}
+
+static void
+contacts_saved_cb (LumaWindow *self)
+{
+  LeaveAction action = self->leave_after_save;
+
+  self->leave_after_save = LEAVE_NONE;
+  leave (self, action);
+}
+
+static void
+contacts_save_failed_cb (LumaWindow *self)
+{
+  /* The edit goes on, with the reasons on its rows. */
+  if (self->leave_after_save != LEAVE_NONE)
+    show_editor (self);
+  self->leave_after_save = LEAVE_NONE;
+}
+
+static void
+leave_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   LumaWindow       *self)
+{
+  LeaveAction action = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "leave-action"));
+  LumaContactsEditor *editor = get_editor (self);
+
+  self->leave_dialog = NULL;
+  if (g_strcmp0 (response, "save") == 0 && luma_contacts_editor_can_save (editor))
+    {
+      self->leave_after_save = action;
+      luma_contacts_editor_save (editor);
+    }
+  else if (g_strcmp0 (response, "discard") == 0)
+    {
+      luma_contacts_editor_cancel (editor);
+      /* After the dialog is gone: closing its parent under it would leave it dangling. */
+      self->leave_after_idle = action;
+      g_idle_add_full (G_PRIORITY_DEFAULT, leave_idle_cb, g_object_ref (self), g_object_unref);
+    }
+  else
+    {
+      show_editor (self);
+    }
+}
+
+/* TRUE when @action may go on at once; else asks what to do with the unsaved contact edits
+ * (Save, Discard, Cancel) and does @action after Save or Discard. */
+static gboolean
+confirm_leave (LumaWindow  *self,
+               LeaveAction  action)
+{
+  LumaContactsEditor *editor = get_editor (self);
+  AdwMessageDialog *dialog;
+
+  if (editor == NULL || !luma_contacts_editor_get_modified (editor))
+    return TRUE;
+  /* A save is under way for an earlier request, or the question is already asked. */
+  if (luma_contacts_editor_get_busy (editor) || self->leave_dialog != NULL)
+    {
+      if (self->leave_dialog != NULL)
+        gtk_window_present (self->leave_dialog);
+      return FALSE;
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Save the Contacts?"),
+                                                       _("The email lists have changes that are not saved yet.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  /* Lists with a problem cannot be saved: fix them (Cancel) or drop them. */
+  adw_message_dialog_set_response_enabled (dialog, "save", luma_contacts_editor_can_save (editor));
+  adw_message_dialog_set_default_response (dialog, luma_contacts_editor_can_save (editor) ? "save" : "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  if (!luma_contacts_editor_can_save (editor))
+    adw_message_dialog_set_body (dialog, _("The email lists have changes that are not saved yet, and "
+                                           "some addresses need fixing before they can be saved."));
+  g_object_set_data (G_OBJECT (dialog), "leave-action", GINT_TO_POINTER (action));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (leave_response_cb), self, 0);
+  self->leave_dialog = GTK_WINDOW (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return FALSE;
+}
+
+gboolean
+luma_window_get_unsaved (LumaWindow *self)
+{
+  g_return_val_if_fail (LUMA_IS_WINDOW (self), FALSE);
+  return luma_contacts_editor_get_modified (get_editor (self));
 }
 
 static void
@@ -888,6 +1252,8 @@ luma_window_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->account);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_handle_id (&self->focus_idle, g_source_remove);
+  g_clear_weak_pointer (&self->focus_before);
 
   G_OBJECT_CLASS (luma_window_parent_class)->dispose (object);
 }
@@ -938,6 +1304,7 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, purchases_page);
   gtk_widget_class_bind_template_child (widget_class, LumaWindow, breakdown_page);
   gtk_widget_class_bind_template_callback (widget_class, main_stack_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, view_stack_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, account_connected_cb);
   gtk_widget_class_bind_template_callback (widget_class, account_open_cb);
   gtk_widget_class_bind_template_callback (widget_class, tenant_activated_cb);
@@ -954,6 +1321,9 @@ luma_window_class_init (LumaWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refill", NULL, refill_action_cb);
   /* For the pages and their widgets (luma_widget_show_toast()): they do not know the window. */
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action_cb);
+  /* A toast about a file written (message, path), with Open; and Open itself (path). */
+  gtk_widget_class_install_action (widget_class, "win.show-file-toast", "(ss)", show_file_toast_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.open-file", "s", open_file_action_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "subscription");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "history");
@@ -967,6 +1337,10 @@ luma_window_init (LumaWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-sync", FALSE);
+  g_signal_connect_object (get_editor (self), "saved", G_CALLBACK (contacts_saved_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (get_editor (self), "save-failed", G_CALLBACK (contacts_save_failed_cb),
+                           self, G_CONNECT_SWAPPED);
 }
 
 LumaWindow *

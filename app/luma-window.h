@@ -29,6 +29,13 @@ void           luma_window_set_account (LumaWindow      *self,
 /* A short message at the bottom of the window. */
 void           luma_window_add_toast   (LumaWindow      *self,
                                         const char      *message);
+/* A toast about @file, with an Open button (win.open-file). */
+void           luma_window_add_file_toast (LumaWindow   *self,
+                                           const char   *message,
+                                           GFile        *file);
+/* TRUE while the contacts have edits that are not saved: closing the window, Accounts and
+ * Back ask first (Save, Discard, Cancel). */
+gboolean       luma_window_get_unsaved (LumaWindow      *self);
 
 /* What the window works with, NULL until connected (the cache and the sync
  * engine: until a tenant is open). */

@@ -407,12 +407,13 @@ static char *
 run_out_sentence (const LumaForecast *forecast)
 {
   gint days = luma_forecast_get_days_to_run_out (forecast);
-  g_autofree char *day = luma_format_local_day_long (luma_forecast_get_run_out (forecast));
+  g_autofree char *day = luma_format_local_day (luma_forecast_get_run_out (forecast));
 
   if (days == 0)
-    /* Translators: %s is a date such as "14 March 2027" */
+    /* Translators: %s is a date in the locale's format, such as "03/14/2027" */
     return g_strdup_printf (_("At the current rate the licenses run out today, %s."), day);
-  /* Translators: %d is a number of days, %s a date such as "14 March 2027" */
+  /* Translators: %d is a number of days, %s a date in the locale's format, such as
+   * "03/14/2027" */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                        "At the current rate the licenses run out in %d day, on %s.",
                                        "At the current rate the licenses run out in %d days, on %s.",
@@ -433,14 +434,15 @@ contract_end_sentence (const LumaSubscription *s,
                        gint64                  now)
 {
   gint64 days = days_until (s->end_date, now);
-  g_autofree char *day = luma_format_day_long (s->end_date);
+  g_autofree char *day = luma_format_day (s->end_date);
 
-  /* Translators: %d is a number of days, %s a date such as "31 December 2026" */
+  /* Translators: %d is a number of days, %s a date in the locale's format, such as
+   * "12/31/2026" */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                        "The contract ends in %d day, on %s.",
                                        "The contract ends in %d days, on %s.",
                                        luma_plural_n (days)),
-                          (int) days, day != NULL ? day : "");
+                          (int) days, day);
 }
 
 char *
@@ -566,14 +568,14 @@ luma_alerts_request_uri (const LumaSubscription *s,
   /* Translators: the subject of the message asking for more licenses; %s is the tenant */
   subject = g_strdup_printf (_("More Luma licenses for %s"), name);
   usage = luma_threshold_format_usage (s->license_type, s->consumed, s->total_purchase);
-  end = luma_format_day_long (s->end_date);
+  end = luma_format_day (s->end_date);
   outlook = forecast != NULL ? luma_format_forecast_recent (forecast) : luma_format_forecast (s, now);
   /* Translators: the body of the message asking for more licenses: the usage ("850 of
    * 1,000 sessions used, 150 left."), the end date of the contract, the forecast sentence */
   body = g_strdup_printf (_("Hello,\n\nOur Luma subscription needs more licenses.\n\n"
                             "%s\nThe contract ends on %s.\n%s\n\n"
                             "Could you add licenses to it?\n\nThank you.\n"),
-                          usage, end != NULL ? end : "", outlook);
+                          usage, end, outlook);
   /* A mail body's line ends are CRLF (RFC 6068). */
   {
     g_auto(GStrv) lines = g_strsplit (body, "\n", -1);

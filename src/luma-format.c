@@ -124,14 +124,6 @@ luma_format_day (gint64 unix_seconds)
 }
 
 char *
-luma_format_day_long (gint64 unix_seconds)
-{
-  /* Translators: the date the contract ends, as in "31 December 2026"; see
-   * the g_date_time_format() documentation for the codes */
-  return format_at (unix_seconds, TRUE, _("%-d %B %Y"));
-}
-
-char *
 luma_format_month (gint64 unix_seconds)
 {
   return or_empty (format_at (unix_seconds, TRUE, "%b"));
@@ -147,14 +139,6 @@ char *
 luma_format_local_day (gint64 unix_seconds)
 {
   return or_empty (format_at (unix_seconds, FALSE, "%x"));
-}
-
-char *
-luma_format_local_day_long (gint64 unix_seconds)
-{
-  /* Translators: the date the contract ends, as in "31 December 2026"; see
-   * the g_date_time_format() documentation for the codes */
-  return format_at (unix_seconds, FALSE, _("%-d %B %Y"));
 }
 
 char *
@@ -188,10 +172,8 @@ luma_format_weekday (gint64 unix_seconds)
 char *
 luma_format_record_time (gint64 unix_seconds)
 {
-  /* Translators: date and time of a row of the consumption history, in the
-   * format of g_date_time_format(); put them in your language's order, e.g.
-   * "%d.%m.%Y %H:%M:%S". */
-  return or_empty (format_at (unix_seconds, FALSE, _("%Y-%m-%d %H:%M:%S")));
+  /* The history writes its moments as every other page does. */
+  return luma_format_date_time (unix_seconds);
 }
 
 /* ---- Days of the viewer's calendar ------------------------------------------------------------ */
@@ -519,9 +501,9 @@ luma_format_usage_summary (gint64 consumed,
   if (run_out > 0)
     {
       /* A moment: the day of the viewer's calendar it falls on. */
-      g_autofree char *day = or_empty (luma_format_local_day_long (run_out));
+      g_autofree char *day = luma_format_local_day (run_out);
 
-      /* Translators: a line under a tenant's name: "91 % used · runs out on 12 March 2026" */
+      /* Translators: a line under a tenant's name: "91 % used · runs out on 03/12/2026" */
       return g_strdup_printf (_("%s used · runs out on %s"), pct, day);
     }
   /* Translators: a line under a tenant's name: "40 % used · lasts the term" */

@@ -7,6 +7,11 @@
  * contract's own calendar, UTC; moments (a sync, a record, a purchase) are
  * shown in the viewer's time zone.
  *
+ * One style for the whole app: a day is the locale's short date (%x:
+ * "12/31/2026" in American English, "31.12.2026" in German) and a moment
+ * that day followed by the locale's time (%X: "04:35:53 PM", "16:35:53").
+ * Files (CSV) and the command line write ISO 8601 instead.
+ *
  * The labels of enumerations (license type, channel, role...) are the
  * luma_*_to_display() functions of luma-models.h, beside their API names.
  *
@@ -48,8 +53,6 @@ const char *luma_format_capacity (LumaCapacity            capacity);
 
 /* A day in the locale's short format ("03/14/2026"); "" when out of range. */
 char   *luma_format_day          (gint64                  unix_seconds);
-/* A day written out, translated ("31 December 2026"); NULL when out of range. */
-char   *luma_format_day_long     (gint64                  unix_seconds);
 /* The abbreviated month of a day ("Mar"); "" when out of range. */
 char   *luma_format_month        (gint64                  unix_seconds);
 /* YYYY-MM-DD, for the command line and file names; NULL when out of range. */
@@ -76,8 +79,6 @@ void     luma_local_today         (GDate                 *out);
 
 /* The local day holding a moment, in the locale's short format; "" when out of range. */
 char   *luma_format_local_day    (gint64                  unix_seconds);
-/* The same written out ("14 March 2027"); NULL when out of range. */
-char   *luma_format_local_day_long (gint64                unix_seconds);
 /* A rate of licenses per day: one decimal under 10 ("2.5"), whole above. */
 char   *luma_format_rate         (double                  per_day);
 
@@ -90,8 +91,7 @@ char   *luma_format_date_time    (gint64                  unix_seconds);
 char   *luma_format_time         (gint64                  unix_seconds);
 /* The day with its weekday ("Saturday, 03/14/2026"); "" when out of range. */
 char   *luma_format_weekday      (gint64                  unix_seconds);
-/* The time of a history record, as its translators chose
- * ("2026-03-14 09:26:53" in English); "" when out of range. */
+/* The time of a history record: the same as luma_format_date_time(). */
 char   *luma_format_record_time  (gint64                  unix_seconds);
 
 /* ---- Sentences ------------------------------------------------------------------------------- */
@@ -132,7 +132,7 @@ char   *luma_format_period        (gint64                 from,
 char   *luma_format_period_change (LumaLicenseType        license_type,
                                    gint64                 current,
                                    gint64                 previous);
-/* "91 % used · runs out on 12 March 2026" (@run_out a moment, 0 for none:
+/* "91 % used · runs out on 03/12/2026" (@run_out a moment, 0 for none:
  * "40 % used · lasts the term"; "100 % used · none left" when all are
  * used), for one line under a tenant's name. */
 char   *luma_format_usage_summary (gint64                 consumed,

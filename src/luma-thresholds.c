@@ -287,13 +287,13 @@ luma_threshold_notification_new_for_percent (guint            threshold_percent,
 
   usage = format_usage (license_type, consumed, total_purchase);
 
-  end_text = luma_format_day_long (term_end);
+  end_text = luma_format_day (term_end);
 
-  if (end_text != NULL)
+  if (*end_text != '\0')
     {
       g_autofree char *ends = NULL;
 
-      /* Translators: the argument is a date such as "31 December 2026" */
+      /* Translators: the argument is a date in the locale's format, such as "12/31/2026" */
       ends = g_strdup_printf (_("The contract ends on %s."), end_text);
       self->body = g_strconcat (usage, " ", ends, NULL);
     }

@@ -109,7 +109,7 @@ static char *
 expected_body (const Usage *usage)
 {
   g_autoptr(GDateTime) end = g_date_time_new_from_unix_utc (usage->end_date);
-  g_autofree char *day = g_date_time_format (end, "%-d %B %Y");
+  g_autofree char *day = g_date_time_format (end, "%x");
 
   g_autofree char *left = NULL;
 

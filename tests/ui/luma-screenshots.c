@@ -2,18 +2,24 @@
  *
  * Not a test: run it under Xvfb with LUMA_SANDBOX set, e.g.
  *   LUMA_SANDBOX=_build/tests/sandbox/luma-sandbox GSETTINGS_SCHEMA_DIR=_build/data \
- *     xvfb-run -a _build/tests/ui/luma-screenshots OUTPUT-DIR
+ *     xvfb-run -a _build/tests/ui/luma-screenshots OUTPUT-DIR [--pages]
  * Each page is rendered by GTK itself, so the pictures do not depend on a window manager.
+ * Without --pages: the overview pictures of the README and the metainfo. With --pages: each
+ * page at the default 1000x720 and at 360 px wide (PAGE-1000.png, PAGE-360.png), in the
+ * language of the environment (LANGUAGE, LC_ALL; the catalogs in LUMA_LOCALEDIR).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "luma-breakdown-page-private.h"
 #include "luma-contacts-editor.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page-private.h"
+#include "luma-preferences-window.h"
 #include "luma-refill-dialog.h"
 #include "luma-subscription-page-private.h"
 #include "luma-tenants-page.h"
@@ -22,6 +28,7 @@
 #include "luma-window-private.h"
 
 static const char *output_dir;
+static gboolean pages_set;
 static LumaTestSandbox *sandbox;
 
 /* Lets page transitions and button state animations finish: a picture taken in the middle of
@@ -40,6 +47,31 @@ settle (guint milliseconds)
 }
 
 static void
+painted_cb (GdkFrameClock *clock,
+            gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Until the window was laid out and painted once more: a widget shown or hidden meanwhile
+ * (a back button, a spinner) has no allocation to be drawn with before that. */
+static void
+wait_for_paint (GtkWidget *window)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  gboolean painted = FALSE;
+  gulong handler;
+
+  if (clock == NULL)
+    return;
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &painted);
+  gtk_widget_queue_draw (window);
+  while (!painted)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, handler);
+}
+
+static void
 save_png (GtkWidget  *window,
           const char *name)
 {
@@ -51,6 +83,7 @@ save_png (GtkWidget  *window,
 
   settle (500);
   luma_ui_test_flush ();
+  wait_for_paint (window);
   width = gtk_widget_get_width (window);
   height = gtk_widget_get_height (window);
 
@@ -288,16 +321,115 @@ make_screenshots (void)
   gtk_window_destroy (window);
 }
 
+/* Each page at @width x @height: subscription, contacts edit, history, conversation,
+ * purchases, account, preferences. */
+static void
+shoot_pages (int width,
+             int height)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  GtkWindow *window;
+  GtkWindow *other;
+  LumaSubscriptionPage *subscription;
+  LumaHistoryPage *history;
+  LumaContactsEditor *editor;
+  GtkEditable *entry;
+  g_autofree char *name = NULL;
+
+#define SAVE(widget, page) \
+  G_STMT_START { \
+    g_free (name); \
+    name = g_strdup_printf ("%s-%d.png", page, width); \
+    save_png (GTK_WIDGET (widget), name); \
+  } G_STMT_END
+
+  window = open (LUMA_ACCOUNT_KIND_TENANT, "acme", "acme-key", width, height);
+  g_assert_true (luma_ui_test_wait (ready, window, 60));
+  subscription = LUMA_SUBSCRIPTION_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "subscription"));
+  g_assert_true (luma_ui_test_wait (subscription_ready, subscription, 60));
+  SAVE (window, "subscription");
+
+  /* Edit: the new row focused and in view; an address being typed with its message */
+  editor = find_editor (GTK_WIDGET (subscription));
+  luma_contacts_editor_edit (editor);
+  entry = luma_contacts_editor_add_row (editor, LUMA_CONTACTS_LIST_TECHNICAL);
+  gtk_editable_set_text (entry, "noc@");
+  gtk_editable_set_position (entry, -1);
+  SAVE (window, "contacts-edit");
+  luma_contacts_editor_cancel (editor);
+
+  history = LUMA_HISTORY_PAGE (luma_window_get_page_widget (LUMA_WINDOW (window), "history"));
+  luma_window_show_page (LUMA_WINDOW (window), "history");
+  g_assert_true (luma_ui_test_wait (idle_history, history, 30));
+  SAVE (window, "history");
+
+  {
+    LumaHistoryModel *model = luma_history_page_get_model (history);
+    g_autoptr(LumaHistoryItem) item = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+      {
+        item = g_list_model_get_item (G_LIST_MODEL (model), i);
+        if (luma_history_item_get_conversations (item) >= 2)
+          break;
+        g_clear_object (&item);
+      }
+    g_assert_nonnull (item);
+    other = GTK_WINDOW (luma_conversation_window_new (luma_window_get_sync (LUMA_WINDOW (window)),
+                                                      LUMA_LICENSE_TYPE_SESSION,
+                                                      luma_history_item_get_record_id (item),
+                                                      luma_history_item_get_session (item)->user_name));
+    gtk_window_set_default_size (other, width, height);
+    gtk_window_present (other);
+    g_assert_true (luma_ui_test_wait (loaded, other, 30));
+    g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, other, 30));
+    SAVE (other, "conversation");
+    gtk_window_destroy (other);
+  }
+
+  luma_window_show_page (LUMA_WINDOW (window), "purchases");
+  SAVE (window, "purchases");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.accounts", NULL);
+  SAVE (window, "account");
+  gtk_window_destroy (window);
+
+  other = GTK_WINDOW (luma_preferences_window_new (luma_application_get_settings (app)));
+  gtk_window_set_default_size (other, width, height);
+  gtk_window_present (other);
+  g_assert_true (luma_ui_test_wait (luma_ui_test_widget_mapped, other, 30));
+  SAVE (other, "preferences");
+  gtk_window_destroy (other);
+#undef SAVE
+}
+
+static void
+make_page_screenshots (void)
+{
+  shoot_pages (1000, 720);
+  shoot_pages (360, 720);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  const char *locale_dir = g_getenv ("LUMA_LOCALEDIR");
   int status;
 
   luma_ui_test_init (&argc, &argv);
   if (argc < 2)
-    g_error ("Usage: luma-screenshots OUTPUT-DIR");
+    g_error ("Usage: luma-screenshots OUTPUT-DIR [--pages]");
   output_dir = argv[1];
+  pages_set = argc > 2 && g_strcmp0 (argv[2], "--pages") == 0;
+  /* The pages in the language asked for, from the build's catalogs */
+  if (locale_dir != NULL)
+    {
+      bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+    }
+  /* As main.c: the templates and _() translate in the app's domain */
+  textdomain (GETTEXT_PACKAGE);
   g_mkdir_with_parents (output_dir, 0755);
 
   sandbox = luma_test_sandbox_start ("--tenant", "acme",
@@ -331,7 +463,10 @@ main (int   argc,
                                      "--superadmin", "root:s3cret",
                                      NULL);
 
-  g_test_add_func ("/screenshots", make_screenshots);
+  if (pages_set)
+    g_test_add_func ("/screenshots/pages", make_page_screenshots);
+  else
+    g_test_add_func ("/screenshots", make_screenshots);
   status = g_test_run ();
   luma_test_sandbox_stop (sandbox);
 

@@ -121,7 +121,7 @@ test_format_days (void)
     return;
 
   check_owned (luma_format_day (T_2026_03_14), "03/14/2026");
-  check_owned (luma_format_day_long (TERM_END), "31 December 2026");
+  check_owned (luma_format_day (TERM_END), "12/31/2026");
   check_owned (luma_format_month (T_2026_03_14), "Mar");
   check_owned (luma_format_iso8601_day (T_2026_03_14), "2026-03-14");
 
@@ -134,7 +134,7 @@ test_format_days (void)
   /* Out of GDateTime's range */
   check_owned (luma_format_day (G_MAXINT64), "");
   check_owned (luma_format_month (G_MAXINT64), "");
-  g_assert_null (luma_format_day_long (G_MAXINT64));
+  check_owned (luma_format_record_time (G_MAXINT64), "");
   g_assert_null (luma_format_iso8601_day (G_MAXINT64));
 
   set_time_zone ("UTC");
@@ -151,7 +151,8 @@ test_format_moments (void)
   check_owned (luma_format_date_time (T_2026_03_14), "03/14/2026 09:26:53 AM");
   check_owned (luma_format_time (T_2026_03_14), "09:26:53 AM");
   check_owned (luma_format_weekday (T_2026_03_14), "Saturday, 03/14/2026");
-  check_owned (luma_format_record_time (T_2026_03_14), "2026-03-14 09:26:53");
+  /* One style for every moment: the history's records too */
+  check_owned (luma_format_record_time (T_2026_03_14), "03/14/2026 09:26:53 AM");
   check_owned (luma_format_record_time (G_MAXINT64), "");
   check_owned (luma_format_date_time (G_MAXINT64), "");
 
@@ -173,8 +174,8 @@ test_format_moments_dst (void)
       return;
     }
 
-  check_owned (luma_format_record_time (change - 1), "2026-03-08 01:59:59");
-  check_owned (luma_format_record_time (change), "2026-03-08 03:00:00");
+  check_owned (luma_format_record_time (change - 1), "03/08/2026 01:59:59 AM");
+  check_owned (luma_format_record_time (change), "03/08/2026 03:00:00 AM");
   check_owned (luma_format_date_time (change - 1), "03/08/2026 01:59:59 AM");
   check_owned (luma_format_date_time (change), "03/08/2026 03:00:00 AM");
   /* Late evening in New York is already the next day in UTC. */
@@ -183,6 +184,48 @@ test_format_moments_dst (void)
   /* "Last synced on ..." is a local moment too. */
   check_owned (luma_format_last_synced (change, change + 2 * DAY),
                "Last synced on 03/08/2026 03:00:00 AM");
+
+  set_time_zone ("UTC");
+  set_c_locale ();
+}
+
+/* German in New York: the locale writes the day and the time ("14.03.2026", 24-hour
+ * clock), the zone moves the moment; contract days stay UTC. Every page writes its dates
+ * through these, so this is what a German reader sees on each. */
+static void
+test_format_german_new_york (void)
+{
+  const gint64 change = G_GINT64_CONSTANT (1772953200);   /* 2026-03-08T07:00:00Z */
+
+  if (setlocale (LC_ALL, "de_DE.UTF-8") == NULL && setlocale (LC_ALL, "de_DE.utf8") == NULL)
+    {
+      g_test_skip ("the de_DE.UTF-8 locale is not installed");
+      return;
+    }
+  set_time_zone ("America/New_York");
+
+  check_owned (luma_format_day (TERM_END), "31.12.2026");
+  check_owned (luma_format_day (TERM_START), "01.01.2026");
+  check_owned (luma_format_date_time (T_2026_03_14), "14.03.2026 05:26:53");
+  check_owned (luma_format_record_time (T_2026_03_14), "14.03.2026 05:26:53");
+  check_owned (luma_format_time (T_2026_03_14), "05:26:53");
+  check_owned (luma_format_weekday (T_2026_03_14), "Samstag, 14.03.2026");
+  check_owned (luma_format_date_time (change - 1), "08.03.2026 01:59:59");
+  check_owned (luma_format_date_time (change), "08.03.2026 03:00:00");
+  /* 22:00 in New York on the 14th is the 15th in UTC: the moment is local... */
+  check_owned (luma_format_date_time (T_2026_03_14 + 16 * 3600 + 33 * 60 + 7), "14.03.2026 22:00:00");
+  /* ...while a contract day is the contract's (UTC) */
+  check_owned (luma_format_day (T_2026_03_14 + 16 * 3600 + 33 * 60 + 7), "15.03.2026");
+  check_owned (luma_format_count (50000), "50.000");
+
+  /* And the same moments in American English in New York */
+  if (set_english ())
+    {
+      check_owned (luma_format_date_time (T_2026_03_14), "03/14/2026 05:26:53 AM");
+      check_owned (luma_format_date_time (T_2026_03_14 + 16 * 3600 + 33 * 60 + 7),
+                   "03/14/2026 10:00:00 PM");
+      check_owned (luma_format_day (TERM_END), "12/31/2026");
+    }
 
   set_time_zone ("UTC");
   set_c_locale ();
@@ -365,7 +408,8 @@ test_history_cells (void)
 
 #define CELL(type, record, key) cell (type, record, LUMA_HISTORY_COLUMN_##key)
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, ID), "S-0001");
-  check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, TIME), "2026-03-14 09:26:53");
+  /* The C locale's own short date */
+  check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, TIME), "03/14/26 09:26:53");
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, INITIATED_BY), "Agent");
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, ROLE), "Guest");
   check_owned (CELL (LUMA_LICENSE_TYPE_SESSION, &s, AGENT_NAME), "");
@@ -381,7 +425,7 @@ test_history_cells (void)
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, LAST_NAME), "");
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, STATUS), "Inactive");
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, ROLE), "Admin");
-  check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, TIME), "2026-03-14 09:26:53");
+  check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, TIME), "03/14/26 09:26:53");
   check_owned (CELL (LUMA_LICENSE_TYPE_USER, &u, CONVERSATIONS), "0");
   g_assert_null (find_column (LUMA_LICENSE_TYPE_USER, LUMA_HISTORY_COLUMN_CHANNEL));
   g_assert_null (find_column (LUMA_LICENSE_TYPE_USER, LUMA_HISTORY_COLUMN_INITIATED_BY));
@@ -407,7 +451,7 @@ test_format_usage_summary (void)
 
   set_time_zone ("America/New_York");
   check_owned (luma_format_usage_summary (45500, 50000, late_evening),
-               "91 % used · runs out on 14 March 2026");
+               "91 % used · runs out on 03/14/2026");
   /* Beyond what a date can hold: no "(null)". */
   check_owned (luma_format_usage_summary (45500, 50000, G_MAXINT64),
                "91 % used · runs out on ");
@@ -418,7 +462,7 @@ test_format_usage_summary (void)
 
   set_time_zone ("UTC");
   check_owned (luma_format_usage_summary (45500, 50000, late_evening),
-               "91 % used · runs out on 15 March 2026");
+               "91 % used · runs out on 03/15/2026");
   set_c_locale ();
 }
 
@@ -506,6 +550,7 @@ main (int   argc,
   g_test_add_func ("/format/days", test_format_days);
   g_test_add_func ("/format/moments", test_format_moments);
   g_test_add_func ("/format/moments-dst", test_format_moments_dst);
+  g_test_add_func ("/format/german-new-york", test_format_german_new_york);
   g_test_add_func ("/format/last-synced", test_format_last_synced);
   g_test_add_func ("/format/forecast", test_format_forecast);
   g_test_add_func ("/format/calendar-days", test_calendar_days);

@@ -251,28 +251,29 @@ check_notification (LumaThreshold    threshold,
 static void
 test_thresholds_text (void)
 {
-  /* The test environment runs in C.UTF-8: no thousands separator. */
+  /* The test environment runs in C.UTF-8: no thousands separator, and the C
+   * locale's short date. */
   check_notification (LUMA_THRESHOLD_85, LUMA_LICENSE_TYPE_SESSION, NULL, 850, 1000,
                       "85 % of licenses used",
-                      "850 of 1000 sessions used, 150 left. The contract ends on 31 December 2026.");
+                      "850 of 1000 sessions used, 150 left. The contract ends on 12/31/26.");
   /* The title says what was reached, not less. */
   check_notification (LUMA_THRESHOLD_85, LUMA_LICENSE_TYPE_SESSION, NULL, 903, 1000,
                       "90 % of licenses used",
-                      "903 of 1000 sessions used, 97 left. The contract ends on 31 December 2026.");
+                      "903 of 1000 sessions used, 97 left. The contract ends on 12/31/26.");
   check_notification (LUMA_THRESHOLD_75, LUMA_LICENSE_TYPE_USER, NULL, 38, 50,
                       "76 % of licenses used",
-                      "38 of 50 user licenses used, 12 left. The contract ends on 31 December 2026.");
+                      "38 of 50 user licenses used, 12 left. The contract ends on 12/31/26.");
   check_notification (LUMA_THRESHOLD_100, LUMA_LICENSE_TYPE_SESSION, "Acme Corporation", 1, 1,
                       "Acme Corporation: 100 % of licenses used",
-                      "1 of 1 session used, none left. The contract ends on 31 December 2026.");
+                      "1 of 1 session used, none left. The contract ends on 12/31/26.");
   check_notification (LUMA_THRESHOLD_100, LUMA_LICENSE_TYPE_USER, "", 1050, 1000,
                       "105 % of licenses used",
                       "1050 of 1000 user licenses used, 50 more than purchased. "
-                      "The contract ends on 31 December 2026.");
+                      "The contract ends on 12/31/26.");
   check_notification (LUMA_THRESHOLD_100, LUMA_LICENSE_TYPE_SESSION, NULL, 5, 0,
                       "100 % of licenses used",
                       "5 of 0 sessions used, 5 more than purchased. "
-                      "The contract ends on 31 December 2026.");
+                      "The contract ends on 12/31/26.");
 }
 
 static void
@@ -296,7 +297,7 @@ test_thresholds_text_grouping (void)
   check_notification (LUMA_THRESHOLD_95, LUMA_LICENSE_TYPE_SESSION, NULL, 950000, 1000000,
                       "95 % of licenses used",
                       "950,000 of 1,000,000 sessions used, 50,000 left. "
-                      "The contract ends on 31 December 2026.");
+                      "The contract ends on 12/31/26.");
   setlocale (LC_NUMERIC, saved);
 }
 
