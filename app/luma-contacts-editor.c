@@ -702,7 +702,9 @@ luma_contacts_editor_focus (LumaContactsEditor *self)
       return;
     }
 
-  /* The first row with a problem, else the last row (the new one) */
+  /* The first row with a problem, else where the focus was (back from a question about the
+   * edit), else the last row (the new one). Never with the text selected: the first key
+   * press would replace an address. */
   for (guint l = 0; l < 2; l++)
     for (guint i = 0; i < self->rows[l]->len; i++)
       {
@@ -710,16 +712,18 @@ luma_contacts_editor_focus (LumaContactsEditor *self)
 
         if (gtk_widget_has_css_class (GTK_WIDGET (row->entry), "error"))
           {
-            gtk_widget_grab_focus (GTK_WIDGET (row->entry));
+            gtk_entry_grab_focus_without_selecting (row->entry);
             scroll_to_row (self, row);
             return;
           }
       }
+  if (has_focus_within (self))
+    return;
   if (self->rows[0]->len > 0)
     {
       EditRow *row = g_ptr_array_index (self->rows[0], self->rows[0]->len - 1);
 
-      gtk_widget_grab_focus (GTK_WIDGET (row->entry));
+      gtk_entry_grab_focus_without_selecting (row->entry);
       scroll_to_row (self, row);
     }
 }

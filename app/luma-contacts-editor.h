@@ -50,8 +50,8 @@ gboolean  luma_contacts_editor_can_save    (LumaContactsEditor *self);
 /* TRUE while editing with lists that differ from those when editing began (valid or not):
  * what closing the window or switching account would lose. */
 gboolean  luma_contacts_editor_get_modified (LumaContactsEditor *self);
-/* Focuses what to edit: the first row with a problem, else the new row; the Edit button
- * when not editing. */
+/* Focuses what to edit, with no text selected: the first row with a problem, else the row
+ * already focused, else the new row; the Edit button when not editing. */
 void      luma_contacts_editor_focus       (LumaContactsEditor *self);
 void      luma_contacts_editor_save        (LumaContactsEditor *self);
 

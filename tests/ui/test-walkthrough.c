@@ -208,7 +208,7 @@ test_contacts_unsaved (void)
   LumaContactsEditor *editor = get_editor (window);
   g_autoptr(JsonObject) before = tenant_get ("/subscription");
   guint n_technical = json_array_get_length (json_object_get_array_member (before, "technicalEmails"));
-  GtkEditable *entry;
+  GtkEditable *entry, *first;
   GtkWidget *focus, *row, *message;
   GtkWindow *dialog;
 
@@ -251,6 +251,10 @@ test_contacts_unsaved (void)
   /* Changed and valid: Save is on */
   gtk_editable_set_text (entry, "walk@acme.example");
   g_assert_true (luma_contacts_editor_can_save (editor));
+  /* The person goes on in the first address, the caret at its start */
+  first = luma_contacts_editor_get_entry (editor, LUMA_CONTACTS_LIST_TECHNICAL, 0);
+  gtk_entry_grab_focus_without_selecting (GTK_ENTRY (first));
+  gtk_editable_set_position (first, 0);
 
   /* Closing asks; Cancel keeps the window and the edit, focused */
   gtk_window_close (GTK_WINDOW (window));
@@ -267,6 +271,10 @@ test_contacts_unsaved (void)
   g_assert_true (luma_contacts_editor_get_editing (editor));
   g_assert_cmpstr (gtk_editable_get_text (entry), ==, "walk@acme.example");
   g_assert_true (gtk_widget_is_ancestor (focus_of (window), GTK_WIDGET (editor)));
+  /* ... where it was, with no address selected for the next key press to replace */
+  focus = focus_of (window);
+  g_assert_true (focus == GTK_WIDGET (first) || gtk_widget_is_ancestor (focus, GTK_WIDGET (first)));
+  g_assert_false (gtk_editable_get_selection_bounds (first, NULL, NULL));
 
   /* Accounts asks too */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.accounts", NULL);
