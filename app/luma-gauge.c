@@ -7,7 +7,7 @@
 
 #include <glib/gi18n.h>
 
-#include "luma-gauge.h"
+#include "luma-gauge-private.h"
 #include "luma-format.h"
 
 #define BAR_HEIGHT 14.0
@@ -74,6 +74,7 @@ typedef struct
 {
   PangoLayout *layout;
   double       x;
+  int          width;
   int          row;
 } MarkLabel;
 
@@ -96,6 +97,8 @@ place_labels (GtkWidget *widget,
   double row_end[2] = { -G_MAXDOUBLE, -G_MAXDOUBLE };
   double bar_w = bar_width (width);
   int n_rows = 1;
+  int last_first = -1;  /* the last label on the first row */
+  int last_first_w = 0;
 
   *row_height = 0;
   for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
@@ -113,6 +116,16 @@ place_labels (GtkWidget *widget,
       labels[i].row = labels[i].x >= row_end[0] + LABEL_GAP ? 0 : 1;
       row_end[labels[i].row] = labels[i].x + lw;
       n_rows = MAX (n_rows, labels[i].row + 1);
+      labels[i].width = lw;
+      if (labels[i].row == 0)
+        {
+          last_first = i;
+          last_first_w = lw;
+        }
+      /* A mark whose label went down crosses the first row: the label there keeps clear of
+       * it ("95 %" of the 100 % mark). */
+      else if (last_first >= 0 && labels[last_first].x + last_first_w > mark_x - LABEL_GAP / 2)
+        labels[last_first].x = MAX (mark_x - LABEL_GAP / 2 - last_first_w, 0);
     }
   pango_font_description_free (font);
 
@@ -320,4 +333,28 @@ luma_gauge_get_text (LumaGauge *self)
 {
   g_return_val_if_fail (LUMA_IS_GAUGE (self), NULL);
   return self->text;
+}
+
+void
+_luma_gauge_get_label (LumaGauge *self,
+                       int        width,
+                       guint      index,
+                       double    *mark_x,
+                       double    *x,
+                       int       *label_width,
+                       int       *row)
+{
+  MarkLabel labels[G_N_ELEMENTS (marks)];
+  int row_height;
+
+  g_return_if_fail (LUMA_IS_GAUGE (self));
+  g_return_if_fail (index < G_N_ELEMENTS (marks));
+
+  place_labels (GTK_WIDGET (self), width, labels, &row_height);
+  *mark_x = bar_width (width) * marks[index] / 100.0;
+  *x = labels[index].x;
+  *label_width = labels[index].width;
+  *row = labels[index].row;
+  for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+    g_object_unref (labels[i].layout);
 }

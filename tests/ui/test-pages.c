@@ -15,6 +15,7 @@
 #include "luma-breakdown-page-private.h"
 #include "luma-cache-private.h"
 #include "luma-contacts-editor.h"
+#include "luma-gauge-private.h"
 #include "luma-conversation-window.h"
 #include "luma-history-page-private.h"
 #include "luma-preferences-window.h"
@@ -1834,6 +1835,49 @@ find_row_titled (GtkWidget  *widget,
   return NULL;
 }
 
+/* No label of an alert mark touches another label or the mark of a label on the second row,
+ * which runs down through the first, at any width from that in a 360 px window (about
+ * 300 px) up. */
+static void
+test_gauge_labels (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *gauge = luma_gauge_new ();
+
+  gtk_window_set_child (GTK_WINDOW (window), gauge);
+  luma_gauge_set_values (LUMA_GAUGE (gauge), 200, 200);
+  gtk_window_present (GTK_WINDOW (window));
+  luma_ui_test_flush ();
+
+  for (int width = 280; width <= 1000; width++)
+    for (guint i = 0; i < 4; i++)
+      for (guint j = 0; j < 4; j++)
+        {
+          double mark_i, x_i, mark_j, x_j;
+          int w_i, w_j, row_i, row_j;
+
+          if (i == j)
+            continue;
+          _luma_gauge_get_label (LUMA_GAUGE (gauge), width, i, &mark_i, &x_i, &w_i, &row_i);
+          _luma_gauge_get_label (LUMA_GAUGE (gauge), width, j, &mark_j, &x_j, &w_j, &row_j);
+          if (row_i == row_j && !(x_i + w_i < x_j || x_j + w_j < x_i))
+            {
+              g_test_message ("at %d px the labels %u (%.1f-%.1f) and %u (%.1f-%.1f) touch",
+                              width, i, x_i, x_i + w_i, j, x_j, x_j + w_j);
+              g_assert_not_reached ();
+            }
+          /* Mark j crosses the first row to its label on the second */
+          if (row_i == 0 && row_j == 1 && mark_j >= x_i - 1 && mark_j <= x_i + w_i + 1)
+            {
+              g_test_message ("at %d px the label %u (%.1f-%.1f) touches the mark at %.1f",
+                              width, i, x_i, x_i + w_i, mark_j);
+              g_assert_not_reached ();
+            }
+        }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_plain_text (void)
 {
@@ -2325,6 +2369,7 @@ main (int   argc,
   g_test_add_func ("/ui/pages/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/pages/offline", test_offline);
   g_test_add_func ("/ui/pages/tenants-offline", test_tenants_offline);
+  g_test_add_func ("/ui/pages/gauge-labels", test_gauge_labels);
   g_test_add_func ("/ui/pages/plain-text", test_plain_text);
   g_test_add_func ("/ui/pages/plain-text-tenant", test_plain_text_tenant);
   g_test_add_func ("/ui/pages/keyboard", test_keyboard);
