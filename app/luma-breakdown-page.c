@@ -568,7 +568,7 @@ static void
 choose_file (LumaBreakdownPage *self,
              gboolean           idle)
 {
-  g_autofree char *today = luma_format_iso8601_day (g_get_real_time () / G_USEC_PER_SEC);
+  g_autofree char *today = luma_format_file_day (g_get_real_time () / G_USEC_PER_SEC);
   g_autofree char *name = NULL;
 
   if (self->chooser != NULL)

@@ -1765,7 +1765,7 @@ choose_file (LumaHistoryPage *self)
   if (self->chooser != NULL)
     return;
 
-  today = luma_format_iso8601_day (g_get_real_time () / G_USEC_PER_SEC);
+  today = luma_format_file_day (g_get_real_time () / G_USEC_PER_SEC);
   name = g_strdup_printf ("license-consumption-%s.csv", today);
   self->chooser = gtk_file_chooser_native_new (_("Download the License Consumption History"),
                                                GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),

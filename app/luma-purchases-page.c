@@ -40,7 +40,7 @@ purchase_row (const LumaPurchase *p)
   g_autofree char *total_s = luma_format_count (p->total_after);
   g_autofree char *total_text = NULL;
 
-  change = luma_format_change (p->change);
+  change = luma_format_signed_count (p->change);
   /* Translators: a purchase row: "+5,000 · Refill", the signed number of licenses then the
    * kind of purchase; a language may add its word for licenses in the right plural form */
   title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s", "%s · %s",

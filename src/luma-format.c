@@ -23,18 +23,12 @@ luma_format_count (gint64 n)
 }
 
 char *
-luma_format_change (gint64 n)
-{
-  return g_strdup_printf ("%+'" G_GINT64_FORMAT, n);
-}
-
-char *
 luma_format_signed_count (gint64 n)
 {
   g_autofree char *magnitude = NULL;
 
   if (n == G_MININT64)
-    return luma_format_change (n);
+    return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
   magnitude = luma_format_count (n < 0 ? -n : n);
   return g_strconcat (n < 0 ? "\xe2\x88\x92" /* − */ : n > 0 ? "+" : "", magnitude, NULL);
 }
@@ -139,6 +133,12 @@ char *
 luma_format_local_day (gint64 unix_seconds)
 {
   return or_empty (format_at (unix_seconds, FALSE, "%x"));
+}
+
+char *
+luma_format_file_day (gint64 unix_seconds)
+{
+  return format_at (unix_seconds, FALSE, "%Y-%m-%d");
 }
 
 char *

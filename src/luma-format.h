@@ -33,9 +33,7 @@ G_BEGIN_DECLS
 /* A count with the locale's digit grouping: "1,000" in English, "1.000" in
  * German, "1000" in the C locale. */
 char   *luma_format_count        (gint64                  n);
-/* The same with its sign always written: "+5,000", "-200", "+0". */
-char   *luma_format_change       (gint64                  n);
-/* The same as people read it: "+1,000", "−500" (U+2212 MINUS SIGN). */
+/* The same with its sign, as people read it: "+1,000", "−500" (U+2212 MINUS SIGN), "0". */
 char   *luma_format_signed_count (gint64                  n);
 /* The n to give ngettext for a count of any size or sign. */
 gulong  luma_plural_n            (gint64                  n);
@@ -79,6 +77,10 @@ void     luma_local_today         (GDate                 *out);
 
 /* The local day holding a moment, in the locale's short format; "" when out of range. */
 char   *luma_format_local_day    (gint64                  unix_seconds);
+/* The local day holding a moment as YYYY-MM-DD, for the names of files a person saves
+ * ("license-consumption-2026-03-14.csv" is the day on their calendar); NULL when out of
+ * range. */
+char   *luma_format_file_day     (gint64                  unix_seconds);
 /* A rate of licenses per day: one decimal under 10 ("2.5"), whole above. */
 char   *luma_format_rate         (double                  per_day);
 

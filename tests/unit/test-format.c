@@ -65,7 +65,7 @@ test_format_count (void)
 
   set_c_locale ();
   check_owned (luma_format_count (1234567), "1234567");
-  check_owned (luma_format_change (5000), "+5000");
+  check_owned (luma_format_signed_count (5000), "+5000");
 
   if (setlocale (LC_ALL, "de_DE.UTF-8") != NULL || setlocale (LC_ALL, "de_DE.utf8") != NULL)
     {
@@ -80,9 +80,7 @@ test_format_count (void)
   check_owned (luma_format_count (1000), "1,000");
   check_owned (luma_format_count (-1234567), "-1,234,567");
   check_owned (luma_format_count (G_MAXINT64), "9,223,372,036,854,775,807");
-  check_owned (luma_format_change (5000), "+5,000");
-  check_owned (luma_format_change (-200), "-200");
-  check_owned (luma_format_change (0), "+0");
+  check_owned (luma_format_signed_count (5000), "+5,000");
   /* A true minus sign (U+2212), as people write it. */
   check_owned (luma_format_signed_count (1000), "+1,000");
   check_owned (luma_format_signed_count (-500), "\xe2\x88\x92" "500");
@@ -216,6 +214,9 @@ test_format_german_new_york (void)
   check_owned (luma_format_date_time (T_2026_03_14 + 16 * 3600 + 33 * 60 + 7), "14.03.2026 22:00:00");
   /* ...while a contract day is the contract's (UTC) */
   check_owned (luma_format_day (T_2026_03_14 + 16 * 3600 + 33 * 60 + 7), "15.03.2026");
+  /* A saved file is named after the viewer's day, not UTC's */
+  check_owned (luma_format_file_day (T_2026_03_14 + 16 * 3600 + 33 * 60 + 7), "2026-03-14");
+  check_owned (luma_format_iso8601_day (T_2026_03_14 + 16 * 3600 + 33 * 60 + 7), "2026-03-15");
   check_owned (luma_format_count (50000), "50.000");
 
   /* And the same moments in American English in New York */
