@@ -211,6 +211,8 @@ bind_cb (GtkSignalListItemFactory *factory,
         /* Translators: licenses used of the total purchase, and the percentage: "286 / 320 (89 %)" */
         text = g_strdup_printf (_("%s / %s (%s)"), used, total, percent);
         gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (child)), text);
+        /* Read in full where a narrowed column cuts it. */
+        gtk_widget_set_tooltip_text (gtk_widget_get_first_child (child), text);
         gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), MIN (luma_tenant_item_get_percent (tenant) / 100.0, 1.0));
         set_capacity_class (bar, capacity);
         gtk_accessible_update_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text, -1);
@@ -241,9 +243,75 @@ bind_cb (GtkSignalListItemFactory *factory,
 
 /* Widths that keep every cell readable: a narrow window scrolls sideways. */
 static const int column_widths[] = {
-  [CELL_NAME] = 200, [CELL_TYPE] = 125, [CELL_USED] = 150, [CELL_STATUS] = 160,
-  [CELL_END] = 110, [CELL_DAYS] = 90, [CELL_REFILL] = 150,
+  [CELL_NAME] = 160, [CELL_TYPE] = 125, [CELL_USED] = 150, [CELL_STATUS] = 120,
+  [CELL_END] = 110, [CELL_DAYS] = 90, [CELL_REFILL] = 120,
 };
+
+/* The width in pixels of @text in the view's font, bold or not. */
+static int
+text_width (GtkWidget  *widget,
+            const char *text,
+            gboolean    bold)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
+  int width = 0;
+
+  if (bold)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  return width;
+}
+
+/* Wide enough for what the cells say in this locale (a six-digit total, the longest status,
+ * a refill day with a five-digit change), so that nothing is cut at the default window. */
+static int
+column_width (LumaTenantsPage *self,
+              Cell             cell)
+{
+  GtkWidget *widget = GTK_WIDGET (self->view);
+  int width = 0;
+
+  switch (cell)
+    {
+    case CELL_USED:
+      {
+        g_autofree char *count = luma_format_count (888888);
+        g_autofree char *percent = luma_format_percent (100);
+        g_autofree char *text = g_strdup_printf (_("%s / %s (%s)"), count, count, percent);
+
+        width = text_width (widget, text, FALSE);
+      }
+      break;
+    case CELL_STATUS:
+      for (int c = 0; c < LUMA_CAPACITY_N; c++)
+        width = MAX (width, text_width (widget, luma_format_capacity ((LumaCapacity) c), TRUE));
+      break;
+    case CELL_REFILL:
+      {
+        g_autofree char *day = luma_format_local_day (page_now (self));
+        g_autofree char *change = luma_format_signed_count (-88888);
+        g_autofree char *text = g_strdup_printf (C_("last refill", "%s · %s"), day, change);
+
+        width = text_width (widget, text, FALSE);
+      }
+      break;
+    case CELL_NAME:
+    case CELL_TYPE:
+    case CELL_END:
+    case CELL_DAYS:
+    default:
+      break;
+    }
+
+  /* The cell's padding on both sides. */
+  return MAX (column_widths[cell], width + 24);
+}
 
 static GtkColumnViewColumn *
 add_column (LumaTenantsPage *self,
@@ -262,7 +330,7 @@ add_column (LumaTenantsPage *self,
   gtk_column_view_column_set_sorter (column, sorter);
   g_object_unref (sorter);
   gtk_column_view_column_set_resizable (column, TRUE);
-  gtk_column_view_column_set_fixed_width (column, column_widths[cell]);
+  gtk_column_view_column_set_fixed_width (column, column_width (self, cell));
   gtk_column_view_column_set_expand (column, expand);
   gtk_column_view_append_column (self->view, column);
   g_object_unref (column);

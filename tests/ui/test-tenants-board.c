@@ -20,6 +20,7 @@
 #include "luma-cache.h"
 #include "luma-tenants-page-private.h"
 #include "luma-test-sandbox.h"
+#include "luma-format.h"
 #include "luma-ui-test.h"
 #include "luma-window.h"
 
@@ -221,6 +222,39 @@ refill_cell_shown (gpointer data)
 
   wait->cell = refill_cell_of (wait->tenants, wait->id);
   return wait->cell != NULL;
+}
+
+/* Labels cut in the rows on screen, but for the tenant's name and id (a long name is cut
+ * and its row keeps the whole in its id): "label (needs N px, has M)". */
+static GPtrArray *
+cut_cells (LumaTenantsPage *tenants)
+{
+  GtkWidget *list = luma_ui_test_find_descendant (GTK_WIDGET (_luma_tenants_page_get_view (tenants)),
+                                                  GTK_TYPE_LIST_VIEW);
+  GPtrArray *cut = g_ptr_array_new_with_free_func (g_free);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+
+      if (!gtk_widget_get_mapped (row))
+        continue;
+      collect_labels (row, labels);
+      for (guint i = 2; i < labels->len; i++)
+        {
+          GtkWidget *label = labels->pdata[i];
+          g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (label, gtk_label_get_label (GTK_LABEL (label)));
+          int needed = 0;
+
+          pango_layout_get_pixel_size (layout, &needed, NULL);
+          if (gtk_widget_get_mapped (label) && needed > gtk_widget_get_width (label))
+            g_ptr_array_add (cut, g_strdup_printf ("%s (needs %d px, has %d)",
+                                                   gtk_label_get_label (GTK_LABEL (label)), needed,
+                                                   gtk_widget_get_width (label)));
+        }
+    }
+  return cut;
 }
 
 /* What the view holds, for a failing test's log. */
@@ -485,6 +519,41 @@ test_board (void)
     g_assert_nonnull (cell);
     g_assert_cmpstr (gtk_label_get_label (cell), ==, text);
     g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (cell)), ==, time);
+
+    /* At the default window width no cell but a long name is cut. */
+    {
+      g_autoptr(GPtrArray) cut = NULL;
+
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 1000);
+      cut = cut_cells (tenants);
+      for (guint i = 0; i < cut->len; i++)
+        g_test_message ("cut: %s", (const char *) cut->pdata[i]);
+      g_assert_cmpuint (cut->len, ==, 0);
+    }
+
+    /* Nor would a tenant of six-digit counts be: the Used column takes one. */
+    {
+      GListModel *columns = gtk_column_view_get_columns (view);
+      g_autofree char *big = luma_format_count (888888);
+      g_autofree char *percent = luma_format_percent (100);
+      g_autofree char *used = g_strdup_printf ("%s / %s (%s)", big, big, percent);
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (view), used);
+      int needed = 0;
+      gboolean found = FALSE;
+
+      pango_layout_get_pixel_size (layout, &needed, NULL);
+      for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+        {
+          g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+
+          if (g_strcmp0 (gtk_column_view_column_get_title (c), "Used") != 0)
+            continue;
+          found = TRUE;
+          /* The cell's padding, 12 px a side. */
+          g_assert_cmpint (gtk_column_view_column_get_fixed_width (c), >=, needed + 24);
+        }
+      g_assert_true (found);
+    }
 
     /* Ascending: the oldest known first, never still last. */
     gtk_column_view_sort_by_column (view, column, GTK_SORT_ASCENDING);
