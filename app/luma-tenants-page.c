@@ -243,8 +243,8 @@ bind_cb (GtkSignalListItemFactory *factory,
 
 /* Widths that keep every cell readable: a narrow window scrolls sideways. */
 static const int column_widths[] = {
-  [CELL_NAME] = 160, [CELL_TYPE] = 125, [CELL_USED] = 150, [CELL_STATUS] = 120,
-  [CELL_END] = 110, [CELL_DAYS] = 90, [CELL_REFILL] = 120,
+  [CELL_NAME] = 160, [CELL_TYPE] = 80, [CELL_USED] = 150, [CELL_STATUS] = 120,
+  [CELL_END] = 80, [CELL_DAYS] = 90, [CELL_REFILL] = 120,
 };
 
 /* The width in pixels of @text in the view's font, bold or not. */
@@ -268,8 +268,9 @@ text_width (GtkWidget  *widget,
   return width;
 }
 
-/* Wide enough for what the cells say in this locale (a six-digit total, the longest status,
- * a refill day with a five-digit change), so that nothing is cut at the default window. */
+/* Wide enough for what the cells say in this locale (five-digit counts, the longest status,
+ * a refill day with a five-digit change), so that the columns fit the default window and
+ * leave the rest to the tenant's name; a larger Used is cut and read whole in its tooltip. */
 static int
 column_width (LumaTenantsPage *self,
               Cell             cell)
@@ -281,7 +282,7 @@ column_width (LumaTenantsPage *self,
     {
     case CELL_USED:
       {
-        g_autofree char *count = luma_format_count (888888);
+        g_autofree char *count = luma_format_count (88888);
         g_autofree char *percent = luma_format_percent (100);
         g_autofree char *text = g_strdup_printf (_("%s / %s (%s)"), count, count, percent);
 
@@ -301,9 +302,19 @@ column_width (LumaTenantsPage *self,
         width = text_width (widget, text, FALSE);
       }
       break;
-    case CELL_NAME:
     case CELL_TYPE:
+      width = MAX (text_width (widget, luma_license_type_to_display (LUMA_LICENSE_TYPE_SESSION), FALSE),
+                   text_width (widget, luma_license_type_to_display (LUMA_LICENSE_TYPE_USER), FALSE));
+      break;
     case CELL_END:
+      {
+        /* 2026-12-31, a day of two-digit day and month. */
+        g_autofree char *day = luma_format_day (G_GINT64_CONSTANT (1798761599));
+
+        width = text_width (widget, day, FALSE);
+      }
+      break;
+    case CELL_NAME:
     case CELL_DAYS:
     default:
       break;

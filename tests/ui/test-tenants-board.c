@@ -531,10 +531,10 @@ test_board (void)
       g_assert_cmpuint (cut->len, ==, 0);
     }
 
-    /* Nor would a tenant of six-digit counts be: the Used column takes one. */
+    /* Nor would a tenant of five-digit counts be: the Used column takes one. */
     {
       GListModel *columns = gtk_column_view_get_columns (view);
-      g_autofree char *big = luma_format_count (888888);
+      g_autofree char *big = luma_format_count (88888);
       g_autofree char *percent = luma_format_percent (100);
       g_autofree char *used = g_strdup_printf ("%s / %s (%s)", big, big, percent);
       g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (view), used);
@@ -553,6 +553,20 @@ test_board (void)
           g_assert_cmpint (gtk_column_view_column_get_fixed_width (c), >=, needed + 24);
         }
       g_assert_true (found);
+    }
+
+    /* And every column is in the window: nothing to scroll sideways to. */
+    {
+      GListModel *columns = gtk_column_view_get_columns (view);
+      int sum = 0;
+
+      for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+        {
+          g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+
+          sum += gtk_column_view_column_get_fixed_width (c);
+        }
+      g_assert_cmpint (sum, <=, gtk_widget_get_width (GTK_WIDGET (view)));
     }
 
     /* Ascending: the oldest known first, never still last. */
