@@ -13,15 +13,14 @@
 
 #define AXIS_HEIGHT 16.0
 #define TOP_PAD     18.0
-#define DAY_SECONDS (24 * 3600)
 
 struct _LumaChart
 {
   GtkWidget     parent_instance;
 
   GArray       *counts;          /* gint64, bars */
-  gint64        start;
-  gint64        bucket_seconds;
+  GArray       *bounds;          /* gint64, where each bar starts, and where the last ends */
+  gboolean      weekly;
   LumaForecast *forecast;        /* the cumulative view when set */
   char         *text;
   const char   *title;           /* the accessible name without the highlight */
@@ -100,7 +99,7 @@ static gint64
 bar_time (LumaChart *self,
           guint      i)
 {
-  return self->start + (gint64) i * self->bucket_seconds;
+  return g_array_index (self->bounds, gint64, i);
 }
 
 static gint64
@@ -144,7 +143,7 @@ snapshot_bars (LumaChart *self,
       cairo_fill (cr);
     }
 
-  month_labels (GTK_WIDGET (self), cr, fg, self->counts->len, slot, plot_h + 1, bar_time, FALSE);
+  month_labels (GTK_WIDGET (self), cr, fg, self->counts->len, slot, plot_h + 1, bar_time, TRUE);
 }
 
 static void
@@ -332,11 +331,10 @@ luma_chart_dup_bucket_text (LumaChart *self,
     }
   else
     {
-      gint64 t = bar_time (self, index);
-      g_autofree char *day = luma_format_day (t);
+      g_autofree char *day = luma_format_local_day (bar_time (self, index));
       g_autofree char *used = luma_format_count (g_array_index (self->counts, gint64, index));
 
-      if (self->bucket_seconds < 7 * DAY_SECONDS)
+      if (!self->weekly)
         /* Translators: a bar of the daily chart: "03/14/2026: 12 used" */
         return g_strdup_printf (_("%s: %s used"), day, used);
       /* Translators: a bar of the weekly chart: "Week of 03/14/2026: 80 used" */
@@ -461,6 +459,7 @@ luma_chart_finalize (GObject *object)
   LumaChart *self = LUMA_CHART (object);
 
   g_array_unref (self->counts);
+  g_array_unref (self->bounds);
   g_clear_pointer (&self->forecast, luma_forecast_free);
   g_free (self->text);
 
@@ -489,7 +488,8 @@ luma_chart_init (LumaChart *self)
   GtkGesture *click = gtk_gesture_click_new ();
 
   self->counts = g_array_new (FALSE, TRUE, sizeof (gint64));
-  self->bucket_seconds = 7 * DAY_SECONDS;
+  self->bounds = g_array_new (FALSE, TRUE, sizeof (gint64));
+  self->weekly = TRUE;
   self->highlight = -1;
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
@@ -502,7 +502,7 @@ luma_chart_init (LumaChart *self)
   g_signal_connect_swapped (click, "pressed", G_CALLBACK (pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
-  luma_chart_set_data (self, NULL, 0, 0, self->bucket_seconds);
+  luma_chart_set_bars (self, NULL, NULL, 0, TRUE);
 }
 
 GtkWidget *
@@ -529,25 +529,28 @@ set_text (LumaChart  *self,
 }
 
 void
-luma_chart_set_data (LumaChart    *self,
+luma_chart_set_bars (LumaChart    *self,
                      const gint64 *counts,
+                     const gint64 *bounds,
                      guint         n_counts,
-                     gint64        start,
-                     gint64        bucket_seconds)
+                     gboolean      weekly)
 {
   gint64 max = -1, sum = 0;
   guint max_index = 0, used = 0;
   char *text;
 
   g_return_if_fail (LUMA_IS_CHART (self));
-  g_return_if_fail (bucket_seconds > 0);
+  g_return_if_fail (n_counts == 0 || (counts != NULL && bounds != NULL));
 
   g_clear_pointer (&self->forecast, luma_forecast_free);
   g_array_set_size (self->counts, 0);
+  g_array_set_size (self->bounds, 0);
   if (n_counts > 0)
-    g_array_append_vals (self->counts, counts, n_counts);
-  self->start = start;
-  self->bucket_seconds = bucket_seconds;
+    {
+      g_array_append_vals (self->counts, counts, n_counts);
+      g_array_append_vals (self->bounds, bounds, n_counts + 1);
+    }
+  self->weekly = weekly;
 
   for (guint i = 0; i < n_counts; i++)
     {
@@ -567,11 +570,11 @@ luma_chart_set_data (LumaChart    *self,
     }
   else
     {
-      g_autofree char *day = luma_format_day (start + (gint64) max_index * bucket_seconds);
+      g_autofree char *day = luma_format_local_day (bounds[max_index]);
       g_autofree char *max_s = luma_format_count (max);
       g_autofree char *avg_s = luma_format_count (sum / MAX (used, 1));
 
-      if (bucket_seconds < 7 * DAY_SECONDS)
+      if (!weekly)
         /* Translators: text alternative of the daily chart: "Highest: N on DATE;
          * average: M per day" */
         text = g_strdup_printf (_("Highest: %s on %s; average: %s per day"),
@@ -583,9 +586,7 @@ luma_chart_set_data (LumaChart    *self,
                                 max_s, day, avg_s);
     }
 
-  set_text (self, bucket_seconds < 7 * DAY_SECONDS ? _("Consumption per day")
-                                                   : _("Consumption per week"),
-            text);
+  set_text (self, weekly ? _("Consumption per week") : _("Consumption per day"), text);
 }
 
 /* "340 of 1,000 used; 12.5 a day over the last 30 days; estimate at the end of the

@@ -17,13 +17,15 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LumaChart, luma_chart, LUMA, CHART, GtkWidget)
 
 GtkWidget  *luma_chart_new       (void);
-/* Bars. @counts: one value per bucket, the first starting at @start (unix
- * seconds UTC), each @bucket_seconds long. Copied. */
-void        luma_chart_set_data  (LumaChart    *self,
+/* Bars of the viewer's calendar days, or weeks of them. @counts: one value
+ * per bar; @bounds: @n_counts + 1 times (unix seconds), bar i from
+ * bounds[i] to bounds[i + 1] (luma_forecast_day_bounds(): a day of a
+ * daylight saving change lasts 23 or 25 hours). Copied. */
+void        luma_chart_set_bars  (LumaChart    *self,
                                   const gint64 *counts,
+                                  const gint64 *bounds,
                                   guint         n_counts,
-                                  gint64        start,
-                                  gint64        bucket_seconds);
+                                  gboolean      weekly);
 /* The cumulative view: consumed up to today, the total purchase as a line,
  * the estimate (dashed) from the recent rate and the run-out day. Copied.
  * A bucket is then a day (luma_chart_get_bucket() gives its cumulative

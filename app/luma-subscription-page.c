@@ -18,9 +18,6 @@
 #include "luma-utils.h"
 #include "luma-wrap-box.h"
 
-#define DAY (24 * 3600)
-#define WEEK (7 * DAY)
-
 struct _LumaSubscriptionPage
 {
   GtkWidget          parent_instance;
@@ -28,8 +25,11 @@ struct _LumaSubscriptionPage
   LumaCache         *cache;
   LumaSync          *sync;
   LumaSubscription  *subscription;
-  GCancellable      *chart_cancellable;
   gboolean           chart_ready;
+  /* The consumption of each local day of the term, counted once for the
+   * forecast and the bars alike (gint64 each; NULL until counted). */
+  GArray            *day_bounds;
+  GArray            *day_counts;
   GCancellable      *forecast_cancellable;
   LumaForecast      *forecast;
   gboolean           forecast_ready;
@@ -80,40 +80,36 @@ G_DEFINE_FINAL_TYPE (LumaSubscriptionPage, luma_subscription_page, GTK_TYPE_WIDG
 
 /* ---- The chart, counted by the cache in a worker thread --------------------------------------- */
 
-static gint64
-chart_bucket_seconds (LumaSubscriptionPage *self)
-{
-  return gtk_toggle_button_get_active (self->per_day_button) ? DAY : WEEK;
-}
-
+/* Bars of the local days of the term, or of weeks of them, from the day counts. */
 static void
-count_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+show_bars (LumaSubscriptionPage *self)
 {
-  g_autoptr(LumaSubscriptionPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) counts = luma_cache_count_by_bucket_finish (LUMA_CACHE (source), result, &error);
-  gint64 bucket;
+  gboolean weekly = !gtk_toggle_button_get_active (self->per_day_button);
+  guint n_days = self->day_counts != NULL ? self->day_counts->len : 0;
+  g_autoptr(GArray) counts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_autoptr(GArray) bounds = g_array_new (FALSE, TRUE, sizeof (gint64));
 
-  if (counts == NULL)
+  for (guint i = 0; i < n_days; i++)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-          !g_error_matches (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_CLOSED))
-        g_warning ("Cannot count the consumption over time: %s", error->message);
-      return;
-    }
-  /* An answer to an earlier request (another cache, subscription or bucket). */
-  if (g_task_get_cancellable (G_TASK (result)) != self->chart_cancellable ||
-      self->chart == NULL || self->subscription == NULL)
-    return;
+      gint64 day = g_array_index (self->day_counts, gint64, i);
 
-  bucket = chart_bucket_seconds (self);
-  luma_chart_set_data (self->chart, (const gint64 *) (gpointer) counts->data, counts->len,
-                       self->subscription->start_date, bucket);
+      /* A week is seven local days from the term's first, the last one shorter. */
+      if (!weekly || i % 7 == 0)
+        {
+          g_array_append_val (counts, day);
+          g_array_append_val (bounds, g_array_index (self->day_bounds, gint64, i));
+        }
+      else
+        g_array_index (counts, gint64, counts->len - 1) += day;
+    }
+  if (n_days > 0)
+    g_array_append_val (bounds, g_array_index (self->day_bounds, gint64, n_days));
+
+  luma_chart_set_bars (self->chart, (const gint64 *) (gpointer) counts->data,
+                       (const gint64 *) (gpointer) bounds->data, counts->len, weekly);
   gtk_label_set_label (self->chart_title,
-                       bucket == DAY ? _("Consumption per Day") : _("Consumption per Week"));
-  gtk_label_set_label (self->chart_label, luma_chart_get_text (self->chart));
+                       weekly ? _("Consumption per Week") : _("Consumption per Day"));
+  gtk_label_set_label (self->chart_label, n_days > 0 ? luma_chart_get_text (self->chart) : "");
   self->chart_ready = TRUE;
 }
 
@@ -128,10 +124,8 @@ show_forecast_chart (LumaSubscriptionPage *self)
     }
   else if (self->forecast_ready)
     {
-      static const gint64 none = 0;
-
       /* No days to draw (a term of no length or of decades). */
-      luma_chart_set_data (self->chart, &none, 0, 0, DAY);
+      luma_chart_set_bars (self->chart, NULL, NULL, 0, FALSE);
       gtk_label_set_label (self->chart_label, "");
     }
   self->chart_ready = TRUE;
@@ -140,34 +134,16 @@ show_forecast_chart (LumaSubscriptionPage *self)
 static void
 start_chart (LumaSubscriptionPage *self)
 {
-  gint64 bucket = chart_bucket_seconds (self);
-  gint64 to;
-
-  if (self->chart_cancellable != NULL)
-    g_cancellable_cancel (self->chart_cancellable);
-  g_clear_object (&self->chart_cancellable);
   self->chart_ready = FALSE;
-
-  if (self->cache == NULL || self->subscription == NULL || self->chart == NULL)
+  if (self->subscription == NULL || self->chart == NULL)
     return;
-
-  /* The cumulative view draws the forecast, counted once per reload. */
+  /* The days are counted with the forecast: drawn when they are. */
+  if (!self->forecast_ready)
+    return;
   if (gtk_toggle_button_get_active (self->per_term_button))
-    {
-      show_forecast_chart (self);
-      return;
-    }
-
-  self->chart_cancellable = g_cancellable_new ();
-  /* At most about ten years of buckets, whatever the server says. */
-  to = MAX (self->subscription->end_date, self->subscription->start_date);
-  to = MIN (to, self->subscription->start_date + bucket * (bucket == DAY ? 3660 : 520) - 1);
-
-  /* User-based: what is consumed is the licenses held, i.e. active users. */
-  luma_cache_count_by_bucket_async (self->cache, self->subscription->license_type,
-                                    LUMA_USER_STATUS_ACTIVE,
-                                    self->subscription->start_date, to, bucket,
-                                    self->chart_cancellable, count_done_cb, g_object_ref (self));
+    show_forecast_chart (self);
+  else
+    show_bars (self);
 }
 
 static void
@@ -254,14 +230,17 @@ days_counted_cb (GObject      *source,
        * view shows the chart without a projection. */
       g_clear_object (&self->forecast_cancellable);
       self->forecast_ready = TRUE;
-      if (gtk_toggle_button_get_active (self->per_term_button))
-        show_forecast_chart (self);
+      start_chart (self);
       return;
     }
 
   s = self->subscription;
   if (bounds->len == counts->len + 1)
     {
+      g_clear_pointer (&self->day_bounds, g_array_unref);
+      g_clear_pointer (&self->day_counts, g_array_unref);
+      self->day_bounds = g_array_ref (bounds);
+      self->day_counts = g_array_ref (counts);
       g_clear_pointer (&self->forecast, luma_forecast_free);
       self->forecast = luma_forecast_new ((const gint64 *) (gpointer) bounds->data,
                                           (const gint64 *) (gpointer) counts->data, counts->len,
@@ -273,8 +252,7 @@ days_counted_cb (GObject      *source,
     }
   self->forecast_ready = TRUE;
   update_alert_banner (self);
-  if (gtk_toggle_button_get_active (self->per_term_button))
-    show_forecast_chart (self);
+  start_chart (self);
 }
 
 static void
@@ -287,6 +265,8 @@ start_forecast (LumaSubscriptionPage *self)
     g_cancellable_cancel (self->forecast_cancellable);
   g_clear_object (&self->forecast_cancellable);
   g_clear_pointer (&self->forecast, luma_forecast_free);
+  g_clear_pointer (&self->day_bounds, g_array_unref);
+  g_clear_pointer (&self->day_counts, g_array_unref);
   self->forecast_ready = FALSE;
 
   if (self->cache == NULL || self->subscription == NULL)
@@ -799,9 +779,8 @@ luma_subscription_page_dispose (GObject *object)
   LumaSubscriptionPage *self = LUMA_SUBSCRIPTION_PAGE (object);
   GtkWidget *child;
 
-  if (self->chart_cancellable != NULL)
-    g_cancellable_cancel (self->chart_cancellable);
-  g_clear_object (&self->chart_cancellable);
+  g_clear_pointer (&self->day_bounds, g_array_unref);
+  g_clear_pointer (&self->day_counts, g_array_unref);
   if (self->forecast_cancellable != NULL)
     g_cancellable_cancel (self->forecast_cancellable);
   g_clear_object (&self->forecast_cancellable);

@@ -1061,161 +1061,10 @@ luma_cache_count_matching_finish (LumaCache     *self,
   return g_task_propagate_int (G_TASK (result), error);
 }
 
-/* ---- Consumption per time bucket ------------------------------------------------------------ */
+/* ---- Counts over ranges of time (the local days of the term) -------------------------------- */
 
-/* Enough for daily buckets over ten years plus slack; a larger array is a
- * caller's mistake (a bucket of one second over a year). */
+/* Enough for the days of a term of twenty years and more; more is a caller's mistake. */
 #define MAX_BUCKETS 8192
-
-GArray *
-luma_cache_count_by_bucket (LumaCache        *self,
-                            LumaLicenseType   license_type,
-                            gint              user_status,
-                            gint64            from,
-                            gint64            to,
-                            gint64            bucket_seconds,
-                            GCancellable     *cancellable,
-                            GError          **error)
-{
-  const LumaCacheHistoryTable *table;
-  g_autofree char *sql = NULL;
-  g_autoptr(GArray) counts = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 n_buckets;
-  LumaCacheDb *db;
-  int rc;
-
-  g_return_val_if_fail (LUMA_IS_CACHE (self), NULL);
-
-  if ((guint) license_type >= G_N_ELEMENTS (_luma_cache_history_tables) || bucket_seconds <= 0 || to < from)
-    {
-      g_set_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID,
-                   "Invalid time buckets (%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                   " by %" G_GINT64_FORMAT " s)", from, to, bucket_seconds);
-      return NULL;
-    }
-  n_buckets = (to - from) / bucket_seconds + 1;
-  if (n_buckets > MAX_BUCKETS)
-    {
-      g_set_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID,
-                   "Too many time buckets (%" G_GINT64_FORMAT ", at most %d)",
-                   n_buckets, MAX_BUCKETS);
-      return NULL;
-    }
-
-  table = &_luma_cache_history_tables[license_type];
-  /* One count per bucket, each a range of the time index (it covers the
-   * column): a GROUP BY on the bucket number would sort every record in a
-   * temporary B-tree first, about five times slower at a million rows. */
-  sql = g_strdup_printf ("WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < ?4)"
-                         " SELECT i, (SELECT count(*) FROM %s WHERE %s%s >= ?1 + i * ?3"
-                         " AND %s < ?1 + (i + 1) * ?3 AND %s <= ?2) FROM b",
-                         table->table,
-                         license_type == LUMA_LICENSE_TYPE_USER && user_status >= 0 ? "status = ?5 AND " : "",
-                         table->time_col, table->time_col, table->time_col);
-
-  db = _luma_cache_pool_acquire (self, cancellable, error);
-  if (db == NULL)
-    return NULL;
-  rc = sqlite3_prepare_v2 (db->db, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot count the history");
-      _luma_cache_pool_release (self, db);
-      return NULL;
-    }
-  sqlite3_bind_int64 (stmt, 1, from);
-  sqlite3_bind_int64 (stmt, 2, to);
-  sqlite3_bind_int64 (stmt, 3, bucket_seconds);
-  sqlite3_bind_int64 (stmt, 4, n_buckets - 1);
-  if (license_type == LUMA_LICENSE_TYPE_USER && user_status >= 0)
-    sqlite3_bind_int (stmt, 5, user_status);
-
-  counts = g_array_sized_new (FALSE, TRUE, sizeof (gint64), (guint) n_buckets);
-  g_array_set_size (counts, (guint) n_buckets);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 bucket = sqlite3_column_int64 (stmt, 0);
-
-      if (bucket >= 0 && bucket < n_buckets)
-        g_array_index (counts, gint64, bucket) = sqlite3_column_int64 (stmt, 1);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
-        _luma_cache_set_sqlite_error (error, db->db, rc, "Cannot count the history");
-      g_clear_pointer (&counts, g_array_unref);
-    }
-  sqlite3_finalize (stmt);
-  _luma_cache_pool_release (self, db);
-  return g_steal_pointer (&counts);
-}
-
-typedef struct
-{
-  LumaLicenseType license_type;
-  gint            user_status;
-  gint64          from;
-  gint64          to;
-  gint64          bucket_seconds;
-} BucketArgs;
-
-static void
-count_by_bucket_thread (GTask        *task,
-                        gpointer      source,
-                        gpointer      task_data,
-                        GCancellable *cancellable)
-{
-  BucketArgs *args = task_data;
-  GError *error = NULL;
-  GArray *counts = luma_cache_count_by_bucket (source, args->license_type, args->user_status,
-                                               args->from, args->to,
-                                               args->bucket_seconds, cancellable, &error);
-
-  if (counts == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, counts, (GDestroyNotify) g_array_unref);
-}
-
-void
-luma_cache_count_by_bucket_async (LumaCache           *self,
-                                  LumaLicenseType      license_type,
-                                  gint                 user_status,
-                                  gint64               from,
-                                  gint64               to,
-                                  gint64               bucket_seconds,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  BucketArgs *args;
-
-  g_return_if_fail (LUMA_IS_CACHE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, luma_cache_count_by_bucket_async);
-  args = g_new0 (BucketArgs, 1);
-  args->license_type = license_type;
-  args->user_status = user_status;
-  args->from = from;
-  args->to = to;
-  args->bucket_seconds = bucket_seconds;
-  g_task_set_task_data (task, args, g_free);
-  g_task_run_in_thread (task, count_by_bucket_thread);
-}
-
-GArray *
-luma_cache_count_by_bucket_finish (LumaCache     *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ---- Counts over arbitrary ranges (the local days of the forecast) ---------------------------- */
 
 GArray *
 luma_cache_count_in_ranges (LumaCache        *self,
@@ -1252,7 +1101,8 @@ luma_cache_count_in_ranges (LumaCache        *self,
       }
 
   table = &_luma_cache_history_tables[license_type];
-  /* One range of the time index per step, as count_by_bucket does. */
+  /* One count per range, each a range of the time index (it covers the column): a GROUP
+   * BY on a day number would sort every record in a temporary B-tree first. */
   sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE %s%s >= ?1 AND %s < ?2",
                          table->table,
                          license_type == LUMA_LICENSE_TYPE_USER && user_status >= 0 ? "status = ?3 AND " : "",

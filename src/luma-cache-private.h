@@ -322,14 +322,5 @@ gboolean    luma_cache_store_conflict          (LumaCache            *self,
  * (as a long index build step would): the writes queued after wait. */
 void        luma_cache_hold_writer             (LumaCache            *self,
                                                 guint                 msec);
-/* What luma_cache_count_by_bucket_async() computes, in this thread. */
-GArray     *luma_cache_count_by_bucket         (LumaCache            *self,
-                                                LumaLicenseType       license_type,
-                                                gint                  user_status,
-                                                gint64                from,
-                                                gint64                to,
-                                                gint64                bucket_seconds,
-                                                GCancellable         *cancellable,
-                                                GError              **error);
 
 G_END_DECLS

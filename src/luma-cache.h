@@ -257,30 +257,11 @@ gint64      luma_cache_count_matching_finish   (LumaCache              *self,
                                                 GAsyncResult           *result,
                                                 GError                **error);
 
-/* Consumption over time, for the chart: the number of records (of users
- * with @user_status, a LumaUserStatus, or -1 for every user; ignored for
- * sessions) whose time (Started On / Created On) falls in each bucket of
- * @bucket_seconds, the
- * first starting at @from, up to @to included (the last bucket may be cut
- * short by @to). A GArray of gint64 with (@to - @from) / @bucket_seconds + 1
- * counts (zero for empty buckets). One statement counting ranges of the
- * time index: about 0.2 s per million records in range. @bucket_seconds <= 0,
- * @to < @from or more than 8192 buckets: LUMA_CACHE_ERROR_INVALID. */
-void        luma_cache_count_by_bucket_async   (LumaCache            *self,
-                                                LumaLicenseType       license_type,
-                                                gint                  user_status,
-                                                gint64                from,
-                                                gint64                to,
-                                                gint64                bucket_seconds,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data);
-GArray     *luma_cache_count_by_bucket_finish  (LumaCache            *self,
-                                                GAsyncResult         *result,
-                                                GError              **error);
-
-/* The same over ranges of any length (the local calendar days of the
- * forecast, some 23 or 25 hours long): @n_bounds ascending times give
+/* Consumption over time, for the chart and the forecast: the number of
+ * records (of users with @user_status, a LumaUserStatus, or -1 for every
+ * user; ignored for sessions) whose time (Started On / Created On) falls in
+ * each range. Ranges of any length (the local calendar days of the term,
+ * some 23 or 25 hours long): @n_bounds ascending times give
  * @n_bounds - 1 counts, count i of the records in [bounds[i], bounds[i+1]).
  * At most 8193 bounds; fewer than 2, more, or out of order:
  * LUMA_CACHE_ERROR_INVALID. The sync form runs on a read connection of its

@@ -430,9 +430,22 @@ typedef struct
 {
   gint64  start;
   gint64  end;
-  gint64  bucket;
+  guint   days_per_bar;
+  GDate   first;        /* the local day of the term's start */
   GArray *counts;
 } ChartCount;
+
+/* The local calendar day of a moment, as the viewer's clock shows it. */
+static void
+local_day_of (gint64  t,
+              GDate  *out)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (t);
+
+  g_date_clear (out, 1);
+  g_date_set_dmy (out, (GDateDay) g_date_time_get_day_of_month (dt),
+                  (GDateMonth) g_date_time_get_month (dt), (GDateYear) g_date_time_get_year (dt));
+}
 
 static gboolean
 chart_count_cb (LumaLicenseType  type,
@@ -441,29 +454,38 @@ chart_count_cb (LumaLicenseType  type,
 {
   ChartCount *c = user_data;
   gint64 t = ((const LumaSessionRecord *) record)->started_on;
-  gint64 b = (t - c->start) / c->bucket;
+  GDate day;
+  gint64 b;
 
   g_assert_cmpint (type, ==, LUMA_LICENSE_TYPE_SESSION);
-  if (t >= c->start && t <= c->end && b < (gint64) c->counts->len)
-    g_array_index (c->counts, gint64, b)++;
+  if (t < c->start || t > c->end)
+    return TRUE;
+  local_day_of (t, &day);
+  b = g_date_days_between (&c->first, &day) / (gint64) c->days_per_bar;
+  g_assert_cmpint (b, <, (gint64) c->counts->len);
+  g_array_index (c->counts, gint64, b)++;
   return TRUE;
 }
 
-/* The chart against the cached records counted one by one. */
+/* The chart against the cached records counted one by one, in the viewer's calendar days
+ * (or weeks of them from the term's first day). */
 static void
 assert_chart (LumaSubscriptionPage *page,
               LumaCache            *cache,
-              gint64                bucket)
+              guint                 days_per_bar)
 {
   const LumaSubscription *sub = luma_subscription_page_get_subscription (page);
   LumaChart *chart = luma_subscription_page_get_chart (page);
   g_auto(LumaHistoryQuery) q;
   g_autoptr(GError) error = NULL;
-  ChartCount c = { sub->start_date, sub->end_date, bucket, NULL };
+  ChartCount c = { sub->start_date, sub->end_date, days_per_bar, { 0 }, NULL };
+  GDate last;
   gint64 total = 0;
 
+  local_day_of (sub->start_date, &c.first);
+  local_day_of (sub->end_date, &last);
   c.counts = g_array_new (FALSE, TRUE, sizeof (gint64));
-  g_array_set_size (c.counts, (sub->end_date - sub->start_date) / bucket + 1);
+  g_array_set_size (c.counts, g_date_days_between (&c.first, &last) / days_per_bar + 1);
   luma_history_query_init (&q, LUMA_LICENSE_TYPE_SESSION);
   g_assert_true (luma_cache_foreach_history (cache, &q, chart_count_cb, &c, NULL, &error));
   g_assert_no_error (error);
@@ -487,17 +509,17 @@ test_chart (void)
   LumaChart *chart = luma_subscription_page_get_chart (page);
 
   g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
-  assert_chart (page, cache, 7 * 24 * 3600);
+  assert_chart (page, cache, 7);
   g_assert_true (strstr (luma_chart_get_text (chart), "per week") != NULL);
 
   luma_subscription_page_set_chart_per_day (page, TRUE);
   g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
-  assert_chart (page, cache, 24 * 3600);
+  assert_chart (page, cache, 1);
   g_assert_true (strstr (luma_chart_get_text (chart), "per day") != NULL);
 
   luma_subscription_page_set_chart_per_day (page, FALSE);
   g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
-  assert_chart (page, cache, 7 * 24 * 3600);
+  assert_chart (page, cache, 7);
 
   close_window (window);
 }
@@ -636,7 +658,7 @@ test_chart_forecast (void)
   luma_subscription_page_set_chart_view (page, LUMA_CHART_VIEW_WEEK);
   g_assert_true (luma_ui_test_wait (chart_ready, page, 30));
   g_assert_false (luma_chart_get_cumulative (chart));
-  assert_chart (page, cache, 7 * 24 * 3600);
+  assert_chart (page, cache, 7);
 
   close_window (window);
 }

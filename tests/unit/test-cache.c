@@ -1885,23 +1885,38 @@ test_signal_in_opener_context (void)
   g_assert_cmpuint (e.n, ==, 1);
 }
 
-/* ---- Counts per time bucket ---------------------------------------------------------------- */
+/* ---- Counts over ranges of time ------------------------------------------------------------- */
 
 static void
-buckets_done_cb (GObject      *source,
+ranges_done_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   GArray **out = user_data;
   g_autoptr(GError) error = NULL;
 
-  *out = luma_cache_count_by_bucket_finish (LUMA_CACHE (source), result, &error);
+  *out = luma_cache_count_in_ranges_finish (LUMA_CACHE (source), result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (*out);
 }
 
+/* Ranges of @size seconds from @from, the last cut short after @to. */
+static GArray *
+even_bounds (gint64 from,
+             gint64 to,
+             gint64 size)
+{
+  GArray *bounds = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (gint64 t = from; t <= to; t += size)
+    g_array_append_val (bounds, t);
+  to += 1;
+  g_array_append_val (bounds, to);
+  return bounds;
+}
+
 static void
-test_count_by_bucket (void)
+test_count_in_ranges (void)
 {
   g_autofree char *path = test_path ("buckets.sqlite");
   g_autoptr(LumaCache) cache = open_ok (path);
@@ -1909,6 +1924,8 @@ test_count_by_bucket (void)
   g_autoptr(GPtrArray) sessions = session_array ();
   g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_user_record_free);
   g_autoptr(GArray) counts = NULL;
+  g_autoptr(GArray) weeks = NULL;
+  g_autoptr(GArray) days = NULL;
   g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
   const gint64 day = 24 * 3600, from = 1735689600 /* 2025-01-01 */, to = from + 365 * day - 1;
   const gint64 sizes[] = { day, 7 * day, 6 * 3600, 365 * day, 1000 * day };
@@ -1941,7 +1958,8 @@ test_count_by_bucket (void)
 
   for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
     {
-      gint64 n_buckets = (to - from) / sizes[k] + 1;
+      g_autoptr(GArray) bounds = even_bounds (from, to, sizes[k]);
+      gint64 n_buckets = bounds->len - 1;
       g_autofree gint64 *expected = g_new0 (gint64, n_buckets);
       gint64 total = 0, in_range = 0;
 
@@ -1957,7 +1975,8 @@ test_count_by_bucket (void)
             }
         }
 
-      counts = luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, sizes[k],
+      counts = luma_cache_count_in_ranges (cache, LUMA_LICENSE_TYPE_SESSION, -1,
+                                           (const gint64 *) (gpointer) bounds->data, bounds->len,
                                            NULL, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (counts->len, ==, n_buckets);
@@ -1972,8 +1991,10 @@ test_count_by_bucket (void)
     }
 
   /* The async variant gives the same, in this thread. */
-  luma_cache_count_by_bucket_async (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, 7 * day, NULL,
-                                    buckets_done_cb, &counts);
+  weeks = even_bounds (from, to, 7 * day);
+  luma_cache_count_in_ranges_async (cache, LUMA_LICENSE_TYPE_SESSION, -1,
+                                    (const gint64 *) (gpointer) weeks->data, weeks->len, NULL,
+                                    ranges_done_cb, &counts);
   while (counts == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (counts->len, ==, 53);
@@ -1997,34 +2018,44 @@ test_count_by_bucket (void)
   luma_cache_upsert_users (cache, users);
   g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
   g_assert_no_error (error);
-  counts = luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_USER, -1, from, from + 6 * day, day,
-                                       NULL, &error);
+  days = even_bounds (from, from + 7 * day - 1, day);
+  counts = luma_cache_count_in_ranges (cache, LUMA_LICENSE_TYPE_USER, -1,
+                                       (const gint64 *) (gpointer) days->data, days->len, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (counts->len, ==, 7);
   for (guint b = 0; b < 7; b++)
     g_assert_cmpint (g_array_index (counts, gint64, b), ==, b % 2 == 0 && b < 6 ? 1 : 0);
   g_clear_pointer (&counts, g_array_unref);
   /* Only the active users (the licenses held) when asked. */
-  counts = luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_USER, LUMA_USER_STATUS_ACTIVE,
-                                       from, from + 6 * day, day, NULL, &error);
+  counts = luma_cache_count_in_ranges (cache, LUMA_LICENSE_TYPE_USER, LUMA_USER_STATUS_ACTIVE,
+                                       (const gint64 *) (gpointer) days->data, days->len, NULL, &error);
   g_assert_no_error (error);
   for (guint b = 0; b < 7; b++)
     g_assert_cmpint (g_array_index (counts, gint64, b), ==, b == 2 ? 1 : 0);
   g_clear_pointer (&counts, g_array_unref);
 
-  /* Bad arguments are refused with a clear error. */
-  g_assert_null (luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, 0,
+  /* Bad arguments are refused with a clear error: one bound, bounds out of order, too many. */
+  g_assert_null (luma_cache_count_in_ranges (cache, LUMA_LICENSE_TYPE_SESSION, -1, &from, 1,
                                              NULL, &error));
   g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_null (luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, to, from, day,
-                                             NULL, &error));
-  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
-  g_clear_error (&error);
-  g_assert_null (luma_cache_count_by_bucket (cache, LUMA_LICENSE_TYPE_SESSION, -1, from, to, 1,
-                                             NULL, &error));
-  g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
-  g_clear_error (&error);
+  {
+    const gint64 backwards[] = { to, from };
+
+    g_assert_null (luma_cache_count_in_ranges (cache, LUMA_LICENSE_TYPE_SESSION, -1, backwards, 2,
+                                               NULL, &error));
+    g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GArray) seconds = even_bounds (from, from + 9000, 1);
+
+    g_assert_null (luma_cache_count_in_ranges (cache, LUMA_LICENSE_TYPE_SESSION, -1,
+                                               (const gint64 *) (gpointer) seconds->data,
+                                               seconds->len, NULL, &error));
+    g_assert_error (error, LUMA_CACHE_ERROR, LUMA_CACHE_ERROR_INVALID);
+    g_clear_error (&error);
+  }
 }
 
 /* ---- A superadmin's tenant list ------------------------------------------------------------- */
@@ -2332,10 +2363,10 @@ main (int   argc,
   g_test_add_func ("/cache/query/independent", test_query_matches_independent);
   g_test_add_func ("/cache/query/fetch-foreach", test_fetch_and_foreach);
   g_test_add_func ("/cache/query/users", test_users);
-  g_test_add_func ("/cache/query/count-by-bucket", test_count_by_bucket);
   g_test_add_func ("/cache/outbox-conflict", test_outbox_and_conflict);
   g_test_add_func ("/cache/thresholds", test_thresholds);
   g_test_add_func ("/cache/resources", test_subscription_purchases_conversations);
+  g_test_add_func ("/cache/query/count-in-ranges", test_count_in_ranges);
   g_test_add_func ("/cache/tenants", test_tenants);
   g_test_add_func ("/cache/tenants/migration", test_tenants_migration);
   g_test_add_func ("/cache/tenant-samples", test_tenant_samples);
