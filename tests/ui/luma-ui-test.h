@@ -115,24 +115,72 @@ luma_ui_test_widget_mapped (gpointer widget)
   return gtk_widget_get_mapped (GTK_WIDGET (widget));
 }
 
-/* The first widget of @type under @widget (not @widget itself), depth first, or NULL: for the
- * parts a composite widget builds on its own, such as the GtkListView inside a GtkColumnView. */
+/* The first widget under @widget (not @widget itself), depth first, for which @match says
+ * TRUE, or NULL. */
 static inline GtkWidget *
-luma_ui_test_find_descendant (GtkWidget *widget,
-                              GType      type)
+luma_ui_test_find_matching (GtkWidget     *widget,
+                            gboolean     (*match) (GtkWidget *child, gconstpointer data),
+                            gconstpointer  data)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found;
 
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+      if (match (child, data))
         return child;
-      if ((found = luma_ui_test_find_descendant (child, type)) != NULL)
+      if ((found = luma_ui_test_find_matching (child, match, data)) != NULL)
         return found;
     }
 
   return NULL;
+}
+
+static inline gboolean
+luma_ui_test_is_of_type (GtkWidget     *widget,
+                         gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, (GType) GPOINTER_TO_SIZE (type));
+}
+
+/* The first widget of @type under @widget, or NULL: for the parts a composite widget builds
+ * on its own, such as the GtkListView inside a GtkColumnView. */
+static inline GtkWidget *
+luma_ui_test_find_descendant (GtkWidget *widget,
+                              GType      type)
+{
+  return luma_ui_test_find_matching (widget, luma_ui_test_is_of_type, GSIZE_TO_POINTER (type));
+}
+
+static inline gboolean
+luma_ui_test_is_action_button (GtkWidget     *widget,
+                               gconstpointer  action)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+/* The first button under @widget that activates @action ("win.refresh"), or NULL. */
+static inline GtkWidget *
+luma_ui_test_find_action_button (GtkWidget  *widget,
+                                 const char *action)
+{
+  return luma_ui_test_find_matching (widget, luma_ui_test_is_action_button, action);
+}
+
+static inline gboolean
+luma_ui_test_is_button_labelled (GtkWidget     *widget,
+                                 gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+/* The first button under @widget labelled @label (with its mnemonic underscore), or NULL. */
+static inline GtkWidget *
+luma_ui_test_find_button_labelled (GtkWidget  *widget,
+                                   const char *label)
+{
+  return luma_ui_test_find_matching (widget, luma_ui_test_is_button_labelled, label);
 }
 
 /* The first toplevel of @type that is visible, or NULL. */

@@ -1271,39 +1271,19 @@ find_spin_button (GtkWidget *widget)
   return NULL;
 }
 
-static GtkWidget *
-find_button_labelled (GtkWidget  *widget,
-                      const char *label)
+static gboolean
+is_entry_row_titled (GtkWidget     *widget,
+                     gconstpointer  title)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      if ((found = find_button_labelled (child, label)) != NULL)
-        return found;
-    }
-  return NULL;
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
 static GtkWidget *
 find_entry_row (GtkWidget  *widget,
                 const char *title)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_ENTRY_ROW (child) &&
-          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-        return child;
-      if ((found = find_entry_row (child, title)) != NULL)
-        return found;
-    }
-  return NULL;
+  return luma_ui_test_find_matching (widget, is_entry_row_titled, title);
 }
 
 /* The sync after a refill is done: the dialog gets the new numbers. */
@@ -1414,18 +1394,18 @@ test_superadmin_refill (void)
   g_assert_true (luma_ui_test_wait (refill_dialog_open, NULL, 10));
   dialog = LUMA_REFILL_DIALOG (luma_ui_test_find_toplevel (LUMA_TYPE_REFILL_DIALOG));
   g_assert_true (g_str_has_prefix (gtk_window_get_title (GTK_WINDOW (dialog)), "Add Licenses to "));
-  g_assert_nonnull (find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…"));
+  g_assert_nonnull (luma_ui_test_find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…"));
   luma_refill_dialog_set_values (dialog, TRUE,
                                  json_object_get_int_member (after, "available") + 1,
                                  "Too many", NULL);
   g_assert_true (g_str_has_prefix (gtk_window_get_title (GTK_WINDOW (dialog)), "Remove Licenses from "));
   {
-    GtkWidget *remove = find_button_labelled (GTK_WIDGET (dialog), "_Remove Licenses…");
+    GtkWidget *remove = luma_ui_test_find_button_labelled (GTK_WIDGET (dialog), "_Remove Licenses…");
     g_autofree char *most = g_strdup_printf ("At most %'" G_GINT64_FORMAT " licenses can be removed",
                                              json_object_get_int_member (after, "available"));
 
     g_assert_nonnull (remove);
-    g_assert_null (find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…"));
+    g_assert_null (luma_ui_test_find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…"));
     g_assert_false (gtk_widget_get_sensitive (remove));
     g_assert_false (luma_refill_dialog_can_submit (dialog));
     g_assert_nonnull (luma_refill_dialog_get_error (dialog));
@@ -1444,7 +1424,7 @@ test_superadmin_refill (void)
                                  "Unused licenses", NULL);
   g_assert_true (luma_refill_dialog_can_submit (dialog));
   g_assert_null (luma_refill_dialog_get_error (dialog));
-  gtk_widget_activate (find_button_labelled (GTK_WIDGET (dialog), "_Remove Licenses…"));
+  gtk_widget_activate (luma_ui_test_find_button_labelled (GTK_WIDGET (dialog), "_Remove Licenses…"));
   g_assert_true (luma_ui_test_wait (refill_confirmation_open, NULL, 10));
   {
     AdwMessageDialog *confirm = ADW_MESSAGE_DIALOG (luma_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
@@ -1459,7 +1439,7 @@ test_superadmin_refill (void)
   luma_refill_dialog_set_values (dialog, FALSE, 5, "", NULL);
   {
     GtkWidget *reason = find_entry_row (GTK_WIDGET (dialog), "Reason (required)");
-    GtkWidget *add = find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…");
+    GtkWidget *add = luma_ui_test_find_button_labelled (GTK_WIDGET (dialog), "_Add Licenses…");
 
     g_assert_nonnull (reason);
     g_assert_false (gtk_widget_has_css_class (reason, "error"));
@@ -1790,7 +1770,7 @@ test_tenants_offline (void)
   g_assert_true (luma_ui_test_wait (window_synced, window, 60));
   {
     GtkWidget *page = luma_window_get_page_widget (window, "subscription");
-    GtkWidget *opener = find_button_labelled (page, "_Add or Remove Licenses…");
+    GtkWidget *opener = luma_ui_test_find_button_labelled (page, "_Add or Remove Licenses…");
 
     g_assert_nonnull (opener);
     g_assert_true (gtk_widget_get_sensitive (opener));

@@ -60,24 +60,6 @@ no_windows (gpointer data)
   return gtk_application_get_windows (GTK_APPLICATION (data)) == NULL;
 }
 
-static GtkWidget *
-find_action_button (GtkWidget  *widget,
-                    const char *action)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) &&
-          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action) == 0)
-        return child;
-      if ((found = find_action_button (child, action)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gint64
 sandbox_records (void)
 {
@@ -224,7 +206,7 @@ test_stop_stalled_sync (void)
   g_assert_cmpint (count_cache_rows (path, "sessions"), ==, SEED);
 
   /* Nothing to stop: the Stop button is hidden and its action disabled. */
-  stop = find_action_button (GTK_WIDGET (window), "win.cancel-sync");
+  stop = luma_ui_test_find_action_button (GTK_WIDGET (window), "win.cancel-sync");
   g_assert_nonnull (stop);
   g_assert_false (gtk_widget_get_visible (stop));
   g_assert_false (gtk_widget_is_sensitive (stop));

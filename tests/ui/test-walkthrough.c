@@ -649,31 +649,13 @@ test_first_sync (void)
   close_window (window);
 }
 
-static GtkWidget *
-find_action_button (GtkWidget  *widget,
-                    const char *action)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) &&
-          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action) == 0)
-        return child;
-      if ((found = find_action_button (child, action)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The first-run page offers nothing that needs an account: what shows win.refresh (the
  * Refresh button, the menu's item) follows the action's state. */
 static void
 test_first_run_actions (void)
 {
   LumaWindow *window = open_window_at (NULL, LUMA_ACCOUNT_KIND_TENANT, NULL, NULL, 1000, 720);
-  GtkWidget *refresh = find_action_button (GTK_WIDGET (window), "win.refresh");
+  GtkWidget *refresh = luma_ui_test_find_action_button (GTK_WIDGET (window), "win.refresh");
 
   g_assert_cmpstr (luma_window_get_page (window), ==, "account");
   g_assert_nonnull (refresh);
@@ -684,7 +666,7 @@ test_first_run_actions (void)
   close_window (window);
 
   window = open_tenant_window (1000, 720);
-  refresh = find_action_button (GTK_WIDGET (window), "win.refresh");
+  refresh = luma_ui_test_find_action_button (GTK_WIDGET (window), "win.refresh");
   g_assert_true (gtk_widget_get_sensitive (refresh));
   close_window (window);
 }
