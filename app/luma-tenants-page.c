@@ -25,13 +25,14 @@ struct _LumaTenantsPage
   gint64              answered_at;      /* monotonic µs the last list arrived, for the benchmark */
   GCancellable       *cancellable;
   GListStore         *store;
-  GtkSortListModel   *sorted;
   GtkFilterListModel *filtered;
   GtkCustomFilter    *filter;
-  GtkSorter          *sorter;           /* the view's: the column's, ties by risk */
+  GtkSorter          *sorter;           /* the view's: which column, which way */
   GtkColumnViewColumn *status_column;
-  LumaTenantItem     *probe[2];         /* equal but for the id: tell the sort's direction */
-  gboolean            descending;       /* the view's sort, for the Last Refill column */
+  LumaTenantItem     *probe[2];         /* compared by the view's sorter to read it */
+  int                 probed_column;    /* what the probe found: LumaTenantColumn, or -1 */
+  LumaTenantColumn    sort_column;      /* the store's order: the column's, ties by risk */
+  gboolean            descending;
   char               *search;
   int                 status_filter;    /* LumaCapacity, or -1 */
   int                 type_filter;      /* LumaLicenseType, or -1 */
@@ -70,10 +71,48 @@ page_now (LumaTenantsPage *self)
   return self->now > 0 ? self->now : g_get_real_time () / G_USEC_PER_SEC;
 }
 
+/* The tooltip of a cell is the text its last bind left in the label's data,
+ * asked for only when the pointer rests on it: gtk_widget_set_tooltip_text()
+ * in a bind would ask the display server where the pointer is, a round trip
+ * for each cell of each row a sort or a filter rebinds. */
+#define CELL_TOOLTIP "luma-cell-tooltip"
+
+static gboolean
+cell_query_tooltip_cb (GtkWidget  *widget,
+                       int         x,
+                       int         y,
+                       gboolean    keyboard_mode,
+                       GtkTooltip *tooltip,
+                       gpointer    user_data)
+{
+  const char *text = g_object_get_data (G_OBJECT (widget), CELL_TOOLTIP);
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+static void
+set_cell_tooltip (GtkWidget  *label,
+                  const char *text)
+{
+  g_object_set_data_full (G_OBJECT (label), CELL_TOOLTIP, g_strdup (text), g_free);
+}
+
+const char *
+_luma_tenants_page_get_cell_tooltip (GtkWidget *cell)
+{
+  return g_object_get_data (G_OBJECT (cell), CELL_TOOLTIP);
+}
+
 static GtkWidget *
 cell_label (gboolean numeric)
 {
   GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_set_has_tooltip (label, TRUE);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip_cb), NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1.0 : 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
@@ -167,17 +206,17 @@ bind_last_refill (GtkLabel                *label,
        * added or removed: "03/14/2026 · +1,000" */
       text = g_strdup_printf (C_("last refill", "%s · %s"), day, change);
       gtk_label_set_label (label, text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), when);
+      set_cell_tooltip (GTK_WIDGET (label), when);
       break;
     case LUMA_LAST_REFILL_NEVER:
       /* Translators: the Last Refill of a tenant that never had one */
       gtk_label_set_label (label, C_("last refill", "Never"));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
+      set_cell_tooltip (GTK_WIDGET (label), NULL);
       break;
     case LUMA_LAST_REFILL_UNKNOWN:
     default:
       gtk_label_set_label (label, "");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
+      set_cell_tooltip (GTK_WIDGET (label), NULL);
       break;
     }
 }
@@ -212,7 +251,7 @@ bind_cb (GtkSignalListItemFactory *factory,
         text = g_strdup_printf (_("%s / %s (%s)"), used, total, percent);
         gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (child)), text);
         /* Read in full where a narrowed column cuts it. */
-        gtk_widget_set_tooltip_text (gtk_widget_get_first_child (child), text);
+        set_cell_tooltip (gtk_widget_get_first_child (child), text);
         gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), MIN (luma_tenant_item_get_percent (tenant) / 100.0, 1.0));
         set_capacity_class (bar, capacity);
         gtk_accessible_update_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text, -1);
@@ -348,19 +387,95 @@ add_column (LumaTenantsPage *self,
   return column;
 }
 
-static GtkSorter *
-column_sorter (LumaTenantColumn column)
+/* The page sorts the store itself, with plain comparisons of the items'
+ * fields: through GtkSortListModel every comparison of a sort of 10,000
+ * tenants went through the view's sorter and the column's, several times
+ * slower. The columns' sorters only tell which column the view sorts by and
+ * which way (GTK 4.8 has no gtk_column_view_sorter_get_primary_sort_column()):
+ * the view's sorter asks its primary column's first, and turns its answer
+ * round when descending. */
+typedef struct
 {
-  return GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_column, GINT_TO_POINTER (column), NULL));
+  LumaTenantsPage  *page;
+  LumaTenantColumn  column;
+} ColumnProbe;
+
+static int
+column_probe_compare (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      user_data)
+{
+  ColumnProbe *probe = user_data;
+  LumaTenantsPage *self = probe->page;
+
+  if (self->probed_column < 0)
+    self->probed_column = probe->column;
+  return a == self->probe[0] ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
 }
 
-/* Which way the view sorts, before the sort model sorts again: the Last
- * Refill column keeps the tenants without one last either way. The probes
- * differ only in their id, which every column's order ends with. */
+static GtkSorter *
+column_sorter (LumaTenantsPage  *self,
+               LumaTenantColumn  column)
+{
+  ColumnProbe *probe = g_new0 (ColumnProbe, 1);
+
+  probe->page = self;
+  probe->column = column;
+  return GTK_SORTER (gtk_custom_sorter_new (column_probe_compare, probe, g_free));
+}
+
+static int
+compare_items (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  LumaTenantsPage *self = user_data;
+  gconstpointer x = *(gpointer const *) a;
+  gconstpointer y = *(gpointer const *) b;
+
+  if (self->descending)
+    {
+      gconstpointer t = x;
+
+      x = y;
+      y = t;
+    }
+  /* The Last Refill column keeps the tenants without one last either way. */
+  if (self->sort_column == LUMA_TENANT_COLUMN_LAST_REFILL)
+    return luma_tenant_item_compare_last_refill (x, y, &self->descending);
+  return luma_tenant_item_compare_column (x, y, GINT_TO_POINTER (self->sort_column));
+}
+
+/* Puts the store in the order chosen: one change of the whole list. */
+static void
+sort_store (LumaTenantsPage *self)
+{
+  GListModel *model = G_LIST_MODEL (self->store);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (model, i));
+  g_ptr_array_sort_with_data (items, compare_items, self);
+  g_list_store_splice (self->store, 0, n, items->pdata, n);
+}
+
 static void
 view_sorter_changed_cb (LumaTenantsPage *self)
 {
-  self->descending = gtk_sorter_compare (self->sorter, self->probe[0], self->probe[1]) == GTK_ORDERING_LARGER;
+  LumaTenantColumn column;
+  gboolean descending;
+
+  self->probed_column = -1;
+  descending = gtk_sorter_compare (self->sorter, self->probe[0], self->probe[1]) == GTK_ORDERING_LARGER;
+  /* No column chosen: by risk. */
+  column = self->probed_column >= 0 ? (LumaTenantColumn) self->probed_column : LUMA_TENANT_COLUMN_STATUS;
+  descending = self->probed_column >= 0 && descending;
+  if (column == self->sort_column && descending == self->descending)
+    return;
+  self->sort_column = column;
+  self->descending = descending;
+  sort_store (self);
 }
 
 static gboolean
@@ -422,14 +537,6 @@ update_offline (LumaTenantsPage *self)
   gtk_revealer_set_reveal_child (self->offline_revealer, offline);
 }
 
-static int
-compare_items_by_risk (gconstpointer a,
-                       gconstpointer b,
-                       gpointer      user_data)
-{
-  return luma_tenant_item_compare_risk (*(gpointer const *) a, *(gpointer const *) b, NULL);
-}
-
 static void
 fill_store (LumaTenantsPage *self,
             GPtrArray       *tenants,
@@ -448,8 +555,7 @@ fill_store (LumaTenantsPage *self,
       self->counts[luma_tenant_item_get_capacity (item)]++;
       g_ptr_array_add (items, item);
     }
-  /* In the order shown by default: the model's merge sort then only checks it. */
-  g_ptr_array_sort_with_data (items, compare_items_by_risk, NULL);
+  g_ptr_array_sort_with_data (items, compare_items, self);
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        items->pdata, items->len);
   update_count (self);
@@ -805,7 +911,6 @@ luma_tenants_page_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_object (&self->cache);
   g_clear_object (&self->filtered);
-  g_clear_object (&self->sorted);
   if (self->sorter != NULL)
     g_signal_handlers_disconnect_by_func (self->sorter, view_sorter_changed_cb, self);
   g_clear_object (&self->sorter);
@@ -864,20 +969,20 @@ luma_tenants_page_init (LumaTenantsPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   luma_a11y_fix_names (GTK_WIDGET (self));
 
-  add_column (self, _("Tenant"), CELL_NAME, column_sorter (LUMA_TENANT_COLUMN_NAME), TRUE);
-  add_column (self, _("License Type"), CELL_TYPE, column_sorter (LUMA_TENANT_COLUMN_LICENSE_TYPE), FALSE);
+  add_column (self, _("Tenant"), CELL_NAME, column_sorter (self, LUMA_TENANT_COLUMN_NAME), TRUE);
+  add_column (self, _("License Type"), CELL_TYPE, column_sorter (self, LUMA_TENANT_COLUMN_LICENSE_TYPE), FALSE);
   /* Translators: a column heading: licenses used of the total purchase */
-  add_column (self, C_("licenses", "Used"), CELL_USED, column_sorter (LUMA_TENANT_COLUMN_USED), FALSE);
+  add_column (self, C_("licenses", "Used"), CELL_USED, column_sorter (self, LUMA_TENANT_COLUMN_USED), FALSE);
   self->status_column = add_column (self, _("Status"), CELL_STATUS,
-                                    column_sorter (LUMA_TENANT_COLUMN_STATUS), FALSE);
-  add_column (self, _("Contract End"), CELL_END, column_sorter (LUMA_TENANT_COLUMN_END_DATE), FALSE);
-  add_column (self, _("Days Left"), CELL_DAYS, column_sorter (LUMA_TENANT_COLUMN_DAYS_LEFT), FALSE);
+                                    column_sorter (self, LUMA_TENANT_COLUMN_STATUS), FALSE);
+  add_column (self, _("Contract End"), CELL_END, column_sorter (self, LUMA_TENANT_COLUMN_END_DATE), FALSE);
+  add_column (self, _("Days Left"), CELL_DAYS, column_sorter (self, LUMA_TENANT_COLUMN_DAYS_LEFT), FALSE);
   add_column (self, _("Last Refill"), CELL_REFILL,
-              GTK_SORTER (gtk_custom_sorter_new (luma_tenant_item_compare_last_refill, &self->descending, NULL)),
+              column_sorter (self, LUMA_TENANT_COLUMN_LAST_REFILL),
               FALSE);
 
-  /* The view's sorter alone: each column's sorter breaks its ties by risk,
-   * and none is unsorted (the view starts sorted by Status). */
+  /* The view starts sorted by Status, which is by risk. */
+  self->sort_column = LUMA_TENANT_COLUMN_STATUS;
   self->sorter = g_object_ref (gtk_column_view_get_sorter (self->view));
   {
     LumaTenantSummary probe = { .external_id = (char *) "a", .tenant_name = (char *) "" };
@@ -886,15 +991,12 @@ luma_tenants_page_init (LumaTenantsPage *self)
     probe.external_id = (char *) "b";
     self->probe[1] = luma_tenant_item_new_at (&probe, NULL, 0);
   }
-  /* Before the sort model's own handler, which sorts again. */
   g_signal_connect_swapped (self->sorter, "changed", G_CALLBACK (view_sorter_changed_cb), self);
 
-  /* Sorted before filtered: a filter or a search keeps the order, no new sort. */
+  /* The store is kept sorted: a filter or a search keeps the order, no new sort. */
   self->store = g_list_store_new (LUMA_TYPE_TENANT_ITEM);
-  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
-                                          g_object_ref (self->sorter));
   self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
-  self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)),
+  self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
                                               GTK_FILTER (self->filter));
   selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->filtered))));
   gtk_column_view_set_model (self->view, selection);
