@@ -413,6 +413,42 @@ column_probe_compare (gconstpointer a,
   return a == self->probe[0] ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
 }
 
+/* The board's width in the default window. */
+#define BOARD_WIDTH 980
+
+/* What is left of the default width goes to the headings that need it, from the
+ * left, with their padding and the sort arrow ("Contract End" was cut): a
+ * heading too long for what is left ends in "…" rather than push the last
+ * columns out of the window. */
+static void
+fit_headings (LumaTenantsPage *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->view);
+  guint n = g_list_model_get_n_items (columns);
+  int spare = BOARD_WIDTH;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      spare -= gtk_column_view_column_get_fixed_width (column);
+    }
+  for (guint i = 0; i < n && spare > 0; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      int width = gtk_column_view_column_get_fixed_width (column);
+      int needed = text_width (GTK_WIDGET (self->view), gtk_column_view_column_get_title (column), FALSE) + 32;
+
+      if (needed > width)
+        {
+          int grow = MIN (needed - width, spare);
+
+          gtk_column_view_column_set_fixed_width (column, width + grow);
+          spare -= grow;
+        }
+    }
+}
+
 static GtkSorter *
 column_sorter (LumaTenantsPage  *self,
                LumaTenantColumn  column)
@@ -980,6 +1016,8 @@ luma_tenants_page_init (LumaTenantsPage *self)
   add_column (self, _("Last Refill"), CELL_REFILL,
               column_sorter (self, LUMA_TENANT_COLUMN_LAST_REFILL),
               FALSE);
+
+  fit_headings (self);
 
   /* The view starts sorted by Status, which is by risk. */
   self->sort_column = LUMA_TENANT_COLUMN_STATUS;
