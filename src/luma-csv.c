@@ -3,6 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* sync_file_range() */
+#define _GNU_SOURCE
+
 #include "config.h"
 
 #include <errno.h>
@@ -18,6 +21,9 @@
 
 /* Write through a large buffer: one write() per 256 KiB, never per row. */
 #define FLUSH_SIZE (256 * 1024)
+/* A file's pages are sent to the disk every 16 MiB while it is written, so
+ * that the fsync() at the end has little left to wait for. */
+#define WRITEBACK_SIZE (16 * 1024 * 1024)
 /* Rows between checks of the cancellable and progress reports. */
 #define CHECK_EVERY 4096
 
@@ -83,6 +89,9 @@ starts_formula (Lookahead    *la,
 
       if (*p < 0x80)
         {
+          /* Most fields start with a letter or a digit: neither a trigger nor skipped. */
+          if (g_ascii_isalnum (*p))
+            break;
           c = *p;
           n = 1;
         }
@@ -388,12 +397,161 @@ luma_csv_append_user (GString              *out,
   luma_csv_append_record (out, LUMA_LICENSE_TYPE_USER, record);
 }
 
+/* ---- Writing a file on its own thread ------------------------------------------------------------ */
+
+/* A file is written by a thread of its own while the next buffer is filled:
+ * reading the rows and formatting them take one core, the kernel's copying
+ * of 100 MB into the page cache the other. Two buffers in all: the one being
+ * filled and the one being written, so memory stays bounded. */
+typedef struct
+{
+  GMutex    lock;
+  GCond     cond;
+  GThread  *thread;
+  int       fd;
+  GString  *pending;     /* handed over to be written, or NULL */
+  GString  *returned;    /* written, for the next fill */
+  gboolean  quit;
+  int       error_errno; /* of the first failed write(), or 0 */
+  guint64   written;
+  guint64   sent;        /* bytes whose writeback was started */
+} FileWriter;
+
+static gboolean
+write_all (int          fd,
+           const char  *p,
+           gsize        left,
+           int         *errno_out)
+{
+  while (left > 0)
+    {
+      gssize n = write (fd, p, left);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          *errno_out = errno;
+          return FALSE;
+        }
+      p += n;
+      left -= n;
+    }
+  return TRUE;
+}
+
+static gpointer
+file_writer_thread (gpointer data)
+{
+  FileWriter *w = data;
+
+  g_mutex_lock (&w->lock);
+  for (;;)
+    {
+      GString *buf;
+      int failed = 0;
+
+      while (w->pending == NULL && !w->quit)
+        g_cond_wait (&w->cond, &w->lock);
+      if (w->pending == NULL)
+        break;
+      buf = w->pending;
+      g_mutex_unlock (&w->lock);
+
+      /* After a failure the rest is dropped: the export stops at its next
+       * hand-over and removes the file. Only this thread sets the error. */
+      if (w->error_errno == 0 && write_all (w->fd, buf->str, buf->len, &failed))
+        {
+          w->written += buf->len;
+          if (w->written - w->sent >= WRITEBACK_SIZE)
+            {
+              /* Only a head start for the fsync(), which reports any error. */
+              (void) sync_file_range (w->fd, w->sent, w->written - w->sent, SYNC_FILE_RANGE_WRITE);
+              w->sent = w->written;
+            }
+        }
+      g_string_truncate (buf, 0);
+
+      g_mutex_lock (&w->lock);
+      if (failed != 0 && w->error_errno == 0)
+        w->error_errno = failed;
+      w->pending = NULL;
+      w->returned = buf;
+      g_cond_broadcast (&w->cond);
+    }
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+static FileWriter *
+file_writer_new (int fd)
+{
+  FileWriter *w = g_new0 (FileWriter, 1);
+
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  w->fd = fd;
+  w->thread = g_thread_new ("luma-csv-writer", file_writer_thread, w);
+  return w;
+}
+
+/* Hands @buf over to be written and returns the buffer to fill next, or
+ * NULL (with @errno_out set) when an earlier write failed. */
+static GString *
+file_writer_push (FileWriter *w,
+                  GString    *buf,
+                  int        *errno_out)
+{
+  GString *next;
+
+  g_mutex_lock (&w->lock);
+  while (w->pending != NULL)
+    g_cond_wait (&w->cond, &w->lock);
+  if (w->error_errno != 0)
+    {
+      *errno_out = w->error_errno;
+      g_mutex_unlock (&w->lock);
+      return NULL;
+    }
+  w->pending = buf;
+  next = w->returned != NULL ? w->returned : g_string_sized_new (FLUSH_SIZE + 64 * 1024);
+  w->returned = NULL;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+  return next;
+}
+
+/* Waits for the last write and ends the thread: 0, or the errno of the
+ * first failed write. */
+static int
+file_writer_free (FileWriter *w)
+{
+  int result;
+
+  g_mutex_lock (&w->lock);
+  while (w->pending != NULL)
+    g_cond_wait (&w->cond, &w->lock);
+  w->quit = TRUE;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+  g_thread_join (w->thread);
+
+  result = w->error_errno;
+  if (w->returned != NULL)
+    g_string_free (w->returned, TRUE);
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->cond);
+  g_free (w);
+  return result;
+}
+
 /* ---- Export ------------------------------------------------------------------------------------ */
 
 typedef struct
 {
   GString             *buf;
   int                  fd;          /* the temporary file, or -1 */
+  FileWriter          *writer;      /* writes to fd */
   GOutputStream       *stream;      /* or a stream */
   const char          *display_name;
   GCancellable        *cancellable;
@@ -418,31 +576,39 @@ export_flush (Export *self)
     }
   else
     {
-      const char *p = self->buf->str;
-      gsize left = self->buf->len;
+      int saved_errno = 0;
+      GString *next = file_writer_push (self->writer, self->buf, &saved_errno);
 
-      while (left > 0)
+      if (next == NULL)
         {
-          gssize n = write (self->fd, p, left);
-
-          if (n < 0)
-            {
-              int saved_errno = errno;
-
-              if (saved_errno == EINTR)
-                continue;
-              g_set_error (&self->error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                           _("Could not write “%s”: %s"), self->display_name,
-                           g_strerror (saved_errno));
-              return FALSE;
-            }
-          p += n;
-          left -= n;
+          g_set_error (&self->error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Could not write “%s”: %s"), self->display_name,
+                       g_strerror (saved_errno));
+          return FALSE;
         }
+      self->buf = next;
+      return TRUE;
     }
 
   g_string_truncate (self->buf, 0);
   return TRUE;
+}
+
+/* Waits for the file's writes to end: FALSE with the error of a failed one. */
+static gboolean
+export_end_writes (Export *self)
+{
+  int saved_errno;
+
+  if (self->writer == NULL)
+    return TRUE;
+  saved_errno = file_writer_free (g_steal_pointer (&self->writer));
+  if (saved_errno == 0)
+    return TRUE;
+  if (self->error == NULL)
+    g_set_error (&self->error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("Could not write “%s”: %s"), self->display_name, g_strerror (saved_errno));
+  return FALSE;
 }
 
 static gboolean
@@ -742,7 +908,8 @@ export_to_path (ExportBodyFunc       body,
       goto out;
     }
 
-  if (!body (&self, body_data, flags))
+  self.writer = file_writer_new (self.fd);
+  if (!body (&self, body_data, flags) || !export_end_writes (&self))
     goto out;
 
   /* On disk before it takes the name, so a crash cannot leave an empty or
@@ -795,6 +962,8 @@ export_to_path (ExportBodyFunc       body,
   ok = TRUE;
 
 out:
+  /* Before the file is closed and removed. */
+  export_end_writes (&self);
   if (self.fd >= 0)
     close (self.fd);
   if (!ok && created)
