@@ -175,9 +175,9 @@ add_records (GPtrArray               *results,
     }
 }
 
-/* A single term may be a session or user id; the cache's search index looks
- * for ids from 3 characters on (luma_cache_search_file()), so a shorter one
- * opens no tenant's cache. */
+/* A single term may be the start of a session or user id; ids are looked
+ * for from 3 characters on (luma_cache_search_file()), fewer would list
+ * arbitrary records, so a shorter one opens no tenant's cache. */
 static const char *
 record_term (const char *const *terms)
 {

@@ -56,8 +56,132 @@ read_tenants (sqlite3    *db,
   return rc == SQLITE_DONE;
 }
 
-/* The history's trigram index, on the id column only: a few index pages
- * for a rare id, and the LIMIT stops a common one early. */
+/* Ids are 1-64 characters of [A-Za-z0-9._:-] (docs/api.md; the decoder
+ * stores no other): a longer term, or one with other than ASCII, is no
+ * id's start. */
+#define MAX_ID_BYTES 64
+
+static gboolean
+may_start_id (const char *term,
+              gsize       len)
+{
+  if (len > MAX_ID_BYTES)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) term[i] >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+/* The smallest string above every string that starts with @prefix, in
+ * the byte order of the id columns (BINARY). @prefix is not empty and
+ * ASCII, so its last byte has a next one. */
+static char *
+prefix_end (const char *prefix)
+{
+  char *end = g_strdup (prefix);
+
+  end[strlen (end) - 1]++;
+  return end;
+}
+
+typedef struct
+{
+  LumaLicenseType  type;
+  const char      *term;
+  gsize            len;
+  sqlite3_stmt    *probe;
+  sqlite3_stmt    *rows;
+  guint            left;
+  GPtrArray       *out;
+  gboolean         ok;
+} IdSearch;
+
+/* Binds the range of the ids that start with @prefix to @stmt. */
+static void
+bind_prefix (sqlite3_stmt *stmt,
+             const char   *prefix)
+{
+  sqlite3_reset (stmt);
+  sqlite3_bind_text (stmt, 1, prefix, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, prefix_end (prefix), -1, g_free);
+}
+
+static gboolean
+any_id_starts_with (IdSearch   *s,
+                    const char *prefix)
+{
+  int rc;
+
+  bind_prefix (s->probe, prefix);
+  rc = sqlite3_step (s->probe);
+  s->ok &= rc == SQLITE_ROW || rc == SQLITE_DONE;
+  return rc == SQLITE_ROW;
+}
+
+static void
+read_ids_starting_with (IdSearch   *s,
+                        const char *prefix)
+{
+  int rc;
+
+  bind_prefix (s->rows, prefix);
+  sqlite3_bind_int64 (s->rows, 3, s->left);
+  while ((rc = sqlite3_step (s->rows)) == SQLITE_ROW)
+    {
+      LumaSearchRecord *r = g_new0 (LumaSearchRecord, 1);
+
+      r->license_type = s->type;
+      r->record_id = g_strdup (_luma_cache_column_text (s->rows, 0));
+      r->user_name = g_strdup (_luma_cache_column_text (s->rows, 1));
+      r->time = sqlite3_column_int64 (s->rows, 2);
+      g_ptr_array_add (s->out, r);
+      s->left--;
+    }
+  s->ok &= rc == SQLITE_DONE;
+}
+
+/* Extends @prefix (the term's first prefix->len bytes, in the case of an
+ * id) to the whole term: a letter in either case, capitals first as the
+ * bytes sort, only where some id goes on that way. So the records come in
+ * id order, and each step is one seek in the index. */
+static void
+find_ids (IdSearch *s,
+          GString  *prefix)
+{
+  gsize start = prefix->len;
+  gsize i = start;
+
+  /* Only letters have two spellings. */
+  while (i < s->len && !g_ascii_isalpha (s->term[i]))
+    g_string_append_c (prefix, s->term[i++]);
+  if (i == s->len)
+    {
+      if (prefix->len > 0)
+        read_ids_starting_with (s, prefix->str);
+    }
+  else
+    {
+      const char cases[] = { g_ascii_toupper (s->term[i]), g_ascii_tolower (s->term[i]) };
+
+      for (guint c = 0; c < G_N_ELEMENTS (cases) && s->left > 0 && s->ok; c++)
+        {
+          g_string_truncate (prefix, i);
+          g_string_append_c (prefix, cases[c]);
+          if (any_id_starts_with (s, prefix->str))
+            find_ids (s, prefix);
+        }
+    }
+  g_string_truncate (prefix, start);
+}
+
+/* The ids that start with @term, without regard to case, as GNOME Shell
+ * matches the start of words: "s-00048" finds S-000048123, "48123" finds
+ * nothing. Looked up as ranges of the id column's UNIQUE index (its
+ * collation is BINARY, so each spelling is a range of its own): a few
+ * seeks and at most @max rows, whatever the other columns hold, and
+ * whether the history's search index is built or not. (Its trigrams
+ * would walk every record whose email holds the term.) */
 static gboolean
 read_records (sqlite3         *db,
               LumaLicenseType  type,
@@ -66,32 +190,29 @@ read_records (sqlite3         *db,
               GPtrArray       *out)
 {
   const LumaCacheHistoryTable *t = &_luma_cache_history_tables[type];
-  g_autofree char *sql = NULL;
-  g_autofree char *phrase = _luma_cache_fts_phrase (term);
-  g_autofree char *match = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  g_autofree char *probe_sql = NULL;
+  g_autofree char *rows_sql = NULL;
+  g_autoptr(GString) prefix = NULL;
+  IdSearch s = { type, term, strlen (term), NULL, NULL, max, out, TRUE };
 
-  match = g_strdup_printf ("%s : %s", t->id_col, phrase);
-  sql = g_strdup_printf ("SELECT r.%s, r.user_name, r.%s FROM %s JOIN %s AS r ON r.id = %s.rowid"
-                         " WHERE %s MATCH ?1 LIMIT ?2",
-                         t->id_col, t->time_col, t->fts, t->table, t->fts, t->fts);
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, max);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  if (!may_start_id (term, s.len))
+    return TRUE;
+  probe_sql = g_strdup_printf ("SELECT 1 FROM %s WHERE %s >= ?1 AND %s < ?2 LIMIT 1",
+                               t->table, t->id_col, t->id_col);
+  rows_sql = g_strdup_printf ("SELECT %s, user_name, %s FROM %s WHERE %s >= ?1 AND %s < ?2"
+                              " ORDER BY %s LIMIT ?3",
+                              t->id_col, t->time_col, t->table, t->id_col, t->id_col, t->id_col);
+  if (sqlite3_prepare_v2 (db, probe_sql, -1, &s.probe, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, rows_sql, -1, &s.rows, NULL) == SQLITE_OK)
     {
-      LumaSearchRecord *r = g_new0 (LumaSearchRecord, 1);
-
-      r->license_type = type;
-      r->record_id = g_strdup (_luma_cache_column_text (stmt, 0));
-      r->user_name = g_strdup (_luma_cache_column_text (stmt, 1));
-      r->time = sqlite3_column_int64 (stmt, 2);
-      g_ptr_array_add (out, r);
+      prefix = g_string_sized_new (s.len);
+      find_ids (&s, prefix);
     }
-  sqlite3_finalize (stmt);
-  return rc == SQLITE_DONE;
+  else
+    s.ok = FALSE;
+  sqlite3_finalize (s.probe);
+  sqlite3_finalize (s.rows);
+  return s.ok;
 }
 
 gboolean

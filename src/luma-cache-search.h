@@ -38,10 +38,12 @@ void luma_search_record_free (LumaSearchRecord *self);
 /**
  * luma_cache_search_file:
  * @path: a cache file
- * @record_term: (nullable): text to find in session and user ids through the
- *   history's search index (at least 3 characters, else no record is
- *   looked for)
- * @max_records: at most this many records
+ * @record_term: (nullable): the start of a session or user id, as typed,
+ *   in capitals or in lower case (at least 3 characters, else no record is
+ *   looked for); looked up in the id columns' own index, never in the
+ *   history's search index, so names and emails are not searched
+ * @max_records: at most this many records, sessions then users, each in
+ *   id order
  * @tenants_out: (out): LumaTenantSummary*: the subscription cached there,
  *   then a superadmin's tenant list when the file has one
  * @records_out: (out): LumaSearchRecord*
