@@ -188,7 +188,7 @@ write_users (LumaCache *cache,
           u->conversations = (x >> 4) % 10 < 6 ? 0 : 1 + (x >> 16) % 5;
           u->last_conversation_known = u->conversations == 0 || (x >> 20) % 10 != 0;
           if (u->conversations > 0 && u->last_conversation_known)
-            u->last_conversation_on = NOW - (gint64) ((x >> 11) % (120 * DAY));
+            u->last_conversation_on = NOW - (gint64) ((x >> 11) % 120) * DAY - (gint64) ((x >> 3) % DAY);
           g_ptr_array_add (items, u);
         }
       luma_cache_upsert_users (cache, items);
