@@ -190,14 +190,15 @@ void luma_idle_user_free (LumaIdleUser *self);
 
 /* The idle licenses of a user-based tenant at @cutoff (unix seconds UTC,
  * for example the start of the day N days ago): active users whose license
- * was allocated before @cutoff and who are known to have had no
- * conversation since. The feed gives a user's number of conversations, not
- * their dates: those come from the transcripts stored in the cache, so a
- * user with conversations is listed only when all of them are stored (the
- * stored set is as large as the record's count) and the last started
- * before @cutoff; a user with none is listed with @last_conversation 0.
- * Longest idle first (never, then the oldest last conversation), then by
- * user name. A GPtrArray of LumaIdleUser*. Any thread. */
+ * was allocated before @cutoff and who had no conversation, or whose last
+ * conversation started before @cutoff. The last conversation is the date
+ * the feed gives (lastConversationOn); for a user the server did not date
+ * (an older server), the transcripts stored in the cache stand in, and only
+ * when all of that user's are stored (the stored set is as large as the
+ * record's count): otherwise the user is not known to be idle and is left
+ * out. A user with none is listed with @last_conversation 0. Longest idle
+ * first (never, then the oldest last conversation), then by user name. A
+ * GPtrArray of LumaIdleUser*. Any thread. */
 GPtrArray      *luma_cache_list_idle_users        (LumaCache            *self,
                                                    gint64                cutoff,
                                                    GCancellable         *cancellable,

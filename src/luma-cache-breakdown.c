@@ -286,19 +286,27 @@ luma_cache_get_breakdown_finish (LumaCache     *self,
 
 /* ---- Idle licenses -------------------------------------------------------------------------- */
 
-/* The last conversation is known only from a complete stored set: when the
+/* A user's last conversation is the date the feed gave (lastConversationOn,
+ * stored by the sync). Only when the server did not give one (an older
+ * server, or a row stored before the cache knew the column) does it fall
+ * back to the stored transcripts, and then only to a complete set: when the
  * record's count grew since, the newer ones (and their dates) are not in
- * the cache, so the user is not known to be idle. */
+ * the cache, so the user is not known to be idle. The CASE evaluates the
+ * fallback's subqueries for those users alone. */
 static const char idle_sql[] =
-  "SELECT u.user_id, u.user_name, u.email, u.role, u.created_on, u.conversations, l.last"
-  " FROM users AS u"
-  " LEFT JOIN conversation_sets AS s ON s.record_kind = 1 AND s.record_id = u.user_id"
-  " LEFT JOIN (SELECT record_id, max(started_on) AS last FROM conversations"
-  "            WHERE record_kind = 1 GROUP BY record_id) AS l ON l.record_id = u.user_id"
-  " WHERE u.status = 0 AND u.created_on < ?1"
-  "   AND (u.conversations = 0 OR (s.n_conversations = u.conversations AND l.last < ?1))"
-  " ORDER BY CASE WHEN u.conversations = 0 THEN 0 ELSE l.last END,"
-  "   u.user_name COLLATE BINARY, u.user_id";
+  "SELECT user_id, user_name, email, role, created_on, conversations, last FROM ("
+  "  SELECT u.user_id, u.user_name, u.email, u.role, u.created_on, u.conversations,"
+  "    CASE WHEN u.conversations = 0 THEN NULL"
+  "         WHEN u.last_conversation_on IS NOT NULL THEN u.last_conversation_on"
+  "         WHEN (SELECT s.n_conversations FROM conversation_sets AS s"
+  "               WHERE s.record_kind = 1 AND s.record_id = u.user_id) = u.conversations"
+  "         THEN (SELECT max(c.started_on) FROM conversations AS c"
+  "               WHERE c.record_kind = 1 AND c.record_id = u.user_id)"
+  "    END AS last"
+  "  FROM users AS u WHERE u.status = 0 AND u.created_on < ?1)"
+  " WHERE conversations = 0 OR last < ?1"
+  " ORDER BY CASE WHEN conversations = 0 THEN 0 ELSE last END,"
+  "   user_name COLLATE BINARY, user_id";
 
 GPtrArray *
 luma_cache_list_idle_users (LumaCache     *self,

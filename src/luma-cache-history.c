@@ -56,6 +56,9 @@ read_user_row (sqlite3_stmt   *stmt,
   out->status = sqlite3_column_int (stmt, 7);
   out->created_on = sqlite3_column_int64 (stmt, 8);
   out->conversations = sqlite3_column_int64 (stmt, 9);
+  /* NULL with conversations: not given (see the users table) */
+  out->last_conversation_known = out->conversations == 0 || sqlite3_column_type (stmt, 10) != SQLITE_NULL;
+  out->last_conversation_on = out->conversations > 0 ? sqlite3_column_int64 (stmt, 10) : 0;
   if (copy)
     {
       out->user_id = g_strdup (out->user_id);
@@ -96,13 +99,18 @@ static const char upsert_session_sql[] =
   " email = excluded.email, role = excluded.role, agent_name = excluded.agent_name,"
   " channel = excluded.channel, conversations = excluded.conversations";
 
+/* last_conversation_on is NULL unless the record gives a date: a user with
+ * no conversation, or one the server did not date (the idle licenses then
+ * fall back to the stored transcripts). */
 static const char upsert_user_sql[] =
   "INSERT INTO users (user_id, user_name, email, first_name, last_name, role, status,"
-  " created_on, conversations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+  " created_on, conversations, last_conversation_on)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
   " ON CONFLICT (user_id) DO UPDATE SET user_name = excluded.user_name,"
   " email = excluded.email, first_name = excluded.first_name,"
   " last_name = excluded.last_name, role = excluded.role, status = excluded.status,"
-  " created_on = excluded.created_on, conversations = excluded.conversations";
+  " created_on = excluded.created_on, conversations = excluded.conversations,"
+  " last_conversation_on = excluded.last_conversation_on";
 
 static gboolean
 write_staged_page (LumaCache   *self,
@@ -146,6 +154,10 @@ write_staged_page (LumaCache   *self,
           sqlite3_bind_int (stmt, 7, r->status);
           sqlite3_bind_int64 (stmt, 8, r->created_on);
           sqlite3_bind_int64 (stmt, 9, r->conversations);
+          if (r->last_conversation_known && r->conversations > 0)
+            sqlite3_bind_int64 (stmt, 10, r->last_conversation_on);
+          else
+            sqlite3_bind_null (stmt, 10);
         }
       rc = sqlite3_step (stmt);
       sqlite3_reset (stmt);

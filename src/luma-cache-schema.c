@@ -215,6 +215,43 @@ static const char *const migrations[] = {
   "  total_purchase, consumed, available, overage FROM tenants;"
   "DROP TABLE tenants;"
   "ALTER TABLE tenants_6 RENAME TO tenants;",
+
+  /* 6 -> 7: each user's last conversation, from the feed
+   * (lastConversationOn). NULL: none known, i.e. never (conversations 0)
+   * or not given (an older server, or a row stored before this step).
+   * Rebuilt as 5 -> 6 is (so the step can run again over a table that has
+   * the column), with the same row ids (the search index refers to them)
+   * and the sort indexes again. An incremental sync sends only
+   * the records that change, so a user-based history is fetched again from
+   * the beginning for every user to get it. */
+  "CREATE TABLE IF NOT EXISTS users_7 ("
+  "  id INTEGER PRIMARY KEY,"
+  "  user_id TEXT NOT NULL UNIQUE,"
+  "  user_name TEXT NOT NULL COLLATE NOCASE,"
+  "  email TEXT NOT NULL COLLATE NOCASE,"
+  "  first_name TEXT NOT NULL COLLATE NOCASE,"
+  "  last_name TEXT NOT NULL COLLATE NOCASE,"
+  "  role INTEGER NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  created_on INTEGER NOT NULL,"
+  "  conversations INTEGER NOT NULL,"
+  "  last_conversation_on INTEGER"
+  ");"
+  "INSERT OR REPLACE INTO users_7 (id, user_id, user_name, email, first_name, last_name, role,"
+  "  status, created_on, conversations)"
+  "  SELECT id, user_id, user_name, email, first_name, last_name, role, status, created_on,"
+  "  conversations FROM users;"
+  "DROP TABLE users;"
+  "ALTER TABLE users_7 RENAME TO users;"
+  "CREATE INDEX IF NOT EXISTS users_by_time ON users (created_on);"
+  "CREATE INDEX IF NOT EXISTS users_by_user_name ON users (user_name, created_on);"
+  "CREATE INDEX IF NOT EXISTS users_by_email ON users (email, created_on);"
+  "CREATE INDEX IF NOT EXISTS users_by_first_name ON users (first_name, created_on);"
+  "CREATE INDEX IF NOT EXISTS users_by_last_name ON users (last_name, created_on);"
+  "CREATE INDEX IF NOT EXISTS users_by_role ON users (role, created_on);"
+  "CREATE INDEX IF NOT EXISTS users_by_status ON users (status, created_on);"
+  "CREATE INDEX IF NOT EXISTS users_by_conversations ON users (conversations, created_on);"
+  "UPDATE sync_state SET cursor = NULL WHERE id = 1 AND license_type = 1;",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
@@ -268,7 +305,8 @@ const LumaCacheHistoryTable _luma_cache_history_tables[2] = {
   },
   [LUMA_LICENSE_TYPE_USER] = {
     "users", "users_fts", "user_id", "created_on",
-    "id, user_id, user_name, email, first_name, last_name, role, status, created_on, conversations",
+    "id, user_id, user_name, email, first_name, last_name, role, status, created_on, conversations,"
+    " last_conversation_on",
     "user_id, user_name, email, first_name, last_name",
     { "user_id", "user_name", "email", "first_name", "last_name" },
     user_indexes, G_N_ELEMENTS (user_indexes),

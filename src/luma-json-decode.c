@@ -495,6 +495,46 @@ fail:
   return NULL;
 }
 
+/* lastConversationOn: absent is unknown (a server older than the member);
+ * otherwise null exactly when the user had no conversation, and a date-time
+ * when they had: a record that contradicts its own count is refused, as
+ * the counts of a subscription are. Call after conversations is read. */
+static gboolean
+decode_last_conversation (JsonObject      *obj,
+                          const Path      *path,
+                          LumaUserRecord  *r,
+                          GError         **error)
+{
+  JsonNode *node = json_object_get_member (obj, "lastConversationOn");
+
+  if (node == NULL)
+    {
+      r->last_conversation_known = FALSE;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_NULL (node))
+    {
+      if (r->conversations > 0)
+        {
+          set_error (error, path, "lastConversationOn", LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+                     "null, but conversations is %" G_GINT64_FORMAT, r->conversations);
+          return FALSE;
+        }
+      r->last_conversation_known = TRUE;
+      return TRUE;
+    }
+  if (!get_time (obj, path, "lastConversationOn", &r->last_conversation_on, error))
+    return FALSE;
+  if (r->conversations == 0)
+    {
+      set_error (error, path, "lastConversationOn", LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+                 "a date, but conversations is 0");
+      return FALSE;
+    }
+  r->last_conversation_known = TRUE;
+  return TRUE;
+}
+
 static LumaUserRecord *
 decode_user_record (JsonNode    *node,
                     const Path  *path,
@@ -516,7 +556,8 @@ decode_user_record (JsonNode    *node,
   GET_ENUM (obj, path, "role", _luma_role_names, r->role, error);
   GET_ENUM (obj, path, "status", _luma_user_status_names, r->status, error);
   if (!get_time (obj, path, "createdOn", &r->created_on, error) ||
-      !get_count (obj, path, "conversations", &r->conversations, error))
+      !get_count (obj, path, "conversations", &r->conversations, error) ||
+      !decode_last_conversation (obj, path, r, error))
     goto fail;
 
   return g_steal_pointer (&r);

@@ -154,6 +154,12 @@ typedef struct
   LumaUserStatus  status;
   gint64          created_on;
   gint64          conversations;
+  /* lastConversationOn (docs/api.md §2.3): FALSE when the server did not
+   * say (an older server, or a row stored before the cache knew it). When
+   * TRUE, the user never had a conversation if @conversations is 0, and
+   * @last_conversation_on is the start of the last one otherwise. */
+  gboolean        last_conversation_known;
+  gint64          last_conversation_on;     /* unix seconds UTC */
 } LumaUserRecord;
 
 typedef struct

@@ -301,7 +301,7 @@ enum
 {
   F_ID = 1 << 0, F_TIME = 1 << 1, F_INITIATED = 1 << 2, F_NAME = 1 << 3, F_EMAIL = 1 << 4,
   F_ROLE = 1 << 5, F_AGENT = 1 << 6, F_CHANNEL = 1 << 7, F_CONVERSATIONS = 1 << 8,
-  F_FIRST = 1 << 9, F_LAST = 1 << 10, F_STATUS = 1 << 11,
+  F_FIRST = 1 << 9, F_LAST = 1 << 10, F_STATUS = 1 << 11, F_LAST_CONVERSATION = 1 << 12,
 };
 
 #define SEEN(flag) G_STMT_START { if (seen & (flag)) goto fail; seen |= (flag); } G_STMT_END
@@ -368,6 +368,7 @@ static LumaUserRecord *
 fast_user_record (Reader *r)
 {
   g_autoptr(LumaUserRecord) rec = g_new0 (LumaUserRecord, 1);
+  gboolean no_last_conversation = FALSE;
   guint seen = 0;
   int v;
 
@@ -400,12 +401,29 @@ fast_user_record (Reader *r)
         { SEEN (F_TIME); if (!read_time (r, &rec->created_on)) goto fail; }
       else if (KEY_IS (key, n, "conversations"))
         { SEEN (F_CONVERSATIONS); if (!read_int (r, 0, LUMA_MAX_COUNT, &rec->conversations)) goto fail; }
+      else if (KEY_IS (key, n, "lastConversationOn"))
+        {
+          SEEN (F_LAST_CONVERSATION);
+          rec->last_conversation_known = TRUE;
+          if (peek_null (r))
+            {
+              if (!read_literal (r, "null", 4))
+                goto fail;
+              no_last_conversation = TRUE;
+            }
+          else if (!read_time (r, &rec->last_conversation_on))
+            goto fail;
+        }
       else
         goto fail;
     }
   while (expect (r, ','));
+  /* lastConversationOn is optional (older servers); when given it must
+   * agree with the count, which the strict decoder then names. */
   if (!expect (r, '}') ||
-      seen != (F_ID | F_NAME | F_EMAIL | F_FIRST | F_LAST | F_ROLE | F_STATUS | F_TIME | F_CONVERSATIONS))
+      (seen & ~F_LAST_CONVERSATION) != (F_ID | F_NAME | F_EMAIL | F_FIRST | F_LAST | F_ROLE | F_STATUS |
+                                        F_TIME | F_CONVERSATIONS) ||
+      ((seen & F_LAST_CONVERSATION) && no_last_conversation != (rec->conversations == 0)))
     goto fail;
   return g_steal_pointer (&rec);
 

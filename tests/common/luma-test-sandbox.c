@@ -823,7 +823,7 @@ static const char * const session_columns[] = {
 };
 static const char * const user_columns[] = {
   "userId", "userName", "email", "firstName", "lastName", "role", "status", "createdOn",
-  "conversations", NULL
+  "conversations", "lastConversationOn", NULL
 };
 
 static void
@@ -845,7 +845,8 @@ append_field (GString    *line,
   if (json_node_get_value_type (node) != G_TYPE_STRING)
     g_error ("item member %s is neither a string, an integer nor null", member);
 
-  if (g_str_equal (member, "startedOn") || g_str_equal (member, "createdOn"))
+  if (g_str_equal (member, "startedOn") || g_str_equal (member, "createdOn") ||
+      g_str_equal (member, "lastConversationOn"))
     {
       g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL);
       g_autoptr(GDateTime) utc = NULL;

@@ -104,7 +104,7 @@ cache_checksum (const char *path,
     "conversations FROM sessions ORDER BY session_id COLLATE BINARY";
   static const char user_sql[] =
     "SELECT user_id, user_name, email, first_name, last_name, role, status, created_on, "
-    "conversations FROM users ORDER BY user_id COLLATE BINARY";
+    "conversations, last_conversation_on FROM users ORDER BY user_id COLLATE BINARY";
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autoptr(GString) line = g_string_new (NULL);
   sqlite3 *db = open_cache_db (path);
@@ -158,6 +158,10 @@ cache_checksum (const char *path,
           append_time (line, sqlite3_column_int64 (stmt, 7));
           g_string_append_c (line, '\t');
           g_string_append_printf (line, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 8));
+          /* lastConversationOn: NULL (never, or not given) is the empty field */
+          g_string_append_c (line, '\t');
+          if (sqlite3_column_type (stmt, 9) != SQLITE_NULL)
+            append_time (line, sqlite3_column_int64 (stmt, 9));
         }
       g_string_append_c (line, '\n');
       g_checksum_update (checksum, (const guchar *) line->str, line->len);

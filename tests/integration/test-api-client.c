@@ -191,12 +191,17 @@ static char *
 user_line (const LumaUserRecord *r)
 {
   char created[LUMA_ISO8601_BUF_SIZE];
+  char last[LUMA_ISO8601_BUF_SIZE] = "";
 
   luma_format_iso8601_utc_to_buffer (r->created_on, created);
-  return g_strdup_printf ("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%" G_GINT64_FORMAT "\n",
+  /* The sandbox dates every user: null (empty) exactly when there were none. */
+  g_assert_true (r->last_conversation_known);
+  if (r->conversations > 0)
+    luma_format_iso8601_utc_to_buffer (r->last_conversation_on, last);
+  return g_strdup_printf ("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%" G_GINT64_FORMAT "\t%s\n",
                           r->user_id, r->user_name, r->email, r->first_name, r->last_name,
                           luma_role_to_string (r->role), luma_user_status_to_string (r->status),
-                          created, r->conversations);
+                          created, r->conversations, last);
 }
 
 /* Follows the feed from @cursor to its end, upserting into @lines (id ->

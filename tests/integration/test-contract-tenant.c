@@ -654,6 +654,11 @@ assert_user_item (JsonObject *item)
   g_assert_true (str_in (get_str (item, "role"), roles));
   g_assert_true (str_in (get_str (item, "status"), user_statuses));
   g_assert_cmpint (get_int (item, "conversations"), >=, 0);
+  /* null exactly when the user had no conversation */
+  if (get_int (item, "conversations") == 0)
+    g_assert_true (is_null_member (item, "lastConversationOn"));
+  else
+    g_date_time_unref (parse_server_time (get_str (item, "lastConversationOn")));
 }
 
 static void
@@ -784,12 +789,15 @@ test_purchases (void)
                                                     "items")) + 1);
 }
 
-/* Checks GET /conversations for each record of a feed against its conversations count. */
+/* Checks GET /conversations for each record of a feed against its conversations count
+ * (and a user's lastConversationOn), from the start of the feed or, with @newest_first,
+ * from its end (the records changed last). */
 static void
 check_conversations (LumaTestSandbox *sb,
                      const char      *key,
                      const char      *tenant,
-                     gboolean         session)
+                     gboolean         session,
+                     gboolean         newest_first)
 {
   g_autoptr(GPtrArray) items = fetch_feed (sb, "", key, tenant, NULL, NULL, 1000, NULL);
   const char *id_member = session ? "sessionId" : "userId";
@@ -798,13 +806,14 @@ check_conversations (LumaTestSandbox *sb,
 
   for (guint i = 0; i < items->len && checked < 40; i++)
     {
-      JsonObject *record = g_ptr_array_index (items, i);
+      JsonObject *record = g_ptr_array_index (items, newest_first ? items->len - 1 - i : i);
       const char *id = get_str (record, id_member);
       gint64 count = get_int (record, "conversations");
       g_autofree char *escaped = g_uri_escape_string (id, NULL, TRUE);
       g_autofree char *path = g_strdup_printf ("/conversations?%s=%s", id_member, escaped);
       g_autoptr(LumaTestResponse) r = NULL;
       JsonArray *convs;
+      g_autoptr(GDateTime) last = NULL;
 
       /* The first records, then only those with conversations, up to 40 calls. */
       if (i >= 10 && count == 0)
@@ -831,6 +840,11 @@ check_conversations (LumaTestSandbox *sb,
           g_assert_cmpstr (get_str (conv, id_member), ==, id);
           g_assert_true (is_null_member (conv, other_member));
           g_assert_true (str_in (get_str (conv, "channel"), channels));
+          if (last == NULL || g_date_time_compare (started, last) > 0)
+            {
+              g_clear_pointer (&last, g_date_time_unref);
+              last = g_date_time_ref (started);
+            }
           /* Generated transcripts: 2-12 user, bot and agent messages (section 7). */
           g_assert_cmpuint (n_messages, >=, 2);
           g_assert_cmpuint (n_messages, <=, 12);
@@ -848,6 +862,16 @@ check_conversations (LumaTestSandbox *sb,
               g_clear_pointer (&previous, g_date_time_unref);
               previous = sent;
             }
+        }
+
+      /* A user's lastConversationOn is the start of the latest of them. */
+      if (!session && last == NULL)
+        g_assert_true (is_null_member (record, "lastConversationOn"));
+      else if (!session)
+        {
+          g_autoptr(GDateTime) given = parse_server_time (get_str (record, "lastConversationOn"));
+
+          g_assert_true (g_date_time_equal (given, last));
         }
 
       {
@@ -877,8 +901,11 @@ test_conversations (void)
     "/conversations?sessionId=S-1",
   };
 
-  check_conversations (sb, ACME_KEY, ACME, TRUE);
-  check_conversations (sb, BETA_KEY, BETA, FALSE);
+  check_conversations (sb, ACME_KEY, ACME, TRUE, FALSE);
+  check_conversations (sb, BETA_KEY, BETA, FALSE, FALSE);
+  /* One more conversation each, and every second user released or allocated again. */
+  luma_test_sandbox_touch_records (sb, BETA, 8);
+  check_conversations (sb, BETA_KEY, BETA, FALSE, TRUE);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_acme); i++)
     {

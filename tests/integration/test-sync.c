@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "luma-api-client.h"
+#include "luma-breakdown.h"
 #include "luma-cache-private.h"
 #include "luma-sync.h"
 
@@ -323,6 +324,46 @@ test_incremental_sync (void)
   assert_cache_matches_sandbox (account->cache_path, sb, ACME, FALSE);
 }
 
+/* The idle licenses right after a sync, before anyone opened a transcript:
+ * the users the feed dates before the cut-off (its lastConversationOn, which
+ * the checksum above shows stored), counted with plain SQL. */
+static void
+assert_idle_users (Account *account)
+{
+  gint64 cutoff = g_get_real_time () / G_USEC_PER_SEC - 30 * 86400;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) idle = luma_cache_list_idle_users (account->cache, cutoff, NULL, &error);
+  sqlite3 *db = open_cache_db (account->cache_path);
+  sqlite3_stmt *stmt = NULL;
+  guint with_conversations = 0;
+  gint64 expected = -1;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (db);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM users WHERE status = 0"
+                                       " AND created_on < ?1 AND (conversations = 0"
+                                       " OR last_conversation_on < ?1)", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, cutoff);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  expected = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (count_cache_rows (account->cache_path, "conversations"), ==, 0);
+  sqlite3_close (db);
+
+  g_assert_cmpint (idle->len, ==, expected);
+  for (guint i = 0; i < idle->len; i++)
+    {
+      const LumaIdleUser *u = g_ptr_array_index (idle, i);
+
+      g_assert_cmpint (u->created_on, <, cutoff);
+      g_assert_cmpint (u->last_conversation, <, cutoff);
+      if (u->conversations > 0)
+        with_conversations++;
+    }
+  /* Users with conversations, none of them stored: dated by the feed alone. */
+  g_assert_cmpuint (with_conversations, >, 0);
+}
+
 static void
 test_user_licenses (void)
 {
@@ -335,6 +376,7 @@ test_user_licenses (void)
   g_assert_true (first->full);
   g_assert_cmpint (first->new_records, ==, 3000);
   assert_cache_matches_sandbox (account->cache_path, sb, ACME, TRUE);
+  assert_idle_users (account);
 
   /* Every second touched user flips status: the row changes, the count does not. */
   luma_test_sandbox_touch_records (sb, ACME, 10);

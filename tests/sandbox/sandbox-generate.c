@@ -400,6 +400,53 @@ sandbox_generate_tenant (guint64                 seed,
   tenant->records = (gint64) (tenant->licenses * percent / 100.0 + 0.5);
 }
 
+/* The time between the starts of two conversations of @record. */
+static gint64
+conversation_slot (SandboxLicense       license,
+                   const SandboxRecord *record,
+                   gint64               session_minutes)
+{
+  return license == SANDBOX_LICENSE_SESSION
+         ? MAX (60, session_minutes * 60 / MAX (record->conversations, 1))
+         : 3 * 86400;
+}
+
+/* Starts conversation @k (1-based) of @record: seeds @rng for it, draws a
+ * user's channel and agent into *@pick, and returns its start. The
+ * transcripts and lastConversationOn both date conversations here. */
+static gint64
+conversation_begin (SandboxRng          *rng,
+                    guint64              seed,
+                    guint64              rid_hash,
+                    SandboxLicense       license,
+                    const SandboxRecord *record,
+                    gint64               slot,
+                    gint64               k,
+                    guint64             *pick)
+{
+  sandbox_rng_init (rng, seed ^ rid_hash, (guint64) k);
+  *pick = license == SANDBOX_LICENSE_USER ? sandbox_rng_next (rng) : 0;
+  return record->time + (k - 1) * slot + (gint64) (sandbox_rng_next (rng) % (guint64) MAX (1, slot / 4));
+}
+
+gboolean
+sandbox_last_conversation_on (guint64              seed,
+                              SandboxLicense       license,
+                              const SandboxRecord *record,
+                              gint64               session_minutes,
+                              gint64              *out)
+{
+  SandboxRng rng;
+  guint64 pick;
+
+  if (record->conversations <= 0)
+    return FALSE;
+  *out = conversation_begin (&rng, seed, sandbox_hash_string (record->rid), license, record,
+                             conversation_slot (license, record, session_minutes),
+                             record->conversations, &pick);
+  return TRUE;
+}
+
 void
 sandbox_generate_conversations (GString             *out,
                                 guint64              seed,
@@ -418,9 +465,7 @@ sandbox_generate_conversations (GString             *out,
   if (strlen (short_id) > 56)
     short_id = hashed_id = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", rid_hash);
 
-  slot = license == SANDBOX_LICENSE_SESSION
-         ? MAX (60, session_minutes * 60 / MAX (n, 1))
-         : 3 * 86400;
+  slot = conversation_slot (license, record, session_minutes);
 
   g_string_append_c (out, '[');
   for (gint64 k = 1; k <= n; k++)
@@ -429,18 +474,16 @@ sandbox_generate_conversations (GString             *out,
       g_autofree char *conversation_id = g_strdup_printf ("C-%s-%" G_GINT64_FORMAT, short_id, k);
       const char *agent = record->agent_name;
       int channel = record->channel;
+      guint64 pick;
       gint64 t;
       guint n_messages;
 
-      sandbox_rng_init (&rng, seed ^ rid_hash, (guint64) k);
+      t = conversation_begin (&rng, seed, rid_hash, license, record, slot, k, &pick);
       if (license == SANDBOX_LICENSE_USER)
         {
-          guint64 r = sandbox_rng_next (&rng);
-
-          channel = r % SANDBOX_N_CHANNELS;
-          agent = (r / 8) % 3 == 0 ? agents[(r / 64) % G_N_ELEMENTS (agents)] : NULL;
+          channel = pick % SANDBOX_N_CHANNELS;
+          agent = (pick / 8) % 3 == 0 ? agents[(pick / 64) % G_N_ELEMENTS (agents)] : NULL;
         }
-      t = record->time + (k - 1) * slot + (gint64) (sandbox_rng_next (&rng) % (guint64) MAX (1, slot / 4));
       n_messages = 2 + sandbox_rng_next (&rng) % 11;
 
       if (k > 1)

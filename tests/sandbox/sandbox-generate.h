@@ -101,6 +101,13 @@ void     sandbox_generate_tenant   (guint64                 seed,
                                     gint64                  now,
                                     SandboxGeneratedTenant *tenant);
 
+/* The start of @record's last conversation, as the transcripts of
+ * sandbox_generate_conversations() date it; FALSE when it has none. */
+gboolean sandbox_last_conversation_on   (guint64              seed,
+                                         SandboxLicense       license,
+                                         const SandboxRecord *record,
+                                         gint64               session_minutes,
+                                         gint64              *out);
 void     sandbox_generate_conversations (GString             *out,
                                          guint64              seed,
                                          SandboxLicense       license,

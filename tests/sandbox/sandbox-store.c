@@ -670,8 +670,11 @@ sandbox_store_touch (SandboxStore   *store,
 void
 sandbox_record_append_json (GString             *out,
                             SandboxLicense       license,
+                            guint64              seed,
                             const SandboxRecord *r)
 {
+  gint64 last = 0;
+
   if (license == SANDBOX_LICENSE_SESSION)
     {
       g_string_append (out, "{\"sessionId\":");
@@ -713,6 +716,15 @@ sandbox_record_append_json (GString             *out,
       g_string_append (out, ",\"conversations\":");
     }
   sandbox_json_append_int (out, r->conversations);
+  if (license == SANDBOX_LICENSE_USER)
+    {
+      /* From the transcripts the user's conversations are generated as. */
+      g_string_append (out, ",\"lastConversationOn\":");
+      if (sandbox_last_conversation_on (seed, license, r, 0, &last))
+        sandbox_json_append_time (out, last);
+      else
+        g_string_append (out, "null");
+    }
   g_string_append_c (out, '}');
 }
 
@@ -759,7 +771,7 @@ sandbox_store_page (SandboxStore   *store,
       read_record (store->page, 1, &record);
       if (n > 0)
         g_string_append_c (items, ',');
-      sandbox_record_append_json (items, tenant->license, &record);
+      sandbox_record_append_json (items, tenant->license, tenant->seed, &record);
       *last_seq = sqlite3_column_int64 (store->page, 0) - KEY_BASE (tenant);
       n++;
     }
@@ -988,6 +1000,17 @@ sandbox_store_stats (SandboxStore   *store,
           append_field (line, time);
         }
       append_field (line, count);
+      if (tenant->license == SANDBOX_LICENSE_USER)
+        {
+          gint64 last;
+
+          /* null is the empty field */
+          if (sandbox_last_conversation_on (tenant->seed, tenant->license, &r, 0, &last))
+            sandbox_time_format (last, time);
+          else
+            time[0] = '\0';
+          append_field (line, time);
+        }
       g_string_append_c (line, '\n');
       g_checksum_update (sum, (const guchar *) line->str, line->len);
       n++;

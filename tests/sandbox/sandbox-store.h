@@ -158,8 +158,10 @@ gboolean        sandbox_store_idempotency_put (SandboxStore  *store,
                                                const char    *body,
                                                GError       **error);
 
+/* @seed: the tenant's, which dates a user's last conversation */
 void            sandbox_record_append_json   (GString             *out,
                                               SandboxLicense       license,
+                                              guint64              seed,
                                               const SandboxRecord *record);
 
 G_END_DECLS

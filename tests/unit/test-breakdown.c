@@ -423,6 +423,9 @@ make_conversation (const char *user_id,
   return c;
 }
 
+/* The users' last conversation comes three ways: the date the feed gives
+ * (lastConversationOn), "never" (no conversation), or not given (an older
+ * server), when the stored transcripts stand in if they are complete. */
 static void
 test_users (void)
 {
@@ -433,6 +436,11 @@ test_users (void)
   GRand *rand = g_rand_new_with_seed (30);
   sqlite3 *db;
   sqlite3_stmt *stmt = NULL;
+  gint64 cutoff_7, to_7, from_7, prev_7;
+  guint from_feed = 0, from_transcripts = 0, never = 0;
+
+  luma_period_for_preset (LUMA_PERIOD_LAST_7_DAYS, NOW, TERM_START, TERM_END, NULL, &from_7, &to_7, &prev_7);
+  cutoff_7 = to_7 - 7 * DAY;
 
   for (guint i = 0; i < 800; i++)
     {
@@ -447,21 +455,45 @@ test_users (void)
       u->status = i % 5 == 0 ? LUMA_USER_STATUS_INACTIVE : LUMA_USER_STATUS_ACTIVE;
       u->created_on = NOW - g_rand_int_range (rand, 0, 400 * DAY);
       u->conversations = g_rand_int_range (rand, 0, 4);
+      /* Odd users are dated by the feed (null when they had none); even
+       * ones come from an older server. */
+      u->last_conversation_known = i % 2 == 1;
+      if (u->last_conversation_known && u->conversations > 0)
+        u->last_conversation_on = NOW - g_rand_int_range (rand, 0, 120 * DAY);
+      g_ptr_array_add (records, u);
+    }
+  /* On either side of the 7-day cut-off exactly. */
+  for (guint i = 0; i < 2; i++)
+    {
+      LumaUserRecord *u = luma_user_record_new ();
+
+      u->user_id = g_strdup (i == 0 ? "U-edge-before" : "U-edge-at");
+      u->user_name = g_strdup ("edge");
+      u->email = g_strdup ("");
+      u->first_name = g_strdup ("");
+      u->last_name = g_strdup ("");
+      u->role = LUMA_ROLE_ADMIN;
+      u->status = LUMA_USER_STATUS_ACTIVE;
+      u->created_on = NOW - 200 * DAY;
+      u->conversations = 5;
+      u->last_conversation_known = TRUE;
+      u->last_conversation_on = cutoff_7 - 1 + i;
       g_ptr_array_add (records, u);
     }
   luma_cache_upsert_users (cache, records);
   g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
   g_assert_no_error (error);
 
-  /* Stored transcripts: complete sets, old and recent, and out-of-date ones
-   * (fewer stored than the record counts now). */
-  for (guint i = 0; i < records->len; i += 2)
+  /* Stored transcripts: complete sets, old and recent, out-of-date ones
+   * (fewer stored than the record counts now), none for some users, and
+   * sets of dated users that say otherwise (the feed's date wins). */
+  for (guint i = 0; i < records->len; i++)
     {
       const LumaUserRecord *u = g_ptr_array_index (records, i);
       g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_conversation_free);
       gint64 n = u->conversations;
 
-      if (n == 0)
+      if (n == 0 || (i % 2 == 1 && i % 3 != 0) || i % 10 == 4)
         continue;
       if (i % 6 == 0)
         n--;
@@ -541,12 +573,19 @@ test_users (void)
       idle = luma_cache_list_idle_users (cache, cutoff, NULL, &error);
       g_assert_no_error (error);
 
+      /* Idle: no conversation, or the last one before the cut-off: the
+       * feed's date, else (not given) a complete stored set, none of
+       * whose conversations is as recent. */
       g_assert_cmpint (sqlite3_prepare_v2 (db,
-                         "SELECT u.user_id, (SELECT max(started_on) FROM conversations c"
-                         "   WHERE c.record_kind = 1 AND c.record_id = u.user_id)"
+                         "SELECT u.user_id, CASE WHEN u.last_conversation_on IS NOT NULL"
+                         "   THEN u.last_conversation_on"
+                         "   ELSE (SELECT max(started_on) FROM conversations c"
+                         "     WHERE c.record_kind = 1 AND c.record_id = u.user_id) END"
                          " FROM users u WHERE u.status = 0 AND u.created_on < ?1 AND"
                          " (u.conversations = 0 OR"
-                         "  (u.conversations = (SELECT n_conversations FROM conversation_sets s"
+                         "  (u.last_conversation_on IS NOT NULL AND u.last_conversation_on < ?1) OR"
+                         "  (u.last_conversation_on IS NULL"
+                         "   AND u.conversations = (SELECT n_conversations FROM conversation_sets s"
                          "     WHERE s.record_kind = 1 AND s.record_id = u.user_id)"
                          "   AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.record_kind = 1"
                          "     AND c.record_id = u.user_id AND c.started_on >= ?1)))",
@@ -575,19 +614,45 @@ test_users (void)
           g_assert_cmpint (u->created_on, <, cutoff);
           g_assert_cmpint (u->last_conversation, >=, last);
           last = u->last_conversation;
+          /* Where the date came from: odd users and the edges from the feed. */
+          if (u->conversations == 0)
+            never++;
+          else if (g_str_has_prefix (u->user_id, "U-edge") ||
+                   g_ascii_strtoull (u->user_id + 2, NULL, 10) % 2 == 1)
+            from_feed++;
+          else
+            from_transcripts++;
         }
 
       if (days == 7)
         {
           g_autoptr(GString) csv = g_string_new (NULL);
+          g_autoptr(GDateTime) created = g_date_time_new_from_unix_utc (NOW - 200 * DAY);
+          g_autoptr(GDateTime) before = g_date_time_new_from_unix_utc (cutoff_7 - 1);
+          g_autofree char *created_text = g_date_time_format (created, "%Y-%m-%dT%H:%M:%SZ");
+          g_autofree char *before_text = g_date_time_format (before, "%Y-%m-%dT%H:%M:%SZ");
+          g_autofree char *row = g_strdup_printf ("\r\nU-edge-before,edge,,Admin,%s,5,%s\r\n",
+                                                  created_text, before_text);
+
+          /* The last second before the cut-off is idle; the cut-off itself is not. */
+          g_assert_true (g_hash_table_contains (expected, "U-edge-before"));
+          g_assert_false (g_hash_table_contains (expected, "U-edge-at"));
 
           luma_idle_users_append_csv (csv, idle);
           g_assert_true (g_str_has_prefix (csv->str, "User ID,User Name,Email,Role,Created On,"
                                            "Conversations,Last Conversation\r\n"));
           g_assert_nonnull (strstr (csv->str, "'=HYPERLINK(1)"));
+          /* The date in UTC, whatever the zone (here New York's). */
+          g_assert_nonnull (strstr (csv->str, row));
         }
     }
   sqlite3_close (db);
+
+  /* Each way of knowing was listed, users whose transcripts nobody opened
+   * too: only the feed's date shows those idle. */
+  g_assert_cmpuint (from_feed, >, 0);
+  g_assert_cmpuint (from_transcripts, >, 0);
+  g_assert_cmpuint (never, >, 0);
 }
 
 /* ---- Saving a document through a temporary file --------------------------------------------- */

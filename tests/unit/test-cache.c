@@ -240,6 +240,8 @@ test_migration (void)
   g_assert_false (luma_cache_was_rebuilt (cache));
   g_assert_cmpint (raw_int (path, "PRAGMA user_version"), >=, 2);
   g_assert_cmpint (count_sessions (cache), ==, 10);
+  /* A session-based history keeps its cursor (only user-based ones sync again). */
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM sync_state WHERE cursor = 'cur'"), ==, 1);
   g_assert_true (luma_cache_record_threshold_notified (cache, "acme", 1, 75, 5, &error));
   g_assert_no_error (error);
   notified = luma_cache_get_notified_thresholds (cache, "acme", 1, &error);
@@ -2140,6 +2142,117 @@ test_tenants_migration (void)
   g_assert_cmpint (t->last_refill_change, ==, 250);
 }
 
+static LumaUserRecord *
+make_user (const char *id,
+           gint64      conversations,
+           gboolean    last_known,
+           gint64      last_on)
+{
+  LumaUserRecord *u = luma_user_record_new ();
+
+  u->user_id = g_strdup (id);
+  u->user_name = g_strdup (id);
+  u->email = g_strdup ("");
+  u->first_name = g_strdup ("");
+  u->last_name = g_strdup ("");
+  u->role = LUMA_ROLE_GUEST;
+  u->status = LUMA_USER_STATUS_ACTIVE;
+  u->created_on = 1700000000;
+  u->conversations = conversations;
+  u->last_conversation_known = last_known;
+  u->last_conversation_on = last_on;
+  return u;
+}
+
+/* Each user's last conversation, stored as given and read back: a date,
+ * never (no conversation), and not given (NULL with conversations). */
+static void
+assert_users_last_conversation (LumaCache *cache,
+                                gboolean   dated)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 ids[] = { 1, 2, 3 };
+  g_autoptr(GPtrArray) users = luma_cache_fetch_users_by_ids (cache, ids, G_N_ELEMENTS (ids), &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, 3);
+  for (guint i = 0; i < users->len; i++)
+    {
+      const LumaUserRecord *u = g_ptr_array_index (users, i);
+
+      if (g_str_equal (u->user_id, "U-dated"))
+        {
+          g_assert_cmpint (u->last_conversation_known, ==, dated);
+          g_assert_cmpint (u->last_conversation_on, ==, dated ? 1760000000 : 0);
+        }
+      else if (g_str_equal (u->user_id, "U-never"))
+        g_assert_true (u->last_conversation_known);
+      else
+        {
+          g_assert_cmpstr (u->user_id, ==, "U-unknown");
+          g_assert_false (u->last_conversation_known);
+        }
+    }
+}
+
+/* A cache of the version before the users' last conversation (schema 6)
+ * opens with its users kept and their last conversation unknown, and its
+ * user-based history syncs again from the beginning to learn it. */
+static void
+test_users_migration (void)
+{
+  g_autofree char *path = test_path ("users-v6.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_user_record_free);
+  g_autofree char *cursor = NULL;
+  LumaLicenseType type = LUMA_LICENSE_TYPE_SESSION;
+
+  g_ptr_array_add (users, make_user ("U-dated", 3, TRUE, 1760000000));
+  g_ptr_array_add (users, make_user ("U-never", 0, TRUE, 0));
+  g_ptr_array_add (users, make_user ("U-unknown", 2, FALSE, 0));
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_USER, &error));
+  luma_cache_upsert_users (cache, users);
+  g_assert_true (luma_cache_commit_batch (cache, "u1", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM users WHERE last_conversation_on IS NULL"), ==, 2);
+  assert_users_last_conversation (cache, TRUE);
+  g_clear_object (&cache);
+
+  /* The file as the previous version left it. */
+  raw_exec (path, "ALTER TABLE users DROP COLUMN last_conversation_on; PRAGMA user_version = 6;");
+
+  cache = open_ok (path);
+  g_assert_false (luma_cache_was_rebuilt (cache));
+  g_assert_cmpint (raw_int (path, "PRAGMA user_version"), >=, 7);
+  g_assert_cmpint (raw_int (path, "SELECT count(*) FROM pragma_table_info('users')"
+                                  " WHERE name = 'last_conversation_on'"), ==, 1);
+  g_assert_cmpint (luma_cache_count_records (cache, LUMA_LICENSE_TYPE_USER, NULL), ==, 3);
+  /* Stored before the version knew it: unknown, not "never". */
+  assert_users_last_conversation (cache, FALSE);
+  /* The next sync is a full one, of the same license type. */
+  cursor = luma_cache_get_cursor (cache, &error);
+  g_assert_no_error (error);
+  g_assert_null (cursor);
+  g_assert_true (luma_cache_get_license_type (cache, &type));
+  g_assert_cmpint (type, ==, LUMA_LICENSE_TYPE_USER);
+
+  /* It stores the dates again. */
+  g_assert_true (luma_cache_begin_full_sync (cache, LUMA_LICENSE_TYPE_USER, &error));
+  luma_cache_upsert_users (cache, users);
+  g_assert_true (luma_cache_commit_batch (cache, "u2", NULL, &error));
+  g_assert_no_error (error);
+  assert_users_last_conversation (cache, TRUE);
+  g_clear_object (&cache);
+
+  /* Opened again, nothing runs twice. */
+  cache = open_ok (path);
+  g_assert_false (luma_cache_was_rebuilt (cache));
+  g_free (cursor);
+  cursor = luma_cache_get_cursor (cache, NULL);
+  g_assert_cmpstr (cursor, ==, "u2");
+}
+
 static void
 test_tenants (void)
 {
@@ -2369,6 +2482,7 @@ main (int   argc,
   g_test_add_func ("/cache/query/count-in-ranges", test_count_in_ranges);
   g_test_add_func ("/cache/tenants", test_tenants);
   g_test_add_func ("/cache/tenants/migration", test_tenants_migration);
+  g_test_add_func ("/cache/users/migration", test_users_migration);
   g_test_add_func ("/cache/tenant-samples", test_tenant_samples);
   g_test_add_func ("/cache/async-pages", test_async_pages);
   g_test_add_func ("/cache/close-during-index-build", test_close_during_index_build);

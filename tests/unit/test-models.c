@@ -282,6 +282,17 @@ test_iso8601 (void)
   " \"firstName\": \"伟\", \"lastName\": \"\", \"role\": \"Guest\", \"status\": \"INACTIVE\"," \
   " \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 12}"
 
+#define USER_ITEM_DATED \
+  "{\"userId\": \"U-2\", \"userName\": \"Zoë\", \"email\": \"zoe@acme.example\"," \
+  " \"firstName\": \"\", \"lastName\": \"\", \"role\": \"Admin\", \"status\": \"ACTIVE\"," \
+  " \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 3," \
+  " \"lastConversationOn\": \"2026-03-08T01:30:00-05:00\"}"
+
+#define USER_ITEM_NEVER \
+  "{\"lastConversationOn\": null, \"userId\": \"U-3\", \"userName\": \"=1+1\", \"email\": \"\"," \
+  " \"firstName\": \"\", \"lastName\": \"\", \"role\": \"Guest\", \"status\": \"ACTIVE\"," \
+  " \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 0}"
+
 static void
 test_session_record (void)
 {
@@ -381,6 +392,24 @@ test_user_record (void)
     { "", "createdOn", "\"2026-02-30T08:00:00Z\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "createdOn" },
     { "", "conversations", "-5", LUMA_PROTOCOL_ERROR_OUT_OF_RANGE, "conversations" },
     { "", "lastName", "{}", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "lastName" },
+    /* lastConversationOn: a date-time, null exactly when there were none */
+    { "", "lastConversationOn", "null", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "lastConversationOn" },
+    { "", "lastConversationOn", "1769932800", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "lastConversationOn" },
+    { "", "lastConversationOn", "false", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "lastConversationOn" },
+    { "", "lastConversationOn", "{\"at\": \"2026-02-01T08:00:00Z\"}", LUMA_PROTOCOL_ERROR_WRONG_TYPE,
+      "lastConversationOn" },
+    { "", "lastConversationOn", "\"\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "lastConversationOn" },
+    { "", "lastConversationOn", "\"last week\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "lastConversationOn" },
+    { "", "lastConversationOn", "\"2026-02-30T08:00:00Z\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+      "lastConversationOn" },
+    { "", "lastConversationOn", "\"2026-02-01T08:00:00\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+      "lastConversationOn" },
+    { "", "lastConversationOn", "\"\\ud800x\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE, "lastConversationOn" },
+  };
+  static const BadCase never_cases[] = {
+    { "", "lastConversationOn", "\"2026-02-01T08:00:00Z\"", LUMA_PROTOCOL_ERROR_INVALID_VALUE,
+      "lastConversationOn" },
+    { "", "lastConversationOn", "0", LUMA_PROTOCOL_ERROR_WRONG_TYPE, "lastConversationOn" },
   };
   g_autoptr(JsonNode) node = parse (USER_ITEM);
   g_autoptr(GError) error = NULL;
@@ -396,11 +425,40 @@ test_user_record (void)
   g_assert_cmpint (r->status, ==, LUMA_USER_STATUS_INACTIVE);
   g_assert_cmpint (r->created_on, ==, 1769932800);
   g_assert_cmpint (r->conversations, ==, 12);
+  /* Without lastConversationOn (an older server): unknown, not "never". */
+  g_assert_false (r->last_conversation_known);
   copy = luma_user_record_copy (r);
   g_assert_cmpstr (copy->email, ==, "li@acme.example");
 
   run_bad_cases (USER_ITEM, (Decoder) luma_user_record_from_json,
                  (GDestroyNotify) luma_user_record_free, cases, G_N_ELEMENTS (cases));
+  run_bad_cases (USER_ITEM_NEVER, (Decoder) luma_user_record_from_json,
+                 (GDestroyNotify) luma_user_record_free, never_cases, G_N_ELEMENTS (never_cases));
+
+  /* A date with an offset, in UTC. */
+  {
+    g_autoptr(JsonNode) dated = parse (USER_ITEM_DATED);
+    g_autoptr(LumaUserRecord) d = luma_user_record_from_json (dated, &error);
+    g_autoptr(LumaUserRecord) d_copy = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (d->last_conversation_known);
+    /* 2026-03-08T01:30:00-05:00 */
+    g_assert_cmpint (d->last_conversation_on, ==, 1772951400);
+    d_copy = luma_user_record_copy (d);
+    g_assert_true (d_copy->last_conversation_known);
+    g_assert_cmpint (d_copy->last_conversation_on, ==, d->last_conversation_on);
+  }
+
+  /* null with no conversation: known, never. */
+  {
+    g_autoptr(JsonNode) never = parse (USER_ITEM_NEVER);
+    g_autoptr(LumaUserRecord) n = luma_user_record_from_json (never, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (n->last_conversation_known);
+    g_assert_cmpint (n->conversations, ==, 0);
+  }
 }
 
 /* Consumption pages */
@@ -1096,6 +1154,8 @@ assert_same_page (const LumaConsumptionPage *a,
           g_assert_cmpint (x->status, ==, y->status);
           g_assert_cmpint (x->created_on, ==, y->created_on);
           g_assert_cmpint (x->conversations, ==, y->conversations);
+          g_assert_cmpint (x->last_conversation_known, ==, y->last_conversation_known);
+          g_assert_cmpint (x->last_conversation_on, ==, y->last_conversation_on);
         }
     }
 }
@@ -1161,6 +1221,20 @@ test_page_from_bytes (void)
     /* the same record twice, and the same user twice */
     ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [" SESSION_ITEM ", " SESSION_ITEM_2 ", " SESSION_ITEM "], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
     ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [" USER_ITEM ", " USER_ITEM "], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    /* a user's last conversation: dated, never, not given, and each way it can be wrong */
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [" USER_ITEM_DATED ", " USER_ITEM_NEVER ", " USER_ITEM "], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [{\"userId\": \"U-1\", \"userName\": \"a\", \"email\": \"\", \"firstName\": \"\", \"lastName\": \"\","
+    " \"role\": \"Guest\", \"status\": \"ACTIVE\", \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 2, \"lastConversationOn\": null}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [{\"userId\": \"U-1\", \"userName\": \"a\", \"email\": \"\", \"firstName\": \"\", \"lastName\": \"\","
+    " \"role\": \"Guest\", \"status\": \"ACTIVE\", \"lastConversationOn\": \"2026-02-01T08:00:00Z\", \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 0}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [{\"userId\": \"U-1\", \"userName\": \"a\", \"email\": \"\", \"firstName\": \"\", \"lastName\": \"\","
+    " \"role\": \"Guest\", \"status\": \"ACTIVE\", \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 1, \"lastConversationOn\": \"2026-13-01T00:00:00Z\"}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [{\"userId\": \"U-1\", \"userName\": \"a\", \"email\": \"\", \"firstName\": \"\", \"lastName\": \"\","
+    " \"role\": \"Guest\", \"status\": \"ACTIVE\", \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 1, \"lastConversationOn\": nul}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [{\"userId\": \"U-1\", \"userName\": \"a\", \"email\": \"\", \"firstName\": \"\", \"lastName\": \"\","
+    " \"role\": \"Guest\", \"status\": \"ACTIVE\", \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 1, \"lastConversationOn\": \"2026-02-01T08:00:00Z\", \"lastConversationOn\": \"2026-02-02T08:00:00Z\"}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
+    ENVELOPE_OPEN "{\"licenseType\": \"USER\", \"items\": [{\"userId\": \"U-1\", \"userName\": \"a\", \"email\": \"\", \"firstName\": \"\", \"lastName\": \"\","
+    " \"role\": \"Guest\", \"status\": \"ACTIVE\", \"createdOn\": \"2026-02-01T08:00:00Z\", \"conversations\": 1, \"lastConversationOn\": [\"2026-02-01T08:00:00Z\"]}], \"nextCursor\": \"c\", \"hasMore\": false, \"remaining\": 0}}",
     /* an empty page that says hasMore would be asked for again and again */
     ENVELOPE_OPEN "{\"licenseType\": \"SESSION\", \"items\": [], \"nextCursor\": \"c\", \"hasMore\": true, \"remaining\": 5}}",
   };
