@@ -198,6 +198,7 @@ _luma_cache_db_wrap (sqlite3 *handle)
   sqlite3_create_function (handle, "luma_contains", 2,
                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                            NULL, contains_func, NULL, NULL);
+  _luma_cache_breakdown_register (handle);
   return db;
 }
 

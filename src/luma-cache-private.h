@@ -275,6 +275,11 @@ char         *_luma_cache_meta_get            (LumaCacheDb         *db,
                                                const char          *key,
                                                GError             **error);
 
+/* ---- The breakdown (luma-cache-breakdown.c) ----------------------------------------------- */
+
+/* Adds the SQL function the breakdown counts with to a connection. */
+void          _luma_cache_breakdown_register  (sqlite3             *handle);
+
 /* ---- The history (luma-cache-history.c) --------------------------------------------------- */
 
 /* An empty batch of staged pages. */
@@ -318,6 +323,19 @@ gboolean    luma_cache_store_conflict          (LumaCache            *self,
                                                 const LumaContacts   *mine,
                                                 const LumaContacts   *theirs,
                                                 GError              **error);
+/* How luma_cache_get_breakdown() reads a session-based period, for every
+ * cache of the process from now on: chosen by the period's share of the
+ * rows (AUTO), through the time index, or in rowid order; in @n_parts
+ * parts (1 or 2) on as many threads, or 0 for chosen by size. */
+typedef enum
+{
+  LUMA_CACHE_BREAKDOWN_AUTO,
+  LUMA_CACHE_BREAKDOWN_TIME_INDEX,
+  LUMA_CACHE_BREAKDOWN_TABLE_SCAN,
+} LumaCacheBreakdownPlan;
+
+void        luma_cache_set_breakdown_plan      (LumaCacheBreakdownPlan  plan,
+                                                guint                   n_parts);
 /* Keeps the writer thread busy for @msec, behind the writes queued before
  * (as a long index build step would): the writes queued after wait. */
 void        luma_cache_hold_writer             (LumaCache            *self,

@@ -407,6 +407,117 @@ test_sessions (void)
   g_clear_error (&error);
 }
 
+/* Every way the sessions' period is read gives the same figures: through
+ * the time index or in rowid order, in one part or in two on two threads.
+ * Beside the generated sessions: users tied in the top (a name and its
+ * other case, a name and its prefix, an empty email, the same name with two
+ * emails) with more sessions than anyone in the last 7 days, and 3,000
+ * users with one session each in the term, more than the users' table
+ * starts with. The tied users lead the last 7 and 30 days. */
+static void
+test_sessions_plans (void)
+{
+  static const struct { const char *name; const char *email; } tied[] = {
+    { "tie", "" }, { "tie", "a@acme.example" }, { "Tie", "" }, { "tie-a", "" },
+    { "ti", "b@acme.example" }, { "tie-a", "A@acme.example" },
+  };
+  static const struct { LumaCacheBreakdownPlan plan; guint n_parts; } plans[] = {
+    { LUMA_CACHE_BREAKDOWN_AUTO, 0 },
+    { LUMA_CACHE_BREAKDOWN_TIME_INDEX, 1 },
+    { LUMA_CACHE_BREAKDOWN_TIME_INDEX, 2 },
+    { LUMA_CACHE_BREAKDOWN_TABLE_SCAN, 1 },
+    { LUMA_CACHE_BREAKDOWN_TABLE_SCAN, 2 },
+  };
+  static const guint tops[] = { 3, LUMA_BREAKDOWN_DEFAULT_TOP_USERS, 10000 };
+  g_autofree char *path = test_path ("plans.sqlite");
+  g_autoptr(LumaCache) cache = open_ok (path);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) luma_session_record_free);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  fill_sessions (cache);
+  for (guint i = 0; i < G_N_ELEMENTS (tied) * 200 + 3000; i++)
+    {
+      LumaSessionRecord *r = luma_session_record_new ();
+
+      r->session_id = g_strdup_printf ("T-%05u", i);
+      if (i < G_N_ELEMENTS (tied) * 200)
+        {
+          r->user_name = g_strdup (tied[i % G_N_ELEMENTS (tied)].name);
+          r->email = g_strdup (tied[i % G_N_ELEMENTS (tied)].email);
+          r->started_on = NOW - (gint64) (i % 5) * DAY;
+        }
+      else
+        {
+          r->user_name = g_strdup_printf ("many %u", i);
+          r->email = g_strdup_printf ("many%u@acme.example", i % 7);
+          r->started_on = TERM_START + (gint64) (i % 200) * DAY;
+        }
+      r->initiated_by = i % 2;
+      r->role = i % LUMA_N_ROLES;
+      r->channel = i % LUMA_N_CHANNELS;
+      g_ptr_array_add (records, r);
+    }
+  luma_cache_upsert_sessions (cache, records);
+  g_assert_true (luma_cache_commit_batch (cache, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (luma_cache_build_indexes (cache, NULL, &error));
+  g_assert_no_error (error);
+  db = raw_open (path);
+
+  for (guint k = 0; k < G_N_ELEMENTS (plans); k++)
+    {
+      luma_cache_set_breakdown_plan (plans[k].plan, plans[k].n_parts);
+      for (int p = 0; p < LUMA_N_PERIOD_PRESETS; p++)
+        for (guint t = 0; t < G_N_ELEMENTS (tops); t++)
+          {
+            g_autoptr(LumaBreakdown) b = NULL;
+            g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+            gint64 from, to, prev;
+
+            luma_period_for_preset (p, NOW, TERM_START, TERM_END, NULL, &from, &to, &prev);
+            b = luma_cache_get_breakdown (cache, LUMA_LICENSE_TYPE_SESSION, from, to, prev, tops[t],
+                                          NULL, &error);
+            g_assert_no_error (error);
+            g_assert_nonnull (b);
+            g_assert_cmpint (b->total, ==,
+                             raw_count (db, "SELECT count(*) FROM sessions WHERE started_on BETWEEN ?1 AND ?2 - 1",
+                                        from, to, 0));
+            g_assert_cmpint (b->previous_total, ==,
+                             raw_count (db, "SELECT count(*) FROM sessions WHERE started_on BETWEEN ?1 AND ?2 - 1",
+                                        prev, from, 0));
+            check_group (db, b->channels,
+                         "SELECT count(*) FROM sessions WHERE started_on BETWEEN ?1 AND ?2 - 1 AND channel = ?3",
+                         LUMA_N_CHANNELS, from, to);
+            check_group (db, b->roles,
+                         "SELECT count(*) FROM sessions WHERE started_on BETWEEN ?1 AND ?2 - 1 AND role = ?3",
+                         LUMA_N_ROLES, from, to);
+            check_group (db, b->initiators,
+                         "SELECT count(*) FROM sessions WHERE started_on BETWEEN ?1 AND ?2 - 1 AND initiated_by = ?3",
+                         2, from, to);
+            check_top_sessions (db, b->top_users, from, to, tops[t]);
+            if (p == LUMA_PERIOD_LAST_7_DAYS || p == LUMA_PERIOD_LAST_30_DAYS)
+              {
+                /* The tied users lead, in name and email order (bytes). */
+                const LumaBreakdownItem *first = g_ptr_array_index (b->top_users, 0);
+
+                g_assert_cmpstr (first->user_name, ==, "Tie");
+                g_assert_cmpstr (first->email, ==, "");
+                g_assert_cmpint (first->count, ==, 200);
+              }
+
+            /* Cancelled: no figures. */
+            g_cancellable_cancel (cancellable);
+            g_assert_null (luma_cache_get_breakdown (cache, LUMA_LICENSE_TYPE_SESSION, from, to, prev,
+                                                     tops[t], cancellable, &error));
+            g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+            g_clear_error (&error);
+          }
+    }
+  luma_cache_set_breakdown_plan (LUMA_CACHE_BREAKDOWN_AUTO, 0);
+  sqlite3_close (db);
+}
+
 /* ---- Users and idle licenses ------------------------------------------------------------------ */
 
 static LumaConversation *
@@ -696,6 +807,7 @@ main (int   argc,
 
   g_test_add_func ("/breakdown/periods", test_periods);
   g_test_add_func ("/breakdown/sessions", test_sessions);
+  g_test_add_func ("/breakdown/sessions-plans", test_sessions_plans);
   g_test_add_func ("/breakdown/users-and-idle", test_users);
   g_test_add_func ("/breakdown/save", test_save);
 
