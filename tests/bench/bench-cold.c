@@ -24,8 +24,10 @@
  * Needs a display (Xvfb), a D-Bus session with a Secret Service, LUMA_SUBSCRIPTION,
  * LUMA_SANDBOX and GSETTINGS_SCHEMA_DIR: build-aux/bench cold sets them up.
  * LUMA_BENCH_COLD_WRAP="perf record -o FILE ... --" starts the program under that command
- * (for a profile; the times then include the command's own start). Not a test: nothing fails
- * on timing.
+ * (for a profile; the times then include the command's own start); BENCH_COLD_DEBUG=1 prints
+ * the milestones as written (g_get_monotonic_time(), the clock of `perf record -k
+ * CLOCK_MONOTONIC`), to cut such a profile into the phases of the start. Not a test: nothing
+ * fails on timing.
  */
 
 #include "config.h"
@@ -247,6 +249,9 @@ run_once (Page        page,
           double ms;
 
           g_string_erase (pending, 0, newline - pending->str + 1);
+          /* The lines as written, for a profile's time line. */
+          if (g_getenv ("BENCH_COLD_DEBUG") != NULL)
+            g_print ("    trace: %s (start at %" G_GINT64_FORMAT ")\n", line, t0);
           if (g_strv_length (f) < 4)
             continue;
           ms = (g_ascii_strtoll (f[1], NULL, 10) - t0) / 1e3;
@@ -300,7 +305,10 @@ run_once (Page        page,
     }
   else if (!g_subprocess_get_successful (process))
     {
-      g_printerr ("  the program failed\n");
+      if (g_subprocess_get_if_signaled (process))
+        g_printerr ("  the program ended on signal %d\n", g_subprocess_get_term_sig (process));
+      else
+        g_printerr ("  the program ended with status %d\n", g_subprocess_get_exit_status (process));
       print_log ();
     }
   return done;
