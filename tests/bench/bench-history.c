@@ -22,8 +22,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include <glib/gstdio.h>
-
 #include "bench-util.h"
 #include "luma-history-page-private.h"
 #include "luma-cache-private.h"
