@@ -11,6 +11,7 @@
 
 #include "luma-application.h"
 #include "luma-cli.h"
+#include "luma-startup-trace.h"
 
 /* Where the translations are: LUMA_LOCALEDIR when set; the build folder's compiled
  * catalogs (po/LANG/LC_MESSAGES) when the program runs from a meson build folder, where the
@@ -55,6 +56,8 @@ main (int   argc,
     return luma_cli_run (argc, argv);
 
   app = luma_application_new ();
+  /* Only with LUMA_TRACE_STARTUP set (build-aux/bench cold). */
+  luma_startup_trace_init (GTK_APPLICATION (app));
 
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

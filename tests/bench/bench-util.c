@@ -175,6 +175,132 @@ bench_build_cache (const char      *server,
   *indexed_s = g_get_monotonic_time () / 1e6 - t0;
 }
 
+/* ---- The history benches' cache ------------------------------------------------------------- */
+
+static const char *const first_names[] = {
+  "Ana", "Bruno", "Chen", "Dana", "Elif", "Farid", "Gita", "Hugo", "Inês", "José", "Kai",
+  "Lena", "Mateo", "Nia", "Otto", "Priya", "Quinn", "Rosa", "Søren", "Tariq", "Uma", "Vera",
+  "Wei", "Ximena", "Yusuf", "Zoë", "Łukasz", "Aiko", "Björn", "Chloé",
+};
+static const char *const first_ascii[] = {
+  "ana", "bruno", "chen", "dana", "elif", "farid", "gita", "hugo", "ines", "jose", "kai",
+  "lena", "mateo", "nia", "otto", "priya", "quinn", "rosa", "soren", "tariq", "uma", "vera",
+  "wei", "ximena", "yusuf", "zoe", "lukasz", "aiko", "bjorn", "chloe",
+};
+static const char *const last_names[] = {
+  "Müller", "Garcia", "Ivanova", "Khan", "Lopez", "Meyer", "Nguyen", "O'Neil", "Park", "Rossi",
+  "Smith", "Tanaka", "Umarov", "van Dijk", "Weber", "Xu", "Yılmaz", "Żak", "Brown", "Costa",
+  "Dubois", "Eriksen", "Fischer", "Hansen", "Jensen", "Kowalski", "Novak", "Silva", "Santos",
+  "Moreau",
+};
+static const char *const last_ascii[] = {
+  "mueller", "garcia", "ivanova", "khan", "lopez", "meyer", "nguyen", "oneil", "park", "rossi",
+  "smith", "tanaka", "umarov", "vandijk", "weber", "xu", "yilmaz", "zak", "brown", "costa",
+  "dubois", "eriksen", "fischer", "hansen", "jensen", "kowalski", "novak", "silva", "santos",
+  "moreau",
+};
+static const char *const domains[] = {
+  "acme.example", "acme-eu.example", "corp.acme.example", "partners.example", "mail.example",
+};
+
+#define N_USERS  40000
+#define N_AGENTS 25
+
+/* The first record's time: a year before the newest, which is about now. */
+static gint64 first_time;
+static gint64 span_s = 365 * 24 * 3600;
+
+static LumaSessionRecord *
+history_record (guint    i,
+                guint    n,
+                gpointer data)
+{
+  LumaSessionRecord *r = luma_session_record_new ();
+  guint32 h = bench_mix (i * 2654435761u + 17);
+  guint user = bench_mix (i ^ 0x9e3779b9u) % N_USERS;
+  guint32 u = bench_mix (user + 101);
+  guint f = u % G_N_ELEMENTS (first_names), l = (u >> 8) % G_N_ELEMENTS (last_names);
+  gboolean visitor = (u >> 16) % 100 < 6;
+  guint c = h % 100;
+
+  r->session_id = g_strdup_printf ("S-%08u", i);
+  r->started_on = first_time + (gint64) ((double) i * span_s / n) + (h >> 20) % 20;
+  if (visitor)
+    {
+      r->user_name = g_strdup_printf ("Visitor %u", user);
+      r->email = g_strdup ("");
+      r->role = LUMA_ROLE_GUEST;
+      r->channel = LUMA_CHANNEL_WEB_WIDGET;
+    }
+  else
+    {
+      r->user_name = g_strdup_printf ("%s %s", first_names[f], last_names[l]);
+      r->email = g_strdup_printf ("%s.%s%u@%s", first_ascii[f], last_ascii[l], user % 1000,
+                                  domains[(u >> 4) % G_N_ELEMENTS (domains)]);
+      r->role = (u >> 20) % 10 < 6 ? LUMA_ROLE_SELF_SERVICE : (u >> 20) % LUMA_N_ROLES;
+      r->channel = c < 35 ? LUMA_CHANNEL_MS_TEAMS : c < 55 ? LUMA_CHANNEL_WEB_WIDGET
+                 : c < 70 ? LUMA_CHANNEL_SLACK : c < 75 ? LUMA_CHANNEL_SKYPE_FOR_BUSINESS
+                 : c < 90 ? LUMA_CHANNEL_WHATSAPP : LUMA_CHANNEL_EMAIL;
+    }
+  r->initiated_by = (h >> 8) % 100 < 12 ? LUMA_INITIATED_BY_AGENT : LUMA_INITIATED_BY_END_USER;
+  if (r->initiated_by == LUMA_INITIATED_BY_AGENT || (h >> 12) % 100 < 20)
+    {
+      guint a = (h >> 4) % N_AGENTS;
+
+      r->agent_name = g_strdup_printf ("%s %s", first_names[(a * 7) % G_N_ELEMENTS (first_names)],
+                                       last_names[(a * 11 + 3) % G_N_ELEMENTS (last_names)]);
+    }
+  r->conversations = (h >> 24) % 100 < 3 ? 0 : 1 + (h >> 16) % 6;
+  return r;
+}
+
+void
+bench_prepare_history_cache (LumaTestSandbox *sandbox,
+                             guint            n,
+                             const char      *template_path)
+{
+  const char *server = luma_test_sandbox_get_url (sandbox);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = luma_cache_path_for_account (server, BENCH_TENANT);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *cursor = NULL;
+  g_autoptr(LumaCache) cache = NULL;
+  double written_s, indexed_s;
+
+  g_mkdir_with_parents (dir, 0700);
+  if (template_path != NULL && g_file_test (template_path, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(GFile) from = g_file_new_for_path (template_path);
+      g_autoptr(GFile) to = g_file_new_for_path (path);
+
+      bench_check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
+      g_chmod (path, 0600);
+      g_print ("cache: copied from %s\n", template_path);
+    }
+  else
+    {
+      first_time = g_get_real_time () / G_USEC_PER_SEC - span_s;
+      bench_build_cache (server, n, history_record, NULL, NULL, &written_s, &indexed_s);
+      g_print ("cache: %u records written in %.1f s; indexes ready after %.1f s\n", n, written_s,
+               indexed_s);
+      if (template_path != NULL)
+        {
+          g_autoptr(GFile) from = g_file_new_for_path (path);
+          g_autoptr(GFile) to = g_file_new_for_path (template_path);
+
+          bench_check (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error), error);
+        }
+    }
+
+  /* The cursor of this sandbox's feed, so the sync at start is an incremental one. */
+  cursor = luma_test_sandbox_get_feed_end (sandbox, BENCH_TENANT, BENCH_API_KEY);
+  cache = luma_cache_open_path (path, NULL, &error);
+  bench_check (cache != NULL, error);
+  bench_check (luma_cache_commit_batch (cache, cursor, NULL, &error), error);
+  if (luma_cache_count_records (cache, LUMA_LICENSE_TYPE_SESSION, NULL) < n)
+    g_error ("the cache %s holds fewer than %u records", path, n);
+}
+
 /* ---- The application ------------------------------------------------------------------------ */
 
 void

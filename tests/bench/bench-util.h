@@ -65,6 +65,15 @@ void              bench_build_cache            (const char       *server,
                                                 double           *written_s,
                                                 double           *indexed_s);
 
+/* The history benches' cache of @n session records for the bench's tenant on @sandbox: 40,000
+ * users (6 % visitors) over the year before now, names and emails in many scripts, six channels,
+ * 25 agents; every index built. Copied from @template_path when that file exists, else built
+ * (and, with @template_path, kept there); then its cursor is set to the end of the sandbox's
+ * feed, so that a sync at start is an incremental one. */
+void              bench_prepare_history_cache  (LumaTestSandbox  *sandbox,
+                                                guint             n,
+                                                const char       *template_path);
+
 /* ---- The application ------------------------------------------------------------------------ */
 
 /* GTK and libadwaita; ends the bench without a display, naming @step of build-aux/bench. */
