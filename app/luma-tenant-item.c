@@ -23,6 +23,14 @@ struct _LumaTenantItem
 
 G_DEFINE_FINAL_TYPE (LumaTenantItem, luma_tenant_item, G_TYPE_OBJECT)
 
+enum
+{
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 double
 luma_tenant_item_get_percent (LumaTenantItem *self)
 {
@@ -52,6 +60,14 @@ luma_tenant_item_class_init (LumaTenantItemClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = luma_tenant_item_finalize;
+
+  /**
+   * LumaTenantItem::changed:
+   *
+   * The item shows another tenant now (see luma_tenant_item_assign()).
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -78,6 +94,47 @@ luma_tenant_item_new_at (const LumaTenantSummary     *summary,
   self->search_key = g_utf8_casefold (key, -1);
 
   return self;
+}
+
+/* Makes @self hold what @from holds; the caller emits ::changed. */
+void
+luma_tenant_item_assign (LumaTenantItem *self,
+                         LumaTenantItem *from)
+{
+  g_return_if_fail (LUMA_IS_TENANT_ITEM (self));
+  g_return_if_fail (LUMA_IS_TENANT_ITEM (from));
+
+  if (self == from)
+    return;
+  g_clear_pointer (&self->summary, luma_tenant_summary_free);
+  self->summary = luma_tenant_summary_copy (from->summary);
+  self->capacity = from->capacity;
+  self->days_left = from->days_left;
+  g_free (self->search_key);
+  self->search_key = g_strdup (from->search_key);
+  g_free (self->name_key);
+  self->name_key = g_strdup (from->name_key);
+  g_free (self->type_key);
+  self->type_key = g_strdup (from->type_key);
+}
+
+LumaTenantItem *
+luma_tenant_item_copy (LumaTenantItem *from)
+{
+  LumaTenantItem *self;
+
+  g_return_val_if_fail (LUMA_IS_TENANT_ITEM (from), NULL);
+
+  self = g_object_new (LUMA_TYPE_TENANT_ITEM, NULL);
+  luma_tenant_item_assign (self, from);
+  return self;
+}
+
+void
+luma_tenant_item_emit_changed (LumaTenantItem *self)
+{
+  g_return_if_fail (LUMA_IS_TENANT_ITEM (self));
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 const LumaTenantSummary *

@@ -22,6 +22,12 @@ G_DECLARE_FINAL_TYPE (LumaTenantItem, luma_tenant_item, LUMA, TENANT_ITEM, GObje
 LumaTenantItem          *luma_tenant_item_new_at        (const LumaTenantSummary     *summary,
                                                          const LumaConsumptionSample *oldest,
                                                          gint64                       now);
+/* A row of the board shows one tenant after another: a copy, then assigned
+ * the tenant now at its position, and ::changed emitted. */
+LumaTenantItem          *luma_tenant_item_copy          (LumaTenantItem              *from);
+void                     luma_tenant_item_assign        (LumaTenantItem              *self,
+                                                         LumaTenantItem              *from);
+void                     luma_tenant_item_emit_changed  (LumaTenantItem              *self);
 const LumaTenantSummary *luma_tenant_item_get_summary   (LumaTenantItem              *self);
 /* Consumed / total purchase * 100 (100 when some is used of none bought). */
 double                   luma_tenant_item_get_percent   (LumaTenantItem              *self);

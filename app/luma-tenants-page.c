@@ -12,6 +12,7 @@
 
 #include "luma-format.h"
 #include "luma-a11y.h"
+#include "luma-tenant-rows.h"
 #include "luma-tenants-page-private.h"
 
 struct _LumaTenantsPage
@@ -24,9 +25,8 @@ struct _LumaTenantsPage
   gint64              now;              /* for tests: the time of the days left; 0 = real */
   gint64              answered_at;      /* monotonic µs the last list arrived, for the benchmark */
   GCancellable       *cancellable;
-  GListStore         *store;
-  GtkFilterListModel *filtered;
-  GtkCustomFilter    *filter;
+  GPtrArray          *items;            /* every tenant, in the order chosen */
+  LumaTenantRows     *rows;             /* those the filters and the search let through */
   GtkSorter          *sorter;           /* the view's: which column, which way */
   GtkColumnViewColumn *status_column;
   LumaTenantItem     *probe[2];         /* compared by the view's sorter to read it */
@@ -106,16 +106,21 @@ _luma_tenants_page_get_cell_tooltip (GtkWidget *cell)
   return g_object_get_data (G_OBJECT (cell), CELL_TOOLTIP);
 }
 
+/* GtkInscriptions: their size does not depend on their text, so a row that shows another
+ * tenant is drawn again, not measured again (with labels, measuring the new text was a
+ * quarter of a re-sort). Screen readers read the text as the cell's name. */
 static GtkWidget *
 cell_label (gboolean numeric)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *label = gtk_inscription_new (NULL);
 
   gtk_widget_set_has_tooltip (label, TRUE);
   g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip_cb), NULL);
 
-  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1.0 : 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (label), numeric ? 1.0 : 0.0);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (label), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (label), 1);
+  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
   if (numeric)
     gtk_widget_add_css_class (label, "numeric");
   return label;
@@ -188,7 +193,7 @@ set_capacity_class (GtkWidget    *widget,
 /* The local day and the signed change, the whole time in the tooltip;
  * "Never" for none, nothing when the server did not say. */
 static void
-bind_last_refill (GtkLabel                *label,
+bind_last_refill (GtkInscription          *label,
                   const LumaTenantSummary *s)
 {
   g_autofree char *day = NULL;
@@ -205,26 +210,25 @@ bind_last_refill (GtkLabel                *label,
       /* Translators: the last refill on the tenants board: its day, then the licenses
        * added or removed: "03/14/2026 · +1,000" */
       text = g_strdup_printf (C_("last refill", "%s · %s"), day, change);
-      gtk_label_set_label (label, text);
+      gtk_inscription_set_text (label, text);
       set_cell_tooltip (GTK_WIDGET (label), when);
       break;
     case LUMA_LAST_REFILL_NEVER:
       /* Translators: the Last Refill of a tenant that never had one */
-      gtk_label_set_label (label, C_("last refill", "Never"));
+      gtk_inscription_set_text (label, C_("last refill", "Never"));
       set_cell_tooltip (GTK_WIDGET (label), NULL);
       break;
     case LUMA_LAST_REFILL_UNKNOWN:
     default:
-      gtk_label_set_label (label, "");
+      gtk_inscription_set_text (label, "");
       set_cell_tooltip (GTK_WIDGET (label), NULL);
       break;
     }
 }
 
 static void
-bind_cb (GtkSignalListItemFactory *factory,
-         GtkListItem              *item,
-         gpointer                  user_data)
+bind_cell (GtkListItem *item,
+           Cell         cell)
 {
   LumaTenantItem *tenant = gtk_list_item_get_item (item);
   const LumaTenantSummary *s = luma_tenant_item_get_summary (tenant);
@@ -232,12 +236,12 @@ bind_cb (GtkSignalListItemFactory *factory,
   GtkWidget *child = gtk_list_item_get_child (item);
   g_autofree char *text = NULL;
 
-  switch ((Cell) GPOINTER_TO_INT (user_data))
+  switch (cell)
     {
     case CELL_NAME:
-      gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (child)),
+      gtk_inscription_set_text (GTK_INSCRIPTION (gtk_widget_get_first_child (child)),
                            s->tenant_name != NULL && *s->tenant_name != '\0' ? s->tenant_name : s->external_id);
-      gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (child)), s->external_id);
+      gtk_inscription_set_text (GTK_INSCRIPTION (gtk_widget_get_last_child (child)), s->external_id);
       set_capacity_class (child, capacity);
       return;
     case CELL_USED:
@@ -249,7 +253,7 @@ bind_cb (GtkSignalListItemFactory *factory,
 
         /* Translators: licenses used of the total purchase, and the percentage: "286 / 320 (89 %)" */
         text = g_strdup_printf (_("%s / %s (%s)"), used, total, percent);
-        gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (child)), text);
+        gtk_inscription_set_text (GTK_INSCRIPTION (gtk_widget_get_first_child (child)), text);
         /* Read in full where a narrowed column cuts it. */
         set_cell_tooltip (gtk_widget_get_first_child (child), text);
         gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), MIN (luma_tenant_item_get_percent (tenant) / 100.0, 1.0));
@@ -268,7 +272,7 @@ bind_cb (GtkSignalListItemFactory *factory,
       text = luma_format_day (s->end_date);
       break;
     case CELL_REFILL:
-      bind_last_refill (GTK_LABEL (child), s);
+      bind_last_refill (GTK_INSCRIPTION (child), s);
       return;
     case CELL_DAYS:
     default:
@@ -277,7 +281,33 @@ bind_cb (GtkSignalListItemFactory *factory,
       break;
     }
 
-  gtk_label_set_label (GTK_LABEL (child), text);
+  gtk_inscription_set_text (GTK_INSCRIPTION (child), text);
+}
+
+/* The row shows another tenant (a new order, filter or search): the same widgets again. */
+static void
+tenant_changed_cb (LumaTenantItem *tenant,
+                   GtkListItem    *item)
+{
+  bind_cell (item, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (item), "luma-cell")));
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         gpointer                  user_data)
+{
+  g_object_set_data (G_OBJECT (item), "luma-cell", user_data);
+  bind_cell (item, (Cell) GPOINTER_TO_INT (user_data));
+  g_signal_connect (gtk_list_item_get_item (item), "changed", G_CALLBACK (tenant_changed_cb), item);
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), tenant_changed_cb, item);
 }
 
 /* Widths that keep every cell readable: a narrow window scrolls sideways. */
@@ -375,6 +405,7 @@ add_column (LumaTenantsPage *self,
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), GINT_TO_POINTER (cell));
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), GINT_TO_POINTER (cell));
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), GINT_TO_POINTER (cell));
 
   column = gtk_column_view_column_new (title, factory);
   gtk_column_view_column_set_sorter (column, sorter);
@@ -482,18 +513,13 @@ compare_items (gconstpointer a,
   return luma_tenant_item_compare_column (x, y, GINT_TO_POINTER (self->sort_column));
 }
 
-/* Puts the store in the order chosen: one change of the whole list. */
+static void show_rows (LumaTenantsPage *self);
+
 static void
 sort_store (LumaTenantsPage *self)
 {
-  GListModel *model = G_LIST_MODEL (self->store);
-  guint n = g_list_model_get_n_items (model);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_full (n, g_object_unref);
-
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (items, g_list_model_get_item (model, i));
-  g_ptr_array_sort_with_data (items, compare_items, self);
-  g_list_store_splice (self->store, 0, n, items->pdata, n);
+  g_ptr_array_sort_with_data (self->items, compare_items, self);
+  show_rows (self);
 }
 
 static void
@@ -536,8 +562,8 @@ filter_cb (gpointer item,
 static void
 update_count (LumaTenantsPage *self)
 {
-  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
-  guint total = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
+  guint total = self->items->len;
   g_autofree char *shown_text = luma_format_count (shown);
   g_autofree char *total_text = luma_format_count (total);
   g_autofree char *over = luma_format_count (self->counts[LUMA_CAPACITY_AT_OR_OVER]);
@@ -553,6 +579,19 @@ update_count (LumaTenantsPage *self)
   /* Translators: "120 tenants · 12 at or over capacity · 30 near capacity" */
   with_status = g_strdup_printf (_("%s · %s at or over capacity · %s near capacity"), text, over, near);
   gtk_label_set_label (self->count_label, with_status);
+}
+
+/* The tenants that pass the filters and the search, in the order chosen, into the rows. */
+static void
+show_rows (LumaTenantsPage *self)
+{
+  g_autoptr(GPtrArray) shown = g_ptr_array_sized_new (self->items->len);
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (filter_cb (self->items->pdata[i], self))
+      g_ptr_array_add (shown, self->items->pdata[i]);
+  luma_tenant_rows_set (self->rows, shown);
+  update_count (self);
 }
 
 static void
@@ -592,9 +631,9 @@ fill_store (LumaTenantsPage *self,
       g_ptr_array_add (items, item);
     }
   g_ptr_array_sort_with_data (items, compare_items, self);
-  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
-                       items->pdata, items->len);
-  update_count (self);
+  g_ptr_array_unref (self->items);
+  self->items = g_steal_pointer (&items);
+  show_rows (self);
 }
 
 static GHashTable *
@@ -646,8 +685,7 @@ search_changed_cb (LumaTenantsPage *self)
 
   g_free (self->search);
   self->search = g_utf8_casefold (text != NULL ? text : "", -1);
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  update_count (self);
+  show_rows (self);
 }
 
 static void
@@ -660,8 +698,7 @@ filters_changed_cb (LumaTenantsPage *self)
 
   self->status_filter = status < G_N_ELEMENTS (statuses) ? statuses[status] : -1;
   self->type_filter = type < G_N_ELEMENTS (types) ? types[type] : -1;
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  update_count (self);
+  show_rows (self);
 }
 
 static void
@@ -737,7 +774,7 @@ luma_tenants_page_refresh (LumaTenantsPage *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   self->loaded = FALSE;
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) == 0)
+  if (self->items->len == 0)
     gtk_stack_set_visible_child_name (self->stack, "loading");
 
   luma_api_client_list_tenants_async (self->client, self->cancellable, list_cb, g_object_ref (self));
@@ -750,7 +787,8 @@ luma_tenants_page_set_client (LumaTenantsPage *self,
   g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
 
   g_set_object (&self->client, client);
-  g_list_store_remove_all (self->store);
+  g_ptr_array_set_size (self->items, 0);
+  show_rows (self);
   self->cached_on = 0;
   self->loaded = FALSE;
   g_clear_error (&self->error);
@@ -832,7 +870,7 @@ GListModel *
 luma_tenants_page_get_shown (LumaTenantsPage *self)
 {
   g_return_val_if_fail (LUMA_IS_TENANTS_PAGE (self), NULL);
-  return G_LIST_MODEL (self->filtered);
+  return G_LIST_MODEL (self->rows);
 }
 
 guint
@@ -906,7 +944,7 @@ luma_tenants_page_activate (LumaTenantsPage *self,
 
   g_return_if_fail (LUMA_IS_TENANTS_PAGE (self));
 
-  item = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+  item = g_list_model_get_item (G_LIST_MODEL (self->rows), position);
   if (item != NULL)
     g_signal_emit (self, signals[SIGNAL_TENANT_ACTIVATED], 0, item);
 }
@@ -946,13 +984,13 @@ luma_tenants_page_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->client);
   g_clear_object (&self->cache);
-  g_clear_object (&self->filtered);
+  g_clear_object (&self->rows);
   if (self->sorter != NULL)
     g_signal_handlers_disconnect_by_func (self->sorter, view_sorter_changed_cb, self);
   g_clear_object (&self->sorter);
   g_clear_object (&self->probe[0]);
   g_clear_object (&self->probe[1]);
-  g_clear_object (&self->store);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_error (&self->error);
   g_clear_pointer (&self->search, g_free);
   g_clear_pointer (&self->only, g_hash_table_unref);
@@ -1031,15 +1069,12 @@ luma_tenants_page_init (LumaTenantsPage *self)
   }
   g_signal_connect_swapped (self->sorter, "changed", G_CALLBACK (view_sorter_changed_cb), self);
 
-  /* The store is kept sorted: a filter or a search keeps the order, no new sort. */
-  self->store = g_list_store_new (LUMA_TYPE_TENANT_ITEM);
-  self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
-  self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
-                                              GTK_FILTER (self->filter));
-  selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->filtered))));
+  /* Every tenant kept sorted: a filter or a search keeps the order, no new sort. */
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->rows = luma_tenant_rows_new ();
+  selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->rows))));
   gtk_column_view_set_model (self->view, selection);
   g_object_unref (selection);
-  g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (update_count), self);
 
   /* By risk until a column heading is chosen. */
   luma_tenants_page_sort_by_risk (self);
