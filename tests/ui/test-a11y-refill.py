@@ -35,7 +35,7 @@ TENANT_NAME = 'Accessible Dental'
 API_KEY = 'a11y-refill-key'
 ROOT_USER = 'a11y-root'
 ROOT_PASS = 'a11y-root-password'
-LICENSES = 1000
+LICENSES = 5000   # available above 1,000: digit grouping in the amount and the texts
 SEED_RECORDS = 60
 REFILL_BUTTON = r'^Add or remove licenses$'
 
@@ -353,6 +353,7 @@ def check_dialog(Atspi, keyboard, app_acc, sandbox, url, before, available):
                 return text
         return None
     refused = a11y.wait_for(refusal, 15, 0.3)
+    diag(f'the dialog says: "{refused}"')
     ok(refused is not None and available in a11y.numbers_in(refused),
        f'{available + 1} to remove: the dialog reads "At most {available} licenses can be removed"',
        f'label "{refused}"; labels: {labels_text(a11y.Tree(Atspi, dialog))}')
