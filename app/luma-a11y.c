@@ -10,10 +10,23 @@
 static void
 fix_widget (GtkWidget *widget)
 {
+  GtkWidget *child = GTK_IS_BUTTON (widget) ? gtk_button_get_child (GTK_BUTTON (widget)) : NULL;
+
   if (GTK_IS_BUTTON (widget) && gtk_button_get_use_underline (GTK_BUTTON (widget)))
     {
       /* The relation to the mnemonic label is only for the name; the mnemonic itself works
        * through the label's mnemonic widget and stays. */
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget),
+                                     GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+    }
+  else if (GTK_IS_LABEL (child) && gtk_label_get_use_underline (GTK_LABEL (child)))
+    {
+      /* A mnemonic label put into the button (the responses of an AdwMessageDialog): read
+       * once, without the underscore ("_Cancel" was "Cancel Cancel"). */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      gtk_label_get_text (GTK_LABEL (child)),
+                                      -1);
       gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget),
                                      GTK_ACCESSIBLE_RELATION_LABELLED_BY);
     }

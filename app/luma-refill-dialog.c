@@ -422,6 +422,7 @@ refill_clicked_cb (LumaRefillDialog *self)
                                               change > 0 ? ADW_RESPONSE_SUGGESTED
                                                          : ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  luma_a11y_fix_names (dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
