@@ -40,6 +40,7 @@ struct _LumaWindow
   LumaCache            *cache;           /* the session's, of the tenant shown */
   LumaSync             *sync;
   char                 *tenant;          /* the tenant whose pages are shown */
+  char                 *pending_page;    /* asked for before the tenant's pages were shown */
   GCancellable         *cancellable;     /* of this window's wait for the session */
   GCancellable         *tenant_cancellable;
   gboolean              sync_stopped;      /* the user stopped the running sync */
@@ -601,6 +602,10 @@ show_tenant (LumaWindow *self)
   luma_purchases_page_set_sync (self->purchases_page, self->sync);
   luma_breakdown_page_set_cache (self->breakdown_page, cache);
   show_main (self, "tenant");
+  /* A notification's "Show History" that started the app lands where it said. */
+  if (self->pending_page != NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, self->pending_page);
+  g_clear_pointer (&self->pending_page, g_free);
 
   run_sync (self);
 }
@@ -1169,7 +1174,13 @@ luma_window_show_page (LumaWindow *self,
   g_return_if_fail (LUMA_IS_WINDOW (self));
 
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "tenant") == 0)
-    adw_view_stack_set_visible_child_name (self->view_stack, tenant_page);
+    {
+      adw_view_stack_set_visible_child_name (self->view_stack, tenant_page);
+      return;
+    }
+  /* Still connecting: shown with the tenant's pages. */
+  g_free (self->pending_page);
+  self->pending_page = g_strdup (tenant_page);
 }
 
 GtkWidget *
@@ -1252,6 +1263,7 @@ luma_window_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->account);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_pointer (&self->pending_page, g_free);
   g_clear_handle_id (&self->focus_idle, g_source_remove);
   g_clear_weak_pointer (&self->focus_before);
 

@@ -45,6 +45,7 @@ LumaSession   *luma_window_get_session (LumaWindow      *self);
 /* The main page shown: "loading", "account", "tenants" or "tenant"; and the
  * tenant's page: "subscription", "history" or "purchases". */
 const char    *luma_window_get_page    (LumaWindow      *self);
+/* Shows a tenant's page: at once, or with the tenant's pages when they are still to come. */
 void           luma_window_show_page   (LumaWindow      *self,
                                         const char      *tenant_page);
 /* The page widgets, for tests. */

@@ -2334,6 +2334,35 @@ test_command_line (void)
   g_free (check.page);
 }
 
+/* A page asked for while the window still connects (a notification's "Show History" that
+ * starts the app) is the page shown once the tenant's pages are there. */
+static void
+test_show_page_while_connecting (void)
+{
+  g_autoptr(LumaApplication) app = luma_ui_test_get_application ();
+  g_autoptr(LumaAccount) account = luma_account_new (LUMA_ACCOUNT_KIND_TENANT, luma_test_sandbox_get_url (sandbox),
+                                                     "acme");
+  AdwViewStack *stack;
+  LumaWindow *window;
+
+  luma_account_set_secret (account, "acme-key-ui");
+  window = LUMA_WINDOW (luma_application_open_account (app, account));
+  /* The tenant opens asynchronously: not shown yet. */
+  g_assert_cmpstr (luma_window_get_page (window), !=, "tenant");
+  luma_window_show_page (window, "history");
+
+  g_assert_true (luma_ui_test_wait (window_ready, window, 60));
+  g_assert_cmpstr (luma_window_get_page (window), ==, "tenant");
+  stack = ADW_VIEW_STACK (luma_ui_test_find_descendant (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK));
+  g_assert_nonnull (stack);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "history");
+
+  /* Once shown, a page asked for is shown at once. */
+  luma_window_show_page (window, "purchases");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "purchases");
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2359,6 +2388,7 @@ main (int   argc,
                                      NULL);
 
   g_test_add_func ("/ui/pages/subscription", test_subscription_page);
+  g_test_add_func ("/ui/pages/show-page-while-connecting", test_show_page_while_connecting);
   g_test_add_func ("/ui/pages/last-look", test_last_look);
   g_test_add_func ("/ui/pages/last-look-sync", test_last_look_sync);
   g_test_add_func ("/ui/pages/chart", test_chart);
