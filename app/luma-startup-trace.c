@@ -112,10 +112,17 @@ mark (const char *name,
 {
   gint64 now = g_get_monotonic_time ();
   gint64 gap = MAX (trace->longest_gap, now - trace->last_beat);
-  g_autofree char *line = g_strdup_printf ("%s %" G_GINT64_FORMAT " %.1f %.1f%s%s\n", name, now,
-                                           since_start_ms (), gap / 1e3,
-                                           detail != NULL ? " " : "", detail != NULL ? detail : "");
-  gsize len = strlen (line);
+  char since[G_ASCII_DTOSTR_BUF_SIZE];
+  char longest[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *line = NULL;
+  gsize len;
+
+  /* A point in every locale: the reader parses the numbers with g_ascii_strtod(). */
+  g_ascii_formatd (since, sizeof since, "%.1f", since_start_ms ());
+  g_ascii_formatd (longest, sizeof longest, "%.1f", gap / 1e3);
+  line = g_strdup_printf ("%s %" G_GINT64_FORMAT " %s %s%s%s\n", name, now, since, longest,
+                          detail != NULL ? " " : "", detail != NULL ? detail : "");
+  len = strlen (line);
 
   /* Nowhere to write any more: the next frame ends the trace. */
   if (trace->fd >= 0 && write (trace->fd, line, len) != (gssize) len)

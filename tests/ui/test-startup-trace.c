@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -96,10 +97,20 @@ find (GPtrArray  *milestones,
   return found;
 }
 
+/* The program ends with the test, even when an assertion aborts it: otherwise it would keep
+ * the test's output open and the test would end only at its timeout. */
+static void
+end_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static GSubprocessLauncher *
 launcher_for (LumaTestSandbox *sb)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+
+  g_subprocess_launcher_set_child_setup (launcher, end_with_parent, NULL, NULL);
 
   g_subprocess_launcher_setenv (launcher, "LUMA_API_KEY", TENANT_KEY, TRUE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
